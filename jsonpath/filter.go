@@ -1,0 +1,456 @@
+package jsonpath
+
+import (
+	"regexp"
+	"strings"
+
+	"github.com/baton-sh/baton/value"
+)
+
+// expr is a filter expression inside [?( ... )].
+type expr interface {
+	eval(cur, root any) bool
+}
+
+// operand is one side of a comparison.
+type operand interface {
+	get(cur, root any) (any, bool)
+}
+
+type literal struct{ v any }
+
+func (l literal) get(any, any) (any, bool) { return l.v, true }
+
+type relPath struct {
+	fromRoot bool
+	segs     []segment
+	definite bool
+}
+
+func (r relPath) get(cur, root any) (any, bool) {
+	start := cur
+	if r.fromRoot {
+		start = root
+	}
+	if r.definite {
+		return getDefinite(start, r.segs)
+	}
+	out := collect(start, r.segs, root)
+	return out, true
+}
+
+type regexOperand struct{ re *regexp.Regexp }
+
+func (regexOperand) get(any, any) (any, bool) { return nil, false }
+
+type exists struct{ o operand }
+
+func (e exists) eval(cur, root any) bool {
+	_, ok := e.o.get(cur, root)
+	return ok
+}
+
+type not struct{ e expr }
+
+func (n not) eval(cur, root any) bool { return !n.e.eval(cur, root) }
+
+type and struct{ a, b expr }
+
+func (x and) eval(cur, root any) bool { return x.a.eval(cur, root) && x.b.eval(cur, root) }
+
+type or struct{ a, b expr }
+
+func (x or) eval(cur, root any) bool { return x.a.eval(cur, root) || x.b.eval(cur, root) }
+
+type compare struct {
+	op   string
+	l, r operand
+}
+
+func (c compare) eval(cur, root any) bool {
+	lv, lok := c.l.get(cur, root)
+	if c.op == "=~" {
+		re, ok := c.r.(regexOperand)
+		s, isStr := lv.(string)
+		return ok && lok && isStr && re.re.MatchString(s)
+	}
+	rv, rok := c.r.get(cur, root)
+	if !lok || !rok {
+		// A missing side only satisfies "!=" (Jayway compares with its
+		// undefined value).
+		return c.op == "!=" && lok != rok
+	}
+	switch c.op {
+	case "==":
+		return value.Equal(lv, rv)
+	case "!=":
+		return !value.Equal(lv, rv)
+	case "<", "<=", ">", ">=":
+		cmp, ok := order(lv, rv)
+		if !ok {
+			return false
+		}
+		switch c.op {
+		case "<":
+			return cmp < 0
+		case "<=":
+			return cmp <= 0
+		case ">":
+			return cmp > 0
+		default:
+			return cmp >= 0
+		}
+	case "in", "nin":
+		arr, ok := rv.([]any)
+		if !ok {
+			return false
+		}
+		found := false
+		for _, x := range arr {
+			if value.Equal(lv, x) {
+				found = true
+				break
+			}
+		}
+		return found == (c.op == "in")
+	case "subsetof", "anyof", "noneof":
+		la, ok1 := lv.([]any)
+		ra, ok2 := rv.([]any)
+		if !ok1 || !ok2 {
+			return false
+		}
+		contains := func(arr []any, v any) bool {
+			for _, x := range arr {
+				if value.Equal(x, v) {
+					return true
+				}
+			}
+			return false
+		}
+		switch c.op {
+		case "subsetof":
+			for _, x := range la {
+				if !contains(ra, x) {
+					return false
+				}
+			}
+			return true
+		case "anyof":
+			for _, x := range la {
+				if contains(ra, x) {
+					return true
+				}
+			}
+			return false
+		default:
+			for _, x := range la {
+				if contains(ra, x) {
+					return false
+				}
+			}
+			return true
+		}
+	case "size":
+		n, ok := rv.(value.Number)
+		if !ok {
+			return false
+		}
+		want, ok := n.Int64()
+		if !ok {
+			return false
+		}
+		switch t := lv.(type) {
+		case []any:
+			return int64(len(t)) == want
+		case string:
+			return int64(len([]rune(t))) == want
+		}
+		return false
+	case "empty":
+		b, ok := rv.(bool)
+		if !ok {
+			return false
+		}
+		isEmpty := false
+		switch t := lv.(type) {
+		case []any:
+			isEmpty = len(t) == 0
+		case string:
+			isEmpty = t == ""
+		default:
+			return false
+		}
+		return isEmpty == b
+	}
+	return false
+}
+
+// order compares two numbers or two strings.
+func order(a, b any) (int, bool) {
+	switch x := a.(type) {
+	case value.Number:
+		y, ok := b.(value.Number)
+		if !ok {
+			return 0, false
+		}
+		fx, fy := x.Float64(), y.Float64()
+		switch {
+		case fx < fy:
+			return -1, true
+		case fx > fy:
+			return 1, true
+		}
+		return 0, true
+	case string:
+		y, ok := b.(string)
+		if !ok {
+			return 0, false
+		}
+		return strings.Compare(x, y), true
+	}
+	return 0, false
+}
+
+// maxFilterDepth bounds the nesting of parentheses and negations in a filter.
+const maxFilterDepth = 64
+
+// ---- parsing ---------------------------------------------------------------
+
+func (p *pathParser) filterExpr() (expr, error) {
+	return p.orExpr()
+}
+
+func (p *pathParser) orExpr() (expr, error) {
+	left, err := p.andExpr()
+	if err != nil {
+		return nil, err
+	}
+	for {
+		p.skipSpace()
+		if !strings.HasPrefix(p.s[p.i:], "||") {
+			return left, nil
+		}
+		p.i += 2
+		right, err := p.andExpr()
+		if err != nil {
+			return nil, err
+		}
+		left = or{left, right}
+	}
+}
+
+func (p *pathParser) andExpr() (expr, error) {
+	left, err := p.unaryExpr()
+	if err != nil {
+		return nil, err
+	}
+	for {
+		p.skipSpace()
+		if !strings.HasPrefix(p.s[p.i:], "&&") {
+			return left, nil
+		}
+		p.i += 2
+		right, err := p.unaryExpr()
+		if err != nil {
+			return nil, err
+		}
+		left = and{left, right}
+	}
+}
+
+func (p *pathParser) unaryExpr() (expr, error) {
+	p.skipSpace()
+	if p.i >= len(p.s) {
+		return nil, p.errorf("unterminated filter")
+	}
+	if p.depth++; p.depth > maxFilterDepth {
+		return nil, p.errorf("filter nested too deeply")
+	}
+	defer func() { p.depth-- }()
+	if p.s[p.i] == '!' && !strings.HasPrefix(p.s[p.i:], "!=") {
+		p.i++
+		e, err := p.unaryExpr()
+		if err != nil {
+			return nil, err
+		}
+		return not{e}, nil
+	}
+	if p.s[p.i] == '(' {
+		p.i++
+		e, err := p.orExpr()
+		if err != nil {
+			return nil, err
+		}
+		p.skipSpace()
+		if err := p.expect(')'); err != nil {
+			return nil, err
+		}
+		return e, nil
+	}
+	left, err := p.operand()
+	if err != nil {
+		return nil, err
+	}
+	p.skipSpace()
+	op := p.operator()
+	if op == "" {
+		if _, isPath := left.(relPath); !isPath {
+			return nil, p.errorf("expected a comparison operator")
+		}
+		return exists{left}, nil
+	}
+	p.skipSpace()
+	var right operand
+	if op == "=~" {
+		right, err = p.regex()
+	} else {
+		right, err = p.operand()
+	}
+	if err != nil {
+		return nil, err
+	}
+	return compare{op: op, l: left, r: right}, nil
+}
+
+var operators = []string{"==", "!=", "<=", ">=", "=~", "<", ">", "subsetof", "anyof", "noneof", "nin", "in", "size", "empty"}
+
+func (p *pathParser) operator() string {
+	rest := p.s[p.i:]
+	for _, op := range operators {
+		if strings.HasPrefix(rest, op) {
+			if op[0] >= 'a' && op[0] <= 'z' {
+				// a word operator must stand alone
+				after := rest[len(op):]
+				if after != "" && after[0] != ' ' && after[0] != '\t' {
+					continue
+				}
+			}
+			p.i += len(op)
+			return op
+		}
+	}
+	return ""
+}
+
+func (p *pathParser) operand() (operand, error) {
+	p.skipSpace()
+	if p.i >= len(p.s) {
+		return nil, p.errorf("expected an operand")
+	}
+	c := p.s[p.i]
+	switch {
+	case c == '@' || c == '$':
+		fromRoot := c == '$'
+		p.i++
+		segs, err := p.segments(true)
+		if err != nil {
+			return nil, err
+		}
+		definite := true
+		for _, s := range segs {
+			if s.deep || (s.kind != segName && s.kind != segIndex) {
+				definite = false
+			}
+		}
+		return relPath{fromRoot: fromRoot, segs: segs, definite: definite}, nil
+	case c == '\'' || c == '"':
+		s, err := p.quoted()
+		if err != nil {
+			return nil, err
+		}
+		return literal{s}, nil
+	case c == '[' || c == '{':
+		// a JSON literal: find its end by bracket matching
+		depth, start := 0, p.i
+		inStr := byte(0)
+		for p.i < len(p.s) {
+			ch := p.s[p.i]
+			if inStr != 0 {
+				if ch == '\\' {
+					p.i++
+				} else if ch == inStr {
+					inStr = 0
+				}
+			} else if ch == '"' || ch == '\'' {
+				inStr = ch
+			} else if ch == '[' || ch == '{' {
+				depth++
+			} else if ch == ']' || ch == '}' {
+				depth--
+				if depth == 0 {
+					p.i++
+					break
+				}
+			}
+			p.i++
+		}
+		if p.i > len(p.s) || depth != 0 {
+			p.i = len(p.s)
+			return nil, p.errorf("unterminated JSON literal in a filter")
+		}
+		text := strings.ReplaceAll(p.s[start:p.i], "'", "\"")
+		v, err := value.ParseString(text)
+		if err != nil {
+			return nil, p.errorf("invalid JSON literal in a filter")
+		}
+		return literal{v}, nil
+	case c == '-' || (c >= '0' && c <= '9'):
+		start := p.i
+		p.i++
+		for p.i < len(p.s) && strings.IndexByte("0123456789.eE+-", p.s[p.i]) >= 0 {
+			p.i++
+		}
+		text := p.s[start:p.i]
+		if !value.ValidNumber(text) {
+			return nil, p.errorf("invalid number %q", text)
+		}
+		return literal{value.Number(text)}, nil
+	case strings.HasPrefix(p.s[p.i:], "true"):
+		p.i += 4
+		return literal{true}, nil
+	case strings.HasPrefix(p.s[p.i:], "false"):
+		p.i += 5
+		return literal{false}, nil
+	case strings.HasPrefix(p.s[p.i:], "null"):
+		p.i += 4
+		return literal{nil}, nil
+	}
+	return nil, p.errorf("unexpected %q in a filter", p.rune())
+}
+
+func (p *pathParser) regex() (operand, error) {
+	if p.i >= len(p.s) || p.s[p.i] != '/' {
+		return nil, p.errorf("expected a /regular expression/")
+	}
+	p.i++
+	var b strings.Builder
+	for p.i < len(p.s) && p.s[p.i] != '/' {
+		if p.s[p.i] == '\\' && p.i+1 < len(p.s) && p.s[p.i+1] == '/' {
+			b.WriteByte('/')
+			p.i += 2
+			continue
+		}
+		b.WriteByte(p.s[p.i])
+		p.i++
+	}
+	if err := p.expect('/'); err != nil {
+		return nil, err
+	}
+	flags := ""
+	for p.i < len(p.s) && strings.IndexByte("imsx", p.s[p.i]) >= 0 {
+		if p.s[p.i] != 'x' {
+			flags += string(p.s[p.i])
+		}
+		p.i++
+	}
+	// Jayway matches the whole string, as Java's Matcher.matches does.
+	src := "^(?:" + b.String() + ")$"
+	if flags != "" {
+		src = "(?" + flags + ")" + src
+	}
+	re, err := regexp.Compile(src)
+	if err != nil {
+		return nil, p.errorf("invalid regular expression: %v", err)
+	}
+	return regexOperand{re}, nil
+}
