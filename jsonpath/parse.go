@@ -305,7 +305,7 @@ func (p *pathParser) dotName(nested bool) (string, error) {
 	start := p.i
 	for p.i < len(p.s) {
 		c := p.s[p.i]
-		if c == '.' || c == '[' {
+		if c == '.' || c == '[' || c == ' ' || c == '\t' {
 			break
 		}
 		if nested && strings.IndexByte(" \t\n)(=!<>&|,]", c) >= 0 {
