@@ -1,0 +1,181 @@
+// Package definition reads Amazon States Language definitions, in JSON or in
+// YAML, and validates them the way AWS's CreateStateMachine and
+// ValidateStateMachineDefinition do: every problem is reported, each with its
+// place in the definition and AWS's diagnostic code.
+//
+// A definition is kept as a value.Object, the same ordered JSON model the
+// engine runs on, so nothing is lost between validation and compilation.
+package definition
+
+import (
+	"bytes"
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/baton-sh/baton/value"
+)
+
+// MaxSize is the largest definition AWS accepts, in bytes.
+const MaxSize = 1 << 20
+
+// Parse reads a definition. Text whose first significant character is '{'
+// is JSON; anything else is read as YAML (of which JSON is a subset, but the
+// JSON reader keeps number literals exact and reports JSON's own errors).
+func Parse(data []byte) (*value.Object, Diagnostics) {
+	trimmed := bytes.TrimSpace(data)
+	if len(trimmed) == 0 {
+		return nil, Diagnostics{{Code: SchemaValidationFailed, Message: "Definition must be a valid JSON object"}}
+	}
+	if trimmed[0] == '{' || trimmed[0] == '[' || trimmed[0] == '"' {
+		v, err := value.Parse(trimmed)
+		if err != nil {
+			return nil, Diagnostics{{Code: InvalidJSONDescription, Message: err.Error()}}
+		}
+		obj, ok := v.(*value.Object)
+		if !ok {
+			return nil, Diagnostics{{Code: SchemaValidationFailed, Message: "Definition must be a valid JSON object"}}
+		}
+		return obj, nil
+	}
+	v, err := parseYAML(trimmed)
+	if err != nil {
+		return nil, Diagnostics{{Code: InvalidJSONDescription, Message: err.Error()}}
+	}
+	obj, ok := v.(*value.Object)
+	if !ok {
+		return nil, Diagnostics{{Code: SchemaValidationFailed, Message: "Definition must be a valid JSON object"}}
+	}
+	return obj, nil
+}
+
+// ParseString is Parse for a string.
+func ParseString(s string) (*value.Object, Diagnostics) { return Parse([]byte(s)) }
+
+func parseYAML(data []byte) (any, error) {
+	var doc yaml.Node
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	if err := dec.Decode(&doc); err != nil {
+		return nil, fmt.Errorf("invalid YAML: %w", err)
+	}
+	var extra yaml.Node
+	if err := dec.Decode(&extra); err == nil {
+		return nil, fmt.Errorf("invalid YAML: more than one document")
+	}
+	c := yamlConverter{}
+	return c.convert(&doc, 0)
+}
+
+type yamlConverter struct {
+	nodes int
+}
+
+// maxYAMLNodes bounds the work an alias-heavy document can cause.
+const maxYAMLNodes = 1 << 20
+
+func (c *yamlConverter) convert(n *yaml.Node, depth int) (any, error) {
+	c.nodes++
+	if c.nodes > maxYAMLNodes {
+		return nil, fmt.Errorf("invalid YAML: the document expands to too many nodes")
+	}
+	if depth > value.MaxDepth {
+		return nil, fmt.Errorf("invalid YAML: nesting deeper than %d", value.MaxDepth)
+	}
+	switch n.Kind {
+	case yaml.DocumentNode:
+		if len(n.Content) == 0 {
+			return nil, nil
+		}
+		return c.convert(n.Content[0], depth)
+	case yaml.AliasNode:
+		return c.convert(n.Alias, depth)
+	case yaml.MappingNode:
+		// Merge keys (<<: *anchor) go first so that the mapping's own keys
+		// override what they bring.
+		b := value.NewBuilder(len(n.Content) / 2)
+		for pass := 0; pass < 2; pass++ {
+			for i := 0; i+1 < len(n.Content); i += 2 {
+				k := n.Content[i]
+				isMerge := k.Kind == yaml.ScalarNode && k.Tag == "!!merge"
+				if isMerge != (pass == 0) {
+					continue
+				}
+				if !isMerge && k.Kind != yaml.ScalarNode {
+					return nil, fmt.Errorf("invalid YAML: line %d: a mapping key must be a scalar", k.Line)
+				}
+				v, err := c.convert(n.Content[i+1], depth+1)
+				if err != nil {
+					return nil, err
+				}
+				if !isMerge {
+					b.Set(k.Value, v)
+					continue
+				}
+				sources := []any{v}
+				if list, ok := v.([]any); ok {
+					sources = list
+				}
+				for _, src := range sources {
+					if mo, ok := src.(*value.Object); ok {
+						for _, m := range mo.Members() {
+							b.Set(m.Key, m.Value)
+						}
+					}
+				}
+			}
+		}
+		return b.Object(), nil
+	case yaml.SequenceNode:
+		out := make([]any, 0, len(n.Content))
+		for _, item := range n.Content {
+			v, err := c.convert(item, depth+1)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, v)
+		}
+		return out, nil
+	case yaml.ScalarNode:
+		return scalar(n)
+	}
+	return nil, fmt.Errorf("invalid YAML: line %d: unsupported node", n.Line)
+}
+
+func scalar(n *yaml.Node) (any, error) {
+	switch n.ShortTag() {
+	case "!!null":
+		return nil, nil
+	case "!!bool":
+		var b bool
+		if err := n.Decode(&b); err != nil {
+			return nil, fmt.Errorf("invalid YAML: line %d: %v", n.Line, err)
+		}
+		return b, nil
+	case "!!int":
+		s := strings.ReplaceAll(n.Value, "_", "")
+		if value.ValidNumber(s) {
+			return value.Number(s), nil
+		}
+		i, err := strconv.ParseInt(s, 0, 64)
+		if err != nil {
+			return nil, fmt.Errorf("invalid YAML: line %d: invalid integer %q", n.Line, n.Value)
+		}
+		return value.Int(i), nil
+	case "!!float":
+		if value.ValidNumber(n.Value) {
+			return value.Number(n.Value), nil
+		}
+		var f float64
+		if err := n.Decode(&f); err != nil {
+			return nil, fmt.Errorf("invalid YAML: line %d: %v", n.Line, err)
+		}
+		if math.IsInf(f, 0) || math.IsNaN(f) {
+			return nil, fmt.Errorf("invalid YAML: line %d: %q is not a JSON number", n.Line, n.Value)
+		}
+		return value.Float(f), nil
+	}
+	return n.Value, nil
+}

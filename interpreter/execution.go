@@ -1,0 +1,364 @@
+// Package interpreter runs the Amazon States Language.
+//
+// It is pure: an Execution changes only when its driver hands it an input
+// (start, a task's result, a timer that fired, a stop request) together
+// with the current time, and it answers with history events and commands
+// (run this task, arm that timer). It does no I/O, reads no clock, draws
+// randomness only from the source it was given and starts no goroutines, so
+// the same code runs in `baton run`, in the server and in tests.
+//
+// Parallel branches and Map iterations are frames that the interpreter
+// schedules itself, one at a time; each runs until it finishes or waits on
+// the outside world.
+package interpreter
+
+import (
+	"math/rand/v2"
+	"time"
+
+	"github.com/baton-sh/baton/failure"
+	"github.com/baton-sh/baton/history"
+	"github.com/baton-sh/baton/machine"
+	"github.com/baton-sh/baton/value"
+)
+
+// DefaultPayloadLimit is AWS's limit on state input and output: 256 KiB.
+const DefaultPayloadLimit = 256 * 1024
+
+// Config describes one execution.
+type Config struct {
+	ExecutionARN     string
+	ExecutionName    string
+	StateMachineARN  string
+	StateMachineName string
+	RoleARN          string
+	Region           string
+	// PayloadLimit is the largest state output, in bytes (0: the default).
+	PayloadLimit int
+	// Random is the execution's source of randomness (UUIDs, task tokens,
+	// jitter). It must not be shared with another goroutine.
+	Random rand.Source
+	// NoHistory drops history events as they are made, for executions whose
+	// history nobody will read (Express workflows, benchmarks).
+	NoHistory bool
+	// RedriveCount is the number of times the execution was redriven.
+	RedriveCount int
+}
+
+// Status of an execution.
+type Status uint8
+
+const (
+	Running Status = iota
+	Succeeded
+	Failed
+	TimedOut
+	Aborted
+)
+
+var statusNames = [...]string{"RUNNING", "SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"}
+
+func (s Status) String() string { return statusNames[s] }
+
+// CommandKind says what a command asks the driver to do.
+type CommandKind uint8
+
+const (
+	// RunTask: invoke Task.Resource with Task.Input; answer with TaskStarted
+	// (optional), then TaskSucceeded or TaskFailed.
+	RunTask CommandKind = iota + 1
+	// CancelTask: the task's result is no longer wanted.
+	CancelTask
+	// StartTimer: call TimerFired(ID) at At.
+	StartTimer
+	// CancelTimer: the timer is no longer wanted.
+	CancelTimer
+)
+
+// Command is work for the driver.
+type Command struct {
+	Kind CommandKind
+	ID   int64
+	At   time.Time
+	Task *TaskRequest
+}
+
+// TaskRequest describes one attempt of a Task state.
+type TaskRequest struct {
+	ID        int64
+	Resource  string
+	Input     any
+	StateName string
+	Timeout   time.Duration // 0: none
+	Heartbeat time.Duration // 0: none
+	Token     string        // $$.Task.Token
+	Context   any           // the context object the state saw
+}
+
+// Execution is one running (or finished) execution.
+type Execution struct {
+	m   *machine.Machine
+	cfg Config
+
+	Input     any
+	StartTime time.Time
+	Status    Status
+	Output    any
+	Failure   *failure.Failure
+	StopTime  time.Time
+
+	// Events is the history so far.
+	Events []history.Event
+	// StatesEntered counts states entered, nested ones included.
+	StatesEntered int
+
+	lastID   int64
+	now      time.Time
+	root     *frame
+	ready    []*frame
+	head     int
+	cmds     []Command
+	tasks    map[int64]*frame
+	timers   map[int64]*timer
+	execTmr  int64
+	timerSeq int64
+	limit    int
+}
+
+type timerKind uint8
+
+const (
+	timerWait timerKind = iota + 1
+	timerRetry
+	timerTaskTimeout
+	timerHeartbeat
+	timerExecution
+)
+
+type timer struct {
+	kind timerKind
+	f    *frame
+	task int64
+}
+
+// New prepares an execution of m. Call Start to begin it.
+func New(m *machine.Machine, cfg Config) *Execution {
+	ex := &Execution{m: m, cfg: cfg}
+	ex.limit = cfg.PayloadLimit
+	if ex.limit <= 0 {
+		ex.limit = DefaultPayloadLimit
+	}
+	if ex.cfg.Random == nil {
+		ex.cfg.Random = rand.NewPCG(1, 2)
+	}
+	return ex
+}
+
+// Machine returns the machine being run.
+func (ex *Execution) Machine() *machine.Machine { return ex.m }
+
+// Config returns the execution's configuration.
+func (ex *Execution) Config() *Config { return &ex.cfg }
+
+// Done reports whether the execution has finished.
+func (ex *Execution) Done() bool { return ex.Status != Running }
+
+// Start begins the execution with its input.
+func (ex *Execution) Start(input any, now time.Time) []Command {
+	ex.begin(now)
+	ex.Input = input
+	ex.StartTime = now
+	d := &history.Detail{RoleARN: ex.cfg.RoleARN}
+	id := ex.emit(history.ExecutionStarted, 0, "", input, true, nil, d)
+	if ex.m.TimeoutSeconds > 0 {
+		ex.execTmr = ex.armTimer(timerExecution, nil, 0, now.Add(time.Duration(ex.m.TimeoutSeconds)*time.Second))
+	}
+	ex.root = &frame{ex: ex, m: ex.m, prev: id, index: -1}
+	ex.root.enter(ex.m.StartAt, input)
+	ex.schedule(ex.root)
+	ex.run()
+	return ex.cmds
+}
+
+func (ex *Execution) begin(now time.Time) {
+	ex.now = now
+	ex.cmds = ex.cmds[:0]
+}
+
+// TaskStarted records that a worker began a task.
+func (ex *Execution) TaskStarted(id int64, worker string, now time.Time) []Command {
+	ex.begin(now)
+	if f := ex.tasks[id]; f != nil && !ex.Done() {
+		f.markStarted(worker)
+		ex.run()
+	}
+	return ex.cmds
+}
+
+// TaskSucceeded delivers a task's result.
+func (ex *Execution) TaskSucceeded(id int64, output any, now time.Time) []Command {
+	ex.begin(now)
+	if f := ex.tasks[id]; f != nil && !ex.Done() {
+		f.taskSucceeded(output)
+		ex.run()
+	}
+	return ex.cmds
+}
+
+// TaskFailed delivers a task's failure.
+func (ex *Execution) TaskFailed(id int64, fl *failure.Failure, now time.Time) []Command {
+	ex.begin(now)
+	if f := ex.tasks[id]; f != nil && !ex.Done() {
+		f.taskFailed(fl)
+		ex.run()
+	}
+	return ex.cmds
+}
+
+// TaskHeartbeat records a heartbeat; it reports false when the task is no
+// longer running.
+func (ex *Execution) TaskHeartbeat(id int64, now time.Time) ([]Command, bool) {
+	ex.begin(now)
+	f := ex.tasks[id]
+	if f == nil || ex.Done() {
+		return ex.cmds, false
+	}
+	f.heartbeatReceived()
+	return ex.cmds, true
+}
+
+// WaitsOnTask reports whether the execution waits for the task's result.
+func (ex *Execution) WaitsOnTask(id int64) bool { return ex.tasks[id] != nil && !ex.Done() }
+
+// TimerFired delivers a timer armed by a StartTimer command.
+func (ex *Execution) TimerFired(id int64, now time.Time) []Command {
+	ex.begin(now)
+	t := ex.timers[id]
+	if t == nil || ex.Done() {
+		return ex.cmds
+	}
+	delete(ex.timers, id)
+	switch t.kind {
+	case timerExecution:
+		ex.finish(TimedOut, nil, nil)
+	case timerWait:
+		t.f.waitDone()
+	case timerRetry:
+		t.f.retryDue()
+	case timerTaskTimeout:
+		t.f.taskTimedOut(t.task, failure.Timeout)
+	case timerHeartbeat:
+		t.f.taskTimedOut(t.task, failure.HeartbeatTimeout)
+	}
+	ex.run()
+	return ex.cmds
+}
+
+// Stop aborts the execution, as StopExecution does.
+func (ex *Execution) Stop(fl *failure.Failure, now time.Time) []Command {
+	ex.begin(now)
+	if !ex.Done() {
+		ex.finish(Aborted, nil, fl)
+	}
+	return ex.cmds
+}
+
+// emit appends a history event and returns its id.
+func (ex *Execution) emit(t history.Type, prev int64, name string, data any, hasData bool, fl *failure.Failure, d *history.Detail) int64 {
+	ex.lastID++
+	if ex.cfg.NoHistory {
+		return ex.lastID
+	}
+	ex.Events = append(ex.Events, history.Event{
+		Type: t, ID: ex.lastID, PreviousID: prev, Timestamp: ex.now,
+		Name: name, Data: data, HasData: hasData, Failure: fl, Detail: d,
+	})
+	return ex.lastID
+}
+
+// LastEventID is the id of the latest event.
+func (ex *Execution) LastEventID() int64 { return ex.lastID }
+
+func (ex *Execution) schedule(f *frame) {
+	ex.ready = append(ex.ready, f)
+}
+
+func (ex *Execution) run() {
+	for ex.head < len(ex.ready) {
+		f := ex.ready[ex.head]
+		ex.ready[ex.head] = nil
+		ex.head++
+		if ex.Done() {
+			continue
+		}
+		f.advance()
+	}
+	ex.ready = ex.ready[:0]
+	ex.head = 0
+}
+
+func (ex *Execution) armTimer(kind timerKind, f *frame, task int64, at time.Time) int64 {
+	if ex.timers == nil {
+		ex.timers = map[int64]*timer{}
+	}
+	ex.timerSeq++
+	id := ex.timerSeq
+	ex.timers[id] = &timer{kind: kind, f: f, task: task}
+	ex.cmds = append(ex.cmds, Command{Kind: StartTimer, ID: id, At: at})
+	return id
+}
+
+func (ex *Execution) cancelTimer(id int64) {
+	if id == 0 {
+		return
+	}
+	if _, ok := ex.timers[id]; ok {
+		delete(ex.timers, id)
+		ex.cmds = append(ex.cmds, Command{Kind: CancelTimer, ID: id})
+	}
+}
+
+// finish ends the execution. Frames still running are aborted.
+func (ex *Execution) finish(st Status, output any, fl *failure.Failure) {
+	if ex.Done() {
+		return
+	}
+	if st != Succeeded && st != Failed && ex.root != nil {
+		ex.root.abort()
+	}
+	if st == Failed && ex.root != nil {
+		ex.root.abortChildren()
+	}
+	ex.Status = st
+	ex.StopTime = ex.now
+	prev := ex.lastID
+	switch st {
+	case Succeeded:
+		ex.Output = output
+		ex.emit(history.ExecutionSucceeded, prev, "", output, true, nil, nil)
+	case Failed:
+		ex.Failure = fl
+		ex.emit(history.ExecutionFailed, prev, "", nil, false, fl, nil)
+	case TimedOut:
+		ex.Failure = fl
+		ex.emit(history.ExecutionTimedOut, prev, "", nil, false, fl, nil)
+	case Aborted:
+		ex.Failure = fl
+		ex.emit(history.ExecutionAborted, prev, "", nil, false, fl, nil)
+	}
+	for id := range ex.tasks {
+		ex.cmds = append(ex.cmds, Command{Kind: CancelTask, ID: id})
+	}
+	ex.tasks = nil
+	for id := range ex.timers {
+		ex.cmds = append(ex.cmds, Command{Kind: CancelTimer, ID: id})
+	}
+	ex.timers = nil
+	ex.ready = ex.ready[:0]
+	ex.head = 0
+}
+
+// checkSize enforces the payload limit on a state's output.
+func (ex *Execution) tooLarge(v any) bool {
+	return value.Size(v) > ex.limit
+}

@@ -1,0 +1,533 @@
+package interpreter
+
+import (
+	"math"
+	"math/rand/v2"
+	"strings"
+	"time"
+
+	"github.com/baton-sh/baton/failure"
+	"github.com/baton-sh/baton/history"
+	"github.com/baton-sh/baton/machine"
+	"github.com/baton-sh/baton/value"
+)
+
+type frameStatus uint8
+
+const (
+	framePending   frameStatus = iota // a Map iteration not started yet
+	frameRunning                      // in the ready queue or being advanced
+	frameBlocked                      // waiting for a task, a timer or children
+	frameDone                         // finished with an output
+	frameFailed                       // finished with an error
+	frameCancelled                    // aborted
+)
+
+// phase says what a running frame does next with its current state.
+type phase uint8
+
+const (
+	phaseExecute      phase = iota // run the state (first entry or a retry)
+	phaseTaskDone                  // a task result arrived
+	phaseWaitDone                  // a Wait state's timer fired
+	phaseChildrenDone              // every branch or iteration finished
+	phaseFailed                    // handle f.pendingFail with Retry and Catch
+)
+
+type waitKind uint8
+
+const (
+	waitNone waitKind = iota
+	waitTask
+	waitTimer
+	waitRetry
+	waitChildren
+)
+
+// frame runs one (sub-)machine: the execution itself, a Parallel branch or
+// a Map iteration.
+type frame struct {
+	ex *Execution
+	m  *machine.Machine
+
+	st          *machine.State
+	input       any // the current state's raw input
+	entered     bool
+	enteredID   int64
+	enteredTime time.Time
+	prev        int64 // last event of this frame, for previousEventId
+	status      frameStatus
+	phase       phase
+	wait        waitKind
+	ctx         any
+
+	// error handling of the current state
+	attempts    []int64
+	retryCount  int
+	pendingFail *failure.Failure
+	fromKids    bool // pendingFail came from a branch or an iteration
+	retryTimer  int64
+
+	// Task
+	taskID         int64
+	taskTimer      int64
+	hbTimer        int64
+	heartbeat      time.Duration
+	token          string
+	taskStyle      taskStyle
+	taskResult     any
+	startedEmitted bool
+
+	// Wait
+	waitTimer int64
+
+	// Parallel and Map
+	kids      []*frame
+	results   []any
+	pending   int
+	items     []any
+	nextItem  int
+	maxConc   int
+	active    int
+	failures  int
+	tolCount  int64
+	tolPct    float64
+	effInput  any
+	startedID int64 // ParallelStateStarted / MapStateStarted of this attempt
+
+	// as a child
+	parent  *frame
+	slot    int // position in the parent's results
+	index   int // Map iteration index; -1 otherwise
+	output  any
+	failure *failure.Failure
+	// silent frames are the iterations of a distributed Map: on AWS they are
+	// child executions, and their events are not in the parent's history.
+	silent bool
+}
+
+// emit writes an event of this frame.
+func (f *frame) emit(t history.Type, prev int64, name string, data any, hasData bool, fl *failure.Failure, d *history.Detail) int64 {
+	if f.silent {
+		return prev
+	}
+	return f.ex.emit(t, prev, name, data, hasData, fl, d)
+}
+
+func (f *frame) enter(st *machine.State, input any) {
+	f.st = st
+	f.input = input
+	f.entered = false
+	f.phase = phaseExecute
+	f.status = frameRunning
+}
+
+// advance runs the frame until it waits or ends.
+func (f *frame) advance() {
+	ex := f.ex
+	if f.status == framePending {
+		f.status = frameRunning
+		if f.parent != nil && f.index >= 0 && !f.parent.st.Distributed {
+			f.prev = f.emit(history.MapIterationStarted, f.prev, f.parent.st.Name, nil, false, nil, &history.Detail{Index: f.index, HasIndex: true})
+		}
+	}
+	for f.status == frameRunning && !ex.Done() {
+		f.step()
+	}
+}
+
+func (f *frame) step() {
+	switch f.phase {
+	case phaseExecute:
+		if !f.entered {
+			f.entered = true
+			f.enteredTime = f.ex.now
+			f.attempts = nil
+			f.retryCount = 0
+			f.ctx = nil
+			f.enteredID = f.emit(enteredType[f.st.Kind], f.prev, f.st.Name, f.input, true, nil, nil)
+			f.prev = f.enteredID
+			f.ex.StatesEntered++
+		}
+		f.execute()
+	case phaseTaskDone:
+		f.taskDone()
+	case phaseWaitDone:
+		out, fl := f.outputPath(f.input)
+		if fl != nil {
+			f.stateFailed(fl, false)
+			return
+		}
+		f.exit(out, f.st.Next)
+	case phaseChildrenDone:
+		f.childrenDone()
+	case phaseFailed:
+		fl := f.pendingFail
+		f.pendingFail = nil
+		f.stateFailed(fl, f.fromKids)
+	}
+}
+
+var enteredType = [...]history.Type{
+	machine.Pass: history.PassStateEntered, machine.Task: history.TaskStateEntered, machine.Choice: history.ChoiceStateEntered,
+	machine.Wait: history.WaitStateEntered, machine.Succeed: history.SucceedStateEntered, machine.Fail: history.FailStateEntered,
+	machine.Parallel: history.ParallelStateEntered, machine.Map: history.MapStateEntered,
+}
+
+var exitedType = [...]history.Type{
+	machine.Pass: history.PassStateExited, machine.Task: history.TaskStateExited, machine.Choice: history.ChoiceStateExited,
+	machine.Wait: history.WaitStateExited, machine.Succeed: history.SucceedStateExited, machine.Fail: 0,
+	machine.Parallel: history.ParallelStateExited, machine.Map: history.MapStateExited,
+}
+
+var abortedType = [...]history.Type{
+	machine.Task: history.TaskStateAborted, machine.Wait: history.WaitStateAborted,
+	machine.Parallel: history.ParallelStateAborted, machine.Map: history.MapStateAborted,
+}
+
+func (f *frame) execute() {
+	switch f.st.Kind {
+	case machine.Pass:
+		f.pass()
+	case machine.Choice:
+		f.choice()
+	case machine.Succeed:
+		out, fl := f.inputPath()
+		if fl == nil {
+			out, fl = f.outputPath(out)
+		}
+		if fl != nil {
+			f.stateFailed(fl, false)
+			return
+		}
+		f.exit(out, nil)
+	case machine.Fail:
+		f.failState()
+	case machine.Wait:
+		f.waitState()
+	case machine.Task:
+		f.task()
+	case machine.Parallel:
+		f.parallel()
+	case machine.Map:
+		f.mapState()
+	}
+}
+
+// exit leaves the current state with its output and moves on to next (nil:
+// the end of this frame).
+func (f *frame) exit(output any, next *machine.State) {
+	ex := f.ex
+	if ex.tooLarge(output) {
+		f.frameFailed(failure.Newf(failure.DataLimitExceeded,
+			"The state/task '%s' returned a result with a size exceeding the maximum number of bytes service limit.", f.st.Name))
+		return
+	}
+	f.prev = f.emit(exitedType[f.st.Kind], f.prev, f.st.Name, output, true, nil, nil)
+	if next == nil {
+		f.complete(output)
+		return
+	}
+	f.enter(next, output)
+}
+
+// complete ends the frame successfully.
+func (f *frame) complete(output any) {
+	ex := f.ex
+	if f.parent == nil {
+		ex.finish(Succeeded, output, nil)
+		return
+	}
+	f.status = frameDone
+	f.output = output
+	if f.index >= 0 && !f.parent.st.Distributed {
+		f.prev = f.emit(history.MapIterationSucceeded, f.prev, f.parent.st.Name, nil, false, nil, &history.Detail{Index: f.index, HasIndex: true})
+	}
+	f.parent.childDone(f)
+}
+
+// frameFailed ends the frame with an error no retrier or catcher handled.
+func (f *frame) frameFailed(fl *failure.Failure) {
+	ex := f.ex
+	f.cancelWaits()
+	if f.parent == nil {
+		ex.finish(Failed, nil, fl)
+		return
+	}
+	f.status = frameFailed
+	f.failure = fl
+	if f.index >= 0 && !f.parent.st.Distributed {
+		f.prev = f.emit(history.MapIterationFailed, f.prev, f.parent.st.Name, nil, false, nil, &history.Detail{Index: f.index, HasIndex: true})
+	}
+	f.parent.childFailed(f)
+}
+
+// runtimeFailure prefixes an evaluation failure with the state and its
+// entered event, as AWS words runtime errors.
+func (f *frame) runtimeFailure(fl *failure.Failure) *failure.Failure {
+	if fl.Error == failure.DataLimitExceeded || fl.Error == failure.ReferencePathConflict {
+		return fl
+	}
+	return &failure.Failure{Error: fl.Error, Cause: "An error occurred while executing the state '" + f.st.Name +
+		"' (entered at the event id #" + itoa(f.enteredID) + "). " + fl.Cause}
+}
+
+func itoa(i int64) string {
+	if i >= 0 && i < 10 {
+		return string(rune('0' + i))
+	}
+	var b [20]byte
+	n := len(b)
+	neg := i < 0
+	if neg {
+		i = -i
+	}
+	for i > 0 {
+		n--
+		b[n] = byte('0' + i%10)
+		i /= 10
+	}
+	if neg {
+		n--
+		b[n] = '-'
+	}
+	return string(b[n:])
+}
+
+// stateFailed applies Retry, then Catch, to an error of the current state.
+func (f *frame) stateFailed(fl *failure.Failure, fromKids bool) {
+	ex := f.ex
+	st := f.st
+	f.cancelWaits()
+	for i := range st.Retry {
+		r := &st.Retry[i]
+		if !failure.Matches(r.ErrorEquals, fl.Error) {
+			continue
+		}
+		if f.attempts == nil {
+			f.attempts = make([]int64, len(st.Retry))
+		}
+		if f.attempts[i] >= r.MaxAttempts {
+			break
+		}
+		delay := float64(r.IntervalSeconds) * math.Pow(r.BackoffRate, float64(f.attempts[i]))
+		if r.MaxDelaySeconds > 0 && delay > float64(r.MaxDelaySeconds) {
+			delay = float64(r.MaxDelaySeconds)
+		}
+		if r.JitterFull {
+			delay = rand.New(ex.cfg.Random).Float64() * delay
+		}
+		f.attempts[i]++
+		f.retryCount++
+		f.status = frameBlocked
+		f.wait = waitRetry
+		f.retryTimer = ex.armTimer(timerRetry, f, 0, ex.now.Add(time.Duration(delay*float64(time.Second))))
+		return
+	}
+	if fromKids {
+		switch st.Kind {
+		case machine.Parallel:
+			f.prev = f.emit(history.ParallelStateFailed, f.prev, "", nil, false, nil, nil)
+		case machine.Map:
+			if st.Distributed {
+				f.prev = f.emit(history.MapRunFailed, f.prev, "", nil, false, fl, nil)
+			}
+			f.prev = f.emit(history.MapStateFailed, f.prev, "", nil, false, nil, nil)
+		}
+	}
+	for i := range st.Catch {
+		c := &st.Catch[i]
+		if !failure.Matches(c.ErrorEquals, fl.Error) {
+			continue
+		}
+		errOut := errorOutput(fl)
+		out, rfl := applyResultPath(c.ResultPath, f.input, errOut)
+		if rfl != nil {
+			f.frameFailed(rfl)
+			return
+		}
+		f.status = frameRunning
+		f.exit(out, c.Next)
+		return
+	}
+	f.frameFailed(fl)
+}
+
+func errorOutput(fl *failure.Failure) any {
+	ms := make([]value.Member, 0, 2)
+	ms = append(ms, value.Member{Key: "Error", Value: fl.Error})
+	if fl.Cause != "" {
+		ms = append(ms, value.Member{Key: "Cause", Value: fl.Cause})
+	}
+	return value.NewObject(ms)
+}
+
+// retryDue re-runs the current state after a retry back-off.
+func (f *frame) retryDue() {
+	f.retryTimer = 0
+	f.wait = waitNone
+	f.ctx = nil
+	f.phase = phaseExecute
+	f.status = frameRunning
+	f.ex.schedule(f)
+}
+
+// cancelWaits drops the timers and task of the current state.
+func (f *frame) cancelWaits() {
+	ex := f.ex
+	ex.cancelTimer(f.waitTimer)
+	ex.cancelTimer(f.taskTimer)
+	ex.cancelTimer(f.hbTimer)
+	ex.cancelTimer(f.retryTimer)
+	f.waitTimer, f.taskTimer, f.hbTimer, f.retryTimer = 0, 0, 0, 0
+	if f.taskID != 0 {
+		if ex.tasks[f.taskID] == f {
+			delete(ex.tasks, f.taskID)
+			ex.cmds = append(ex.cmds, Command{Kind: CancelTask, ID: f.taskID})
+		}
+		f.taskID = 0
+	}
+	f.wait = waitNone
+}
+
+// abort stops a frame that is still running, with the Aborted events AWS
+// writes for the states and iterations it interrupts.
+func (f *frame) abort() {
+	switch f.status {
+	case frameDone, frameFailed, frameCancelled:
+		return
+	case framePending:
+		f.status = frameCancelled
+		return
+	}
+	if f.st != nil && f.entered {
+		switch f.wait {
+		case waitChildren:
+			f.abortChildren()
+		}
+		if t := abortedType[f.st.Kind]; t != 0 && (f.wait != waitNone || f.status == frameBlocked) {
+			f.prev = f.emit(t, f.prev, "", nil, false, nil, nil)
+		}
+	}
+	f.cancelWaits()
+	if f.parent != nil && f.index >= 0 && !f.parent.st.Distributed {
+		f.prev = f.emit(history.MapIterationAborted, f.prev, f.parent.st.Name, nil, false, nil, &history.Detail{Index: f.index, HasIndex: true})
+	}
+	f.status = frameCancelled
+}
+
+func (f *frame) abortChildren() {
+	for _, k := range f.kids {
+		k.abort()
+	}
+}
+
+// ---- context object --------------------------------------------------------
+
+// Context implements machine.Scope: the context object $$ of the current
+// state, built the first time a path asks for it.
+func (f *frame) Context() any {
+	if f.ctx == nil {
+		f.ctx = f.ex.contextObject(f, nil)
+	}
+	return f.ctx
+}
+
+// Variable implements machine.Scope. Workflow variables come with the
+// JSONata and Assign support; until then no variable exists.
+func (f *frame) Variable(string) (any, bool) { return nil, false }
+
+// Random implements machine.Scope.
+func (f *frame) Random() rand.Source { return f.ex.cfg.Random }
+
+// mapItemScope is the scope of a Map state's ItemSelector, whose context
+// object also holds Map.Item.
+type mapItemScope struct {
+	f     *frame
+	index int
+	item  any
+	ctx   any
+}
+
+func (s *mapItemScope) Context() any {
+	if s.ctx == nil {
+		s.ctx = s.f.ex.contextObject(s.f, s)
+	}
+	return s.ctx
+}
+
+func (s *mapItemScope) Variable(name string) (any, bool) { return s.f.Variable(name) }
+func (s *mapItemScope) Random() rand.Source              { return s.f.Random() }
+
+// TimeFormat is how AWS writes timestamps in the context object.
+const TimeFormat = "2006-01-02T15:04:05.000Z"
+
+func (ex *Execution) contextObject(f *frame, item *mapItemScope) any {
+	cfg := &ex.cfg
+	execution := value.NewObject([]value.Member{
+		{Key: "Id", Value: cfg.ExecutionARN},
+		{Key: "Input", Value: ex.Input},
+		{Key: "StartTime", Value: ex.StartTime.UTC().Format(TimeFormat)},
+		{Key: "Name", Value: cfg.ExecutionName},
+		{Key: "RoleArn", Value: cfg.RoleARN},
+		{Key: "RedriveCount", Value: value.Int(int64(cfg.RedriveCount))},
+	})
+	sm := value.NewObject([]value.Member{
+		{Key: "Id", Value: cfg.StateMachineARN},
+		{Key: "Name", Value: cfg.StateMachineName},
+	})
+	stateMembers := []value.Member{
+		{Key: "Name", Value: f.st.Name},
+		{Key: "EnteredTime", Value: f.enteredTime.UTC().Format(TimeFormat)},
+	}
+	if len(f.st.Retry) > 0 {
+		stateMembers = append(stateMembers, value.Member{Key: "RetryCount", Value: value.Int(int64(f.retryCount))})
+	}
+	ms := []value.Member{
+		{Key: "Execution", Value: execution},
+		{Key: "StateMachine", Value: sm},
+		{Key: "State", Value: value.NewObject(stateMembers)},
+	}
+	if f.st.Kind == machine.Task && f.token != "" {
+		ms = append(ms, value.Member{Key: "Task", Value: value.NewObject([]value.Member{{Key: "Token", Value: f.token}})})
+	}
+	if item != nil {
+		ms = append(ms, value.Member{Key: "Map", Value: value.NewObject([]value.Member{
+			{Key: "Item", Value: value.NewObject([]value.Member{
+				{Key: "Index", Value: value.Int(int64(item.index))},
+				{Key: "Value", Value: item.item},
+			})},
+		})})
+	}
+	return value.NewObject(ms)
+}
+
+// ---- task flavours -----------------------------------------------------------
+
+// taskStyle decides which family of events a Task state writes: activities
+// and Lambda function ARNs have their own, service integrations share Task*.
+type taskStyle struct {
+	kind         uint8 // 0 task, 1 activity, 2 lambda
+	resourceType string
+	resource     string
+}
+
+func styleOf(arn string) taskStyle {
+	parts := strings.SplitN(arn, ":", 7)
+	if len(parts) >= 6 {
+		switch {
+		case parts[2] == "states" && strings.HasPrefix(parts[5], "activity"):
+			return taskStyle{kind: 1}
+		case parts[2] == "lambda" && strings.HasPrefix(parts[5], "function"):
+			return taskStyle{kind: 2}
+		case parts[2] == "states" && parts[3] == "" && parts[4] == "":
+			rest := strings.Join(parts[5:], ":")
+			if i := strings.Index(rest, ":"); i > 0 {
+				return taskStyle{resourceType: rest[:i], resource: rest[i+1:]}
+			}
+			return taskStyle{resourceType: rest, resource: rest}
+		}
+		return taskStyle{resourceType: parts[2], resource: strings.Join(parts[5:], ":")}
+	}
+	return taskStyle{resourceType: "unknown", resource: arn}
+}

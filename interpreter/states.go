@@ -1,0 +1,733 @@
+package interpreter
+
+import (
+	"errors"
+	"math"
+	"time"
+
+	"github.com/baton-sh/baton/definition"
+	"github.com/baton-sh/baton/failure"
+	"github.com/baton-sh/baton/history"
+	"github.com/baton-sh/baton/intrinsic"
+	"github.com/baton-sh/baton/jsonpath"
+	"github.com/baton-sh/baton/machine"
+	"github.com/baton-sh/baton/value"
+)
+
+// ---- input and output processing -------------------------------------------
+
+// readPath evaluates a path on a document chosen by its root.
+func (f *frame) readPath(p *jsonpath.Path, input any) (any, error) {
+	switch p.Root() {
+	case jsonpath.RootContext:
+		return p.Lookup(f.Context())
+	case jsonpath.RootVariable:
+		v, ok := f.Variable(p.Variable())
+		if !ok {
+			return nil, &jsonpath.NotFoundError{Path: p.String(), Msg: "No results for path: " + p.Canonical()}
+		}
+		return p.Lookup(v)
+	}
+	return p.Lookup(input)
+}
+
+// selectPath applies InputPath or OutputPath.
+func (f *frame) selectPath(p machine.Path, in any) (any, *failure.Failure) {
+	if p.Null {
+		return value.Empty, nil
+	}
+	if p.Path == nil {
+		return in, nil
+	}
+	v, err := f.readPath(p.Path, in)
+	if err != nil {
+		return nil, f.runtimeFailure(failure.Newf(failure.Runtime, "Invalid path '%s' : %s", p.Path.String(), err.Error()))
+	}
+	return v, nil
+}
+
+func (f *frame) inputPath() (any, *failure.Failure) { return f.selectPath(f.st.InputPath, f.input) }
+
+func (f *frame) outputPath(v any) (any, *failure.Failure) { return f.selectPath(f.st.OutputPath, v) }
+
+// effectiveInput applies InputPath then Parameters.
+func (f *frame) effectiveInput() (any, *failure.Failure) {
+	in, fl := f.inputPath()
+	if fl != nil {
+		return nil, fl
+	}
+	if f.st.Parameters != nil {
+		v, fl := f.st.Parameters.Eval(in, f)
+		if fl != nil {
+			return nil, f.runtimeFailure(fl)
+		}
+		return v, nil
+	}
+	return in, nil
+}
+
+// applyResultPath places a result into the raw input.
+func applyResultPath(p machine.Path, raw, result any) (any, *failure.Failure) {
+	if p.Null {
+		return raw, nil
+	}
+	if p.Path == nil || p.Path.IsRoot() {
+		return result, nil
+	}
+	out, err := p.Path.Set(raw, result)
+	if err != nil {
+		return nil, failure.New(failure.ReferencePathConflict, err.Error())
+	}
+	return out, nil
+}
+
+// finishState runs ResultSelector, ResultPath and OutputPath on a result and
+// leaves the state.
+func (f *frame) finishState(result any) {
+	st := f.st
+	if st.ResultSelector != nil {
+		v, fl := st.ResultSelector.Eval(result, f)
+		if fl != nil {
+			f.stateFailed(f.runtimeFailure(fl), false)
+			return
+		}
+		result = v
+	}
+	out, fl := applyResultPath(st.ResultPath, f.input, result)
+	if fl == nil {
+		out, fl = f.outputPath(out)
+	}
+	if fl != nil {
+		f.stateFailed(fl, false)
+		return
+	}
+	f.exit(out, st.Next)
+}
+
+// ---- Pass, Choice, Fail, Wait ----------------------------------------------
+
+func (f *frame) pass() {
+	st := f.st
+	var result any
+	if st.HasResult {
+		// Result replaces the effective input; InputPath and Parameters are
+		// still evaluated so that their errors surface as on AWS.
+		if st.Parameters != nil || !st.InputPath.IsIdentity() {
+			if _, fl := f.effectiveInput(); fl != nil {
+				f.stateFailed(fl, false)
+				return
+			}
+		}
+		result = st.Result
+	} else {
+		eff, fl := f.effectiveInput()
+		if fl != nil {
+			f.stateFailed(fl, false)
+			return
+		}
+		result = eff
+	}
+	out, fl := applyResultPath(st.ResultPath, f.input, result)
+	if fl == nil {
+		out, fl = f.outputPath(out)
+	}
+	if fl != nil {
+		f.stateFailed(fl, false)
+		return
+	}
+	f.exit(out, st.Next)
+}
+
+func (f *frame) choice() {
+	st := f.st
+	in, fl := f.inputPath()
+	if fl != nil {
+		f.stateFailed(fl, false)
+		return
+	}
+	var next *machine.State
+	for _, r := range st.Choices {
+		ok, fl := r.Match(in, f)
+		if fl != nil {
+			f.stateFailed(f.runtimeFailure(fl), false)
+			return
+		}
+		if ok {
+			next = r.Next
+			break
+		}
+	}
+	if next == nil {
+		next = st.Default
+	}
+	if next == nil {
+		f.stateFailed(failure.Newf(failure.NoChoiceMatched, "No Matches!"), false)
+		return
+	}
+	out, fl := f.outputPath(in)
+	if fl != nil {
+		f.stateFailed(fl, false)
+		return
+	}
+	f.exit(out, next)
+}
+
+func (f *frame) failState() {
+	st := f.st
+	fl := &failure.Failure{Error: st.Error, Cause: st.Cause}
+	if st.ErrorPath != nil || st.ErrorCall != nil {
+		s, rfl := f.failField(st.ErrorPath, st.ErrorCall, "ErrorPath")
+		if rfl != nil {
+			f.frameFailed(rfl)
+			return
+		}
+		fl.Error = s
+	}
+	if st.CausePath != nil || st.CauseCall != nil {
+		s, rfl := f.failField(st.CausePath, st.CauseCall, "CausePath")
+		if rfl != nil {
+			f.frameFailed(rfl)
+			return
+		}
+		fl.Cause = s
+	}
+	f.frameFailed(fl)
+}
+
+func (f *frame) failField(p *jsonpath.Path, c *intrinsic.Call, field string) (string, *failure.Failure) {
+	var v any
+	if c != nil {
+		t, err := machine.CompileTemplate(value.NewObject([]value.Member{{Key: field + ".$", Value: c.String()}}))
+		if err != nil {
+			return "", failure.New(failure.Runtime, err.Error())
+		}
+		obj, fl := t.Eval(f.input, f)
+		if fl != nil {
+			return "", f.runtimeFailure(fl)
+		}
+		v, _ = obj.(*value.Object).Get(field)
+	} else {
+		var err error
+		v, err = f.readPath(p, f.input)
+		if err != nil {
+			return "", f.runtimeFailure(failure.Newf(failure.Runtime,
+				"The JSONPath '%s' specified for the field '%s' could not be found in the input '%s'", p.String(), field, value.String(f.input)))
+		}
+	}
+	if s, ok := v.(string); ok {
+		return s, nil
+	}
+	return value.String(v), nil
+}
+
+func (f *frame) waitState() {
+	ex := f.ex
+	st := f.st
+	in, fl := f.inputPath()
+	if fl != nil {
+		f.stateFailed(fl, false)
+		return
+	}
+	var until time.Time
+	switch {
+	case st.Seconds.Set && st.Seconds.Path == nil:
+		until = ex.now.Add(time.Duration(st.Seconds.Value) * time.Second)
+	case st.Seconds.Path != nil:
+		v, err := f.readPath(st.Seconds.Path, in)
+		if err != nil {
+			f.stateFailed(f.runtimeFailure(failure.Newf(failure.Runtime,
+				"The SecondsPath parameter does not reference an existing value: %s", st.Seconds.Path.String())), false)
+			return
+		}
+		n, ok := v.(value.Number)
+		i, isInt := n.Int64()
+		if !ok || !isInt || !n.IsInteger() {
+			f.stateFailed(f.runtimeFailure(failure.Newf(failure.Runtime,
+				"The SecondsPath parameter cannot be parsed as a long value: %s == %s", st.Seconds.Path.String(), rawText(v))), false)
+			return
+		}
+		if i < 0 {
+			f.stateFailed(f.runtimeFailure(failure.Newf(failure.Runtime,
+				"The SecondsPath parameter references a negative value: %s == %s", st.Seconds.Path.String(), rawText(v))), false)
+			return
+		}
+		until = ex.now.Add(time.Duration(i) * time.Second)
+	case st.Timestamp != "":
+		t, _ := definition.ParseTimestamp(st.Timestamp)
+		until = t
+	case st.TimestampPath != nil:
+		v, err := f.readPath(st.TimestampPath, in)
+		var t time.Time
+		ok := err == nil
+		if ok {
+			s, isStr := v.(string)
+			t, ok = definition.ParseTimestamp(s)
+			ok = ok && isStr
+		}
+		if !ok {
+			f.stateFailed(f.runtimeFailure(failure.Newf(failure.Runtime,
+				"The TimestampPath parameter does not reference a valid ISO-8601 extended offset date-time format string: %s == %s",
+				st.TimestampPath.String(), rawText(v))), false)
+			return
+		}
+		until = t
+	}
+	f.input = in
+	if !until.After(ex.now) {
+		f.phase = phaseWaitDone
+		return
+	}
+	f.status = frameBlocked
+	f.wait = waitTimer
+	f.waitTimer = ex.armTimer(timerWait, f, 0, until)
+}
+
+// rawText prints a value as AWS quotes it in messages: strings bare, other
+// values as JSON.
+func rawText(v any) string {
+	if s, ok := v.(string); ok {
+		return s
+	}
+	return value.String(v)
+}
+
+func (f *frame) waitDone() {
+	f.waitTimer = 0
+	f.wait = waitNone
+	f.phase = phaseWaitDone
+	f.status = frameRunning
+	f.ex.schedule(f)
+}
+
+// ---- Task --------------------------------------------------------------------
+
+func (f *frame) task() {
+	ex := f.ex
+	st := f.st
+	if st.UsesContext {
+		f.token = newToken(ex)
+	} else {
+		f.token = ""
+	}
+	eff, fl := f.effectiveInput()
+	if fl != nil {
+		f.stateFailed(fl, false)
+		return
+	}
+	timeout, fl := f.seconds(st.Timeout, "TimeoutSecondsPath")
+	if fl != nil {
+		f.stateFailed(fl, false)
+		return
+	}
+	heartbeat, fl := f.seconds(st.Heartbeat, "HeartbeatSecondsPath")
+	if fl != nil {
+		f.stateFailed(fl, false)
+		return
+	}
+	f.taskStyle = styleOf(st.Resource)
+	s := f.taskStyle
+	var id int64
+	switch s.kind {
+	case 1:
+		id = f.emit(history.ActivityScheduled, f.prev, "", eff, true, nil, &history.Detail{Resource: st.Resource, Timeout: timeout, Heartbeat: heartbeat})
+	case 2:
+		id = f.emit(history.LambdaFunctionScheduled, f.prev, "", eff, true, nil, &history.Detail{Resource: st.Resource, Timeout: timeout})
+	default:
+		id = f.emit(history.TaskScheduled, f.prev, "", eff, true, nil, &history.Detail{
+			ResourceType: s.resourceType, Resource: s.resource, Region: ex.cfg.Region, Timeout: timeout, Heartbeat: heartbeat})
+	}
+	f.prev = id
+	f.taskID = id
+	f.startedEmitted = false
+	if ex.tasks == nil {
+		ex.tasks = map[int64]*frame{}
+	}
+	ex.tasks[id] = f
+	req := &TaskRequest{
+		ID: id, Resource: st.Resource, Input: eff, StateName: st.Name,
+		Timeout: time.Duration(timeout) * time.Second, Heartbeat: time.Duration(heartbeat) * time.Second, Token: f.token,
+	}
+	if st.UsesContext {
+		req.Context = f.Context()
+	}
+	ex.cmds = append(ex.cmds, Command{Kind: RunTask, ID: id, Task: req})
+	if timeout > 0 {
+		f.taskTimer = ex.armTimer(timerTaskTimeout, f, id, ex.now.Add(req.Timeout))
+	}
+	f.heartbeat = req.Heartbeat
+	if heartbeat > 0 {
+		f.hbTimer = ex.armTimer(timerHeartbeat, f, id, ex.now.Add(req.Heartbeat))
+	}
+	f.status = frameBlocked
+	f.wait = waitTask
+}
+
+func newToken(ex *Execution) string {
+	const digits = "0123456789abcdef"
+	b := make([]byte, 0, 64)
+	for i := 0; i < 4; i++ {
+		x := ex.cfg.Random.Uint64()
+		for j := 0; j < 16; j++ {
+			b = append(b, digits[x&0xf])
+			x >>= 4
+		}
+	}
+	return string(b)
+}
+
+// seconds evaluates TimeoutSeconds(Path) or HeartbeatSeconds(Path).
+func (f *frame) seconds(n machine.Number, field string) (int64, *failure.Failure) {
+	if !n.Set {
+		return 0, nil
+	}
+	if n.Path == nil {
+		return n.Value, nil
+	}
+	in, fl := f.inputPath()
+	if fl != nil {
+		return 0, fl
+	}
+	v, err := f.readPath(n.Path, in)
+	if err != nil {
+		return 0, f.runtimeFailure(failure.Newf(failure.Runtime, "The JSONPath '%s' specified for the field '%s' could not be found in the input '%s'",
+			n.Path.String(), field, value.String(in)))
+	}
+	num, ok := v.(value.Number)
+	i, isInt := num.Int64()
+	if !ok || !isInt || i <= 0 {
+		return 0, f.runtimeFailure(failure.Newf(failure.Runtime, "The %s field refers to value \"%s\" which is not a valid positive integer: %s",
+			field, rawText(v), n.Path.String()))
+	}
+	return i, nil
+}
+
+// markStarted writes the Started event of the task, once.
+func (f *frame) markStarted(worker string) {
+	if f.startedEmitted {
+		return
+	}
+	f.startedEmitted = true
+	switch f.taskStyle.kind {
+	case 1:
+		f.prev = f.emit(history.ActivityStarted, f.prev, "", nil, false, nil, &history.Detail{WorkerName: worker})
+	case 2:
+		f.prev = f.emit(history.LambdaFunctionStarted, f.prev, "", nil, false, nil, nil)
+	default:
+		f.prev = f.emit(history.TaskStarted, f.prev, "", nil, false, nil, &history.Detail{ResourceType: f.taskStyle.resourceType, Resource: f.taskStyle.resource})
+	}
+}
+
+func (f *frame) heartbeatReceived() {
+	if f.hbTimer != 0 {
+		ex := f.ex
+		ex.cancelTimer(f.hbTimer)
+		f.hbTimer = ex.armTimer(timerHeartbeat, f, f.taskID, ex.now.Add(f.heartbeat))
+	}
+}
+
+func (f *frame) endTask() {
+	ex := f.ex
+	delete(ex.tasks, f.taskID)
+	f.taskID = 0
+	ex.cancelTimer(f.taskTimer)
+	ex.cancelTimer(f.hbTimer)
+	f.taskTimer, f.hbTimer = 0, 0
+	f.wait = waitNone
+}
+
+func (f *frame) taskSucceeded(output any) {
+	ex := f.ex
+	f.endTask()
+	switch f.taskStyle.kind {
+	case 1:
+		f.prev = f.emit(history.ActivitySucceeded, f.prev, "", output, true, nil, nil)
+	case 2:
+		f.prev = f.emit(history.LambdaFunctionSucceeded, f.prev, "", output, true, nil, nil)
+	default:
+		f.prev = f.emit(history.TaskSucceeded, f.prev, "", output, true, nil, &history.Detail{ResourceType: f.taskStyle.resourceType, Resource: f.taskStyle.resource})
+	}
+	f.taskResult = output
+	f.phase = phaseTaskDone
+	f.status = frameRunning
+	ex.schedule(f)
+}
+
+func (f *frame) taskFailed(fl *failure.Failure) {
+	f.endTask()
+	switch f.taskStyle.kind {
+	case 1:
+		f.prev = f.emit(history.ActivityFailed, f.prev, "", nil, false, fl, nil)
+	case 2:
+		f.prev = f.emit(history.LambdaFunctionFailed, f.prev, "", nil, false, fl, nil)
+	default:
+		f.prev = f.emit(history.TaskFailed, f.prev, "", nil, false, fl, &history.Detail{ResourceType: f.taskStyle.resourceType, Resource: f.taskStyle.resource})
+	}
+	f.fail(fl, false)
+}
+
+func (f *frame) taskTimedOut(task int64, name string) {
+	if f.taskID != task {
+		return
+	}
+	ex := f.ex
+	if name == failure.Timeout {
+		f.taskTimer = 0
+	} else {
+		f.hbTimer = 0
+	}
+	f.endTask()
+	ex.cmds = append(ex.cmds, Command{Kind: CancelTask, ID: task})
+	fl := failure.New(name, "")
+	switch f.taskStyle.kind {
+	case 1:
+		f.prev = f.emit(history.ActivityTimedOut, f.prev, "", nil, false, fl, nil)
+	case 2:
+		f.prev = f.emit(history.LambdaFunctionTimedOut, f.prev, "", nil, false, fl, nil)
+	default:
+		f.prev = f.emit(history.TaskTimedOut, f.prev, "", nil, false, fl, &history.Detail{ResourceType: f.taskStyle.resourceType, Resource: f.taskStyle.resource})
+	}
+	f.fail(fl, false)
+}
+
+// fail hands an error to the frame's error handling on its next turn.
+func (f *frame) fail(fl *failure.Failure, fromKids bool) {
+	f.pendingFail = fl
+	f.fromKids = fromKids
+	f.phase = phaseFailed
+	f.status = frameRunning
+	f.ex.schedule(f)
+}
+
+func (f *frame) taskDone() {
+	result := f.taskResult
+	f.taskResult = nil
+	f.finishState(result)
+}
+
+// ---- Parallel and Map ----------------------------------------------------------
+
+func (f *frame) parallel() {
+	ex := f.ex
+	eff, fl := f.effectiveInput()
+	if fl != nil {
+		f.stateFailed(fl, false)
+		return
+	}
+	f.startedID = f.emit(history.ParallelStateStarted, f.prev, "", nil, false, nil, nil)
+	f.prev = f.startedID
+	n := len(f.st.Branches)
+	f.kids = make([]*frame, n)
+	f.results = make([]any, n)
+	f.pending = n
+	for i, b := range f.st.Branches {
+		k := &frame{ex: ex, m: b, parent: f, slot: i, index: -1, prev: f.prev, silent: f.silent}
+		k.enter(b.StartAt, eff)
+		f.kids[i] = k
+		ex.schedule(k)
+	}
+	f.status = frameBlocked
+	f.wait = waitChildren
+}
+
+func (f *frame) mapState() {
+	ex := f.ex
+	st := f.st
+	in, fl := f.inputPath()
+	if fl != nil {
+		f.stateFailed(fl, false)
+		return
+	}
+	items := in
+	if st.ItemsPath.Path != nil {
+		v, err := f.readPath(st.ItemsPath.Path, in)
+		if err != nil {
+			var nf *jsonpath.NotFoundError
+			msg := err.Error()
+			if errors.As(err, &nf) {
+				msg = nf.Msg
+			}
+			f.stateFailed(f.runtimeFailure(failure.Newf(failure.Runtime, "Invalid path '%s' : %s", st.ItemsPath.Path.String(), msg)), false)
+			return
+		}
+		items = v
+	}
+	arr, ok := items.([]any)
+	if !ok {
+		f.stateFailed(f.runtimeFailure(failure.Newf(failure.Runtime, "Map state input must be an array but was: %s", value.String(items))), false)
+		return
+	}
+	maxConc, fl := f.mapNumber(st.MaxConcurrency, "MaxConcurrencyPath", in, false)
+	if fl != nil {
+		f.stateFailed(fl, false)
+		return
+	}
+	f.startedID = f.emit(history.MapStateStarted, f.prev, "", nil, false, nil, &history.Detail{Length: len(arr), HasLength: true})
+	f.prev = f.startedID
+	f.tolCount, f.tolPct = 0, 0
+	if st.Distributed {
+		tc, fl := f.mapNumber(st.ToleratedFailureCount, "ToleratedFailureCountPath", in, false)
+		if fl != nil {
+			f.stateFailed(fl, false)
+			return
+		}
+		f.tolCount = int64(tc)
+		pct, fl := f.tolerancePercentage(in)
+		if fl != nil {
+			f.stateFailed(fl, false)
+			return
+		}
+		f.tolPct = pct
+		f.prev = f.emit(history.MapRunStarted, f.prev, "", nil, false, nil, &history.Detail{MapRunARN: ex.cfg.StateMachineARN + "/" + st.Name + ":" + ex.cfg.ExecutionName})
+	}
+	f.effInput = in
+	f.items = arr
+	f.nextItem = 0
+	f.failures = 0
+	f.active = 0
+	f.maxConc = int(maxConc)
+	f.kids = make([]*frame, 0, len(arr))
+	f.results = make([]any, len(arr))
+	f.pending = len(arr)
+	f.status = frameBlocked
+	f.wait = waitChildren
+	if len(arr) == 0 {
+		f.phase = phaseChildrenDone
+		f.status = frameRunning
+		return
+	}
+	f.startIterations()
+}
+
+// mapNumber evaluates MaxConcurrency(Path) and ToleratedFailureCount(Path).
+func (f *frame) mapNumber(n machine.Number, field string, in any, float bool) (float64, *failure.Failure) {
+	if !n.Set {
+		return 0, nil
+	}
+	if n.Path == nil {
+		if float {
+			return n.Float, nil
+		}
+		return float64(n.Value), nil
+	}
+	v, err := f.readPath(n.Path, in)
+	if err != nil {
+		return 0, f.runtimeFailure(failure.Newf(failure.Runtime, "The %s field refers to a path that does not exist: %s", field, n.Path.String()))
+	}
+	num, ok := v.(value.Number)
+	kind := "integer"
+	if float {
+		kind = "float"
+	}
+	if ok {
+		if float {
+			return num.Float64(), nil
+		}
+		if i, isInt := num.Int64(); isInt && i >= 0 {
+			return float64(i), nil
+		}
+	}
+	return 0, f.runtimeFailure(failure.Newf(failure.Runtime, "The %s field refers to value \"%s\" which is not a valid %s: %s",
+		field, rawText(v), kind, n.Path.String()))
+}
+
+func (f *frame) tolerancePercentage(in any) (float64, *failure.Failure) {
+	pct, fl := f.mapNumber(f.st.ToleratedFailurePercentage, "ToleratedFailurePercentagePath", in, true)
+	if fl != nil {
+		return 0, fl
+	}
+	if pct < 0 || pct > 100 {
+		return 0, f.runtimeFailure(failure.New(failure.Runtime, "ToleratedFailurePercentage must be between 0 and 100."))
+	}
+	return pct, nil
+}
+
+// startIterations starts Map iterations up to MaxConcurrency.
+func (f *frame) startIterations() {
+	ex := f.ex
+	st := f.st
+	for f.nextItem < len(f.items) && (f.maxConc == 0 || f.active < f.maxConc) {
+		i := f.nextItem
+		f.nextItem++
+		item := f.items[i]
+		input := item
+		if st.ItemSelector != nil {
+			sc := &mapItemScope{f: f, index: i, item: item}
+			v, fl := st.ItemSelector.Eval(f.effInput, sc)
+			if fl != nil {
+				f.abortChildren()
+				f.fail(f.runtimeFailure(fl), false)
+				return
+			}
+			input = v
+		}
+		k := &frame{ex: ex, m: st.Processor, parent: f, slot: i, index: i, prev: f.startedID, status: framePending, silent: f.silent || st.Distributed}
+		k.st = st.Processor.StartAt
+		k.input = input
+		k.phase = phaseExecute
+		f.kids = append(f.kids, k)
+		f.active++
+		ex.schedule(k)
+	}
+}
+
+func (f *frame) childDone(k *frame) {
+	if f.status != frameBlocked || f.wait != waitChildren {
+		return
+	}
+	f.results[k.slot] = k.output
+	f.pending--
+	f.active--
+	if f.st.Kind == machine.Map {
+		f.startIterations()
+	}
+	if f.pending == 0 {
+		f.wait = waitNone
+		f.phase = phaseChildrenDone
+		f.status = frameRunning
+		f.ex.schedule(f)
+	}
+}
+
+func (f *frame) childFailed(k *frame) {
+	if f.status != frameBlocked || f.wait != waitChildren {
+		return
+	}
+	if f.st.Kind == machine.Map && f.st.Distributed {
+		f.failures++
+		limit := f.tolCount
+		if f.tolPct > 0 {
+			if byPct := int64(math.Floor(f.tolPct / 100 * float64(len(f.items)))); byPct > limit {
+				limit = byPct
+			}
+		}
+		if int64(f.failures) <= limit {
+			f.results[k.slot] = errorOutput(k.failure)
+			f.childDone(k)
+			return
+		}
+		f.abortChildren()
+		f.wait = waitNone
+		f.fail(failure.New(failure.ExceedToleratedFailure, "The specified tolerated failure threshold was exceeded"), true)
+		return
+	}
+	f.abortChildren()
+	f.wait = waitNone
+	f.fail(k.failure, true)
+}
+
+func (f *frame) childrenDone() {
+	result := any(f.results)
+	f.kids = nil
+	f.results = nil
+	f.items = nil
+	switch f.st.Kind {
+	case machine.Parallel:
+		f.prev = f.emit(history.ParallelStateSucceeded, f.prev, "", nil, false, nil, nil)
+	case machine.Map:
+		if f.st.Distributed {
+			f.prev = f.emit(history.MapRunSucceeded, f.prev, "", nil, false, nil, nil)
+		}
+		f.prev = f.emit(history.MapStateSucceeded, f.prev, "", nil, false, nil, nil)
+	}
+	f.finishState(result)
+}

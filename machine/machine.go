@@ -1,0 +1,589 @@
+// Package machine compiles a validated definition into an immutable Machine:
+// every path, payload template, Choice rule, retrier and catcher is parsed
+// once here, so that the interpreter never sees a path as a string.
+package machine
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/baton-sh/baton/definition"
+	"github.com/baton-sh/baton/intrinsic"
+	"github.com/baton-sh/baton/jsonpath"
+	"github.com/baton-sh/baton/value"
+)
+
+// Kind is a state type.
+type Kind uint8
+
+const (
+	Pass Kind = iota
+	Task
+	Choice
+	Wait
+	Succeed
+	Fail
+	Parallel
+	Map
+)
+
+var kindNames = [...]string{"Pass", "Task", "Choice", "Wait", "Succeed", "Fail", "Parallel", "Map"}
+
+func (k Kind) String() string { return kindNames[k] }
+
+var kindByName = map[string]Kind{"Pass": Pass, "Task": Task, "Choice": Choice, "Wait": Wait, "Succeed": Succeed, "Fail": Fail, "Parallel": Parallel, "Map": Map}
+
+// ErrUnsupported marks definitions that use a feature Baton does not run yet.
+var ErrUnsupported = errors.New("not supported yet")
+
+// Machine is a compiled state machine, or a sub-machine (a Parallel branch or
+// a Map processor).
+type Machine struct {
+	StartAt        *State
+	States         []*State // in definition order
+	ByName         map[string]*State
+	TimeoutSeconds int64 // 0: none
+	Comment        string
+	Source         *value.Object
+	// Parent is the Parallel or Map state a sub-machine belongs to.
+	Parent *State
+	// Count is the number of states in this machine and every sub-machine.
+	Count int
+}
+
+// Path is an optional path field: absent ($), null, or a path.
+type Path struct {
+	Null bool
+	Path *jsonpath.Path // nil with Null false: the identity "$"
+}
+
+// IsIdentity reports whether the path leaves its input unchanged.
+func (p Path) IsIdentity() bool { return !p.Null && (p.Path == nil || p.Path.IsRoot() && p.Path.Root() == jsonpath.RootInput) }
+
+// Retrier is a compiled Retry entry.
+type Retrier struct {
+	ErrorEquals     []string
+	IntervalSeconds int64
+	MaxAttempts     int64
+	BackoffRate     float64
+	MaxDelaySeconds int64 // 0: none
+	JitterFull      bool
+}
+
+// Catcher is a compiled Catch entry.
+type Catcher struct {
+	ErrorEquals []string
+	Next        *State
+	ResultPath  Path
+}
+
+// Number is a numeric field given as a value or read from a path.
+type Number struct {
+	Set   bool
+	Value int64
+	Float float64
+	Path  *jsonpath.Path
+}
+
+// State is one compiled state.
+type State struct {
+	Name    string
+	Kind    Kind
+	Machine *Machine
+	Next    *State
+	End     bool
+	Source  *value.Object
+
+	InputPath      Path
+	OutputPath     Path
+	ResultPath     Path
+	Parameters     *Template
+	ResultSelector *Template
+	// UsesContext is true when any path of the state reads $$, so that the
+	// interpreter builds the context object only when needed.
+	UsesContext bool
+
+	// Pass
+	Result    any
+	HasResult bool
+
+	// Task
+	Resource  string
+	Timeout   Number
+	Heartbeat Number
+	Retry     []Retrier
+	Catch     []Catcher
+
+	// Choice
+	Choices []*Rule
+	Default *State
+
+	// Wait
+	Seconds       Number
+	Timestamp     string // literal timestamp
+	TimestampPath *jsonpath.Path
+
+	// Fail
+	Error, Cause         string
+	HasError, HasCause   bool
+	ErrorPath, CausePath *jsonpath.Path
+	ErrorCall, CauseCall *intrinsic.Call
+
+	// Parallel
+	Branches []*Machine
+
+	// Map
+	Processor                  *Machine
+	ItemsPath                  Path
+	ItemSelector               *Template
+	MaxConcurrency             Number
+	ToleratedFailureCount      Number
+	ToleratedFailurePercentage Number
+	Distributed                bool
+	Label                      string
+}
+
+// Compile turns a validated definition into a Machine.
+func Compile(def *value.Object) (*Machine, error) {
+	if ql, _ := def.Get("QueryLanguage"); ql == definition.JSONata {
+		return nil, fmt.Errorf("QueryLanguage JSONata: %w", ErrUnsupported)
+	}
+	m, err := compileMachine(def, nil)
+	if err != nil {
+		return nil, err
+	}
+	if ts, ok := def.Get("TimeoutSeconds"); ok {
+		n, _ := ts.(value.Number)
+		m.TimeoutSeconds, _ = n.Int64()
+	}
+	return m, nil
+}
+
+func compileMachine(def *value.Object, parent *State) (*Machine, error) {
+	m := &Machine{Source: def, Parent: parent, ByName: map[string]*State{}}
+	if c, ok := def.Get("Comment"); ok {
+		m.Comment, _ = c.(string)
+	}
+	statesV, _ := def.Get("States")
+	states, ok := statesV.(*value.Object)
+	if !ok {
+		return nil, fmt.Errorf("States is not an object")
+	}
+	for _, mem := range states.Members() {
+		src, _ := mem.Value.(*value.Object)
+		if src == nil {
+			return nil, fmt.Errorf("state %q is not an object", mem.Key)
+		}
+		typ, _ := src.Get("Type")
+		name, _ := typ.(string)
+		kind, ok := kindByName[name]
+		if !ok {
+			return nil, fmt.Errorf("state %q has an unknown Type", mem.Key)
+		}
+		st := &State{Name: mem.Key, Kind: kind, Machine: m, Source: src}
+		m.States = append(m.States, st)
+		m.ByName[mem.Key] = st
+	}
+	start, _ := def.Get("StartAt")
+	startName, _ := start.(string)
+	m.StartAt = m.ByName[startName]
+	if m.StartAt == nil {
+		return nil, fmt.Errorf("StartAt names no state")
+	}
+	m.Count = len(m.States)
+	for _, st := range m.States {
+		if err := st.compile(); err != nil {
+			return nil, fmt.Errorf("state %q: %w", st.Name, err)
+		}
+		for _, b := range st.Branches {
+			m.Count += b.Count
+		}
+		if st.Processor != nil {
+			m.Count += st.Processor.Count
+		}
+	}
+	return m, nil
+}
+
+func (st *State) get(field string) (any, bool) { return st.Source.Get(field) }
+
+func (st *State) str(field string) string {
+	v, _ := st.get(field)
+	s, _ := v.(string)
+	return s
+}
+
+func (st *State) compile() error {
+	src := st.Source
+	if ql, _ := src.Get("QueryLanguage"); ql == definition.JSONata {
+		return fmt.Errorf("QueryLanguage JSONata: %w", ErrUnsupported)
+	}
+	if src.Has("Assign") {
+		return fmt.Errorf("Assign (workflow variables): %w", ErrUnsupported)
+	}
+	if next := st.str("Next"); next != "" {
+		st.Next = st.Machine.ByName[next]
+		if st.Next == nil {
+			return fmt.Errorf("Next names no state")
+		}
+	}
+	if end, _ := st.get("End"); end == true {
+		st.End = true
+	}
+	var err error
+	if st.InputPath, err = st.optPath("InputPath"); err != nil {
+		return err
+	}
+	if st.OutputPath, err = st.optPath("OutputPath"); err != nil {
+		return err
+	}
+	if st.ResultPath, err = st.optPath("ResultPath"); err != nil {
+		return err
+	}
+	if st.Parameters, err = st.template("Parameters"); err != nil {
+		return err
+	}
+	if st.ResultSelector, err = st.template("ResultSelector"); err != nil {
+		return err
+	}
+	if st.Retry, err = compileRetry(src); err != nil {
+		return err
+	}
+	if st.Catch, err = st.compileCatch(); err != nil {
+		return err
+	}
+	switch st.Kind {
+	case Pass:
+		st.Result, st.HasResult = src.Get("Result")
+	case Task:
+		st.Resource = st.str("Resource")
+		if st.Timeout, err = st.number("TimeoutSeconds", "TimeoutSecondsPath"); err != nil {
+			return err
+		}
+		if st.Heartbeat, err = st.number("HeartbeatSeconds", "HeartbeatSecondsPath"); err != nil {
+			return err
+		}
+	case Choice:
+		rules, _ := st.get("Choices")
+		arr, _ := rules.([]any)
+		for _, r := range arr {
+			ro, _ := r.(*value.Object)
+			if ro == nil {
+				return fmt.Errorf("a choice rule is not an object")
+			}
+			rule, err := compileRule(ro, st.Machine.ByName, true)
+			if err != nil {
+				return err
+			}
+			st.Choices = append(st.Choices, rule)
+		}
+		if d := st.str("Default"); d != "" {
+			st.Default = st.Machine.ByName[d]
+		}
+	case Wait:
+		if st.Seconds, err = st.number("Seconds", "SecondsPath"); err != nil {
+			return err
+		}
+		st.Timestamp = st.str("Timestamp")
+		if p := st.str("TimestampPath"); p != "" {
+			if st.TimestampPath, err = jsonpath.Parse(p); err != nil {
+				return err
+			}
+		}
+	case Fail:
+		if e, ok := st.get("Error"); ok {
+			st.Error, st.HasError = e.(string)
+		}
+		if c, ok := st.get("Cause"); ok {
+			st.Cause, st.HasCause = c.(string)
+		}
+		if st.ErrorPath, st.ErrorCall, err = pathOrCall(st.str("ErrorPath")); err != nil {
+			return err
+		}
+		if st.CausePath, st.CauseCall, err = pathOrCall(st.str("CausePath")); err != nil {
+			return err
+		}
+	case Parallel:
+		b, _ := st.get("Branches")
+		arr, _ := b.([]any)
+		for _, x := range arr {
+			bo, _ := x.(*value.Object)
+			if bo == nil {
+				return fmt.Errorf("a branch is not an object")
+			}
+			sub, err := compileMachine(bo, st)
+			if err != nil {
+				return err
+			}
+			st.Branches = append(st.Branches, sub)
+		}
+	case Map:
+		if err := st.compileMap(); err != nil {
+			return err
+		}
+	}
+	st.UsesContext = st.readsContext()
+	return nil
+}
+
+func (st *State) compileMap() error {
+	var err error
+	proc, ok := st.get("ItemProcessor")
+	if !ok {
+		proc, _ = st.get("Iterator")
+	}
+	po, _ := proc.(*value.Object)
+	if po == nil {
+		return fmt.Errorf("the Map state has no ItemProcessor")
+	}
+	if pc, ok := po.Get("ProcessorConfig"); ok {
+		if pco, ok := pc.(*value.Object); ok {
+			if mode, _ := pco.Get("Mode"); mode == "DISTRIBUTED" {
+				st.Distributed = true
+			}
+		}
+	}
+	if st.Processor, err = compileMachine(po, st); err != nil {
+		return err
+	}
+	if st.ItemsPath, err = st.optPath("ItemsPath"); err != nil {
+		return err
+	}
+	// ItemSelector replaced the older Parameters field of a Map state.
+	if st.ItemSelector, err = st.template("ItemSelector"); err != nil {
+		return err
+	}
+	if st.ItemSelector == nil && st.Parameters != nil {
+		st.ItemSelector, st.Parameters = st.Parameters, nil
+	}
+	if st.MaxConcurrency, err = st.number("MaxConcurrency", "MaxConcurrencyPath"); err != nil {
+		return err
+	}
+	if st.ToleratedFailureCount, err = st.number("ToleratedFailureCount", "ToleratedFailureCountPath"); err != nil {
+		return err
+	}
+	if st.ToleratedFailurePercentage, err = st.number("ToleratedFailurePercentage", "ToleratedFailurePercentagePath"); err != nil {
+		return err
+	}
+	st.Label = st.str("Label")
+	for _, f := range []string{"ItemReader", "ResultWriter", "ItemBatcher"} {
+		if st.Source.Has(f) {
+			return fmt.Errorf("Map %s: %w", f, ErrUnsupported)
+		}
+	}
+	return nil
+}
+
+func (st *State) readsContext() bool {
+	ctx := func(p *jsonpath.Path) bool { return p != nil && p.Root() == jsonpath.RootContext }
+	if ctx(st.InputPath.Path) || ctx(st.OutputPath.Path) || ctx(st.ItemsPath.Path) || ctx(st.TimestampPath) ||
+		ctx(st.ErrorPath) || ctx(st.CausePath) || ctx(st.Seconds.Path) || ctx(st.Timeout.Path) || ctx(st.Heartbeat.Path) ||
+		ctx(st.MaxConcurrency.Path) || ctx(st.ToleratedFailureCount.Path) || ctx(st.ToleratedFailurePercentage.Path) {
+		return true
+	}
+	for _, t := range []*Template{st.Parameters, st.ResultSelector, st.ItemSelector} {
+		if t != nil && t.UsesContext() {
+			return true
+		}
+	}
+	for _, c := range []*intrinsic.Call{st.ErrorCall, st.CauseCall} {
+		if c == nil {
+			continue
+		}
+		uses := false
+		c.Paths(func(p *jsonpath.Path) { uses = uses || ctx(p) })
+		if uses {
+			return true
+		}
+	}
+	for _, r := range st.Choices {
+		if r.readsContext() {
+			return true
+		}
+	}
+	return false
+}
+
+func (r *Rule) readsContext() bool {
+	if (r.variable != nil && r.variable.Root() == jsonpath.RootContext) || (r.path != nil && r.path.Root() == jsonpath.RootContext) {
+		return true
+	}
+	for _, k := range r.kids {
+		if k.readsContext() {
+			return true
+		}
+	}
+	return false
+}
+
+func pathOrCall(s string) (*jsonpath.Path, *intrinsic.Call, error) {
+	if s == "" {
+		return nil, nil, nil
+	}
+	if intrinsic.IsCall(s) {
+		c, err := intrinsic.Parse(s)
+		return nil, c, err
+	}
+	p, err := jsonpath.Parse(s)
+	return p, nil, err
+}
+
+func (st *State) optPath(field string) (Path, error) {
+	v, ok := st.get(field)
+	if !ok {
+		return Path{}, nil
+	}
+	if v == nil {
+		return Path{Null: true}, nil
+	}
+	s, _ := v.(string)
+	p, err := jsonpath.Parse(s)
+	if err != nil {
+		return Path{}, err
+	}
+	return Path{Path: p}, nil
+}
+
+func (st *State) template(field string) (*Template, error) {
+	v, ok := st.get(field)
+	if !ok {
+		return nil, nil
+	}
+	return CompileTemplate(v)
+}
+
+func (st *State) number(field, pathField string) (Number, error) {
+	if v, ok := st.get(field); ok {
+		n, _ := v.(value.Number)
+		i, _ := n.Int64()
+		return Number{Set: true, Value: i, Float: n.Float64()}, nil
+	}
+	if v, ok := st.get(pathField); ok {
+		s, _ := v.(string)
+		p, err := jsonpath.Parse(s)
+		if err != nil {
+			return Number{}, err
+		}
+		return Number{Set: true, Path: p}, nil
+	}
+	return Number{}, nil
+}
+
+func stringList(v any) []string {
+	arr, _ := v.([]any)
+	out := make([]string, 0, len(arr))
+	for _, x := range arr {
+		if s, ok := x.(string); ok {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+func compileRetry(src *value.Object) ([]Retrier, error) {
+	v, ok := src.Get("Retry")
+	if !ok {
+		return nil, nil
+	}
+	arr, _ := v.([]any)
+	out := make([]Retrier, 0, len(arr))
+	for _, x := range arr {
+		o, _ := x.(*value.Object)
+		if o == nil {
+			return nil, fmt.Errorf("a retrier is not an object")
+		}
+		ee, _ := o.Get("ErrorEquals")
+		r := Retrier{ErrorEquals: stringList(ee), IntervalSeconds: 1, MaxAttempts: 3, BackoffRate: 2}
+		if n, ok := o.Get("IntervalSeconds"); ok {
+			r.IntervalSeconds, _ = n.(value.Number).Int64()
+		}
+		if n, ok := o.Get("MaxAttempts"); ok {
+			r.MaxAttempts, _ = n.(value.Number).Int64()
+		}
+		if n, ok := o.Get("BackoffRate"); ok {
+			r.BackoffRate = n.(value.Number).Float64()
+		}
+		if n, ok := o.Get("MaxDelaySeconds"); ok {
+			r.MaxDelaySeconds, _ = n.(value.Number).Int64()
+		}
+		if j, _ := o.Get("JitterStrategy"); j == "FULL" {
+			r.JitterFull = true
+		}
+		out = append(out, r)
+	}
+	return out, nil
+}
+
+func (st *State) compileCatch() ([]Catcher, error) {
+	v, ok := st.get("Catch")
+	if !ok {
+		return nil, nil
+	}
+	arr, _ := v.([]any)
+	out := make([]Catcher, 0, len(arr))
+	for _, x := range arr {
+		o, _ := x.(*value.Object)
+		if o == nil {
+			return nil, fmt.Errorf("a catcher is not an object")
+		}
+		if o.Has("Assign") || o.Has("Output") {
+			return nil, fmt.Errorf("Assign and Output in Catch: %w", ErrUnsupported)
+		}
+		ee, _ := o.Get("ErrorEquals")
+		next, _ := o.Get("Next")
+		name, _ := next.(string)
+		c := Catcher{ErrorEquals: stringList(ee), Next: st.Machine.ByName[name]}
+		if c.Next == nil {
+			return nil, fmt.Errorf("a catcher's Next names no state")
+		}
+		if rp, ok := o.Get("ResultPath"); ok {
+			if rp == nil {
+				c.ResultPath = Path{Null: true}
+			} else {
+				s, _ := rp.(string)
+				p, err := jsonpath.Parse(s)
+				if err != nil {
+					return nil, err
+				}
+				c.ResultPath = Path{Path: p}
+			}
+		}
+		out = append(out, c)
+	}
+	return out, nil
+}
+
+// TaskName returns "Type" + suffix, the event type prefix of a state:
+// "PassStateEntered", "TaskStateExited", ...
+func (st *State) TypeName() string { return kindNames[st.Kind] }
+
+// Walk calls f for every state of the machine and its sub-machines, parents
+// before children.
+func (m *Machine) Walk(f func(*State)) {
+	for _, st := range m.States {
+		f(st)
+		for _, b := range st.Branches {
+			b.Walk(f)
+		}
+		if st.Processor != nil {
+			st.Processor.Walk(f)
+		}
+	}
+}
+
+// Resources returns the distinct Task resources of the machine.
+func (m *Machine) Resources() []string {
+	seen := map[string]bool{}
+	var out []string
+	m.Walk(func(st *State) {
+		if st.Kind == Task && !seen[st.Resource] {
+			seen[st.Resource] = true
+			out = append(out, st.Resource)
+		}
+	})
+	return out
+}
+
+// IsSubMachine reports whether m is a branch or a Map processor.
+func (m *Machine) IsSubMachine() bool { return m.Parent != nil }
+

@@ -1,0 +1,127 @@
+// Package resource is where a Task state's work goes. A Task's Resource
+// names it (an ARN); a Registry maps resource ARNs to implementations of
+// Resource. Each kind of resource (Go functions here; commands, HTTP
+// endpoints, activities and mocks later) is one implementation of the same
+// interface, so adding a kind never touches the interpreter.
+package resource
+
+import (
+	"context"
+	"errors"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/baton-sh/baton/failure"
+)
+
+// Request is one attempt of a Task state.
+type Request struct {
+	Resource     string
+	Input        any // the effective input, in the value model
+	StateName    string
+	ExecutionARN string
+	Token        string // $$.Task.Token
+	Timeout      time.Duration
+	Heartbeat    time.Duration
+	Context      any // the context object, when the state reads it
+}
+
+// Resource carries out tasks. Invoke returns the task's result, or an error:
+// a *Error chooses the error name AWS would report; any other error becomes
+// States.TaskFailed with the error's text as the cause. Invoke must return
+// soon after ctx is done.
+type Resource interface {
+	Invoke(ctx context.Context, req *Request) (any, error)
+}
+
+// Func adapts a function to Resource.
+type Func func(ctx context.Context, req *Request) (any, error)
+
+// Invoke calls f.
+func (f Func) Invoke(ctx context.Context, req *Request) (any, error) { return f(ctx, req) }
+
+// Error is a task failure with an explicit error name, as a Lambda function
+// reports its errorType.
+type Error struct {
+	Name  string
+	Cause string
+}
+
+func (e *Error) Error() string {
+	if e.Cause == "" {
+		return e.Name
+	}
+	return e.Name + ": " + e.Cause
+}
+
+// ToFailure turns a Resource's error into the failure the execution sees.
+func ToFailure(err error) *failure.Failure {
+	var e *Error
+	if errors.As(err, &e) {
+		return failure.New(e.Name, e.Cause)
+	}
+	if f, ok := failure.From(err); ok {
+		return f
+	}
+	if errors.Is(err, context.DeadlineExceeded) {
+		return failure.New(failure.Timeout, "")
+	}
+	return failure.New(failure.TaskFailed, err.Error())
+}
+
+// Registry maps resource ARNs to resources. An entry ending in '*' matches
+// every ARN with that prefix. It is safe for concurrent use.
+type Registry struct {
+	mu       sync.RWMutex
+	exact    map[string]Resource
+	prefixes []prefixEntry
+}
+
+type prefixEntry struct {
+	prefix string
+	r      Resource
+}
+
+// NewRegistry returns an empty registry.
+func NewRegistry() *Registry { return &Registry{exact: map[string]Resource{}} }
+
+// Register maps arn (or a prefix ending in '*') to r.
+func (reg *Registry) Register(arn string, r Resource) {
+	reg.mu.Lock()
+	defer reg.mu.Unlock()
+	if p, ok := strings.CutSuffix(arn, "*"); ok {
+		for i := range reg.prefixes {
+			if reg.prefixes[i].prefix == p {
+				reg.prefixes[i].r = r
+				return
+			}
+		}
+		reg.prefixes = append(reg.prefixes, prefixEntry{p, r})
+		// Longest prefix first, so that the most specific entry wins.
+		sort.Slice(reg.prefixes, func(i, j int) bool { return len(reg.prefixes[i].prefix) > len(reg.prefixes[j].prefix) })
+		return
+	}
+	reg.exact[arn] = r
+}
+
+// Lookup finds the resource for an ARN.
+func (reg *Registry) Lookup(arn string) (Resource, bool) {
+	reg.mu.RLock()
+	defer reg.mu.RUnlock()
+	if r, ok := reg.exact[arn]; ok {
+		return r, true
+	}
+	for _, p := range reg.prefixes {
+		if strings.HasPrefix(arn, p.prefix) {
+			return p.r, true
+		}
+	}
+	return nil, false
+}
+
+// NoHandlerCause explains a Task whose resource nothing handles.
+func NoHandlerCause(arn string) string {
+	return "No handler is registered for the resource '" + arn + "'. Register a Go function for it with the embedding API, or configure the resource."
+}
