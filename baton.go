@@ -1,0 +1,247 @@
+// Package baton runs Amazon States Language state machines inside a Go
+// program, with Go functions as the handlers of Task states.
+//
+//	engine := baton.New()
+//	engine.Register("arn:aws:states:::lambda:invoke", func(ctx context.Context, t *baton.Task) (json.RawMessage, error) {
+//		return json.RawMessage(`{"ok":true}`), nil
+//	})
+//	sm, err := engine.Load(definitionJSON)
+//	if err != nil { ... } // a *baton.ValidationError lists every problem
+//	res, err := sm.Run(ctx, json.RawMessage(`{"order":42}`))
+//	fmt.Println(res.Status, string(res.Output))
+//
+// The same engine runs `baton run` and the server's Express workflows.
+package baton
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"sync/atomic"
+	"time"
+
+	"github.com/baton-sh/baton/clock"
+	"github.com/baton-sh/baton/definition"
+	"github.com/baton-sh/baton/driver"
+	"github.com/baton-sh/baton/history"
+	"github.com/baton-sh/baton/interpreter"
+	"github.com/baton-sh/baton/intrinsic"
+	"github.com/baton-sh/baton/machine"
+	"github.com/baton-sh/baton/resource"
+	"github.com/baton-sh/baton/value"
+)
+
+// Engine runs state machines in-process.
+type Engine struct {
+	resources    *resource.Registry
+	clock        clock.Clock
+	payloadLimit int
+	region       string
+	account      string
+	seq          atomic.Uint64
+}
+
+// Option configures an Engine.
+type Option func(*Engine)
+
+// WithClock sets the clock Wait states, retries and timeouts use.
+func WithClock(c clock.Clock) Option { return func(e *Engine) { e.clock = c } }
+
+// WithPayloadLimit raises the largest state input and output, in bytes, from
+// AWS's 256 KiB.
+func WithPayloadLimit(n int) Option { return func(e *Engine) { e.payloadLimit = n } }
+
+// WithRegion sets the region in ARNs (default us-east-1).
+func WithRegion(r string) Option { return func(e *Engine) { e.region = r } }
+
+// WithAccount sets the account id in ARNs (default 123456789012).
+func WithAccount(a string) Option { return func(e *Engine) { e.account = a } }
+
+// New returns an engine.
+func New(opts ...Option) *Engine {
+	e := &Engine{resources: resource.NewRegistry(), clock: clock.Real{}, region: "us-east-1", account: "123456789012"}
+	for _, o := range opts {
+		o(e)
+	}
+	return e
+}
+
+// Task is one attempt of a Task state, as a handler sees it.
+type Task struct {
+	Resource     string
+	State        string
+	ExecutionARN string
+	Token        string // $$.Task.Token, when the state reads the context object
+	Input        json.RawMessage
+}
+
+// Handler carries out Task states. To fail with a chosen error name (for
+// Retry and Catch), return a *TaskError.
+type Handler func(ctx context.Context, task *Task) (json.RawMessage, error)
+
+// TaskError fails a task with an error name and cause.
+type TaskError = resource.Error
+
+// Register makes h the handler of a Task resource ARN. An ARN ending in '*'
+// registers every resource with that prefix.
+func (e *Engine) Register(resourceARN string, h Handler) {
+	e.resources.Register(resourceARN, resource.Func(func(ctx context.Context, req *resource.Request) (any, error) {
+		t := &Task{Resource: req.Resource, State: req.StateName, ExecutionARN: req.ExecutionARN, Token: req.Token,
+			Input: json.RawMessage(value.Marshal(req.Input))}
+		out, err := h(ctx, t)
+		if err != nil {
+			return nil, err
+		}
+		if len(out) == 0 {
+			return nil, nil
+		}
+		v, perr := value.Parse(out)
+		if perr != nil {
+			return nil, &TaskError{Name: "States.Runtime", Cause: "the task handler returned invalid JSON: " + perr.Error()}
+		}
+		return v, nil
+	}))
+}
+
+// ValidationError lists every problem of an invalid definition.
+type ValidationError struct {
+	Diagnostics definition.Diagnostics
+}
+
+func (e *ValidationError) Error() string { return e.Diagnostics.Message() }
+
+// ErrUnsupported marks definitions that use a feature Baton does not run yet.
+var ErrUnsupported = machine.ErrUnsupported
+
+// StateMachine is a loaded, validated and compiled definition.
+type StateMachine struct {
+	engine  *Engine
+	machine *machine.Machine
+	name    string
+	express bool
+}
+
+// LoadOption configures Load.
+type LoadOption func(*StateMachine)
+
+// Named sets the state machine's name (default "StateMachine").
+func Named(name string) LoadOption { return func(sm *StateMachine) { sm.name = name } }
+
+// Express loads the definition as an Express state machine.
+func Express() LoadOption { return func(sm *StateMachine) { sm.express = true } }
+
+// Load parses (JSON or YAML), validates and compiles a definition.
+func (e *Engine) Load(def []byte, opts ...LoadOption) (*StateMachine, error) {
+	sm := &StateMachine{engine: e, name: "StateMachine"}
+	for _, o := range opts {
+		o(sm)
+	}
+	typ := "STANDARD"
+	if sm.express {
+		typ = "EXPRESS"
+	}
+	doc, diags := definition.Load(def, definition.Options{Type: typ})
+	if diags.HasErrors() {
+		return nil, &ValidationError{Diagnostics: diags}
+	}
+	m, err := machine.Compile(doc)
+	if err != nil {
+		return nil, err
+	}
+	sm.machine = m
+	return sm, nil
+}
+
+// Machine returns the compiled machine.
+func (sm *StateMachine) Machine() *machine.Machine { return sm.machine }
+
+// ARN returns the state machine's ARN.
+func (sm *StateMachine) ARN() string {
+	return fmt.Sprintf("arn:aws:states:%s:%s:stateMachine:%s", sm.engine.region, sm.engine.account, sm.name)
+}
+
+// Result is a finished execution.
+type Result struct {
+	Status        string // SUCCEEDED, FAILED, TIMED_OUT or ABORTED
+	Output        json.RawMessage
+	Error         string
+	Cause         string
+	ExecutionARN  string
+	StatesEntered int
+	events        []history.Event
+}
+
+// HistoryJSON returns the execution's events in GetExecutionHistory's shape,
+// as a JSON array.
+func (r *Result) HistoryJSON() []byte {
+	return history.AppendJSONArray(nil, r.events, true)
+}
+
+// EventTypes returns the type of every history event, in order.
+func (r *Result) EventTypes() []string {
+	out := make([]string, len(r.events))
+	for i := range r.events {
+		out[i] = r.events[i].Type.String()
+	}
+	return out
+}
+
+// RunOption configures Run.
+type RunOption func(*runConfig)
+
+type runConfig struct {
+	name string
+}
+
+// ExecutionName names the execution (default: a new UUID).
+func ExecutionName(name string) RunOption { return func(c *runConfig) { c.name = name } }
+
+// ErrInvalidInput is returned when the input is not valid JSON.
+var ErrInvalidInput = errors.New("invalid execution input")
+
+// Run runs one execution to its end. It returns an error only when the
+// execution could not start; a failed execution is a Result with Status
+// FAILED.
+func (sm *StateMachine) Run(ctx context.Context, input json.RawMessage, opts ...RunOption) (*Result, error) {
+	if len(input) == 0 {
+		input = json.RawMessage("{}")
+	}
+	in, err := value.Parse(input)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrInvalidInput, err)
+	}
+	rc := runConfig{}
+	for _, o := range opts {
+		o(&rc)
+	}
+	e := sm.engine
+	src := rand.NewPCG(uint64(time.Now().UnixNano()), e.seq.Add(1))
+	if rc.name == "" {
+		rc.name = intrinsic.UUID(src)
+	}
+	cfg := interpreter.Config{
+		StateMachineName: sm.name,
+		StateMachineARN:  sm.ARN(),
+		ExecutionName:    rc.name,
+		ExecutionARN:     fmt.Sprintf("arn:aws:states:%s:%s:execution:%s:%s", e.region, e.account, sm.name, rc.name),
+		RoleARN:          fmt.Sprintf("arn:aws:iam::%s:role/baton", e.account),
+		Region:           e.region,
+		PayloadLimit:     e.payloadLimit,
+		Random:           src,
+	}
+	if sm.express {
+		cfg.ExecutionARN = fmt.Sprintf("arn:aws:states:%s:%s:express:%s:%s:%s", e.region, e.account, sm.name, rc.name, intrinsic.UUID(src))
+	}
+	d := &driver.Local{Resources: e.resources, Clock: e.clock}
+	ex := d.Run(ctx, sm.machine, cfg, in)
+	res := &Result{Status: ex.Status.String(), ExecutionARN: cfg.ExecutionARN, StatesEntered: ex.StatesEntered, events: ex.Events}
+	if ex.Status == interpreter.Succeeded {
+		res.Output = json.RawMessage(value.Marshal(ex.Output))
+	}
+	if ex.Failure != nil {
+		res.Error, res.Cause = ex.Failure.Error, ex.Failure.Cause
+	}
+	return res, nil
+}

@@ -1,0 +1,248 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"os"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/baton-sh/baton"
+	"github.com/baton-sh/baton/driver"
+	"github.com/baton-sh/baton/interpreter"
+	"github.com/baton-sh/baton/resource"
+	"github.com/baton-sh/baton/value"
+)
+
+// maxLatencySamples bounds the memory the latency distribution takes; with
+// more executions, every k-th one is timed.
+const maxLatencySamples = 1 << 18
+
+type benchReport struct {
+	Executions    int     `json:"executions"`
+	Concurrency   int     `json:"concurrency"`
+	Seconds       float64 `json:"seconds"`
+	ExecPerSec    float64 `json:"executions_per_s"`
+	TransPerSec   float64 `json:"transitions_per_s"`
+	Transitions   int64   `json:"transitions"`
+	P50ms         float64 `json:"p50_ms"`
+	P99ms         float64 `json:"p99_ms"`
+	AllocsPerExec float64 `json:"allocs_per_execution"`
+	BytesPerExec  float64 `json:"bytes_per_execution"`
+	PeakRSSMB     float64 `json:"peak_rss_mb"`
+}
+
+func cmdBench(args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
+	input := fs.String("input", "", "execution input: JSON text, or @FILE")
+	n := fs.Int("executions", 1000, "number of executions")
+	c := fs.Int("concurrency", 1, "executions in flight at once (1: one after another)")
+	asJSON := fs.Bool("json", false, "print one JSON line with the figures")
+	noHistory := fs.Bool("no-history", false, "do not record execution histories (as Express workflows)")
+	files, err := parseFlags(fs, args)
+	if err != nil {
+		if err == flag.ErrHelp {
+			fmt.Fprint(stdout, helpText(fs, "baton bench FILE [--input JSON|@FILE] --executions N --concurrency C [--json]"))
+		}
+		return err
+	}
+	if len(files) != 1 {
+		return usageError("bench: name exactly one definition file")
+	}
+	if *n < 1 || *c < 1 {
+		return usageError("bench: --executions and --concurrency must be at least 1")
+	}
+	raw, err := readInput(*input)
+	if err != nil {
+		return err
+	}
+	in, err := value.Parse(raw)
+	if err != nil {
+		return usageError("bench: the input is not valid JSON: %v", err)
+	}
+	sm, err := loadMachine(baton.New(), files[0], baton.Named("bench"))
+	if err != nil {
+		return err
+	}
+	m := sm.Machine()
+	d := &driver.Local{Resources: resource.NewRegistry()}
+	smARN := sm.ARN()
+	execPrefix := strings.Replace(smARN, ":stateMachine:", ":execution:", 1) + ":"
+
+	step := 1
+	if *n > maxLatencySamples {
+		step = (*n + maxLatencySamples - 1) / maxLatencySamples
+	}
+	var (
+		next        atomic.Int64
+		done        atomic.Int64
+		transitions atomic.Int64
+		failMu      sync.Mutex
+		firstFail   string
+		latMu       sync.Mutex
+		latencies   = make([]time.Duration, 0, min(*n, maxLatencySamples))
+	)
+	progress := isTerminal(stdout) && !*asJSON
+	stopProgress := make(chan struct{})
+	var progressDone sync.WaitGroup
+	if progress {
+		progressDone.Add(1)
+		go func() {
+			defer progressDone.Done()
+			drawProgress(stdout, &done, *n, stopProgress)
+		}()
+	}
+
+	runtime.GC()
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	start := time.Now()
+	var wg sync.WaitGroup
+	for w := 0; w < *c; w++ {
+		wg.Add(1)
+		go func(worker int) {
+			defer wg.Done()
+			src := rand.NewPCG(uint64(time.Now().UnixNano()), uint64(worker))
+			var local []time.Duration
+			var localTrans int64
+			for {
+				i := next.Add(1) - 1
+				if i >= int64(*n) {
+					break
+				}
+				timed := i%int64(step) == 0
+				var t0 time.Time
+				if timed {
+					t0 = time.Now()
+				}
+				name := strconv.FormatInt(i, 10)
+				cfg := interpreter.Config{
+					StateMachineName: "bench", StateMachineARN: smARN,
+					ExecutionName: name, ExecutionARN: execPrefix + name,
+					Region: "us-east-1", RoleARN: "arn:aws:iam::123456789012:role/baton",
+					Random: src, NoHistory: *noHistory,
+				}
+				ex := d.Run(context.Background(), m, cfg, in)
+				if timed {
+					local = append(local, time.Since(t0))
+				}
+				localTrans += int64(ex.StatesEntered)
+				if ex.Status != interpreter.Succeeded {
+					failMu.Lock()
+					if firstFail == "" {
+						firstFail = ex.Status.String()
+						if ex.Failure != nil {
+							firstFail += " " + ex.Failure.String()
+						}
+					}
+					failMu.Unlock()
+				}
+				done.Add(1)
+			}
+			transitions.Add(localTrans)
+			latMu.Lock()
+			latencies = append(latencies, local...)
+			latMu.Unlock()
+		}(w)
+	}
+	wg.Wait()
+	elapsed := time.Since(start)
+	runtime.ReadMemStats(&after)
+	if progress {
+		close(stopProgress)
+		progressDone.Wait()
+	}
+	if firstFail != "" {
+		return &exitError{code: 1, msg: "bench: an execution did not succeed: " + firstFail}
+	}
+	slices.Sort(latencies)
+	r := benchReport{
+		Executions:    *n,
+		Concurrency:   *c,
+		Seconds:       elapsed.Seconds(),
+		ExecPerSec:    float64(*n) / elapsed.Seconds(),
+		Transitions:   transitions.Load(),
+		TransPerSec:   float64(transitions.Load()) / elapsed.Seconds(),
+		P50ms:         percentile(latencies, 0.50),
+		P99ms:         percentile(latencies, 0.99),
+		AllocsPerExec: float64(after.Mallocs-before.Mallocs) / float64(*n),
+		BytesPerExec:  float64(after.TotalAlloc-before.TotalAlloc) / float64(*n),
+		PeakRSSMB:     peakRSSMB(),
+	}
+	if *asJSON {
+		fmt.Fprintf(stdout, `{"executions":%d,"concurrency":%d,"seconds":%.6f,"executions_per_s":%.1f,"transitions_per_s":%.1f,"transitions":%d,"p50_ms":%.4f,"p99_ms":%.4f,"allocs_per_execution":%.1f,"bytes_per_execution":%.0f,"peak_rss_mb":%.1f}`+"\n",
+			r.Executions, r.Concurrency, r.Seconds, r.ExecPerSec, r.TransPerSec, r.Transitions, r.P50ms, r.P99ms, r.AllocsPerExec, r.BytesPerExec, r.PeakRSSMB)
+		return nil
+	}
+	perTrans := 0.0
+	if r.Transitions > 0 {
+		perTrans = r.AllocsPerExec * float64(r.Executions) / float64(r.Transitions)
+	}
+	fmt.Fprintf(stdout, "executions       %d (concurrency %d) in %.3fs\n", r.Executions, r.Concurrency, r.Seconds)
+	fmt.Fprintf(stdout, "executions/s     %.1f\n", r.ExecPerSec)
+	fmt.Fprintf(stdout, "transitions/s    %.1f (%d states entered)\n", r.TransPerSec, r.Transitions)
+	fmt.Fprintf(stdout, "latency          p50 %.3fms  p99 %.3fms\n", r.P50ms, r.P99ms)
+	fmt.Fprintf(stdout, "allocations      %.1f per execution, %.2f per transition, %.0f bytes per execution\n", r.AllocsPerExec, perTrans, r.BytesPerExec)
+	fmt.Fprintf(stdout, "peak RSS         %.1f MB\n", r.PeakRSSMB)
+	return nil
+}
+
+func percentile(sorted []time.Duration, p float64) float64 {
+	if len(sorted) == 0 {
+		return 0
+	}
+	i := int(p * float64(len(sorted)-1))
+	return float64(sorted[i]) / float64(time.Millisecond)
+}
+
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}
+
+func drawProgress(w io.Writer, done *atomic.Int64, total int, stop <-chan struct{}) {
+	t := time.NewTicker(100 * time.Millisecond)
+	defer t.Stop()
+	const width = 40
+	for {
+		select {
+		case <-stop:
+			fmt.Fprintf(w, "\r%s\r", strings.Repeat(" ", width+30))
+			return
+		case <-t.C:
+			d := int(done.Load())
+			filled := width * d / total
+			fmt.Fprintf(w, "\r[%s%s] %d/%d", strings.Repeat("#", filled), strings.Repeat(".", width-filled), d, total)
+		}
+	}
+}
+
+// peakRSSMB reads the process's peak resident set size (Linux).
+func peakRSSMB() float64 {
+	f, err := os.Open("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		if rest, ok := strings.CutPrefix(sc.Text(), "VmHWM:"); ok {
+			kb, _ := strconv.ParseFloat(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")), 64)
+			return kb / 1024
+		}
+	}
+	return 0
+}

@@ -1,0 +1,146 @@
+// Command baton runs AWS Step Functions state machines: validate, run,
+// benchmark and draw them from the command line, or serve the Step
+// Functions API.
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+)
+
+const usage = `baton: AWS Step Functions (the Amazon States Language) you run yourself.
+
+Usage:
+  baton validate FILE...                 check definitions; one line per problem
+  baton run FILE [--input JSON|@FILE] [--json] [--history]
+                                         run one execution in-process
+  baton bench FILE [--input JSON|@FILE] --executions N --concurrency C [--json]
+                                         run N executions, C at a time, and report throughput
+  baton graph FILE [--format mermaid|dot]
+                                         print the state machine as a diagram
+
+Definitions may be JSON or YAML. Run "baton COMMAND --help" for a command's flags.
+`
+
+// exitError carries an exit status out of a command.
+type exitError struct {
+	code int
+	msg  string
+}
+
+func (e *exitError) Error() string { return e.msg }
+
+func usageError(format string, args ...any) error {
+	return &exitError{code: 2, msg: fmt.Sprintf(format, args...)}
+}
+
+func main() {
+	os.Exit(runMain(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+func runMain(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		fmt.Fprint(stdout, usage)
+		if len(args) == 0 {
+			return 2
+		}
+		return 0
+	}
+	var err error
+	switch args[0] {
+	case "validate":
+		err = cmdValidate(args[1:], stdout, stderr)
+	case "run":
+		err = cmdRun(args[1:], stdout, stderr)
+	case "bench":
+		err = cmdBench(args[1:], stdout, stderr)
+	case "graph":
+		err = cmdGraph(args[1:], stdout, stderr)
+	default:
+		fmt.Fprintf(stderr, "baton: unknown command %q\n\n%s", args[0], usage)
+		return 2
+	}
+	if err == nil {
+		return 0
+	}
+	var ee *exitError
+	if errors.As(err, &ee) {
+		if ee.msg != "" {
+			fmt.Fprintln(stderr, "baton: "+ee.msg)
+		}
+		return ee.code
+	}
+	if errors.Is(err, flag.ErrHelp) {
+		return 0
+	}
+	fmt.Fprintln(stderr, "baton: "+err.Error())
+	return 2
+}
+
+// parseFlags parses flags that may come before or after the positional
+// arguments ("baton run FILE --json" and "baton run --json FILE").
+func parseFlags(fs *flag.FlagSet, args []string) ([]string, error) {
+	var flags, positional []string
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		if a == "--" {
+			positional = append(positional, args[i+1:]...)
+			break
+		}
+		if !strings.HasPrefix(a, "-") || a == "-" {
+			positional = append(positional, a)
+			continue
+		}
+		flags = append(flags, a)
+		name := strings.TrimLeft(a, "-")
+		if strings.Contains(name, "=") {
+			continue
+		}
+		f := fs.Lookup(name)
+		if f == nil {
+			continue // flag.Parse reports it
+		}
+		if bf, ok := f.Value.(interface{ IsBoolFlag() bool }); ok && bf.IsBoolFlag() {
+			continue
+		}
+		if i+1 < len(args) {
+			i++
+			flags = append(flags, args[i])
+		}
+	}
+	fs.SetOutput(io.Discard)
+	if err := fs.Parse(flags); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil, err
+		}
+		return nil, usageError("%v", err)
+	}
+	return positional, nil
+}
+
+// readInput reads --input: inline JSON, or @FILE.
+func readInput(s string) ([]byte, error) {
+	if s == "" {
+		return []byte("{}"), nil
+	}
+	if name, ok := strings.CutPrefix(s, "@"); ok {
+		data, err := os.ReadFile(name)
+		if err != nil {
+			return nil, usageError("cannot read the input: %v", err)
+		}
+		return data, nil
+	}
+	return []byte(s), nil
+}
+
+func helpText(fs *flag.FlagSet, synopsis string) string {
+	var b strings.Builder
+	b.WriteString("Usage: " + synopsis + "\n")
+	fs.SetOutput(&b)
+	fs.PrintDefaults()
+	return b.String()
+}

@@ -1,0 +1,123 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+
+	"github.com/baton-sh/baton"
+	"github.com/baton-sh/baton/value"
+)
+
+// loadMachine reads, validates and compiles a definition file; problems are
+// usage errors (exit 2), one line per problem.
+func loadMachine(engine *baton.Engine, file string, opts ...baton.LoadOption) (*baton.StateMachine, error) {
+	data, err := os.ReadFile(file)
+	if err != nil {
+		return nil, usageError("cannot read the definition: %v", err)
+	}
+	sm, err := engine.Load(data, opts...)
+	var ve *baton.ValidationError
+	switch {
+	case errors.As(err, &ve):
+		var b strings.Builder
+		fmt.Fprintf(&b, "%s is not a valid state machine:", file)
+		for _, d := range ve.Diagnostics.Errors() {
+			loc := ""
+			if d.Location != "" {
+				loc = d.Location + ": "
+			}
+			fmt.Fprintf(&b, "\n%s: %s%s (%s)", file, loc, d.Message, d.Code)
+		}
+		return nil, usageError("%s", b.String())
+	case err != nil:
+		return nil, usageError("%s: %v", file, err)
+	}
+	return sm, nil
+}
+
+func cmdRun(args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("run", flag.ContinueOnError)
+	input := fs.String("input", "", "execution input: JSON text, or @FILE")
+	asJSON := fs.Bool("json", false, "print one JSON object with status, output, error and cause")
+	withHistory := fs.Bool("history", false, "with --json, add the execution history (GetExecutionHistory's events)")
+	name := fs.String("name", "", "the execution's name (default: a UUID)")
+	express := fs.Bool("express", false, "run as an Express state machine")
+	limit := fs.Int("payload-limit", 0, "largest state input/output in bytes (default 262144, AWS's limit)")
+	files, err := parseFlags(fs, args)
+	if err != nil {
+		if err == flag.ErrHelp {
+			fmt.Fprint(stdout, helpText(fs, "baton run FILE [--input JSON|@FILE] [--json] [--history]"))
+		}
+		return err
+	}
+	if len(files) != 1 {
+		return usageError("run: name exactly one definition file")
+	}
+	in, err := readInput(*input)
+	if err != nil {
+		return err
+	}
+	if !json.Valid(in) {
+		return usageError("run: the input is not valid JSON")
+	}
+	var opts []baton.Option
+	if *limit > 0 {
+		opts = append(opts, baton.WithPayloadLimit(*limit))
+	}
+	engine := baton.New(opts...)
+	var lopts []baton.LoadOption
+	if *express {
+		lopts = append(lopts, baton.Express())
+	}
+	sm, err := loadMachine(engine, files[0], lopts...)
+	if err != nil {
+		return err
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	var ropts []baton.RunOption
+	if *name != "" {
+		ropts = append(ropts, baton.ExecutionName(*name))
+	}
+	res, err := sm.Run(ctx, in, ropts...)
+	if err != nil {
+		return usageError("run: %v", err)
+	}
+	if *asJSON {
+		ms := []value.Member{{Key: "status", Value: res.Status}}
+		if res.Output != nil {
+			out, _ := value.Parse(res.Output)
+			ms = append(ms, value.Member{Key: "output", Value: out})
+		}
+		if res.Error != "" {
+			ms = append(ms, value.Member{Key: "error", Value: res.Error})
+		}
+		if res.Cause != "" {
+			ms = append(ms, value.Member{Key: "cause", Value: res.Cause})
+		}
+		if *withHistory {
+			h, _ := value.Parse(res.HistoryJSON())
+			ms = append(ms, value.Member{Key: "history", Value: h})
+		}
+		stdout.Write(append(value.Marshal(value.NewObject(ms)), '\n'))
+	} else if res.Status == "SUCCEEDED" {
+		stdout.Write(append(res.Output, '\n'))
+	} else {
+		msg := res.Status
+		if res.Error != "" || res.Cause != "" {
+			msg = res.Error + ": " + res.Cause
+		}
+		fmt.Fprintln(stderr, msg)
+	}
+	if res.Status != "SUCCEEDED" {
+		return &exitError{code: 1}
+	}
+	return nil
+}
