@@ -64,11 +64,11 @@ type run struct {
 // or ctx is done (the execution is then aborted).
 func (d *Local) Run(ctx context.Context, m *machine.Machine, cfg interpreter.Config, input any) *interpreter.Execution {
 	ex := interpreter.New(m, cfg)
-	r := run{d: d, ex: ex, ctx: ctx}
 	cmds := ex.Start(input, d.now())
 	if len(cmds) == 0 && ex.Done() {
 		return ex // the common case of a machine without tasks or waits
 	}
+	r := &run{d: d, ex: ex, ctx: ctx}
 	r.loop(cmds)
 	return ex
 }
@@ -107,9 +107,19 @@ func (r *run) loop(cmds []interpreter.Command) {
 				continue
 			}
 			// With tasks in flight, a virtual clock must not jump ahead
-			// of them: wait for the tasks first.
+			// of them: tasks get a moment of real time to answer first.
 			if _, virtual := r.d.Clock.(*clock.Virtual); !virtual || len(r.inflight) == 0 {
 				timerC = r.d.after(wait)
+			} else {
+				grace := time.NewTimer(virtualGrace)
+				select {
+				case res := <-r.results:
+					grace.Stop()
+					cmds = r.deliver(res)
+					continue
+				case <-grace.C:
+					timerC = r.d.after(wait)
+				}
 			}
 		}
 		if timerC == nil && len(r.inflight) == 0 {
@@ -119,27 +129,33 @@ func (r *run) loop(cmds []interpreter.Command) {
 		}
 		select {
 		case res := <-r.results:
-			if _, ok := r.inflight[res.id]; !ok {
-				cmds = nil
-				continue
-			}
-			switch {
-			case res.started:
-				cmds = ex.TaskStarted(res.id, "", r.d.now())
-				continue
-			case res.err != nil:
-				delete(r.inflight, res.id)
-				cmds = ex.TaskFailed(res.id, resource.ToFailure(res.err), r.d.now())
-			default:
-				delete(r.inflight, res.id)
-				cmds = ex.TaskSucceeded(res.id, res.output, r.d.now())
-			}
+			cmds = r.deliver(res)
 		case <-timerC:
 			cmds = nil
 		case <-r.ctx.Done():
 			cmds = ex.Stop(failure.New("States.Aborted", "the execution was stopped"), r.d.now())
 		}
 	}
+}
+
+// virtualGrace is how long, in real time, a driver on a virtual clock lets
+// running tasks answer before it moves the clock to the next timer.
+const virtualGrace = 20 * time.Millisecond
+
+func (r *run) deliver(res taskResult) []interpreter.Command {
+	ex := r.ex
+	if _, ok := r.inflight[res.id]; !ok {
+		return nil
+	}
+	switch {
+	case res.started:
+		return ex.TaskStarted(res.id, "", r.d.now())
+	case res.err != nil:
+		delete(r.inflight, res.id)
+		return ex.TaskFailed(res.id, resource.ToFailure(res.err), r.d.now())
+	}
+	delete(r.inflight, res.id)
+	return ex.TaskSucceeded(res.id, res.output, r.d.now())
 }
 
 func (r *run) apply(cmds []interpreter.Command) {
@@ -176,7 +192,7 @@ func (r *run) startTask(t *interpreter.TaskRequest) {
 		res, _ = r.d.Resources.Lookup(t.Resource)
 	}
 	req := &resource.Request{
-		Resource: t.Resource, Input: t.Input, StateName: t.StateName, ExecutionARN: r.ex.Config().ExecutionARN,
+		Resource: t.Resource, Input: t.Input, StateName: t.StateName, ExecutionARN: r.ex.ExecutionARN(),
 		Token: t.Token, Timeout: t.Timeout, Heartbeat: t.Heartbeat, Context: t.Context,
 	}
 	results := r.results

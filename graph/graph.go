@@ -53,10 +53,10 @@ type builder struct {
 func Render(m *machine.Machine, format string) (string, error) {
 	b := &builder{ids: map[*machine.State]string{}}
 	top := &cluster{}
-	top.nodes = append(top.nodes, node{id: "start", label: "Start", shape: "endpoint"}, node{id: "end", label: "End", shape: "endpoint"})
+	top.nodes = append(top.nodes, node{id: "start_node", label: "Start", shape: "endpoint"}, node{id: "end_node", label: "End", shape: "endpoint"})
 	b.assign(m)
-	b.machine(m, top, "end")
-	b.edges = append([]edge{{from: "start", to: b.ids[m.StartAt], kind: edgeNext}}, b.edges...)
+	b.machine(m, top, "end_node")
+	b.edges = append([]edge{{from: "start_node", to: b.ids[m.StartAt], kind: edgeNext}}, b.edges...)
 	switch format {
 	case Mermaid:
 		return b.mermaid(top), nil

@@ -111,7 +111,7 @@ var typeNames = [numTypes]string{
 	LambdaFunctionStarted: "LambdaFunctionStarted", LambdaFunctionStartFailed: "LambdaFunctionStartFailed",
 	LambdaFunctionSucceeded: "LambdaFunctionSucceeded", LambdaFunctionFailed: "LambdaFunctionFailed",
 	LambdaFunctionTimedOut: "LambdaFunctionTimedOut",
-	EvaluationFailed: "EvaluationFailed",
+	EvaluationFailed:       "EvaluationFailed",
 }
 
 func (t Type) String() string {
@@ -131,42 +131,47 @@ func ParseType(s string) (Type, bool) {
 	return 0, false
 }
 
-// Event is one history event.
+// Event is one history event. It is kept small: an execution of a long
+// workflow holds thousands of them.
 type Event struct {
-	Type       Type
 	ID         int64
 	PreviousID int64
-	Timestamp  time.Time
-	// Name is the state's name (state and Map iteration events).
+	Time       int64 // Unix nanoseconds
+	// Name is the state's name (state and Map iteration events); for
+	// ExecutionStarted, the execution's role ARN.
 	Name string
 	// Data is the event's payload: the input of ExecutionStarted and
 	// *StateEntered, the output of ExecutionSucceeded, *StateExited and
 	// TaskSucceeded, the parameters of TaskScheduled.
-	Data    any
-	HasData bool
+	Data any
 	// Failure is the error and cause of *Failed, *TimedOut and Aborted events.
 	Failure *failure.Failure
 	Detail  *Detail
+	// Aux is the index of MapIteration* events and the length of
+	// MapStateStarted.
+	Aux     int64
+	Type    Type
+	HasData bool
 }
+
+// Timestamp returns the event's time.
+func (e *Event) Timestamp() time.Time { return time.Unix(0, e.Time) }
 
 // Detail holds the fields that only a few event types have.
 type Detail struct {
-	Resource     string
-	ResourceType string
-	Region       string
-	Timeout      int64 // TaskScheduled timeoutInSeconds; 0 = absent
-	Heartbeat    int64
-	Index        int   // Map iterations
-	Length       int   // MapStateStarted
-	RoleARN      string
+	Resource               string
+	ResourceType           string
+	Region                 string
+	Timeout                int64 // TaskScheduled timeoutInSeconds; 0 = absent
+	Heartbeat              int64
+	Index                  int // Map iterations
+	Length                 int // MapStateStarted
 	StateMachineVersionARN string
 	StateMachineAliasARN   string
-	MapRunARN    string
-	WorkerName   string
-	RedriveCount int
-	Location     string // EvaluationFailed
-	HasIndex     bool
-	HasLength    bool
+	MapRunARN              string
+	WorkerName             string
+	RedriveCount           int
+	Location               string // EvaluationFailed
 }
 
 // AppendJSON appends the event in GetExecutionHistory's shape. When
@@ -174,7 +179,7 @@ type Detail struct {
 // includeExecutionData=false.
 func (e *Event) AppendJSON(dst []byte, includeData bool) []byte {
 	dst = append(dst, `{"timestamp":`...)
-	dst = appendEpoch(dst, e.Timestamp)
+	dst = appendEpoch(dst, e.Timestamp())
 	dst = append(dst, `,"type":"`...)
 	dst = append(dst, e.Type.String()...)
 	dst = append(dst, `","id":`...)
@@ -274,8 +279,8 @@ func (e *Event) appendDetails(dst []byte, includeData bool) []byte {
 	switch e.Type {
 	case ExecutionStarted:
 		data("input")
-		if d.RoleARN != "" {
-			w.str("roleArn", d.RoleARN)
+		if e.Name != "" {
+			w.str("roleArn", e.Name)
 		}
 		if d.StateMachineAliasARN != "" {
 			w.str("stateMachineAliasArn", d.StateMachineAliasARN)
@@ -336,10 +341,10 @@ func (e *Event) appendDetails(dst []byte, includeData bool) []byte {
 			w.num("timeoutInSeconds", d.Timeout)
 		}
 	case MapStateStarted:
-		w.num("length", int64(d.Length))
+		w.num("length", e.Aux)
 	case MapIterationStarted, MapIterationSucceeded, MapIterationFailed, MapIterationAborted:
 		w.str("name", e.Name)
-		w.num("index", int64(d.Index))
+		w.num("index", e.Aux)
 	case MapRunStarted:
 		w.str("mapRunArn", d.MapRunARN)
 	default:

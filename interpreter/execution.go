@@ -14,6 +14,8 @@ package interpreter
 
 import (
 	"math/rand/v2"
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/baton-sh/baton/failure"
@@ -27,6 +29,8 @@ const DefaultPayloadLimit = 256 * 1024
 
 // Config describes one execution.
 type Config struct {
+	// ExecutionARN may be left empty: it is then derived from the state
+	// machine's ARN and the execution's name when first needed.
 	ExecutionARN     string
 	ExecutionName    string
 	StateMachineARN  string
@@ -114,6 +118,7 @@ type Execution struct {
 
 	lastID   int64
 	now      time.Time
+	nowNanos int64
 	root     *frame
 	ready    []*frame
 	head     int
@@ -123,6 +128,12 @@ type Execution struct {
 	execTmr  int64
 	timerSeq int64
 	limit    int
+
+	// Storage for the common case, so that a short execution allocates
+	// little beyond its own struct.
+	rootFrame frame
+	readyBuf  [4]*frame
+	cmdBuf    [2]Command
 }
 
 type timerKind uint8
@@ -141,9 +152,15 @@ type timer struct {
 	task int64
 }
 
+var pool = sync.Pool{New: func() any { return new(Execution) }}
+
 // New prepares an execution of m. Call Start to begin it.
 func New(m *machine.Machine, cfg Config) *Execution {
-	ex := &Execution{m: m, cfg: cfg}
+	ex := pool.Get().(*Execution)
+	events := ex.Events[:0]
+	*ex = Execution{m: m, cfg: cfg, Events: events}
+	ex.ready = ex.readyBuf[:0]
+	ex.cmds = ex.cmdBuf[:0]
 	ex.limit = cfg.PayloadLimit
 	if ex.limit <= 0 {
 		ex.limit = DefaultPayloadLimit
@@ -152,6 +169,30 @@ func New(m *machine.Machine, cfg Config) *Execution {
 		ex.cfg.Random = rand.NewPCG(1, 2)
 	}
 	return ex
+}
+
+// Release hands a finished execution back for reuse by a later New. Neither
+// the execution nor its Events may be used afterwards. Releasing is
+// optional; it spares the garbage collector in loops that run many
+// executions and keep none (benchmarks, Express workflows).
+func (ex *Execution) Release() {
+	clear(ex.Events)
+	events := ex.Events[:0]
+	if cap(events) > 1<<16 {
+		events = nil
+	}
+	*ex = Execution{Events: events}
+	pool.Put(ex)
+}
+
+// ExecutionARN returns the execution's ARN. When the configuration gave
+// none, it is derived from the state machine's ARN and the execution name
+// the first time it is needed.
+func (ex *Execution) ExecutionARN() string {
+	if ex.cfg.ExecutionARN == "" {
+		ex.cfg.ExecutionARN = strings.Replace(ex.cfg.StateMachineARN, ":stateMachine:", ":execution:", 1) + ":" + ex.cfg.ExecutionName
+	}
+	return ex.cfg.ExecutionARN
 }
 
 // Machine returns the machine being run.
@@ -168,12 +209,17 @@ func (ex *Execution) Start(input any, now time.Time) []Command {
 	ex.begin(now)
 	ex.Input = input
 	ex.StartTime = now
-	d := &history.Detail{RoleARN: ex.cfg.RoleARN}
-	id := ex.emit(history.ExecutionStarted, 0, "", input, true, nil, d)
+	if !ex.cfg.NoHistory && ex.Events == nil {
+		// Room for a straight run through the machine; loops and Map
+		// iterations grow it.
+		ex.Events = make([]history.Event, 0, min(2*ex.m.Count+2, 1024))
+	}
+	id := ex.emit(history.ExecutionStarted, 0, ex.cfg.RoleARN, input, true, nil, nil)
 	if ex.m.TimeoutSeconds > 0 {
 		ex.execTmr = ex.armTimer(timerExecution, nil, 0, now.Add(time.Duration(ex.m.TimeoutSeconds)*time.Second))
 	}
-	ex.root = &frame{ex: ex, m: ex.m, prev: id, index: -1}
+	ex.root = &ex.rootFrame
+	*ex.root = frame{ex: ex, m: ex.m, prev: id, index: -1}
 	ex.root.enter(ex.m.StartAt, input)
 	ex.schedule(ex.root)
 	ex.run()
@@ -182,6 +228,7 @@ func (ex *Execution) Start(input any, now time.Time) []Command {
 
 func (ex *Execution) begin(now time.Time) {
 	ex.now = now
+	ex.nowNanos = now.UnixNano()
 	ex.cmds = ex.cmds[:0]
 }
 
@@ -270,9 +317,19 @@ func (ex *Execution) emit(t history.Type, prev int64, name string, data any, has
 		return ex.lastID
 	}
 	ex.Events = append(ex.Events, history.Event{
-		Type: t, ID: ex.lastID, PreviousID: prev, Timestamp: ex.now,
+		Type: t, ID: ex.lastID, PreviousID: prev, Time: ex.nowNanos,
 		Name: name, Data: data, HasData: hasData, Failure: fl, Detail: d,
 	})
+	return ex.lastID
+}
+
+// emitAux appends an event that carries only a number.
+func (ex *Execution) emitAux(t history.Type, prev int64, name string, aux int64) int64 {
+	ex.lastID++
+	if ex.cfg.NoHistory {
+		return ex.lastID
+	}
+	ex.Events = append(ex.Events, history.Event{Type: t, ID: ex.lastID, PreviousID: prev, Time: ex.nowNanos, Name: name, Aux: aux})
 	return ex.lastID
 }
 

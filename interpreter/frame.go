@@ -68,7 +68,27 @@ type frame struct {
 	fromKids    bool // pendingFail came from a branch or an iteration
 	retryTimer  int64
 
-	// Task
+	// The bookkeeping of Task, Parallel and Map states lives in structs made
+	// only for frames that need them: most frames never run a task, and a
+	// Map iteration is a frame.
+	*taskState
+	*kidState
+
+	// Wait
+	waitTimer int64
+
+	// as a child
+	parent  *frame
+	slot    int // position in the parent's results
+	index   int // Map iteration index; -1 otherwise
+	output  any
+	failure *failure.Failure
+	// silent frames are the iterations of a distributed Map: on AWS they are
+	// child executions, and their events are not in the parent's history.
+	silent bool
+}
+
+type taskState struct {
 	taskID         int64
 	taskTimer      int64
 	hbTimer        int64
@@ -77,11 +97,9 @@ type frame struct {
 	taskStyle      taskStyle
 	taskResult     any
 	startedEmitted bool
+}
 
-	// Wait
-	waitTimer int64
-
-	// Parallel and Map
+type kidState struct {
 	kids      []*frame
 	results   []any
 	pending   int
@@ -94,16 +112,14 @@ type frame struct {
 	tolPct    float64
 	effInput  any
 	startedID int64 // ParallelStateStarted / MapStateStarted of this attempt
+}
 
-	// as a child
-	parent  *frame
-	slot    int // position in the parent's results
-	index   int // Map iteration index; -1 otherwise
-	output  any
-	failure *failure.Failure
-	// silent frames are the iterations of a distributed Map: on AWS they are
-	// child executions, and their events are not in the parent's history.
-	silent bool
+// emitAux writes an event of this frame that carries only a number.
+func (f *frame) emitAux(t history.Type, prev int64, name string, aux int64) int64 {
+	if f.silent {
+		return prev
+	}
+	return f.ex.emitAux(t, prev, name, aux)
 }
 
 // emit writes an event of this frame.
@@ -128,7 +144,7 @@ func (f *frame) advance() {
 	if f.status == framePending {
 		f.status = frameRunning
 		if f.parent != nil && f.index >= 0 && !f.parent.st.Distributed {
-			f.prev = f.emit(history.MapIterationStarted, f.prev, f.parent.st.Name, nil, false, nil, &history.Detail{Index: f.index, HasIndex: true})
+			f.prev = f.emitAux(history.MapIterationStarted, f.prev, f.parent.st.Name, int64(f.index))
 		}
 	}
 	for f.status == frameRunning && !ex.Done() {
@@ -241,7 +257,7 @@ func (f *frame) complete(output any) {
 	f.status = frameDone
 	f.output = output
 	if f.index >= 0 && !f.parent.st.Distributed {
-		f.prev = f.emit(history.MapIterationSucceeded, f.prev, f.parent.st.Name, nil, false, nil, &history.Detail{Index: f.index, HasIndex: true})
+		f.prev = f.emitAux(history.MapIterationSucceeded, f.prev, f.parent.st.Name, int64(f.index))
 	}
 	f.parent.childDone(f)
 }
@@ -257,7 +273,7 @@ func (f *frame) frameFailed(fl *failure.Failure) {
 	f.status = frameFailed
 	f.failure = fl
 	if f.index >= 0 && !f.parent.st.Distributed {
-		f.prev = f.emit(history.MapIterationFailed, f.prev, f.parent.st.Name, nil, false, nil, &history.Detail{Index: f.index, HasIndex: true})
+		f.prev = f.emitAux(history.MapIterationFailed, f.prev, f.parent.st.Name, int64(f.index))
 	}
 	f.parent.childFailed(f)
 }
@@ -376,10 +392,15 @@ func (f *frame) retryDue() {
 func (f *frame) cancelWaits() {
 	ex := f.ex
 	ex.cancelTimer(f.waitTimer)
+	ex.cancelTimer(f.retryTimer)
+	f.waitTimer, f.retryTimer = 0, 0
+	f.wait = waitNone
+	if f.taskState == nil {
+		return
+	}
 	ex.cancelTimer(f.taskTimer)
 	ex.cancelTimer(f.hbTimer)
-	ex.cancelTimer(f.retryTimer)
-	f.waitTimer, f.taskTimer, f.hbTimer, f.retryTimer = 0, 0, 0, 0
+	f.taskTimer, f.hbTimer = 0, 0
 	if f.taskID != 0 {
 		if ex.tasks[f.taskID] == f {
 			delete(ex.tasks, f.taskID)
@@ -411,12 +432,15 @@ func (f *frame) abort() {
 	}
 	f.cancelWaits()
 	if f.parent != nil && f.index >= 0 && !f.parent.st.Distributed {
-		f.prev = f.emit(history.MapIterationAborted, f.prev, f.parent.st.Name, nil, false, nil, &history.Detail{Index: f.index, HasIndex: true})
+		f.prev = f.emitAux(history.MapIterationAborted, f.prev, f.parent.st.Name, int64(f.index))
 	}
 	f.status = frameCancelled
 }
 
 func (f *frame) abortChildren() {
+	if f.kidState == nil {
+		return
+	}
 	for _, k := range f.kids {
 		k.abort()
 	}
@@ -465,7 +489,7 @@ const TimeFormat = "2006-01-02T15:04:05.000Z"
 func (ex *Execution) contextObject(f *frame, item *mapItemScope) any {
 	cfg := &ex.cfg
 	execution := value.NewObject([]value.Member{
-		{Key: "Id", Value: cfg.ExecutionARN},
+		{Key: "Id", Value: ex.ExecutionARN()},
 		{Key: "Input", Value: ex.Input},
 		{Key: "StartTime", Value: ex.StartTime.UTC().Format(TimeFormat)},
 		{Key: "Name", Value: cfg.ExecutionName},
@@ -488,7 +512,7 @@ func (ex *Execution) contextObject(f *frame, item *mapItemScope) any {
 		{Key: "StateMachine", Value: sm},
 		{Key: "State", Value: value.NewObject(stateMembers)},
 	}
-	if f.st.Kind == machine.Task && f.token != "" {
+	if f.st.Kind == machine.Task && f.taskState != nil && f.token != "" {
 		ms = append(ms, value.Member{Key: "Task", Value: value.NewObject([]value.Member{{Key: "Token", Value: f.token}})})
 	}
 	if item != nil {

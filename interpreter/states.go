@@ -304,6 +304,11 @@ func (f *frame) waitDone() {
 func (f *frame) task() {
 	ex := f.ex
 	st := f.st
+	if f.taskState == nil {
+		f.taskState = &taskState{}
+	} else {
+		*f.taskState = taskState{}
+	}
 	if st.UsesContext {
 		f.token = newToken(ex)
 	} else {
@@ -513,6 +518,7 @@ func (f *frame) parallel() {
 		f.stateFailed(fl, false)
 		return
 	}
+	f.kidState = &kidState{}
 	f.startedID = f.emit(history.ParallelStateStarted, f.prev, "", nil, false, nil, nil)
 	f.prev = f.startedID
 	n := len(f.st.Branches)
@@ -561,7 +567,8 @@ func (f *frame) mapState() {
 		f.stateFailed(fl, false)
 		return
 	}
-	f.startedID = f.emit(history.MapStateStarted, f.prev, "", nil, false, nil, &history.Detail{Length: len(arr), HasLength: true})
+	f.kidState = &kidState{}
+	f.startedID = f.emitAux(history.MapStateStarted, f.prev, "", int64(len(arr)))
 	f.prev = f.startedID
 	f.tolCount, f.tolPct = 0, 0
 	if st.Distributed {
@@ -701,7 +708,7 @@ func (f *frame) childFailed(k *frame) {
 			}
 		}
 		if int64(f.failures) <= limit {
-			f.results[k.slot] = errorOutput(k.failure)
+			k.output = errorOutput(k.failure)
 			f.childDone(k)
 			return
 		}
@@ -717,9 +724,7 @@ func (f *frame) childFailed(k *frame) {
 
 func (f *frame) childrenDone() {
 	result := any(f.results)
-	f.kids = nil
-	f.results = nil
-	f.items = nil
+	f.kidState = nil
 	switch f.st.Kind {
 	case machine.Parallel:
 		f.prev = f.emit(history.ParallelStateSucceeded, f.prev, "", nil, false, nil, nil)

@@ -58,7 +58,9 @@ type Path struct {
 }
 
 // IsIdentity reports whether the path leaves its input unchanged.
-func (p Path) IsIdentity() bool { return !p.Null && (p.Path == nil || p.Path.IsRoot() && p.Path.Root() == jsonpath.RootInput) }
+func (p Path) IsIdentity() bool {
+	return !p.Null && (p.Path == nil || p.Path.IsRoot() && p.Path.Root() == jsonpath.RootInput)
+}
 
 // Retrier is a compiled Retry entry.
 type Retrier struct {
@@ -586,4 +588,3 @@ func (m *Machine) Resources() []string {
 
 // IsSubMachine reports whether m is a branch or a Map processor.
 func (m *Machine) IsSubMachine() bool { return m.Parent != nil }
-

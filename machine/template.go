@@ -187,22 +187,26 @@ func (n *tnode) eval(input any, sc Scope) (any, *failure.Failure) {
 		}
 		return v, nil
 	case tObject:
-		ms := make([]value.Member, len(n.kids))
+		if n.dup {
+			b := value.NewBuilder(len(n.kids))
+			for i := range n.kids {
+				v, f := n.kids[i].eval(input, sc)
+				if f != nil {
+					return nil, f
+				}
+				b.Set(n.keys[i], v)
+			}
+			return b.Object(), nil
+		}
+		o := value.Make(len(n.kids))
 		for i := range n.kids {
 			v, f := n.kids[i].eval(input, sc)
 			if f != nil {
 				return nil, f
 			}
-			ms[i] = value.Member{Key: n.keys[i], Value: v}
+			o.Set(i, n.keys[i], v)
 		}
-		if n.dup {
-			b := value.NewBuilder(len(ms))
-			for _, m := range ms {
-				b.Set(m.Key, m.Value)
-			}
-			return b.Object(), nil
-		}
-		return value.NewObject(ms), nil
+		return o, nil
 	case tArray:
 		out := make([]any, len(n.kids))
 		for i := range n.kids {

@@ -9,14 +9,89 @@ type Member struct {
 }
 
 // indexAbove is the member count from which an Object builds a hash index
-// for lookups; below it a linear scan is faster.
-const indexAbove = 12
+// for lookups; below it a linear scan is faster. An object is indexed only
+// once it has been searched indexAfter times: most objects a state builds
+// are searched once or twice before the next state replaces them, while a
+// parsed input shared by many executions is searched again and again.
+const (
+	indexAbove = 12
+	indexAfter = 8
+)
 
 // Object is an immutable JSON object that keeps its members in order.
 type Object struct {
 	members []Member
 	index   atomic.Pointer[map[string]int]
 	size    atomic.Int64 // serialised size + 1; 0 = not yet known
+	finds   atomic.Int32
+}
+
+// Objects of up to eight members are allocated together with their member
+// array: one allocation instead of two.
+type (
+	object1 struct {
+		Object
+		a [1]Member
+	}
+	object2 struct {
+		Object
+		a [2]Member
+	}
+	object3 struct {
+		Object
+		a [3]Member
+	}
+	object4 struct {
+		Object
+		a [4]Member
+	}
+	object6 struct {
+		Object
+		a [6]Member
+	}
+	object8 struct {
+		Object
+		a [8]Member
+	}
+)
+
+// Make returns a new object with n zero members for the caller to fill
+// through Members()... before anyone else sees it.
+func Make(n int) *Object {
+	switch {
+	case n == 0:
+		return &Object{}
+	case n == 1:
+		p := &object1{}
+		p.members = p.a[:]
+		return &p.Object
+	case n == 2:
+		p := &object2{}
+		p.members = p.a[:]
+		return &p.Object
+	case n == 3:
+		p := &object3{}
+		p.members = p.a[:]
+		return &p.Object
+	case n == 4:
+		p := &object4{}
+		p.members = p.a[:]
+		return &p.Object
+	case n <= 6:
+		p := &object6{}
+		p.members = p.a[:n]
+		return &p.Object
+	case n <= 8:
+		p := &object8{}
+		p.members = p.a[:n]
+		return &p.Object
+	}
+	return &Object{members: make([]Member, n)}
+}
+
+// Set fills member i of an object made with Make.
+func (o *Object) Set(i int, key string, v any) {
+	o.members[i] = Member{Key: key, Value: v}
 }
 
 // Empty is the empty object.
@@ -57,6 +132,14 @@ func (o *Object) find(key string) int {
 		return -1
 	}
 	idx := o.index.Load()
+	if idx == nil && o.finds.Add(1) <= indexAfter {
+		for i := range ms {
+			if ms[i].Key == key {
+				return i
+			}
+		}
+		return -1
+	}
 	if idx == nil {
 		m := make(map[string]int, len(ms))
 		for i := range ms {
@@ -75,17 +158,18 @@ func (o *Object) find(key string) int {
 // place, a new one is appended. o itself is unchanged.
 func (o *Object) With(key string, v any) *Object {
 	i := o.find(key)
-	var ms []Member
-	if i >= 0 {
-		ms = make([]Member, len(o.members))
-		copy(ms, o.members)
-		ms[i].Value = v
-	} else {
-		ms = make([]Member, len(o.members), len(o.members)+1)
-		copy(ms, o.members)
-		ms = append(ms, Member{Key: key, Value: v})
+	n := len(o.members)
+	if i < 0 {
+		n++
 	}
-	return &Object{members: ms}
+	out := Make(n)
+	copy(out.members, o.members)
+	if i >= 0 {
+		out.members[i].Value = v
+	} else {
+		out.members[n-1] = Member{Key: key, Value: v}
+	}
+	return out
 }
 
 // Keys returns the keys in order.

@@ -188,9 +188,9 @@ func (p *parser) object(depth int) (any, error) {
 		}
 		return nil, p.errorf("expected ',' or '}' in an object, found %s", p.describe())
 	}
-	ms := make([]Member, len(p.members)-base)
-	copy(ms, p.members[base:])
-	return &Object{members: ms}, nil
+	o := Make(len(p.members) - base)
+	copy(o.members, p.members[base:])
+	return o, nil
 }
 
 func (p *parser) array(depth int) (any, error) {

@@ -27,6 +27,9 @@ import (
 // more executions, every k-th one is timed.
 const maxLatencySamples = 1 << 18
 
+// benchBatch is how many executions a worker claims at a time.
+const benchBatch = 64
+
 type benchReport struct {
 	Executions    int     `json:"executions"`
 	Concurrency   int     `json:"concurrency"`
@@ -76,7 +79,6 @@ func cmdBench(args []string, stdout, stderr io.Writer) error {
 	m := sm.Machine()
 	d := &driver.Local{Resources: resource.NewRegistry()}
 	smARN := sm.ARN()
-	execPrefix := strings.Replace(smARN, ":stateMachine:", ":execution:", 1) + ":"
 
 	step := 1
 	if *n > maxLatencySamples {
@@ -114,39 +116,44 @@ func cmdBench(args []string, stdout, stderr io.Writer) error {
 			src := rand.NewPCG(uint64(time.Now().UnixNano()), uint64(worker))
 			var local []time.Duration
 			var localTrans int64
+			// Executions are claimed in batches so that workers on different
+			// cores do not fight over one counter at every execution.
 			for {
-				i := next.Add(1) - 1
-				if i >= int64(*n) {
+				first := next.Add(benchBatch) - benchBatch
+				if first >= int64(*n) {
 					break
 				}
-				timed := i%int64(step) == 0
-				var t0 time.Time
-				if timed {
-					t0 = time.Now()
-				}
-				name := strconv.FormatInt(i, 10)
-				cfg := interpreter.Config{
-					StateMachineName: "bench", StateMachineARN: smARN,
-					ExecutionName: name, ExecutionARN: execPrefix + name,
-					Region: "us-east-1", RoleARN: "arn:aws:iam::123456789012:role/baton",
-					Random: src, NoHistory: *noHistory,
-				}
-				ex := d.Run(context.Background(), m, cfg, in)
-				if timed {
-					local = append(local, time.Since(t0))
-				}
-				localTrans += int64(ex.StatesEntered)
-				if ex.Status != interpreter.Succeeded {
-					failMu.Lock()
-					if firstFail == "" {
-						firstFail = ex.Status.String()
-						if ex.Failure != nil {
-							firstFail += " " + ex.Failure.String()
-						}
+				last := min(first+benchBatch, int64(*n))
+				for i := first; i < last; i++ {
+					timed := i%int64(step) == 0
+					var t0 time.Time
+					if timed {
+						t0 = time.Now()
 					}
-					failMu.Unlock()
+					cfg := interpreter.Config{
+						StateMachineName: "bench", StateMachineARN: smARN,
+						ExecutionName: strconv.FormatInt(i, 10),
+						Region:        "us-east-1", RoleARN: "arn:aws:iam::123456789012:role/baton",
+						Random: src, NoHistory: *noHistory,
+					}
+					ex := d.Run(context.Background(), m, cfg, in)
+					if timed {
+						local = append(local, time.Since(t0))
+					}
+					localTrans += int64(ex.StatesEntered)
+					if ex.Status != interpreter.Succeeded {
+						failMu.Lock()
+						if firstFail == "" {
+							firstFail = ex.Status.String()
+							if ex.Failure != nil {
+								firstFail += " " + ex.Failure.String()
+							}
+						}
+						failMu.Unlock()
+					}
+					ex.Release()
 				}
-				done.Add(1)
+				done.Add(last - first)
 			}
 			transitions.Add(localTrans)
 			latMu.Lock()

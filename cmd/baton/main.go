@@ -4,6 +4,7 @@
 package main
 
 import (
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -122,12 +123,20 @@ func parseFlags(fs *flag.FlagSet, args []string) ([]string, error) {
 	return positional, nil
 }
 
-// readInput reads --input: inline JSON, or @FILE.
+// readInput reads --input: inline JSON, or @FILE. A value that is not JSON
+// but names an existing file is read from that file too, as the benchmark
+// harness passes plain paths.
 func readInput(s string) ([]byte, error) {
 	if s == "" {
 		return []byte("{}"), nil
 	}
-	if name, ok := strings.CutPrefix(s, "@"); ok {
+	name, isFile := strings.CutPrefix(s, "@")
+	if !isFile && !json.Valid([]byte(s)) {
+		if st, err := os.Stat(s); err == nil && st.Mode().IsRegular() {
+			name, isFile = s, true
+		}
+	}
+	if isFile {
 		data, err := os.ReadFile(name)
 		if err != nil {
 			return nil, usageError("cannot read the input: %v", err)
