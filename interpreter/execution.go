@@ -47,7 +47,14 @@ type Config struct {
 	NoHistory bool
 	// RedriveCount is the number of times the execution was redriven.
 	RedriveCount int
+	// MaxEvents bounds the history (0: AWS's 25,000 for Standard
+	// workflows). An execution that would write more fails, which also
+	// stops a loop of Pass and Choice states that never ends.
+	MaxEvents int64
 }
+
+// DefaultMaxEvents is AWS's limit on a Standard execution's history.
+const DefaultMaxEvents = 25000
 
 // Status of an execution.
 type Status uint8
@@ -165,6 +172,9 @@ func New(m *machine.Machine, cfg Config) *Execution {
 	if ex.limit <= 0 {
 		ex.limit = DefaultPayloadLimit
 	}
+	if ex.cfg.MaxEvents <= 0 {
+		ex.cfg.MaxEvents = DefaultMaxEvents
+	}
 	if ex.cfg.Random == nil {
 		ex.cfg.Random = rand.NewPCG(1, 2)
 	}
@@ -176,12 +186,14 @@ func New(m *machine.Machine, cfg Config) *Execution {
 // optional; it spares the garbage collector in loops that run many
 // executions and keep none (benchmarks, Express workflows).
 func (ex *Execution) Release() {
+	// Drop what the execution points to; New zeroes the rest.
 	clear(ex.Events)
-	events := ex.Events[:0]
-	if cap(events) > 1<<16 {
-		events = nil
+	if cap(ex.Events) > 1<<16 {
+		ex.Events = nil
 	}
-	*ex = Execution{Events: events}
+	ex.m, ex.Input, ex.Output, ex.root = nil, nil, nil, nil
+	ex.rootFrame = frame{}
+	ex.cfg = Config{}
 	pool.Put(ex)
 }
 
@@ -342,6 +354,10 @@ func (ex *Execution) schedule(f *frame) {
 
 func (ex *Execution) run() {
 	for ex.head < len(ex.ready) {
+		if ex.lastID >= ex.cfg.MaxEvents {
+			ex.tooManyEvents()
+			break
+		}
 		f := ex.ready[ex.head]
 		ex.ready[ex.head] = nil
 		ex.head++
@@ -403,19 +419,28 @@ func (ex *Execution) finish(st Status, output any, fl *failure.Failure) {
 		ex.Failure = fl
 		ex.emit(history.ExecutionAborted, prev, "", nil, false, fl, nil)
 	}
-	for id := range ex.tasks {
-		ex.cmds = append(ex.cmds, Command{Kind: CancelTask, ID: id})
+	if len(ex.tasks) > 0 {
+		for id := range ex.tasks {
+			ex.cmds = append(ex.cmds, Command{Kind: CancelTask, ID: id})
+		}
+		ex.tasks = nil
 	}
-	ex.tasks = nil
-	for id := range ex.timers {
-		ex.cmds = append(ex.cmds, Command{Kind: CancelTimer, ID: id})
+	if len(ex.timers) > 0 {
+		for id := range ex.timers {
+			ex.cmds = append(ex.cmds, Command{Kind: CancelTimer, ID: id})
+		}
+		ex.timers = nil
 	}
-	ex.timers = nil
 	ex.ready = ex.ready[:0]
 	ex.head = 0
 }
 
-// checkSize enforces the payload limit on a state's output.
+func (ex *Execution) tooManyEvents() {
+	ex.finish(Failed, nil, failure.Newf(failure.Runtime,
+		"The execution reached the maximum number of events in its history (%d).", ex.cfg.MaxEvents))
+}
+
+// tooLarge enforces the payload limit on a state's output.
 func (ex *Execution) tooLarge(v any) bool {
 	return value.Size(v) > ex.limit
 }

@@ -148,6 +148,10 @@ func (f *frame) advance() {
 		}
 	}
 	for f.status == frameRunning && !ex.Done() {
+		if ex.lastID >= ex.cfg.MaxEvents {
+			ex.tooManyEvents()
+			return
+		}
 		f.step()
 	}
 }

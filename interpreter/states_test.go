@@ -128,6 +128,8 @@ func TestPass(t *testing.T) {
 			status: "FAILED", error: "States.ReferencePathConflict", cause: `Unable to apply step "b" to input {"a":"s"}`},
 		{name: "indefinite path", def: one(`{"Type":"Pass","Parameters":{"ids.$":"$.items[?(@.ok)].id"},"End":true}`),
 			input: `{"items":[{"id":1,"ok":true},{"id":2},{"id":3,"ok":false}]}`, output: `{"ids":[1,3]}`},
+		{name: "endless loop", def: `{"StartAt":"A","States":{"A":{"Type":"Pass","Next":"B"},"B":{"Type":"Choice","Choices":[{"Variable":"$.stop","IsPresent":true,"Next":"E"}],"Default":"A"},"E":{"Type":"Succeed"}}}`,
+			input: `{}`, status: "FAILED", error: "States.Runtime", cause: "maximum number of events in its history (25000)"},
 		{name: "payload limit", def: one(`{"Type":"Pass","Parameters":{"a.$":"$.s","b.$":"$.s"},"End":true}`),
 			input: `{"s":"` + strings.Repeat("x", 140000) + `"}`, status: "FAILED", error: "States.DataLimitExceeded",
 			cause: "The state/task 'S' returned a result with a size exceeding the maximum number of bytes service limit."},

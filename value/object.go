@@ -169,6 +169,20 @@ func (o *Object) With(key string, v any) *Object {
 	} else {
 		out.members[n-1] = Member{Key: key, Value: v}
 	}
+	// When o's size is known, the copy's follows from the one member that
+	// changed, so a document extended at every step is never walked again.
+	if known := o.size.Load(); known > 0 {
+		size := known - 1
+		if i >= 0 {
+			size += int64(Size(v) - Size(o.members[i].Value))
+		} else {
+			size += int64(stringSize(key) + 1 + Size(v))
+			if n > 1 {
+				size++ // the comma
+			}
+		}
+		out.size.Store(size + 1)
+	}
 	return out
 }
 

@@ -81,6 +81,19 @@ func TestObjectWithKeepsOriginal(t *testing.T) {
 	if Size(n) != len(String(n)) || Size(o) != len(before) {
 		t.Errorf("sizes disagree")
 	}
+	// With on an object whose size is known derives the new size.
+	for _, tc := range []struct{ key, v string }{{"a", `"longer value"`}, {"b", `1`}, {"new", `[1,2]`}, {"q\"", `null`}} {
+		m := o.With(tc.key, MustParse(tc.v))
+		if Size(m) != len(String(m)) {
+			t.Errorf("With(%s): size %d, text %d", tc.key, Size(m), len(String(m)))
+		}
+	}
+	e := Empty.With("k", "v")
+	Size(Empty)
+	e2 := Empty.With("k", "v")
+	if Size(e) != len(String(e)) || Size(e2) != len(String(e2)) {
+		t.Errorf("With on the empty object: %d %d", Size(e), Size(e2))
+	}
 }
 
 func TestLargeObjectLookup(t *testing.T) {
