@@ -38,6 +38,7 @@ type Engine struct {
 	resources    *resource.Registry
 	clock        clock.Clock
 	payloadLimit int
+	maxEvents    int64
 	region       string
 	account      string
 	seq          atomic.Uint64
@@ -52,6 +53,10 @@ func WithClock(c clock.Clock) Option { return func(e *Engine) { e.clock = c } }
 // WithPayloadLimit raises the largest state input and output, in bytes, from
 // AWS's 256 KiB.
 func WithPayloadLimit(n int) Option { return func(e *Engine) { e.payloadLimit = n } }
+
+// WithMaxEvents raises the largest history an execution may write from
+// AWS's 25,000 events.
+func WithMaxEvents(n int64) Option { return func(e *Engine) { e.maxEvents = n } }
 
 // WithRegion sets the region in ARNs (default us-east-1).
 func WithRegion(r string) Option { return func(e *Engine) { e.region = r } }
@@ -212,6 +217,13 @@ func (sm *StateMachine) Run(ctx context.Context, input json.RawMessage, opts ...
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrInvalidInput, err)
 	}
+	limit := sm.engine.payloadLimit
+	if limit <= 0 {
+		limit = interpreter.DefaultPayloadLimit
+	}
+	if n := value.Size(in); n > limit {
+		return nil, fmt.Errorf("%w: the input is %d bytes, more than the payload limit of %d", ErrInvalidInput, n, limit)
+	}
 	rc := runConfig{}
 	for _, o := range opts {
 		o(&rc)
@@ -229,6 +241,7 @@ func (sm *StateMachine) Run(ctx context.Context, input json.RawMessage, opts ...
 		RoleARN:          fmt.Sprintf("arn:aws:iam::%s:role/baton", e.account),
 		Region:           e.region,
 		PayloadLimit:     e.payloadLimit,
+		MaxEvents:        e.maxEvents,
 		Random:           src,
 	}
 	if sm.express {

@@ -385,9 +385,14 @@ func errorOutput(fl *failure.Failure) any {
 // retryDue re-runs the current state after a retry back-off.
 func (f *frame) retryDue() {
 	f.retryTimer = 0
-	f.wait = waitNone
 	f.ctx = nil
-	f.phase = phaseExecute
+	f.resume(phaseExecute)
+}
+
+// resume makes a waiting frame runnable again in the given phase.
+func (f *frame) resume(p phase) {
+	f.wait = waitNone
+	f.phase = p
 	f.status = frameRunning
 	f.ex.schedule(f)
 }

@@ -93,7 +93,13 @@ func (f *frame) finishState(result any) {
 		}
 		result = v
 	}
-	out, fl := applyResultPath(st.ResultPath, f.input, result)
+	f.placeResult(result)
+}
+
+// placeResult applies ResultPath and OutputPath to a result and leaves the
+// state.
+func (f *frame) placeResult(result any) {
+	out, fl := applyResultPath(f.st.ResultPath, f.input, result)
 	if fl == nil {
 		out, fl = f.outputPath(out)
 	}
@@ -101,7 +107,7 @@ func (f *frame) finishState(result any) {
 		f.stateFailed(fl, false)
 		return
 	}
-	f.exit(out, st.Next)
+	f.exit(out, f.st.Next)
 }
 
 // ---- Pass, Choice, Fail, Wait ----------------------------------------------
@@ -127,15 +133,7 @@ func (f *frame) pass() {
 		}
 		result = eff
 	}
-	out, fl := applyResultPath(st.ResultPath, f.input, result)
-	if fl == nil {
-		out, fl = f.outputPath(out)
-	}
-	if fl != nil {
-		f.stateFailed(fl, false)
-		return
-	}
-	f.exit(out, st.Next)
+	f.placeResult(result)
 }
 
 func (f *frame) choice() {
@@ -197,15 +195,11 @@ func (f *frame) failState() {
 func (f *frame) failField(p *jsonpath.Path, c *intrinsic.Call, field string) (string, *failure.Failure) {
 	var v any
 	if c != nil {
-		t, err := machine.CompileTemplate(value.NewObject([]value.Member{{Key: field + ".$", Value: c.String()}}))
-		if err != nil {
-			return "", failure.New(failure.Runtime, err.Error())
-		}
-		obj, fl := t.Eval(f.input, f)
+		var fl *failure.Failure
+		v, fl = machine.EvalCall(c, f.input, f, field)
 		if fl != nil {
 			return "", f.runtimeFailure(fl)
 		}
-		v, _ = obj.(*value.Object).Get(field)
 	} else {
 		var err error
 		v, err = f.readPath(p, f.input)
@@ -293,10 +287,7 @@ func rawText(v any) string {
 
 func (f *frame) waitDone() {
 	f.waitTimer = 0
-	f.wait = waitNone
-	f.phase = phaseWaitDone
-	f.status = frameRunning
-	f.ex.schedule(f)
+	f.resume(phaseWaitDone)
 }
 
 // ---- Task --------------------------------------------------------------------
@@ -441,7 +432,6 @@ func (f *frame) endTask() {
 }
 
 func (f *frame) taskSucceeded(output any) {
-	ex := f.ex
 	f.endTask()
 	switch f.taskStyle.kind {
 	case 1:
@@ -452,9 +442,7 @@ func (f *frame) taskSucceeded(output any) {
 		f.prev = f.emit(history.TaskSucceeded, f.prev, "", output, true, nil, &history.Detail{ResourceType: f.taskStyle.resourceType, Resource: f.taskStyle.resource})
 	}
 	f.taskResult = output
-	f.phase = phaseTaskDone
-	f.status = frameRunning
-	ex.schedule(f)
+	f.resume(phaseTaskDone)
 }
 
 func (f *frame) taskFailed(fl *failure.Failure) {
@@ -498,9 +486,7 @@ func (f *frame) taskTimedOut(task int64, name string) {
 func (f *frame) fail(fl *failure.Failure, fromKids bool) {
 	f.pendingFail = fl
 	f.fromKids = fromKids
-	f.phase = phaseFailed
-	f.status = frameRunning
-	f.ex.schedule(f)
+	f.resume(phaseFailed)
 }
 
 func (f *frame) taskDone() {
@@ -688,10 +674,7 @@ func (f *frame) childDone(k *frame) {
 		f.startIterations()
 	}
 	if f.pending == 0 {
-		f.wait = waitNone
-		f.phase = phaseChildrenDone
-		f.status = frameRunning
-		f.ex.schedule(f)
+		f.resume(phaseChildrenDone)
 	}
 }
 

@@ -245,6 +245,13 @@ func resolveField(p *jsonpath.Path, input any, sc Scope, field string) (any, *fa
 		p.String(), field, value.String(input))
 }
 
+// EvalCall evaluates an intrinsic call on an input; field names the
+// definition field in error messages.
+func EvalCall(c *intrinsic.Call, input any, sc Scope, field string) (any, *failure.Failure) {
+	n := tnode{kind: tCall, call: c, field: field}
+	return n.eval(input, sc)
+}
+
 type callEnv struct {
 	input any
 	sc    Scope

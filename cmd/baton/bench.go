@@ -31,17 +31,17 @@ const maxLatencySamples = 1 << 18
 const benchBatch = 64
 
 type benchReport struct {
-	Executions    int     `json:"executions"`
-	Concurrency   int     `json:"concurrency"`
-	Seconds       float64 `json:"seconds"`
-	ExecPerSec    float64 `json:"executions_per_s"`
-	TransPerSec   float64 `json:"transitions_per_s"`
-	Transitions   int64   `json:"transitions"`
-	P50ms         float64 `json:"p50_ms"`
-	P99ms         float64 `json:"p99_ms"`
-	AllocsPerExec float64 `json:"allocs_per_execution"`
-	BytesPerExec  float64 `json:"bytes_per_execution"`
-	PeakRSSMB     float64 `json:"peak_rss_mb"`
+	Executions    int
+	Concurrency   int
+	Seconds       float64
+	ExecPerSec    float64
+	TransPerSec   float64
+	Transitions   int64
+	P50ms         float64
+	P99ms         float64
+	AllocsPerExec float64
+	BytesPerExec  float64
+	PeakRSSMB     float64
 }
 
 func cmdBench(args []string, stdout, stderr io.Writer) error {
@@ -185,14 +185,14 @@ func cmdBench(args []string, stdout, stderr io.Writer) error {
 		BytesPerExec:  float64(after.TotalAlloc-before.TotalAlloc) / float64(*n),
 		PeakRSSMB:     peakRSSMB(),
 	}
-	if *asJSON {
-		fmt.Fprintf(stdout, `{"executions":%d,"concurrency":%d,"seconds":%.6f,"executions_per_s":%.1f,"transitions_per_s":%.1f,"transitions":%d,"p50_ms":%.4f,"p99_ms":%.4f,"allocs_per_execution":%.1f,"bytes_per_execution":%.0f,"peak_rss_mb":%.1f}`+"\n",
-			r.Executions, r.Concurrency, r.Seconds, r.ExecPerSec, r.TransPerSec, r.Transitions, r.P50ms, r.P99ms, r.AllocsPerExec, r.BytesPerExec, r.PeakRSSMB)
-		return nil
-	}
 	perTrans := 0.0
 	if r.Transitions > 0 {
 		perTrans = r.AllocsPerExec * float64(r.Executions) / float64(r.Transitions)
+	}
+	if *asJSON {
+		fmt.Fprintf(stdout, `{"executions":%d,"concurrency":%d,"seconds":%.6f,"executions_per_s":%.1f,"transitions_per_s":%.1f,"transitions":%d,"p50_ms":%.4f,"p99_ms":%.4f,"allocs_per_execution":%.1f,"allocs_per_transition":%.2f,"bytes_per_execution":%.0f,"peak_rss_mb":%.1f}`+"\n",
+			r.Executions, r.Concurrency, r.Seconds, r.ExecPerSec, r.TransPerSec, r.Transitions, r.P50ms, r.P99ms, r.AllocsPerExec, perTrans, r.BytesPerExec, r.PeakRSSMB)
+		return nil
 	}
 	fmt.Fprintf(stdout, "executions       %d (concurrency %d) in %.3fs\n", r.Executions, r.Concurrency, r.Seconds)
 	fmt.Fprintf(stdout, "executions/s     %.1f\n", r.ExecPerSec)

@@ -50,6 +50,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 	name := fs.String("name", "", "the execution's name (default: a UUID)")
 	express := fs.Bool("express", false, "run as an Express state machine")
 	limit := fs.Int("payload-limit", 0, "largest state input/output in bytes (default 262144, AWS's limit)")
+	maxEvents := fs.Int64("max-events", 0, "largest history in events (default 25000, AWS's limit)")
 	files, err := parseFlags(fs, args)
 	if err != nil {
 		if err == flag.ErrHelp {
@@ -70,6 +71,9 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 	var opts []baton.Option
 	if *limit > 0 {
 		opts = append(opts, baton.WithPayloadLimit(*limit))
+	}
+	if *maxEvents > 0 {
+		opts = append(opts, baton.WithMaxEvents(*maxEvents))
 	}
 	engine := baton.New(opts...)
 	var lopts []baton.LoadOption
