@@ -48,13 +48,19 @@ type Config struct {
 	// RedriveCount is the number of times the execution was redriven.
 	RedriveCount int
 	// MaxEvents bounds the history (0: AWS's 25,000 for Standard
-	// workflows). An execution that would write more fails, which also
-	// stops a loop of Pass and Choice states that never ends.
+	// workflows, a million without a recorded history). An execution that
+	// would write more fails, which also stops a loop of Pass and Choice
+	// states that never ends.
 	MaxEvents int64
 }
 
 // DefaultMaxEvents is AWS's limit on a Standard execution's history.
 const DefaultMaxEvents = 25000
+
+// DefaultMaxEventsNoHistory bounds executions that keep no history, as
+// Express workflows: AWS limits those by duration, which a run of Pass and
+// Choice states never gives back to the driver to check.
+const DefaultMaxEventsNoHistory = 1000000
 
 // Status of an execution.
 type Status uint8
@@ -174,6 +180,9 @@ func New(m *machine.Machine, cfg Config) *Execution {
 	}
 	if ex.cfg.MaxEvents <= 0 {
 		ex.cfg.MaxEvents = DefaultMaxEvents
+		if ex.cfg.NoHistory {
+			ex.cfg.MaxEvents = DefaultMaxEventsNoHistory
+		}
 	}
 	if ex.cfg.Random == nil {
 		ex.cfg.Random = rand.NewPCG(1, 2)

@@ -1,0 +1,87 @@
+package baton_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/baton-sh/baton"
+	"github.com/baton-sh/baton/clock"
+)
+
+func TestRunLimits(t *testing.T) {
+	sm, err := baton.New().Load([]byte(`{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	big := json.RawMessage(`{"s":"` + strings.Repeat("x", 300_000) + `"}`)
+	if _, err := sm.Run(context.Background(), big); !errors.Is(err, baton.ErrInvalidInput) {
+		t.Errorf("input over the payload limit: %v", err)
+	}
+	if _, err := sm.Run(context.Background(), json.RawMessage(`{`)); !errors.Is(err, baton.ErrInvalidInput) {
+		t.Errorf("malformed input: %v", err)
+	}
+	roomy, _ := baton.New(baton.WithPayloadLimit(1 << 20)).Load([]byte(`{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}}`))
+	if res, err := roomy.Run(context.Background(), big); err != nil || res.Status != "SUCCEEDED" {
+		t.Errorf("raised payload limit: %v %v", res, err)
+	}
+}
+
+func TestRunOptions(t *testing.T) {
+	def := []byte(`{"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":86400,"Next":"P"},"P":{"Type":"Pass","Parameters":{"name.$":"$$.Execution.Name","id.$":"$$.Execution.Id"},"End":true}}}`)
+	engine := baton.New(baton.WithClock(clock.NewVirtual(time.Unix(0, 0))), baton.WithRegion("eu-west-1"), baton.WithAccount("111122223333"))
+	sm, err := engine.Load(def, baton.Named("Daily"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := sm.Run(context.Background(), nil, baton.ExecutionName("run-1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `{"name":"run-1","id":"arn:aws:states:eu-west-1:111122223333:execution:Daily:run-1"}`
+	if res.Status != "SUCCEEDED" || string(res.Output) != want {
+		t.Errorf("%s %s, want %s", res.Status, res.Output, want)
+	}
+	if got := strings.Join(res.EventTypes(), ","); got != "ExecutionStarted,WaitStateEntered,WaitStateExited,PassStateEntered,PassStateExited,ExecutionSucceeded" {
+		t.Errorf("events %s", got)
+	}
+	if !json.Valid(res.HistoryJSON()) {
+		t.Error("history is not JSON")
+	}
+	loop := []byte(`{"StartAt":"A","States":{"A":{"Type":"Pass","Next":"B"},"B":{"Type":"Pass","Next":"A"},"C":{"Type":"Succeed"}}}`)
+	if _, err := baton.New().Load(loop); err == nil {
+		t.Error("a definition with an unreachable state loaded")
+	}
+	express, err := baton.New().Load(def, baton.Express())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	res, _ = express.Run(ctx, nil)
+	if res.Status != "ABORTED" || !strings.Contains(res.ExecutionARN, ":express:") {
+		t.Errorf("cancelled express run: %s %s", res.Status, res.ExecutionARN)
+	}
+}
+
+func TestUnsupported(t *testing.T) {
+	_, err := baton.New().Load([]byte(`{"QueryLanguage":"JSONata","StartAt":"P","States":{"P":{"Type":"Pass","Output":"{% 1 %}","End":true}}}`))
+	if !errors.Is(err, baton.ErrUnsupported) {
+		t.Errorf("JSONata: %v", err)
+	}
+}
+
+func TestHandlerPanics(t *testing.T) {
+	engine := baton.New()
+	engine.Register("arn:aws:states:::lambda:*", func(context.Context, *baton.Task) (json.RawMessage, error) {
+		panic("oops")
+	})
+	sm, _ := engine.Load([]byte(`{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","End":true}}}`))
+	res, err := sm.Run(context.Background(), nil)
+	if err != nil || res.Status != "FAILED" || res.Error != "States.TaskFailed" || !strings.Contains(res.Cause, "oops") {
+		t.Errorf("%+v %v", res, err)
+	}
+}
