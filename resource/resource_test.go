@@ -42,7 +42,7 @@ func TestRegistryLookup(t *testing.T) {
 
 func TestToFailure(t *testing.T) {
 	tests := []struct {
-		err        error
+		err         error
 		name, cause string
 	}{
 		{&Error{Name: "Custom", Cause: "c"}, "Custom", "c"},
