@@ -69,15 +69,6 @@ var comparisons = map[string]string{
 	"IsBoolean": "boolean", "IsTimestamp": "boolean",
 }
 
-// ComparisonOperators lists the Choice comparison operators.
-func ComparisonOperators() []string {
-	ops := make([]string, 0, len(comparisons))
-	for op := range comparisons {
-		ops = append(ops, op)
-	}
-	return ops
-}
-
 // failPathFunctions are the intrinsic functions ErrorPath and CausePath may
 // call: the ones that return a string.
 var failPathFunctions = map[string]bool{

@@ -295,9 +295,6 @@ func (ex *Execution) TaskHeartbeat(id int64, now time.Time) ([]Command, bool) {
 	return ex.cmds, true
 }
 
-// WaitsOnTask reports whether the execution waits for the task's result.
-func (ex *Execution) WaitsOnTask(id int64) bool { return ex.tasks[id] != nil && !ex.Done() }
-
 // TimerFired delivers a timer armed by a StartTimer command.
 func (ex *Execution) TimerFired(id int64, now time.Time) []Command {
 	ex.begin(now)
@@ -353,9 +350,6 @@ func (ex *Execution) emitAux(t history.Type, prev int64, name string, aux int64)
 	ex.Events = append(ex.Events, history.Event{Type: t, ID: ex.lastID, PreviousID: prev, Time: ex.nowNanos, Name: name, Aux: aux})
 	return ex.lastID
 }
-
-// LastEventID is the id of the latest event.
-func (ex *Execution) LastEventID() int64 { return ex.lastID }
 
 func (ex *Execution) schedule(f *frame) {
 	ex.ready = append(ex.ready, f)

@@ -65,15 +65,6 @@ func init() {
 	}
 }
 
-// Names returns the names of every intrinsic function.
-func Names() []string {
-	names := make([]string, 0, len(functions))
-	for n := range functions {
-		names = append(names, n)
-	}
-	return names
-}
-
 // Eval evaluates the call.
 func (c *Call) Eval(env Env) (any, error) {
 	if n := len(c.Args); n < c.fn.minArgs || (c.fn.maxArgs >= 0 && n > c.fn.maxArgs) {

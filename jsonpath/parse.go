@@ -486,9 +486,3 @@ func (p *pathParser) indexOrSlice() (segment, error) {
 	}
 	return segment{kind: segIndexes, indexes: idx}, nil
 }
-
-// Valid reports whether s parses as a path. It is used by validation.
-func Valid(s string) bool {
-	_, err := Parse(s)
-	return err == nil
-}

@@ -555,8 +555,7 @@ func (st *State) compileCatch() ([]Catcher, error) {
 	return out, nil
 }
 
-// TaskName returns "Type" + suffix, the event type prefix of a state:
-// "PassStateEntered", "TaskStateExited", ...
+// TypeName returns the state's Type, "Pass", "Task", ...
 func (st *State) TypeName() string { return kindNames[st.Kind] }
 
 // Walk calls f for every state of the machine and its sub-machines, parents
@@ -572,19 +571,3 @@ func (m *Machine) Walk(f func(*State)) {
 		}
 	}
 }
-
-// Resources returns the distinct Task resources of the machine.
-func (m *Machine) Resources() []string {
-	seen := map[string]bool{}
-	var out []string
-	m.Walk(func(st *State) {
-		if st.Kind == Task && !seen[st.Resource] {
-			seen[st.Resource] = true
-			out = append(out, st.Resource)
-		}
-	})
-	return out
-}
-
-// IsSubMachine reports whether m is a branch or a Map processor.
-func (m *Machine) IsSubMachine() bool { return m.Parent != nil }

@@ -1,9 +1,5 @@
 package value
 
-import (
-	"unicode/utf8"
-)
-
 const hexDigits = "0123456789abcdef"
 
 // Marshal returns the compact JSON text of v, spelled as AWS spells it: no
@@ -188,25 +184,4 @@ func AppendIndent(dst []byte, v any, prefix string) []byte {
 		return append(dst, '}')
 	}
 	return Append(dst, v)
-}
-
-// ValidUTF8 reports whether every string in v is valid UTF-8.
-func ValidUTF8(v any) bool {
-	switch t := v.(type) {
-	case string:
-		return utf8.ValidString(t)
-	case []any:
-		for _, x := range t {
-			if !ValidUTF8(x) {
-				return false
-			}
-		}
-	case *Object:
-		for _, m := range t.members {
-			if !utf8.ValidString(m.Key) || !ValidUTF8(m.Value) {
-				return false
-			}
-		}
-	}
-	return true
 }

@@ -186,15 +186,6 @@ func (o *Object) With(key string, v any) *Object {
 	return out
 }
 
-// Keys returns the keys in order.
-func (o *Object) Keys() []string {
-	ks := make([]string, len(o.members))
-	for i := range o.members {
-		ks[i] = o.members[i].Key
-	}
-	return ks
-}
-
 // Builder collects members for a new Object. A repeated key replaces the
 // earlier value in the earlier position, as AWS's JSON reader does.
 type Builder struct {
