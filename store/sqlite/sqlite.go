@@ -1,0 +1,503 @@
+// Package sqlite is Baton's embedded store: one SQLite database file in the
+// data folder, in WAL mode, written by one connection and read by several.
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	_ "embed"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	_ "modernc.org/sqlite" // the SQLite engine, in pure Go: Baton stays one static binary
+
+	"github.com/baton-sh/baton/store"
+)
+
+//go:embed schema.sql
+var schema string
+
+// FileName is the database's name in the data folder.
+const FileName = "baton.db"
+
+// Store is the SQLite implementation of store.Store.
+type Store struct {
+	w *sql.DB // the one writer
+	r *sql.DB // readers
+}
+
+var _ store.Store = (*Store)(nil)
+
+// Open opens (creating if needed) the database in dir.
+func Open(dir string) (*Store, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("sqlite: data folder: %w", err)
+	}
+	path := filepath.Join(dir, FileName)
+	// synchronous(FULL) makes a commit durable when it returns; group
+	// commit keeps that affordable.
+	q := url.Values{}
+	for _, p := range []string{"journal_mode(WAL)", "synchronous(FULL)", "busy_timeout(10000)", "foreign_keys(OFF)"} {
+		q.Add("_pragma", p)
+	}
+	dsn := "file:" + path + "?" + q.Encode()
+	w, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: %w", err)
+	}
+	w.SetMaxOpenConns(1)
+	if _, err := w.Exec(schema); err != nil {
+		w.Close()
+		return nil, fmt.Errorf("sqlite: schema: %w", err)
+	}
+	r, err := sql.Open("sqlite", dsn+"&_pragma=query_only(1)")
+	if err != nil {
+		w.Close()
+		return nil, fmt.Errorf("sqlite: %w", err)
+	}
+	r.SetMaxOpenConns(8)
+	return &Store{w: w, r: r}, nil
+}
+
+// Close closes the database.
+func (s *Store) Close() error {
+	err1 := s.r.Close()
+	err2 := s.w.Close()
+	return errors.Join(err1, err2)
+}
+
+func nanos(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixNano()
+}
+
+func fromNanos(n int64) time.Time {
+	if n == 0 {
+		return time.Time{}
+	}
+	return time.Unix(0, n).UTC()
+}
+
+func isConstraint(err error) bool {
+	return err != nil && strings.Contains(err.Error(), "constraint failed")
+}
+
+func limit(p store.Page) int {
+	if p.Limit <= 0 {
+		return 100
+	}
+	return p.Limit
+}
+
+// ---- resources -------------------------------------------------------------
+
+// PutResource creates or replaces a resource.
+func (s *Store) PutResource(ctx context.Context, r *store.Resource, create bool) error {
+	tags, _ := json.Marshal(r.Tags)
+	if r.Tags == nil {
+		tags = []byte("{}")
+	}
+	if create {
+		_, err := s.w.ExecContext(ctx, `INSERT INTO resources (arn, kind, parent, name, created, body, tags) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+			r.ARN, r.Kind, r.Parent, r.Name, nanos(r.Created), r.Body, string(tags))
+		if isConstraint(err) {
+			return store.ErrConflict
+		}
+		return err
+	}
+	res, err := s.w.ExecContext(ctx, `UPDATE resources SET body = ?, tags = ? WHERE arn = ?`, r.Body, string(tags), r.ARN)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return store.ErrNotFound
+	}
+	return nil
+}
+
+const resourceColumns = `arn, kind, parent, name, created, body, tags`
+
+func scanResource(sc interface{ Scan(...any) error }) (*store.Resource, error) {
+	var r store.Resource
+	var created int64
+	var tags string
+	if err := sc.Scan(&r.ARN, &r.Kind, &r.Parent, &r.Name, &created, &r.Body, &tags); err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil, store.ErrNotFound
+		}
+		return nil, err
+	}
+	r.Created = fromNanos(created)
+	if err := json.Unmarshal([]byte(tags), &r.Tags); err != nil {
+		return nil, err
+	}
+	return &r, nil
+}
+
+// GetResource reads a resource.
+func (s *Store) GetResource(ctx context.Context, arn string) (*store.Resource, error) {
+	return scanResource(s.r.QueryRowContext(ctx, `SELECT `+resourceColumns+` FROM resources WHERE arn = ?`, arn))
+}
+
+// DeleteResource deletes a resource.
+func (s *Store) DeleteResource(ctx context.Context, arn string) error {
+	res, err := s.w.ExecContext(ctx, `DELETE FROM resources WHERE arn = ?`, arn)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return store.ErrNotFound
+	}
+	return nil
+}
+
+// ListResources lists resources in ARN order.
+func (s *Store) ListResources(ctx context.Context, kind, parent string, page store.Page) ([]*store.Resource, error) {
+	q := `SELECT ` + resourceColumns + ` FROM resources WHERE kind = ? AND arn > ?`
+	args := []any{kind, page.After}
+	if parent != "" {
+		q += ` AND parent = ?`
+		args = append(args, parent)
+	}
+	q += ` ORDER BY arn LIMIT ?`
+	args = append(args, limit(page))
+	rows, err := s.r.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []*store.Resource
+	for rows.Next() {
+		r, err := scanResource(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// ---- executions --------------------------------------------------------------
+
+// Commit applies steps in one transaction, each under its own savepoint so
+// that one step's conflict does not undo the others.
+func (s *Store) Commit(ctx context.Context, steps []*store.Step) []error {
+	errs := make([]error, len(steps))
+	tx, err := s.w.BeginTx(ctx, nil)
+	if err != nil {
+		for i := range errs {
+			errs[i] = err
+		}
+		return errs
+	}
+	for i, st := range steps {
+		if _, err := tx.ExecContext(ctx, `SAVEPOINT step`); err != nil {
+			errs[i] = err
+			continue
+		}
+		if err := applyStep(ctx, tx, st); err != nil {
+			errs[i] = err
+			if _, rerr := tx.ExecContext(ctx, `ROLLBACK TO step`); rerr != nil {
+				tx.Rollback()
+				for j := range errs {
+					if errs[j] == nil {
+						errs[j] = rerr
+					}
+				}
+				return errs
+			}
+		}
+		if _, err := tx.ExecContext(ctx, `RELEASE step`); err != nil && errs[i] == nil {
+			errs[i] = err
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		for i := range errs {
+			if errs[i] == nil {
+				errs[i] = err
+			}
+		}
+	}
+	return errs
+}
+
+func applyStep(ctx context.Context, tx *sql.Tx, st *store.Step) error {
+	e := &st.Execution
+	if st.Create {
+		_, err := tx.ExecContext(ctx, `INSERT INTO executions (arn, state_machine, version, alias, name, express, status, input, output, has_output,
+			error, cause, start, stop, redrive_count, redrive_date, definition, role_arn, meta) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			e.ARN, e.StateMachineARN, e.VersionARN, e.AliasARN, e.Name, e.Express, e.Status, e.Input, e.Output, e.HasOutput,
+			e.Error, e.Cause, nanos(e.Start), nanos(e.Stop), e.RedriveCount, nanos(e.RedriveDate), e.Definition, e.RoleARN, e.Meta)
+		if isConstraint(err) {
+			return store.ErrConflict
+		}
+		if err != nil {
+			return err
+		}
+	} else {
+		res, err := tx.ExecContext(ctx, `UPDATE executions SET status = ?, output = ?, has_output = ?, error = ?, cause = ?, stop = ?,
+			redrive_count = ?, redrive_date = ?, meta = ? WHERE arn = ?`,
+			e.Status, e.Output, e.HasOutput, e.Error, e.Cause, nanos(e.Stop), e.RedriveCount, nanos(e.RedriveDate), e.Meta, e.ARN)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return store.ErrNotFound
+		}
+	}
+	if st.Input != nil {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO journal (execution, seq, body) VALUES (?, ?, ?)`, e.ARN, st.Input.Seq, st.Input.JSON); err != nil {
+			if isConstraint(err) {
+				return store.ErrConflict
+			}
+			return err
+		}
+	}
+	if len(st.Events) > 0 {
+		if err := insertEvents(ctx, tx, e.ARN, st.Events); err != nil {
+			return err
+		}
+	}
+	for _, id := range st.DeleteTimers {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM timers WHERE execution = ? AND id = ?`, e.ARN, id); err != nil {
+			return err
+		}
+	}
+	for _, t := range st.AddTimers {
+		if _, err := tx.ExecContext(ctx, `INSERT OR REPLACE INTO timers (execution, id, due) VALUES (?, ?, ?)`, e.ARN, t.ID, nanos(t.Due)); err != nil {
+			return err
+		}
+	}
+	for _, tok := range st.DeleteTasks {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM activity_tasks WHERE token = ?`, tok); err != nil {
+			return err
+		}
+	}
+	for _, t := range st.AddTasks {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO activity_tasks (token, activity, execution, task_id, input, created) VALUES (?, ?, ?, ?, ?, ?)`,
+			t.Token, t.ActivityARN, t.ExecutionARN, t.TaskID, t.Input, nanos(t.Created)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// insertEvents writes events with multi-row inserts: one statement per 100
+// events instead of one per event.
+func insertEvents(ctx context.Context, tx *sql.Tx, arn string, events []store.Event) error {
+	const chunk = 100
+	for len(events) > 0 {
+		n := min(len(events), chunk)
+		var b strings.Builder
+		b.WriteString(`INSERT INTO events (execution, id, body) VALUES `)
+		args := make([]any, 0, 3*n)
+		for i := 0; i < n; i++ {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			b.WriteString("(?, ?, ?)")
+			args = append(args, arn, events[i].ID, events[i].JSON)
+		}
+		if _, err := tx.ExecContext(ctx, b.String(), args...); err != nil {
+			if isConstraint(err) {
+				return store.ErrConflict
+			}
+			return err
+		}
+		events = events[n:]
+	}
+	return nil
+}
+
+const executionColumns = `arn, state_machine, version, alias, name, express, status, input, output, has_output, error, cause,
+	start, stop, redrive_count, redrive_date, definition, role_arn, meta`
+
+func scanExecution(sc interface{ Scan(...any) error }) (*store.Execution, error) {
+	var e store.Execution
+	var start, stop, redrive int64
+	if err := sc.Scan(&e.ARN, &e.StateMachineARN, &e.VersionARN, &e.AliasARN, &e.Name, &e.Express, &e.Status, &e.Input, &e.Output,
+		&e.HasOutput, &e.Error, &e.Cause, &start, &stop, &e.RedriveCount, &redrive, &e.Definition, &e.RoleARN, &e.Meta); err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil, store.ErrNotFound
+		}
+		return nil, err
+	}
+	e.Start, e.Stop, e.RedriveDate = fromNanos(start), fromNanos(stop), fromNanos(redrive)
+	return &e, nil
+}
+
+// GetExecution reads an execution's summary.
+func (s *Store) GetExecution(ctx context.Context, arn string) (*store.Execution, error) {
+	return scanExecution(s.r.QueryRowContext(ctx, `SELECT `+executionColumns+` FROM executions WHERE arn = ?`, arn))
+}
+
+// ListExecutions lists executions newest first. Page.After is the cursor
+// of the previous page: "start/arn".
+func (s *Store) ListExecutions(ctx context.Context, f store.ExecutionFilter, page store.Page) ([]*store.Execution, error) {
+	q := `SELECT ` + executionColumns + ` FROM executions WHERE 1 = 1`
+	var args []any
+	if f.StateMachineARN != "" {
+		q += ` AND (state_machine = ? OR version = ? OR alias = ?)`
+		args = append(args, f.StateMachineARN, f.StateMachineARN, f.StateMachineARN)
+	}
+	if f.Status != "" {
+		q += ` AND status = ?`
+		args = append(args, f.Status)
+	}
+	if page.After != "" {
+		start, arn, ok := store.ParseExecutionCursor(page.After)
+		if !ok {
+			return nil, fmt.Errorf("sqlite: bad cursor")
+		}
+		q += ` AND (start < ? OR (start = ? AND arn > ?))`
+		args = append(args, start, start, arn)
+	}
+	q += ` ORDER BY start DESC, arn LIMIT ?`
+	args = append(args, limit(page))
+	rows, err := s.r.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []*store.Execution
+	for rows.Next() {
+		e, err := scanExecution(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
+// Events reads history events.
+func (s *Store) Events(ctx context.Context, arn string, after int64, limit int, reverse bool) ([]store.Event, error) {
+	if limit <= 0 {
+		limit = 1000
+	}
+	q := `SELECT id, body FROM events WHERE execution = ? AND id > ? ORDER BY id LIMIT ?`
+	if reverse {
+		if after <= 0 {
+			after = 1 << 62
+		}
+		q = `SELECT id, body FROM events WHERE execution = ? AND id < ? ORDER BY id DESC LIMIT ?`
+	}
+	rows, err := s.r.QueryContext(ctx, q, arn, after, limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []store.Event
+	for rows.Next() {
+		var e store.Event
+		if err := rows.Scan(&e.ID, &e.JSON); err != nil {
+			return nil, err
+		}
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
+// Journal reads an execution's journal in order.
+func (s *Store) Journal(ctx context.Context, arn string) ([]store.Input, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT seq, body FROM journal WHERE execution = ? ORDER BY seq`, arn)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []store.Input
+	for rows.Next() {
+		var in store.Input
+		if err := rows.Scan(&in.Seq, &in.JSON); err != nil {
+			return nil, err
+		}
+		out = append(out, in)
+	}
+	return out, rows.Err()
+}
+
+// OpenExecutions lists running executions.
+func (s *Store) OpenExecutions(ctx context.Context) ([]string, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT arn FROM executions WHERE status = 'RUNNING' AND express = 0`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var arn string
+		if err := rows.Scan(&arn); err != nil {
+			return nil, err
+		}
+		out = append(out, arn)
+	}
+	return out, rows.Err()
+}
+
+// DueTimers lists timers due at or before a time.
+func (s *Store) DueTimers(ctx context.Context, before time.Time, limit int) ([]store.Timer, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT execution, id, due FROM timers WHERE due <= ? ORDER BY due LIMIT ?`, nanos(before), limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []store.Timer
+	for rows.Next() {
+		var t store.Timer
+		var due int64
+		if err := rows.Scan(&t.ExecutionARN, &t.ID, &due); err != nil {
+			return nil, err
+		}
+		t.Due = fromNanos(due)
+		out = append(out, t)
+	}
+	return out, rows.Err()
+}
+
+// ---- activity tasks --------------------------------------------------------------
+
+// ClaimActivityTask hands the oldest unclaimed task of an activity to a worker.
+func (s *Store) ClaimActivityTask(ctx context.Context, activity, worker string, now time.Time) (*store.ActivityTask, error) {
+	tx, err := s.w.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback()
+	t, err := scanTask(tx.QueryRowContext(ctx, `SELECT `+taskColumns+` FROM activity_tasks WHERE activity = ? AND claimed = 0 ORDER BY created, token LIMIT 1`, activity))
+	if err != nil {
+		return nil, err
+	}
+	t.Worker, t.Claimed = worker, now
+	if _, err := tx.ExecContext(ctx, `UPDATE activity_tasks SET worker = ?, claimed = ? WHERE token = ?`, worker, nanos(now), t.Token); err != nil {
+		return nil, err
+	}
+	return t, tx.Commit()
+}
+
+const taskColumns = `token, activity, execution, task_id, input, created, worker, claimed`
+
+func scanTask(sc interface{ Scan(...any) error }) (*store.ActivityTask, error) {
+	var t store.ActivityTask
+	var created, claimed int64
+	if err := sc.Scan(&t.Token, &t.ActivityARN, &t.ExecutionARN, &t.TaskID, &t.Input, &created, &t.Worker, &claimed); err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil, store.ErrNotFound
+		}
+		return nil, err
+	}
+	t.Created, t.Claimed = fromNanos(created), fromNanos(claimed)
+	return &t, nil
+}
+
+// GetActivityTask reads an activity task by token.
+func (s *Store) GetActivityTask(ctx context.Context, token string) (*store.ActivityTask, error) {
+	return scanTask(s.r.QueryRowContext(ctx, `SELECT `+taskColumns+` FROM activity_tasks WHERE token = ?`, token))
+}

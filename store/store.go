@@ -1,0 +1,191 @@
+// Package store defines where Baton keeps what must survive a restart:
+// state machines and the other named resources, executions, their history
+// and the journal of what happened to them, durable timers and activity
+// tasks.
+//
+// Every driver (store/sqlite, the embedded default; PostgreSQL later)
+// implements Store and passes the suite in store/storetest. Callers branch
+// only on the typed errors below.
+package store
+
+import (
+	"context"
+	"errors"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Typed errors.
+var (
+	// ErrNotFound: no record has that key.
+	ErrNotFound = errors.New("store: not found")
+	// ErrConflict: a record with that key exists already, or a conditional
+	// write found the record changed.
+	ErrConflict = errors.New("store: conflict")
+)
+
+// Resource kinds kept in the resource table.
+const (
+	KindStateMachine = "stateMachine"
+	KindVersion      = "version"
+	KindAlias        = "alias"
+	KindActivity     = "activity"
+)
+
+// Resource is a named, rarely written record: a state machine, one of its
+// versions or aliases, or an activity. Body is the API layer's JSON; the
+// store does not look inside it.
+type Resource struct {
+	ARN     string
+	Kind    string
+	Parent  string // the state machine of a version or alias
+	Name    string
+	Created time.Time
+	Body    []byte
+	Tags    map[string]string
+}
+
+// Page asks for one page of a list.
+type Page struct {
+	Limit int    // at most this many records (0: the driver's default of 100)
+	After string // the key of the last record of the previous page
+}
+
+// Execution is the queryable summary of an execution. Input and output are
+// JSON text; Status is AWS's (RUNNING, SUCCEEDED, FAILED, TIMED_OUT,
+// ABORTED, PENDING_REDRIVE).
+type Execution struct {
+	ARN             string
+	StateMachineARN string // the state machine, even when started through a version or alias
+	VersionARN      string
+	AliasARN        string
+	Name            string
+	Express         bool
+	Status          string
+	Input           string
+	Output          string
+	HasOutput       bool
+	Error           string
+	Cause           string
+	Start           time.Time
+	Stop            time.Time // zero while running
+	RedriveCount    int
+	RedriveDate     time.Time
+	// Definition is the definition the execution runs (the state machine's,
+	// its version's or the one an alias routed to), kept so that a later
+	// update of the state machine does not change a running execution.
+	Definition string
+	RoleARN    string
+	// Meta is the driver's own JSON about the execution (its configuration),
+	// opaque to the store.
+	Meta []byte
+}
+
+// ExecutionFilter selects executions for ListExecutions.
+type ExecutionFilter struct {
+	StateMachineARN string // a state machine, version or alias ARN
+	Status          string // "" for all
+}
+
+// Event is one history event in its JSON form.
+type Event struct {
+	ID   int64
+	JSON []byte
+}
+
+// Input is one entry of an execution's journal: what the driver handed the
+// interpreter, in order. Replaying the journal rebuilds an execution.
+type Input struct {
+	Seq  int64
+	JSON []byte
+}
+
+// Timer is a durable timer of an execution.
+type Timer struct {
+	ExecutionARN string
+	ID           int64
+	Due          time.Time
+}
+
+// ActivityTask is a task waiting for, or held by, an activity worker.
+type ActivityTask struct {
+	Token        string
+	ActivityARN  string
+	ExecutionARN string
+	TaskID       int64
+	Input        string
+	Created      time.Time
+	// Worker and Claimed are set once a worker took the task.
+	Worker  string
+	Claimed time.Time
+}
+
+// Step is everything one interpreter step changes, written in one
+// transaction: the execution's new summary, the journal entry that caused
+// the step, the history events it wrote, and the timers and activity tasks
+// it armed or dropped.
+type Step struct {
+	Execution Execution
+	// Create inserts the execution (ErrConflict when its ARN exists);
+	// otherwise the execution is updated.
+	Create       bool
+	Input        *Input
+	Events       []Event
+	AddTimers    []Timer
+	DeleteTimers []int64
+	AddTasks     []ActivityTask
+	DeleteTasks  []string // tokens
+}
+
+// Store is the persistence every driver implements. Methods are safe for
+// concurrent use.
+type Store interface {
+	// Resources.
+	PutResource(ctx context.Context, r *Resource, create bool) error // create: ErrConflict if the ARN exists; else ErrNotFound if it does not
+	GetResource(ctx context.Context, arn string) (*Resource, error)
+	DeleteResource(ctx context.Context, arn string) error
+	// ListResources lists resources of a kind (and parent, when given) in
+	// ARN order.
+	ListResources(ctx context.Context, kind, parent string, page Page) ([]*Resource, error)
+
+	// Executions.
+	// Commit applies steps, each atomically; it commits them together when
+	// it can (group commit). A step that fails (ErrConflict on Create)
+	// leaves the others applied: errs[i] is step i's outcome.
+	Commit(ctx context.Context, steps []*Step) (errs []error)
+	GetExecution(ctx context.Context, arn string) (*Execution, error)
+	// ListExecutions lists executions newest first.
+	ListExecutions(ctx context.Context, f ExecutionFilter, page Page) ([]*Execution, error)
+	// Events returns history events with ids after `after`, ascending, or
+	// before `after` (0: the end) descending when reverse is set.
+	Events(ctx context.Context, executionARN string, after int64, limit int, reverse bool) ([]Event, error)
+	Journal(ctx context.Context, executionARN string) ([]Input, error)
+	// OpenExecutions lists the ARNs of executions still RUNNING.
+	OpenExecutions(ctx context.Context) ([]string, error)
+
+	// Timers due at or before a time, earliest first.
+	DueTimers(ctx context.Context, before time.Time, limit int) ([]Timer, error)
+
+	// Activity tasks.
+	// ClaimActivityTask gives the oldest unclaimed task of an activity to a
+	// worker, or ErrNotFound.
+	ClaimActivityTask(ctx context.Context, activityARN, worker string, now time.Time) (*ActivityTask, error)
+	GetActivityTask(ctx context.Context, token string) (*ActivityTask, error)
+
+	Close() error
+}
+
+// ExecutionCursor is the Page.After value that continues a list of
+// executions after e. Every driver reads it with ParseExecutionCursor.
+func ExecutionCursor(e *Execution) string {
+	return strconv.FormatInt(e.Start.UnixNano(), 10) + "/" + e.ARN
+}
+
+// ParseExecutionCursor reads an ExecutionCursor: the start time in Unix
+// nanoseconds and the ARN.
+func ParseExecutionCursor(c string) (int64, string, bool) {
+	startText, arn, ok := strings.Cut(c, "/")
+	start, err := strconv.ParseInt(startText, 10, 64)
+	return start, arn, ok && err == nil
+}
