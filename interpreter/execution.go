@@ -14,6 +14,7 @@ package interpreter
 
 import (
 	"math/rand/v2"
+	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -140,6 +141,7 @@ type Execution struct {
 	timers   map[int64]*timer
 	execTmr  int64
 	timerSeq int64
+	taskSeq  int64
 	limit    int
 
 	// Storage for the common case, so that a short execution allocates
@@ -293,6 +295,33 @@ func (ex *Execution) TaskHeartbeat(id int64, now time.Time) ([]Command, bool) {
 	}
 	f.heartbeatReceived()
 	return ex.cmds, true
+}
+
+// WaitsOnTask reports whether the execution waits for the task's result.
+func (ex *Execution) WaitsOnTask(id int64) bool { return ex.tasks[id] != nil && !ex.Done() }
+
+// HasTimer reports whether the execution waits for the timer.
+func (ex *Execution) HasTimer(id int64) bool { return ex.timers[id] != nil && !ex.Done() }
+
+// PendingTasks returns the tasks the execution waits for, oldest first: what
+// a driver must run again after rebuilding an execution from its journal.
+func (ex *Execution) PendingTasks() []*TaskRequest {
+	out := make([]*TaskRequest, 0, len(ex.tasks))
+	for _, f := range ex.tasks {
+		if f.taskState != nil && f.req != nil {
+			out = append(out, f.req)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	return out
+}
+
+// TakeEvents returns the events written since the last call and forgets
+// them: a durable driver stores them and need not keep them in memory.
+func (ex *Execution) TakeEvents() []history.Event {
+	out := ex.Events
+	ex.Events = nil
+	return out
 }
 
 // TimerFired delivers a timer armed by a StartTimer command.

@@ -89,6 +89,7 @@ type frame struct {
 }
 
 type taskState struct {
+	req            *TaskRequest
 	taskID         int64
 	taskTimer      int64
 	hbTimer        int64

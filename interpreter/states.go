@@ -300,11 +300,12 @@ func (f *frame) task() {
 	} else {
 		*f.taskState = taskState{}
 	}
-	if st.UsesContext {
-		f.token = newToken(ex)
-	} else {
-		f.token = ""
-	}
+	// Each attempt of a task gets its own id and token. The token names the
+	// execution and the task, so that a callback or an activity worker finds
+	// them.
+	ex.taskSeq++
+	id := ex.taskSeq
+	f.token = TaskToken(ex.ExecutionARN(), id, ex.cfg.Random.Uint64())
 	eff, fl := f.effectiveInput()
 	if fl != nil {
 		f.stateFailed(fl, false)
@@ -322,17 +323,17 @@ func (f *frame) task() {
 	}
 	f.taskStyle = styleOf(st.Resource)
 	s := f.taskStyle
-	var id int64
+	var ev int64
 	switch s.kind {
 	case 1:
-		id = f.emit(history.ActivityScheduled, f.prev, "", eff, true, nil, &history.Detail{Resource: st.Resource, Timeout: timeout, Heartbeat: heartbeat})
+		ev = f.emit(history.ActivityScheduled, f.prev, "", eff, true, nil, &history.Detail{Resource: st.Resource, Timeout: timeout, Heartbeat: heartbeat})
 	case 2:
-		id = f.emit(history.LambdaFunctionScheduled, f.prev, "", eff, true, nil, &history.Detail{Resource: st.Resource, Timeout: timeout})
+		ev = f.emit(history.LambdaFunctionScheduled, f.prev, "", eff, true, nil, &history.Detail{Resource: st.Resource, Timeout: timeout})
 	default:
-		id = f.emit(history.TaskScheduled, f.prev, "", eff, true, nil, &history.Detail{
+		ev = f.emit(history.TaskScheduled, f.prev, "", eff, true, nil, &history.Detail{
 			ResourceType: s.resourceType, Resource: s.resource, Region: ex.cfg.Region, Timeout: timeout, Heartbeat: heartbeat})
 	}
-	f.prev = id
+	f.prev = ev
 	f.taskID = id
 	f.startedEmitted = false
 	if ex.tasks == nil {
@@ -346,6 +347,7 @@ func (f *frame) task() {
 	if st.UsesContext {
 		req.Context = f.Context()
 	}
+	f.req = req
 	ex.cmds = append(ex.cmds, Command{Kind: RunTask, ID: id, Task: req})
 	if timeout > 0 {
 		f.taskTimer = ex.armTimer(timerTaskTimeout, f, id, ex.now.Add(req.Timeout))
@@ -356,19 +358,6 @@ func (f *frame) task() {
 	}
 	f.status = frameBlocked
 	f.wait = waitTask
-}
-
-func newToken(ex *Execution) string {
-	const digits = "0123456789abcdef"
-	b := make([]byte, 0, 64)
-	for i := 0; i < 4; i++ {
-		x := ex.cfg.Random.Uint64()
-		for j := 0; j < 16; j++ {
-			b = append(b, digits[x&0xf])
-			x >>= 4
-		}
-	}
-	return string(b)
 }
 
 // seconds evaluates TimeoutSeconds(Path) or HeartbeatSeconds(Path).

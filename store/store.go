@@ -122,7 +122,7 @@ type ActivityTask struct {
 }
 
 // Step is everything one interpreter step changes, written in one
-// transaction: the execution's new summary, the journal entry that caused
+// transaction: the execution's new summary, the journal entries that caused
 // the step, the history events it wrote, and the timers and activity tasks
 // it armed or dropped.
 type Step struct {
@@ -130,7 +130,7 @@ type Step struct {
 	// Create inserts the execution (ErrConflict when its ARN exists);
 	// otherwise the execution is updated.
 	Create       bool
-	Input        *Input
+	Inputs       []Input
 	Events       []Event
 	AddTimers    []Timer
 	DeleteTimers []int64

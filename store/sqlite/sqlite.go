@@ -253,8 +253,8 @@ func applyStep(ctx context.Context, tx *sql.Tx, st *store.Step) error {
 			return store.ErrNotFound
 		}
 	}
-	if st.Input != nil {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO journal (execution, seq, body) VALUES (?, ?, ?)`, e.ARN, st.Input.Seq, st.Input.JSON); err != nil {
+	for _, in := range st.Inputs {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO journal (execution, seq, body) VALUES (?, ?, ?)`, e.ARN, in.Seq, in.JSON); err != nil {
 			if isConstraint(err) {
 				return store.ErrConflict
 			}

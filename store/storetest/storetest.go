@@ -84,7 +84,7 @@ func execution(arn, sm string, start time.Time) store.Execution {
 func testExecutions(t *testing.T, s store.Store) {
 	for i := 0; i < 5; i++ {
 		st := &store.Step{Create: true, Execution: execution(fmt.Sprintf("arn:e:%d", i), "arn:sm:a", t0.Add(time.Duration(i)*time.Second)),
-			Input: &store.Input{Seq: 1, JSON: []byte(`{"start":1}`)},
+			Inputs: []store.Input{{Seq: 1, JSON: []byte(`{"start":1}`)}},
 			Events: []store.Event{{ID: 1, JSON: []byte(`{"id":1}`)}, {ID: 2, JSON: []byte(`{"id":2}`)}}}
 		if i == 4 {
 			st.Execution.StateMachineARN = "arn:sm:b"
@@ -100,7 +100,7 @@ func testExecutions(t *testing.T, s store.Store) {
 	}
 	done := execution("arn:e:1", "arn:sm:a", t0.Add(time.Second))
 	done.Status, done.Output, done.HasOutput, done.Stop = "SUCCEEDED", `{"ok":true}`, true, t0.Add(time.Minute)
-	errs := s.Commit(ctx, []*store.Step{{Execution: done, Input: &store.Input{Seq: 2, JSON: []byte(`{"timer":1}`)}, Events: []store.Event{{ID: 3, JSON: []byte(`{"id":3}`)}}}})
+	errs := s.Commit(ctx, []*store.Step{{Execution: done, Inputs: []store.Input{{Seq: 2, JSON: []byte(`{"timer":1}`)}}, Events: []store.Event{{ID: 3, JSON: []byte(`{"id":3}`)}}}})
 	if errs[0] != nil {
 		t.Fatal(errs[0])
 	}
