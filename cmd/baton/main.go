@@ -16,6 +16,8 @@ import (
 const usage = `baton: AWS Step Functions (the Amazon States Language) you run yourself.
 
 Usage:
+  baton serve [--addr 127.0.0.1:8083] [--data DIR]
+                                         serve the Step Functions API, with durable executions
   baton validate FILE...                 check definitions; one line per problem
   baton run FILE [--input JSON|@FILE] [--json] [--history]
                                          run one execution in-process
@@ -61,6 +63,8 @@ func runMain(args []string, stdout, stderr io.Writer) int {
 		err = cmdBench(args[1:], stdout, stderr)
 	case "graph":
 		err = cmdGraph(args[1:], stdout, stderr)
+	case "serve":
+		err = cmdServe(args[1:], stdout, stderr)
 	default:
 		fmt.Fprintf(stderr, "baton: unknown command %q\n\n%s", args[0], usage)
 		return 2

@@ -1,0 +1,504 @@
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"math/rand/v2"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/baton-sh/baton/arn"
+	"github.com/baton-sh/baton/driver"
+	"github.com/baton-sh/baton/interpreter"
+	"github.com/baton-sh/baton/intrinsic"
+	"github.com/baton-sh/baton/machine"
+	"github.com/baton-sh/baton/store"
+	"github.com/baton-sh/baton/value"
+)
+
+// target is what a StartExecution names: a state machine, one of its
+// versions, or an alias that routes to versions.
+type target struct {
+	sm         arn.ARN
+	body       *smBody
+	versionARN string
+	aliasARN   string
+}
+
+func (s *Server) resolveTarget(ctx context.Context, text string) (*target, error) {
+	a, err := parseARN("stateMachineArn", text, arn.StateMachine, arn.Version, arn.Alias)
+	if err != nil {
+		return nil, err
+	}
+	t := &target{sm: a.StateMachineARN()}
+	switch a.Kind {
+	case arn.StateMachine:
+		_, b, err := s.getStateMachine(ctx, text)
+		if err != nil {
+			return nil, err
+		}
+		t.body = b
+	case arn.Version:
+		_, b, err := s.getStateMachine(ctx, text)
+		if err != nil {
+			return nil, err
+		}
+		t.body, t.versionARN = b, text
+	case arn.Alias:
+		_, ab, err := s.getAlias(ctx, "stateMachineArn", text)
+		if err != nil {
+			return nil, err
+		}
+		pick := ab.Routing[0].StateMachineVersionArn
+		if len(ab.Routing) > 1 && rand.IntN(100) >= ab.Routing[0].Weight {
+			pick = ab.Routing[1].StateMachineVersionArn
+		}
+		_, b, err := s.getStateMachine(ctx, pick)
+		if err != nil {
+			return nil, err
+		}
+		t.body, t.versionARN, t.aliasARN = b, pick, text
+	}
+	return t, nil
+}
+
+// checkInput validates an execution input as AWS does: too large is a
+// ValidationException, not JSON is InvalidExecutionInput.
+func (s *Server) checkInput(input *string) error {
+	if *input == "" {
+		*input = "{}"
+	}
+	if len(*input) > s.cfg.PayloadLimit {
+		return validation("1 validation error detected: Value at 'input' failed to satisfy constraint: Member must have length less than or equal to %d", s.cfg.PayloadLimit)
+	}
+	if _, err := value.ParseString(*input); err != nil {
+		return apiErrorf(400, "InvalidExecutionInput", "Invalid State Machine Execution Input: '%s'", err.Error())
+	}
+	return nil
+}
+
+type startInput struct {
+	StateMachineArn string `json:"stateMachineArn"`
+	Name            string `json:"name"`
+	Input           string `json:"input"`
+	TraceHeader     string `json:"traceHeader"`
+}
+
+func (s *Server) startCommon(ctx context.Context, r *request, in *startInput) (*target, error) {
+	if err := r.decode(in); err != nil {
+		return nil, err
+	}
+	if in.Name != "" && !arn.ValidName(in.Name) {
+		return nil, invalidName(in.Name)
+	}
+	if err := s.checkInput(&in.Input); err != nil {
+		return nil, err
+	}
+	return s.resolveTarget(ctx, in.StateMachineArn)
+}
+
+func (s *Server) startExecution(ctx context.Context, r *request) (any, error) {
+	var in startInput
+	t, err := s.startCommon(ctx, r, &in)
+	if err != nil {
+		return nil, err
+	}
+	if in.Name == "" {
+		in.Name = newUUID()
+	}
+	if t.body.Type == "EXPRESS" {
+		execARN := s.express.start(t, in.Name, in.Input)
+		return map[string]any{"executionArn": execARN, "startDate": epoch(s.cfg.Clock.Now())}, nil
+	}
+	execARN := arn.ARN{Partition: t.sm.Partition, Region: t.sm.Region, Account: t.sm.Account, Kind: arn.Execution, Name: t.sm.Name, Qualifier: in.Name}.String()
+	rec, err := s.cfg.Durable.StartExecution(ctx, driver.StartRequest{
+		ExecutionARN: execARN, Name: in.Name, StateMachineARN: t.sm.String(), StateMachineName: t.sm.Name,
+		VersionARN: t.versionARN, AliasARN: t.aliasARN, Definition: t.body.Definition, RoleARN: t.body.RoleARN,
+		Region: t.sm.Region, Input: in.Input, PayloadLimit: s.cfg.PayloadLimit,
+	})
+	if errors.Is(err, store.ErrConflict) {
+		// Starting the same execution again is idempotent while it runs with
+		// the same input; otherwise the name is taken.
+		existing, gerr := s.cfg.Store.GetExecution(ctx, execARN)
+		if gerr == nil && existing.Status == "RUNNING" && existing.Input == in.Input && existing.StateMachineARN == t.sm.String() {
+			return map[string]any{"executionArn": execARN, "startDate": epoch(existing.Start)}, nil
+		}
+		return nil, apiErrorf(400, "ExecutionAlreadyExists", "Execution Already Exists: '%s'", execARN)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return map[string]any{"executionArn": execARN, "startDate": epoch(rec.Start)}, nil
+}
+
+func newUUID() string {
+	return intrinsic.UUID(rand.NewPCG(rand.Uint64(), rand.Uint64()))
+}
+
+func (s *Server) startSyncExecution(ctx context.Context, r *request) (any, error) {
+	var in startInput
+	t, err := s.startCommon(ctx, r, &in)
+	if err != nil {
+		return nil, err
+	}
+	if t.body.Type != "EXPRESS" {
+		return nil, apiErrorf(400, "StateMachineTypeNotSupported", "This operation is not supported by this type of state machine")
+	}
+	if in.Name == "" {
+		in.Name = newUUID()
+	}
+	ex, execARN, err := s.express.run(ctx, t, in.Name, in.Input)
+	if err != nil {
+		return nil, err
+	}
+	defer ex.Release()
+	// A failed execution is still a successful call: HTTP 200 with the
+	// status, as AWS answers.
+	out := map[string]any{
+		"executionArn": execARN, "stateMachineArn": t.sm.String(), "name": in.Name,
+		"startDate": epoch(ex.StartTime), "stopDate": epoch(ex.StopTime), "status": ex.Status.String(),
+		"input": in.Input, "inputDetails": map[string]bool{"included": true},
+		"billingDetails": map[string]int64{"billedMemoryUsedInMB": 64, "billedDurationInMilliseconds": max(100, ex.StopTime.Sub(ex.StartTime).Milliseconds())},
+	}
+	if ex.Status == interpreter.Succeeded {
+		out["output"] = value.String(ex.Output)
+		out["outputDetails"] = map[string]bool{"included": true}
+	}
+	if ex.Failure != nil {
+		if ex.Failure.Error != "" {
+			out["error"] = ex.Failure.Error
+		}
+		if ex.Failure.Cause != "" {
+			out["cause"] = ex.Failure.Cause
+		}
+	}
+	if in.TraceHeader != "" {
+		out["traceHeader"] = in.TraceHeader
+	}
+	return out, nil
+}
+
+func (s *Server) getExecution(ctx context.Context, field, text string) (*store.Execution, error) {
+	if _, err := parseARN(field, text, arn.Execution, arn.Express); err != nil {
+		return nil, err
+	}
+	e, err := s.cfg.Store.GetExecution(ctx, text)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, executionDoesNotExist(text)
+	}
+	return e, err
+}
+
+func (s *Server) describeExecution(ctx context.Context, r *request) (any, error) {
+	var in struct {
+		ExecutionArn string `json:"executionArn"`
+		IncludedData string `json:"includedData"`
+	}
+	if err := r.decode(&in); err != nil {
+		return nil, err
+	}
+	e, err := s.getExecution(ctx, "executionArn", in.ExecutionArn)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]any{
+		"executionArn": e.ARN, "stateMachineArn": e.StateMachineARN, "name": e.Name, "status": e.Status,
+		"startDate": epoch(e.Start), "redriveCount": e.RedriveCount,
+	}
+	if in.IncludedData != "METADATA_ONLY" {
+		out["input"] = e.Input
+		out["inputDetails"] = map[string]bool{"included": true}
+		if e.HasOutput {
+			out["output"] = e.Output
+			out["outputDetails"] = map[string]bool{"included": true}
+		}
+	}
+	if !e.Stop.IsZero() {
+		out["stopDate"] = epoch(e.Stop)
+	}
+	if e.Error != "" {
+		out["error"] = e.Error
+	}
+	if e.Cause != "" {
+		out["cause"] = e.Cause
+	}
+	if e.VersionARN != "" {
+		out["stateMachineVersionArn"] = e.VersionARN
+	}
+	if e.AliasARN != "" {
+		out["stateMachineAliasArn"] = e.AliasARN
+	}
+	out["redriveStatus"], out["redriveStatusReason"] = redriveStatus(e)
+	return out, nil
+}
+
+func redriveStatus(e *store.Execution) (string, string) {
+	switch e.Status {
+	case "RUNNING":
+		return "NOT_REDRIVABLE", "Execution is RUNNING and cannot be redriven"
+	case "SUCCEEDED":
+		return "NOT_REDRIVABLE", "Execution is SUCCEEDED and cannot be redriven"
+	}
+	return "NOT_REDRIVABLE", "Redriving executions is not supported by this server yet"
+}
+
+func (s *Server) stopExecution(ctx context.Context, r *request) (any, error) {
+	var in struct {
+		ExecutionArn string `json:"executionArn"`
+		Error        string `json:"error"`
+		Cause        string `json:"cause"`
+	}
+	if err := r.decode(&in); err != nil {
+		return nil, err
+	}
+	if len(in.Error) > 256 || len(in.Cause) > 32768 {
+		return nil, validation("1 validation error detected: Value at 'error' or 'cause' failed to satisfy constraint: Member must have length less than or equal to 256 and 32768")
+	}
+	e, err := s.getExecution(ctx, "executionArn", in.ExecutionArn)
+	if err != nil {
+		return nil, err
+	}
+	if e.Status == "RUNNING" {
+		err := s.cfg.Durable.StopExecution(ctx, e.ARN, in.Error, in.Cause)
+		if err != nil && !errors.Is(err, driver.ErrExecutionClosed) {
+			return nil, err
+		}
+		if e, err = s.cfg.Store.GetExecution(ctx, e.ARN); err != nil {
+			return nil, err
+		}
+	}
+	stop := e.Stop
+	if stop.IsZero() {
+		stop = s.cfg.Clock.Now()
+	}
+	return map[string]any{"stopDate": epoch(stop)}, nil
+}
+
+var executionStatuses = map[string]bool{"RUNNING": true, "SUCCEEDED": true, "FAILED": true, "TIMED_OUT": true, "ABORTED": true, "PENDING_REDRIVE": true}
+
+func (s *Server) listExecutions(ctx context.Context, r *request) (any, error) {
+	var in struct {
+		StateMachineArn string `json:"stateMachineArn"`
+		StatusFilter    string `json:"statusFilter"`
+		MaxResults      int    `json:"maxResults"`
+		NextToken       string `json:"nextToken"`
+		MapRunArn       string `json:"mapRunArn"`
+		RedriveFilter   string `json:"redriveFilter"`
+	}
+	if err := r.decode(&in); err != nil {
+		return nil, err
+	}
+	if in.MapRunArn != "" {
+		return nil, resourceNotFound(in.MapRunArn)
+	}
+	if in.StatusFilter != "" && !executionStatuses[in.StatusFilter] {
+		return nil, validation("1 validation error detected: Value '%s' at 'statusFilter' failed to satisfy constraint: Member must satisfy enum value set: [RUNNING, SUCCEEDED, FAILED, TIMED_OUT, ABORTED, PENDING_REDRIVE]", in.StatusFilter)
+	}
+	n, err := pageSize(in.MaxResults)
+	if err != nil {
+		return nil, err
+	}
+	a, err := parseARN("stateMachineArn", in.StateMachineArn, arn.StateMachine, arn.Version, arn.Alias)
+	if err != nil {
+		return nil, err
+	}
+	var typ string
+	if a.Kind == arn.Alias {
+		_, ab, err := s.getAlias(ctx, "stateMachineArn", in.StateMachineArn)
+		if err != nil {
+			return nil, err
+		}
+		_, b, err := s.getStateMachine(ctx, ab.Routing[0].StateMachineVersionArn)
+		if err != nil {
+			return nil, err
+		}
+		typ = b.Type
+	} else {
+		_, b, err := s.getStateMachine(ctx, in.StateMachineArn)
+		if err != nil {
+			return nil, err
+		}
+		typ = b.Type
+	}
+	if typ == "EXPRESS" {
+		return nil, apiErrorf(400, "StateMachineTypeNotSupported", "This operation is not supported by this type of state machine")
+	}
+	after, err := decodeToken("exec", in.NextToken)
+	if err != nil {
+		return nil, err
+	}
+	list, err := s.cfg.Store.ListExecutions(ctx, store.ExecutionFilter{StateMachineARN: in.StateMachineArn, Status: in.StatusFilter}, store.Page{Limit: n + 1, After: after})
+	if err != nil {
+		return nil, err
+	}
+	items := []map[string]any{}
+	out := map[string]any{}
+	for i, e := range list {
+		if i == n {
+			out["nextToken"] = encodeToken("exec", store.ExecutionCursor(list[i-1]))
+			break
+		}
+		item := map[string]any{"executionArn": e.ARN, "stateMachineArn": e.StateMachineARN, "name": e.Name, "status": e.Status, "startDate": epoch(e.Start)}
+		if !e.Stop.IsZero() {
+			item["stopDate"] = epoch(e.Stop)
+		}
+		if e.VersionARN != "" {
+			item["stateMachineVersionArn"] = e.VersionARN
+		}
+		if e.AliasARN != "" {
+			item["stateMachineAliasArn"] = e.AliasARN
+		}
+		items = append(items, item)
+	}
+	out["executions"] = items
+	return out, nil
+}
+
+func (s *Server) getExecutionHistory(ctx context.Context, r *request) (any, error) {
+	var in struct {
+		ExecutionArn         string `json:"executionArn"`
+		MaxResults           int    `json:"maxResults"`
+		NextToken            string `json:"nextToken"`
+		ReverseOrder         bool   `json:"reverseOrder"`
+		IncludeExecutionData *bool  `json:"includeExecutionData"`
+	}
+	if err := r.decode(&in); err != nil {
+		return nil, err
+	}
+	if _, err := s.getExecution(ctx, "executionArn", in.ExecutionArn); err != nil {
+		return nil, err
+	}
+	n, err := pageSize(in.MaxResults)
+	if err != nil {
+		return nil, err
+	}
+	afterText, err := decodeToken("history", in.NextToken)
+	if err != nil {
+		return nil, err
+	}
+	after, _ := strconv.ParseInt(afterText, 10, 64)
+	events, err := s.cfg.Store.Events(ctx, in.ExecutionArn, after, n+1, in.ReverseOrder)
+	if err != nil {
+		return nil, err
+	}
+	include := in.IncludeExecutionData == nil || *in.IncludeExecutionData
+	out := map[string]any{}
+	items := make([]json.RawMessage, 0, len(events))
+	for i, e := range events {
+		if i == n {
+			out["nextToken"] = encodeToken("history", strconv.FormatInt(events[i-1].ID, 10))
+			break
+		}
+		if include {
+			items = append(items, e.JSON)
+		} else {
+			items = append(items, withoutData(e.JSON))
+		}
+	}
+	out["events"] = items
+	return out, nil
+}
+
+// withoutData drops the input and output of an event's details, as
+// includeExecutionData=false asks.
+func withoutData(event []byte) json.RawMessage {
+	v, err := value.Parse(event)
+	obj, ok := v.(*value.Object)
+	if err != nil || !ok {
+		return event
+	}
+	b := value.NewBuilder(obj.Len())
+	for _, m := range obj.Members() {
+		if d, isObj := m.Value.(*value.Object); isObj && strings.HasSuffix(m.Key, "EventDetails") {
+			db := value.NewBuilder(d.Len())
+			for _, dm := range d.Members() {
+				if dm.Key != "input" && dm.Key != "output" {
+					db.Set(dm.Key, dm.Value)
+				}
+			}
+			b.Set(m.Key, db.Object())
+			continue
+		}
+		b.Set(m.Key, m.Value)
+	}
+	return value.Marshal(b.Object())
+}
+
+func (s *Server) describeStateMachineForExecution(ctx context.Context, r *request) (any, error) {
+	var in struct {
+		ExecutionArn string `json:"executionArn"`
+	}
+	if err := r.decode(&in); err != nil {
+		return nil, err
+	}
+	e, err := s.getExecution(ctx, "executionArn", in.ExecutionArn)
+	if err != nil {
+		return nil, err
+	}
+	a, _ := arn.Parse(e.StateMachineARN)
+	out := map[string]any{
+		"stateMachineArn": e.StateMachineARN, "name": a.Name, "definition": e.Definition, "roleArn": e.RoleARN,
+		"updateDate": epoch(e.Start), "loggingConfiguration": defaultLogging, "tracingConfiguration": defaultTracing,
+	}
+	return out, nil
+}
+
+// ---- Express executions ------------------------------------------------------
+
+// expressRunner runs Express executions in memory, at least once, without
+// a stored history, as AWS runs them.
+type expressRunner struct {
+	s       *Server
+	running atomic.Int64
+}
+
+func newExpressRunner(s *Server) *expressRunner { return &expressRunner{s: s} }
+
+// MaxExpressDuration is AWS's limit on an Express execution.
+const MaxExpressDuration = 5 * time.Minute
+
+func (x *expressRunner) prepare(t *target, name, input string) (*machine.Machine, interpreter.Config, any, string, error) {
+	m, err := x.s.compile(t.body.Definition)
+	if err != nil {
+		return nil, interpreter.Config{}, nil, "", err
+	}
+	in, _ := value.ParseString(input)
+	id := newUUID()
+	execARN := arn.ARN{Partition: t.sm.Partition, Region: t.sm.Region, Account: t.sm.Account, Kind: arn.Express, Name: t.sm.Name, Qualifier: name, ID: id}.String()
+	cfg := interpreter.Config{
+		ExecutionARN: execARN, ExecutionName: name, StateMachineARN: t.sm.String(), StateMachineName: t.sm.Name,
+		RoleARN: t.body.RoleARN, Region: t.sm.Region, PayloadLimit: x.s.cfg.PayloadLimit, NoHistory: true,
+		Random: rand.NewPCG(rand.Uint64(), rand.Uint64()),
+	}
+	return m, cfg, in, execARN, nil
+}
+
+func (x *expressRunner) run(ctx context.Context, t *target, name, input string) (*interpreter.Execution, string, error) {
+	m, cfg, in, execARN, err := x.prepare(t, name, input)
+	if err != nil {
+		return nil, "", err
+	}
+	ctx, cancel := context.WithTimeout(ctx, MaxExpressDuration)
+	defer cancel()
+	d := driver.Local{Resources: x.s.cfg.Resources, Clock: x.s.cfg.Clock}
+	return d.Run(ctx, m, cfg, in), execARN, nil
+}
+
+func (x *expressRunner) start(t *target, name, input string) string {
+	m, cfg, in, execARN, err := x.prepare(t, name, input)
+	if err != nil {
+		return execARN
+	}
+	x.running.Add(1)
+	go func() {
+		defer x.running.Add(-1)
+		ctx, cancel := context.WithTimeout(context.Background(), MaxExpressDuration)
+		defer cancel()
+		d := driver.Local{Resources: x.s.cfg.Resources, Clock: x.s.cfg.Clock}
+		d.Run(ctx, m, cfg, in).Release()
+	}()
+	return execARN
+}

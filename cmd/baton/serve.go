@@ -1,0 +1,82 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/baton-sh/baton/api"
+	"github.com/baton-sh/baton/driver"
+	"github.com/baton-sh/baton/resource"
+	"github.com/baton-sh/baton/store/sqlite"
+)
+
+func cmdServe(args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	addr := fs.String("addr", "127.0.0.1:8083", "address to listen on")
+	data := fs.String("data", "baton-data", "data folder (created if missing)")
+	account := fs.String("account", "123456789012", "account id in ARNs")
+	limit := fs.Int("payload-limit", 262144, "largest execution input and state output in bytes")
+	verbose := fs.Bool("verbose", false, "log every request")
+	rest, err := parseFlags(fs, args)
+	if err != nil {
+		if err == flag.ErrHelp {
+			fmt.Fprint(stdout, helpText(fs, "baton serve [--addr 127.0.0.1:8083] [--data DIR]"))
+		}
+		return err
+	}
+	if len(rest) != 0 {
+		return usageError("serve: unexpected argument %q", rest[0])
+	}
+	level := slog.LevelInfo
+	if *verbose {
+		level = slog.LevelDebug
+	}
+	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+
+	st, err := sqlite.Open(*data)
+	if err != nil {
+		return &exitError{code: 1, msg: err.Error()}
+	}
+	defer st.Close()
+	resources := resource.NewRegistry()
+	durable := driver.NewDurable(driver.DurableOptions{Store: st, Resources: resources, Logger: log})
+	if err := durable.Start(context.Background()); err != nil {
+		return &exitError{code: 1, msg: err.Error()}
+	}
+	handler := api.New(api.Config{Store: st, Durable: durable, Resources: resources, Logger: log, Account: *account, PayloadLimit: *limit})
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		durable.Close()
+		return &exitError{code: 1, msg: err.Error()}
+	}
+	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	log.Info("serving the Step Functions API", "url", "http://"+ln.Addr().String(), "data", *data)
+	select {
+	case err := <-served:
+		durable.Close()
+		return &exitError{code: 1, msg: err.Error()}
+	case <-ctx.Done():
+	}
+	log.Info("shutting down")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil && !errors.Is(err, context.DeadlineExceeded) {
+		log.Error("shutdown", "error", err)
+	}
+	durable.Close()
+	return nil
+}
