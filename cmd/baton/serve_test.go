@@ -1,0 +1,518 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os/exec"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/sfn"
+	"github.com/aws/aws-sdk-go-v2/service/sfn/types"
+	"github.com/aws/smithy-go/middleware"
+	smithyhttp "github.com/aws/smithy-go/transport/http"
+)
+
+// server is a running `baton serve` process.
+type server struct {
+	cmd  *exec.Cmd
+	url  string
+	dir  string
+	addr string
+}
+
+func freeAddr(t *testing.T) string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+// startServer runs the binary on a data folder (a new one when dir is "").
+func startServer(t *testing.T, dir string) *server {
+	t.Helper()
+	if dir == "" {
+		dir = t.TempDir()
+	}
+	addr := freeAddr(t)
+	cmd := exec.Command(binary, "serve", "--addr", addr, "--data", dir)
+	var logs strings.Builder
+	cmd.Stderr = &logs
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	s := &server{cmd: cmd, url: "http://" + addr, dir: dir, addr: addr}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		resp, err := http.Get(s.url + "/healthz")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == 200 {
+				break
+			}
+		}
+		if time.Now().After(deadline) {
+			cmd.Process.Kill()
+			t.Fatalf("the server did not become healthy: %s", logs.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Cleanup(func() { s.kill() })
+	return s
+}
+
+func (s *server) stop(t *testing.T) {
+	s.cmd.Process.Signal(syscall.SIGTERM)
+	done := make(chan error, 1)
+	go func() { done <- s.cmd.Wait() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("the server exited with %v after SIGTERM", err)
+		}
+	case <-time.After(15 * time.Second):
+		t.Error("the server did not stop after SIGTERM")
+		s.cmd.Process.Kill()
+	}
+}
+
+func (s *server) kill() {
+	if s.cmd.ProcessState == nil {
+		s.cmd.Process.Kill()
+		s.cmd.Wait()
+	}
+}
+
+func (s *server) client() *sfn.Client {
+	return sfn.New(sfn.Options{
+		Region:       "eu-west-3",
+		BaseEndpoint: aws.String(s.url),
+		Credentials:  credentials.NewStaticCredentialsProvider("AKID", "SECRET", ""),
+	}, func(o *sfn.Options) { o.RetryMaxAttempts = 1 })
+}
+
+const role = "arn:aws:iam::123456789012:role/baton"
+
+func apiCode(err error) string {
+	var ae interface{ ErrorCode() string }
+	if errors.As(err, &ae) {
+		return ae.ErrorCode()
+	}
+	if err == nil {
+		return ""
+	}
+	return "not an API error: " + err.Error()
+}
+
+func wantCode(t *testing.T, err error, code string) {
+	t.Helper()
+	if got := apiCode(err); got != code {
+		t.Errorf("error %v, want %s", err, code)
+	}
+}
+
+func waitDone(t *testing.T, c *sfn.Client, arn string) *sfn.DescribeExecutionOutput {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		out, err := c.DescribeExecution(context.Background(), &sfn.DescribeExecutionInput{ExecutionArn: aws.String(arn)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if out.Status != types.ExecutionStatusRunning {
+			return out
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s still running", arn)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+func TestServeStateMachines(t *testing.T) {
+	s := startServer(t, "")
+	c := s.client()
+	ctx := context.Background()
+	def := `{"StartAt":"P","States":{"P":{"Type":"Pass","Result":"world","ResultPath":"$.hello","End":true}}}`
+	created, err := c.CreateStateMachine(ctx, &sfn.CreateStateMachineInput{Name: aws.String("hello"), Definition: aws.String(def), RoleArn: aws.String(role),
+		Tags: []types.Tag{{Key: aws.String("team"), Value: aws.String("core")}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	smARN := aws.ToString(created.StateMachineArn)
+	if smARN != "arn:aws:states:eu-west-3:123456789012:stateMachine:hello" {
+		t.Errorf("ARN %s: the region comes from the credential scope", smARN)
+	}
+	if created.CreationDate == nil || time.Since(*created.CreationDate) > time.Minute {
+		t.Errorf("creation date %v", created.CreationDate)
+	}
+	// Idempotent for the same definition; a different one is a conflict.
+	if again, err := c.CreateStateMachine(ctx, &sfn.CreateStateMachineInput{Name: aws.String("hello"), Definition: aws.String(def), RoleArn: aws.String(role)}); err != nil || aws.ToString(again.StateMachineArn) != smARN {
+		t.Errorf("idempotent create: %v", err)
+	}
+	_, err = c.CreateStateMachine(ctx, &sfn.CreateStateMachineInput{Name: aws.String("hello"), Definition: aws.String(strings.Replace(def, "world", "x", 1)), RoleArn: aws.String(role)})
+	wantCode(t, err, "StateMachineAlreadyExists")
+	_, err = c.CreateStateMachine(ctx, &sfn.CreateStateMachineInput{Name: aws.String("bad"), Definition: aws.String(`{"StartAt":"X","States":{}}`), RoleArn: aws.String(role)})
+	wantCode(t, err, "InvalidDefinition")
+	if err != nil && !strings.Contains(err.Error(), "Invalid State Machine Definition: '") || !strings.Contains(err.Error(), "MISSING_TRANSITION_TARGET: Missing 'StartAt' target: X at /StartAt") {
+		t.Errorf("message: %v", err)
+	}
+	_, err = c.CreateStateMachine(ctx, &sfn.CreateStateMachineInput{Name: aws.String("bad name"), Definition: aws.String(def), RoleArn: aws.String(role)})
+	wantCode(t, err, "InvalidName")
+
+	desc, err := c.DescribeStateMachine(ctx, &sfn.DescribeStateMachineInput{StateMachineArn: aws.String(smARN)})
+	if err != nil || aws.ToString(desc.Definition) != def || desc.Type != types.StateMachineTypeStandard || desc.Status != types.StateMachineStatusActive || aws.ToString(desc.RoleArn) != role {
+		t.Errorf("describe: %+v %v", desc, err)
+	}
+	_, err = c.DescribeStateMachine(ctx, &sfn.DescribeStateMachineInput{StateMachineArn: aws.String(smARN + "nope")})
+	wantCode(t, err, "StateMachineDoesNotExist")
+	_, err = c.DescribeStateMachine(ctx, &sfn.DescribeStateMachineInput{StateMachineArn: aws.String("not-an-arn")})
+	wantCode(t, err, "InvalidArn")
+
+	// Versions and aliases.
+	upd, err := c.UpdateStateMachine(ctx, &sfn.UpdateStateMachineInput{StateMachineArn: aws.String(smARN), Definition: aws.String(strings.Replace(def, "world", "v1", 1)), Publish: true, VersionDescription: aws.String("first")})
+	if err != nil || aws.ToString(upd.StateMachineVersionArn) != smARN+":1" {
+		t.Fatalf("update+publish: %+v %v", upd, err)
+	}
+	v2, err := c.PublishStateMachineVersion(ctx, &sfn.PublishStateMachineVersionInput{StateMachineArn: aws.String(smARN)})
+	if err != nil || aws.ToString(v2.StateMachineVersionArn) != smARN+":1" {
+		t.Errorf("publishing the same revision returns its version: %+v %v", v2, err)
+	}
+	c.UpdateStateMachine(ctx, &sfn.UpdateStateMachineInput{StateMachineArn: aws.String(smARN), Definition: aws.String(strings.Replace(def, "world", "v2", 1))})
+	v2, err = c.PublishStateMachineVersion(ctx, &sfn.PublishStateMachineVersionInput{StateMachineArn: aws.String(smARN)})
+	if err != nil || aws.ToString(v2.StateMachineVersionArn) != smARN+":2" {
+		t.Fatalf("publish: %+v %v", v2, err)
+	}
+	_, err = c.PublishStateMachineVersion(ctx, &sfn.PublishStateMachineVersionInput{StateMachineArn: aws.String(smARN), RevisionId: aws.String("stale")})
+	wantCode(t, err, "ConflictException")
+	versions, _ := c.ListStateMachineVersions(ctx, &sfn.ListStateMachineVersionsInput{StateMachineArn: aws.String(smARN)})
+	if len(versions.StateMachineVersions) != 2 || aws.ToString(versions.StateMachineVersions[0].StateMachineVersionArn) != smARN+":2" {
+		t.Errorf("versions: %+v", versions.StateMachineVersions)
+	}
+	alias, err := c.CreateStateMachineAlias(ctx, &sfn.CreateStateMachineAliasInput{Name: aws.String("prod"), RoutingConfiguration: []types.RoutingConfigurationListItem{
+		{StateMachineVersionArn: aws.String(smARN + ":1"), Weight: 100}}})
+	if err != nil || aws.ToString(alias.StateMachineAliasArn) != smARN+":prod" {
+		t.Fatalf("alias: %+v %v", alias, err)
+	}
+	_, err = c.DeleteStateMachineVersion(ctx, &sfn.DeleteStateMachineVersionInput{StateMachineVersionArn: aws.String(smARN + ":1")})
+	wantCode(t, err, "ConflictException")
+	exec1, err := c.StartExecution(ctx, &sfn.StartExecutionInput{StateMachineArn: alias.StateMachineAliasArn, Input: aws.String(`{}`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := waitDone(t, c, aws.ToString(exec1.ExecutionArn))
+	if aws.ToString(done.Output) != `{"hello":"v1"}` || aws.ToString(done.StateMachineVersionArn) != smARN+":1" || aws.ToString(done.StateMachineAliasArn) != smARN+":prod" {
+		t.Errorf("execution through the alias: %s %v %v", aws.ToString(done.Output), aws.ToString(done.StateMachineVersionArn), aws.ToString(done.StateMachineAliasArn))
+	}
+	c.UpdateStateMachineAlias(ctx, &sfn.UpdateStateMachineAliasInput{StateMachineAliasArn: alias.StateMachineAliasArn, RoutingConfiguration: []types.RoutingConfigurationListItem{
+		{StateMachineVersionArn: aws.String(smARN + ":2"), Weight: 100}}})
+	da, _ := c.DescribeStateMachineAlias(ctx, &sfn.DescribeStateMachineAliasInput{StateMachineAliasArn: alias.StateMachineAliasArn})
+	if aws.ToString(da.RoutingConfiguration[0].StateMachineVersionArn) != smARN+":2" {
+		t.Errorf("alias after update: %+v", da.RoutingConfiguration)
+	}
+	aliases, _ := c.ListStateMachineAliases(ctx, &sfn.ListStateMachineAliasesInput{StateMachineArn: aws.String(smARN)})
+	if len(aliases.StateMachineAliases) != 1 {
+		t.Errorf("aliases: %+v", aliases)
+	}
+	if _, err := c.DeleteStateMachineAlias(ctx, &sfn.DeleteStateMachineAliasInput{StateMachineAliasArn: alias.StateMachineAliasArn}); err != nil {
+		t.Error(err)
+	}
+	if _, err := c.DeleteStateMachineVersion(ctx, &sfn.DeleteStateMachineVersionInput{StateMachineVersionArn: aws.String(smARN + ":1")}); err != nil {
+		t.Error(err)
+	}
+
+	// Tags.
+	c.TagResource(ctx, &sfn.TagResourceInput{ResourceArn: aws.String(smARN), Tags: []types.Tag{{Key: aws.String("env"), Value: aws.String("dev")}}})
+	c.UntagResource(ctx, &sfn.UntagResourceInput{ResourceArn: aws.String(smARN), TagKeys: []string{"team"}})
+	tags, err := c.ListTagsForResource(ctx, &sfn.ListTagsForResourceInput{ResourceArn: aws.String(smARN)})
+	if err != nil || len(tags.Tags) != 1 || aws.ToString(tags.Tags[0].Key) != "env" {
+		t.Errorf("tags: %+v %v", tags, err)
+	}
+	_, err = c.ListTagsForResource(ctx, &sfn.ListTagsForResourceInput{ResourceArn: aws.String(smARN + "x")})
+	wantCode(t, err, "ResourceNotFound")
+
+	// Listing paginates.
+	for i := 0; i < 5; i++ {
+		if _, err := c.CreateStateMachine(ctx, &sfn.CreateStateMachineInput{Name: aws.String(fmt.Sprintf("m%d", i)), Definition: aws.String(def), RoleArn: aws.String(role)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var names []string
+	p := sfn.NewListStateMachinesPaginator(c, &sfn.ListStateMachinesInput{MaxResults: 2})
+	pages := 0
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pages++
+		for _, sm := range page.StateMachines {
+			names = append(names, aws.ToString(sm.Name))
+		}
+	}
+	if pages != 3 || strings.Join(names, ",") != "hello,m0,m1,m2,m3,m4" {
+		t.Errorf("%d pages: %v", pages, names)
+	}
+	_, err = c.ListStateMachines(ctx, &sfn.ListStateMachinesInput{NextToken: aws.String("garbage")})
+	wantCode(t, err, "InvalidToken")
+
+	valid, err := c.ValidateStateMachineDefinition(ctx, &sfn.ValidateStateMachineDefinitionInput{Definition: aws.String(`{"States":{}}`)})
+	if err != nil || valid.Result != types.ValidateStateMachineDefinitionResultCodeFail || aws.ToString(valid.Diagnostics[0].Code) != "SCHEMA_VALIDATION_FAILED" {
+		t.Errorf("validate: %+v %v", valid, err)
+	}
+
+	if _, err := c.DeleteStateMachine(ctx, &sfn.DeleteStateMachineInput{StateMachineArn: aws.String(smARN)}); err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.DescribeStateMachine(ctx, &sfn.DescribeStateMachineInput{StateMachineArn: aws.String(smARN)})
+	wantCode(t, err, "StateMachineDoesNotExist")
+	// An execution outlives its state machine.
+	if _, err := c.DescribeExecution(ctx, &sfn.DescribeExecutionInput{ExecutionArn: exec1.ExecutionArn}); err != nil {
+		t.Errorf("execution after the state machine was deleted: %v", err)
+	}
+	s.stop(t)
+}
+
+func TestServeExecutions(t *testing.T) {
+	s := startServer(t, "")
+	c := s.client()
+	ctx := context.Background()
+	def := `{"StartAt":"W","States":{"W":{"Type":"Wait","SecondsPath":"$.wait","Next":"C"},
+		"C":{"Type":"Choice","Choices":[{"Variable":"$.fail","IsPresent":true,"Next":"F"}],"Default":"P"},
+		"P":{"Type":"Pass","Parameters":{"ok.$":"$.wait"},"End":true},"F":{"Type":"Fail","Error":"Told","Cause":"to fail"}}}`
+	sm, err := c.CreateStateMachine(ctx, &sfn.CreateStateMachineInput{Name: aws.String("flow"), Definition: aws.String(def), RoleArn: aws.String(role)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := func(name, input string) (*sfn.StartExecutionOutput, error) {
+		return c.StartExecution(ctx, &sfn.StartExecutionInput{StateMachineArn: sm.StateMachineArn, Name: aws.String(name), Input: aws.String(input)})
+	}
+	a, err := start("a", `{"wait":1}`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Idempotent while it runs with the same input; a different input is a conflict.
+	again, err := start("a", `{"wait":1}`)
+	if err != nil || aws.ToString(again.ExecutionArn) != aws.ToString(a.ExecutionArn) {
+		t.Errorf("idempotent start: %v", err)
+	}
+	_, err = start("a", `{"wait":2}`)
+	wantCode(t, err, "ExecutionAlreadyExists")
+	_, err = start("bad", `{nope`)
+	wantCode(t, err, "InvalidExecutionInput")
+	_, err = start("big", `{"s":"`+strings.Repeat("x", 262144)+`"}`)
+	wantCode(t, err, "ValidationException")
+	_, err = start("bad name!", `{}`)
+	wantCode(t, err, "InvalidName")
+	_, err = c.StartExecution(ctx, &sfn.StartExecutionInput{StateMachineArn: aws.String(aws.ToString(sm.StateMachineArn) + "x")})
+	wantCode(t, err, "StateMachineDoesNotExist")
+	f, _ := start("f", `{"wait":0,"fail":true}`)
+	w, _ := start("w", `{"wait":3600}`)
+
+	done := waitDone(t, c, aws.ToString(a.ExecutionArn))
+	if done.Status != types.ExecutionStatusSucceeded || aws.ToString(done.Output) != `{"ok":1}` || done.StopDate == nil {
+		t.Errorf("a: %+v", done)
+	}
+	_, err = start("a", `{"wait":1}`)
+	wantCode(t, err, "ExecutionAlreadyExists")
+	failed := waitDone(t, c, aws.ToString(f.ExecutionArn))
+	if failed.Status != types.ExecutionStatusFailed || aws.ToString(failed.Error) != "Told" || aws.ToString(failed.Cause) != "to fail" {
+		t.Errorf("f: %+v", failed)
+	}
+	stop, err := c.StopExecution(ctx, &sfn.StopExecutionInput{ExecutionArn: w.ExecutionArn, Error: aws.String("Manual"), Cause: aws.String("test")})
+	if err != nil || stop.StopDate == nil {
+		t.Fatalf("stop: %v", err)
+	}
+	aborted, _ := c.DescribeExecution(ctx, &sfn.DescribeExecutionInput{ExecutionArn: w.ExecutionArn})
+	if aborted.Status != types.ExecutionStatusAborted || aws.ToString(aborted.Error) != "Manual" {
+		t.Errorf("w: %+v", aborted)
+	}
+	_, err = c.DescribeExecution(ctx, &sfn.DescribeExecutionInput{ExecutionArn: aws.String(strings.Replace(aws.ToString(a.ExecutionArn), ":a", ":zz", 1))})
+	wantCode(t, err, "ExecutionDoesNotExist")
+
+	list, err := c.ListExecutions(ctx, &sfn.ListExecutionsInput{StateMachineArn: sm.StateMachineArn})
+	if err != nil || len(list.Executions) != 3 || aws.ToString(list.Executions[0].Name) != "w" {
+		t.Errorf("list: %+v %v", list, err)
+	}
+	succeeded, _ := c.ListExecutions(ctx, &sfn.ListExecutionsInput{StateMachineArn: sm.StateMachineArn, StatusFilter: types.ExecutionStatusSucceeded})
+	if len(succeeded.Executions) != 1 || aws.ToString(succeeded.Executions[0].Name) != "a" {
+		t.Errorf("status filter: %+v", succeeded.Executions)
+	}
+	page1, _ := c.ListExecutions(ctx, &sfn.ListExecutionsInput{StateMachineArn: sm.StateMachineArn, MaxResults: 2})
+	page2, _ := c.ListExecutions(ctx, &sfn.ListExecutionsInput{StateMachineArn: sm.StateMachineArn, MaxResults: 2, NextToken: page1.NextToken})
+	if len(page1.Executions) != 2 || page1.NextToken == nil || len(page2.Executions) != 1 || page2.NextToken != nil {
+		t.Errorf("pages %d, %d", len(page1.Executions), len(page2.Executions))
+	}
+
+	hist, err := c.GetExecutionHistory(ctx, &sfn.GetExecutionHistoryInput{ExecutionArn: a.ExecutionArn})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var types1 []string
+	for _, e := range hist.Events {
+		types1 = append(types1, string(e.Type))
+	}
+	want := "ExecutionStarted,WaitStateEntered,WaitStateExited,ChoiceStateEntered,ChoiceStateExited,PassStateEntered,PassStateExited,ExecutionSucceeded"
+	if strings.Join(types1, ",") != want {
+		t.Errorf("history %v", types1)
+	}
+	if e := hist.Events[1]; e.Id != 2 || e.PreviousEventId != 1 || aws.ToString(e.StateEnteredEventDetails.Name) != "W" || aws.ToString(e.StateEnteredEventDetails.Input) != `{"wait":1}` {
+		t.Errorf("event 2: %+v %+v", e, e.StateEnteredEventDetails)
+	}
+	if e := hist.Events[0]; aws.ToString(e.ExecutionStartedEventDetails.RoleArn) != role || e.Timestamp == nil {
+		t.Errorf("event 1: %+v", e.ExecutionStartedEventDetails)
+	}
+	rev, _ := c.GetExecutionHistory(ctx, &sfn.GetExecutionHistoryInput{ExecutionArn: a.ExecutionArn, ReverseOrder: true, MaxResults: 3, IncludeExecutionData: aws.Bool(false)})
+	if len(rev.Events) != 3 || rev.Events[0].Type != types.HistoryEventTypeExecutionSucceeded || rev.NextToken == nil || rev.Events[0].ExecutionSucceededEventDetails.Output != nil {
+		t.Errorf("reverse page: %+v", rev.Events)
+	}
+	rest, _ := c.GetExecutionHistory(ctx, &sfn.GetExecutionHistoryInput{ExecutionArn: a.ExecutionArn, ReverseOrder: true, NextToken: rev.NextToken})
+	if len(rest.Events) != 5 || rest.Events[4].Id != 1 {
+		t.Errorf("rest: %d events", len(rest.Events))
+	}
+	forExec, err := c.DescribeStateMachineForExecution(ctx, &sfn.DescribeStateMachineForExecutionInput{ExecutionArn: a.ExecutionArn})
+	if err != nil || aws.ToString(forExec.Definition) != def {
+		t.Errorf("describe state machine for execution: %v", err)
+	}
+}
+
+func TestServeExpress(t *testing.T) {
+	s := startServer(t, "")
+	c := s.client()
+	ctx := context.Background()
+	def := `{"StartAt":"C","States":{"C":{"Type":"Choice","Choices":[{"Variable":"$.ok","BooleanEquals":true,"Next":"P"}],"Default":"F"},
+		"P":{"Type":"Pass","Result":{"done":true},"End":true},"F":{"Type":"Fail","Error":"Nope","Cause":"not ok"}}}`
+	sm, err := c.CreateStateMachine(ctx, &sfn.CreateStateMachineInput{Name: aws.String("fast"), Definition: aws.String(def), RoleArn: aws.String(role), Type: types.StateMachineTypeExpress})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The SDK prefixes the host of StartSyncExecution with "sync-"; turn it
+	// off for a local endpoint.
+	out, err := c.StartSyncExecution(ctx, &sfn.StartSyncExecutionInput{StateMachineArn: sm.StateMachineArn, Input: aws.String(`{"ok":true}`)}, withoutHostPrefix)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out.Status != types.SyncExecutionStatusSucceeded || aws.ToString(out.Output) != `{"done":true}` || !strings.Contains(aws.ToString(out.ExecutionArn), ":express:fast:") {
+		t.Errorf("sync: %+v", out)
+	}
+	bad, err := c.StartSyncExecution(ctx, &sfn.StartSyncExecutionInput{StateMachineArn: sm.StateMachineArn, Input: aws.String(`{"ok":false}`)}, withoutHostPrefix)
+	if err != nil || bad.Status != types.SyncExecutionStatusFailed || aws.ToString(bad.Error) != "Nope" {
+		t.Errorf("a failed sync execution is still a successful call: %+v %v", bad, err)
+	}
+	async, err := c.StartExecution(ctx, &sfn.StartExecutionInput{StateMachineArn: sm.StateMachineArn})
+	if err != nil || !strings.Contains(aws.ToString(async.ExecutionArn), ":express:") {
+		t.Errorf("async express: %v", err)
+	}
+	_, err = c.ListExecutions(ctx, &sfn.ListExecutionsInput{StateMachineArn: sm.StateMachineArn})
+	wantCode(t, err, "StateMachineTypeNotSupported")
+	std, _ := c.CreateStateMachine(ctx, &sfn.CreateStateMachineInput{Name: aws.String("std"), Definition: aws.String(def), RoleArn: aws.String(role)})
+	_, err = c.StartSyncExecution(ctx, &sfn.StartSyncExecutionInput{StateMachineArn: std.StateMachineArn}, withoutHostPrefix)
+	wantCode(t, err, "StateMachineTypeNotSupported")
+	_, err = c.CreateStateMachine(ctx, &sfn.CreateStateMachineInput{Name: aws.String("cb"), RoleArn: aws.String(role), Type: types.StateMachineTypeExpress,
+		Definition: aws.String(`{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:states:::sqs:sendMessage.waitForTaskToken","End":true}}}`)})
+	wantCode(t, err, "InvalidDefinition")
+}
+
+func TestServeActivities(t *testing.T) {
+	s := startServer(t, "")
+	c := s.client()
+	ctx := context.Background()
+	act, err := c.CreateActivity(ctx, &sfn.CreateActivityInput{Name: aws.String("work")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	actARN := aws.ToString(act.ActivityArn)
+	if again, _ := c.CreateActivity(ctx, &sfn.CreateActivityInput{Name: aws.String("work")}); aws.ToString(again.ActivityArn) != actARN {
+		t.Error("CreateActivity is not idempotent")
+	}
+	if d, err := c.DescribeActivity(ctx, &sfn.DescribeActivityInput{ActivityArn: act.ActivityArn}); err != nil || aws.ToString(d.Name) != "work" {
+		t.Errorf("describe: %v", err)
+	}
+	if l, _ := c.ListActivities(ctx, &sfn.ListActivitiesInput{}); len(l.Activities) != 1 {
+		t.Errorf("list: %+v", l)
+	}
+	def := `{"StartAt":"Do","States":{"Do":{"Type":"Task","Resource":"` + actARN + `","HeartbeatSeconds":5,
+		"Retry":[{"ErrorEquals":["Transient"],"IntervalSeconds":1,"MaxAttempts":1}],
+		"Catch":[{"ErrorEquals":["States.Timeout"],"Next":"TimedOut"}],"TimeoutSeconds":20,"End":true},
+		"TimedOut":{"Type":"Pass","Result":"timed out","End":true}}}`
+	sm, err := c.CreateStateMachine(ctx, &sfn.CreateStateMachineInput{Name: aws.String("workflow"), Definition: aws.String(def), RoleArn: aws.String(role)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	exec1, _ := c.StartExecution(ctx, &sfn.StartExecutionInput{StateMachineArn: sm.StateMachineArn, Input: aws.String(`{"job":42}`)})
+	task, err := c.GetActivityTask(ctx, &sfn.GetActivityTaskInput{ActivityArn: act.ActivityArn, WorkerName: aws.String("w1")})
+	if err != nil || aws.ToString(task.Input) != `{"job":42}` || task.TaskToken == nil {
+		t.Fatalf("poll: %+v %v", task, err)
+	}
+	if _, err := c.SendTaskHeartbeat(ctx, &sfn.SendTaskHeartbeatInput{TaskToken: task.TaskToken}); err != nil {
+		t.Error(err)
+	}
+	if _, err := c.SendTaskFailure(ctx, &sfn.SendTaskFailureInput{TaskToken: task.TaskToken, Error: aws.String("Transient")}); err != nil {
+		t.Error(err)
+	}
+	_, err = c.SendTaskSuccess(ctx, &sfn.SendTaskSuccessInput{TaskToken: task.TaskToken, Output: aws.String(`{}`)})
+	wantCode(t, err, "TaskTimedOut")
+	_, err = c.SendTaskSuccess(ctx, &sfn.SendTaskSuccessInput{TaskToken: aws.String("garbage"), Output: aws.String(`{}`)})
+	wantCode(t, err, "InvalidToken")
+	task2, err := c.GetActivityTask(ctx, &sfn.GetActivityTaskInput{ActivityArn: act.ActivityArn, WorkerName: aws.String("w2")})
+	if err != nil || task2.TaskToken == nil {
+		t.Fatalf("second poll: %v", err)
+	}
+	_, err = c.SendTaskSuccess(ctx, &sfn.SendTaskSuccessInput{TaskToken: task2.TaskToken, Output: aws.String(`{nope`)})
+	wantCode(t, err, "InvalidOutput")
+	if _, err := c.SendTaskSuccess(ctx, &sfn.SendTaskSuccessInput{TaskToken: task2.TaskToken, Output: aws.String(`{"result":"done"}`)}); err != nil {
+		t.Fatal(err)
+	}
+	done := waitDone(t, c, aws.ToString(exec1.ExecutionArn))
+	if aws.ToString(done.Output) != `{"result":"done"}` {
+		t.Errorf("output %s", aws.ToString(done.Output))
+	}
+	hist, _ := c.GetExecutionHistory(ctx, &sfn.GetExecutionHistoryInput{ExecutionArn: exec1.ExecutionArn})
+	var names []string
+	for _, e := range hist.Events {
+		names = append(names, string(e.Type))
+		if e.Type == types.HistoryEventTypeActivityStarted && aws.ToString(e.ActivityStartedEventDetails.WorkerName) == "" {
+			t.Error("ActivityStarted without the worker's name")
+		}
+	}
+	want := "ExecutionStarted,TaskStateEntered,ActivityScheduled,ActivityStarted,ActivityFailed,ActivityScheduled,ActivityStarted,ActivitySucceeded,TaskStateExited,ExecutionSucceeded"
+	if strings.Join(names, ",") != want {
+		t.Errorf("history\n got  %s\n want %s", strings.Join(names, ","), want)
+	}
+
+	// A worker that stops heartbeating: States.HeartbeatTimeout is not
+	// caught by the States.Timeout catcher.
+	exec2, _ := c.StartExecution(ctx, &sfn.StartExecutionInput{StateMachineArn: sm.StateMachineArn})
+	if _, err := c.GetActivityTask(ctx, &sfn.GetActivityTaskInput{ActivityArn: act.ActivityArn}); err != nil {
+		t.Fatal(err)
+	}
+	failed := waitDone(t, c, aws.ToString(exec2.ExecutionArn))
+	if failed.Status != types.ExecutionStatusFailed || aws.ToString(failed.Error) != "States.HeartbeatTimeout" {
+		t.Errorf("heartbeat timeout: %s %s", failed.Status, aws.ToString(failed.Error))
+	}
+	_, err = c.GetActivityTask(ctx, &sfn.GetActivityTaskInput{ActivityArn: aws.String(actARN + "x")})
+	wantCode(t, err, "ActivityDoesNotExist")
+	if _, err := c.DeleteActivity(ctx, &sfn.DeleteActivityInput{ActivityArn: act.ActivityArn}); err != nil {
+		t.Error(err)
+	}
+}
+
+// withoutHostPrefix stops the SDK from sending StartSyncExecution and
+// TestState to "sync-" + host, which a local endpoint does not serve.
+func withoutHostPrefix(o *sfn.Options) {
+	o.APIOptions = append(o.APIOptions, func(stack *middleware.Stack) error {
+		return stack.Initialize.Add(middleware.InitializeMiddlewareFunc("DisableHostPrefix",
+			func(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
+				return next.HandleInitialize(smithyhttp.DisableEndpointHostPrefix(ctx, true), in)
+			}), middleware.Before)
+	})
+}
