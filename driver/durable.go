@@ -152,6 +152,12 @@ func (d *Durable) Start(ctx context.Context) error {
 			for _, t := range l.ex.PendingTasks() {
 				if !isActivity(t.Resource) {
 					d.runTask(l, t)
+				} else if !l.ex.IsTaskStarted(t.ID) {
+					// Claimed by a poll whose ActivityStarted never became
+					// durable: no worker holds it, so it goes back to the queue.
+					if err := d.store.ReleaseActivityTask(ctx, t.Token); err != nil && !errors.Is(err, store.ErrNotFound) {
+						d.log.Error("releasing an activity task", "execution", arn, "error", err)
+					}
 				}
 			}
 		}

@@ -300,6 +300,13 @@ func (ex *Execution) TaskHeartbeat(id int64, now time.Time) ([]Command, bool) {
 // WaitsOnTask reports whether the execution waits for the task's result.
 func (ex *Execution) WaitsOnTask(id int64) bool { return ex.tasks[id] != nil && !ex.Done() }
 
+// IsTaskStarted reports whether a task the execution waits for has started
+// (a worker took it).
+func (ex *Execution) IsTaskStarted(id int64) bool {
+	f := ex.tasks[id]
+	return f != nil && f.taskState != nil && f.startedEmitted
+}
+
 // HasTimer reports whether the execution waits for the timer.
 func (ex *Execution) HasTimer(id int64) bool { return ex.timers[id] != nil && !ex.Done() }
 

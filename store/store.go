@@ -172,6 +172,9 @@ type Store interface {
 	// worker, or ErrNotFound.
 	ClaimActivityTask(ctx context.Context, activityARN, worker string, now time.Time) (*ActivityTask, error)
 	GetActivityTask(ctx context.Context, token string) (*ActivityTask, error)
+	// ReleaseActivityTask makes a claimed task available again (ErrNotFound
+	// if it does not exist).
+	ReleaseActivityTask(ctx context.Context, token string) error
 
 	Close() error
 }

@@ -501,3 +501,15 @@ func scanTask(sc interface{ Scan(...any) error }) (*store.ActivityTask, error) {
 func (s *Store) GetActivityTask(ctx context.Context, token string) (*store.ActivityTask, error) {
 	return scanTask(s.r.QueryRowContext(ctx, `SELECT `+taskColumns+` FROM activity_tasks WHERE token = ?`, token))
 }
+
+// ReleaseActivityTask makes a claimed task available again.
+func (s *Store) ReleaseActivityTask(ctx context.Context, token string) error {
+	res, err := s.w.ExecContext(ctx, `UPDATE activity_tasks SET worker = '', claimed = 0 WHERE token = ?`, token)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return store.ErrNotFound
+	}
+	return nil
+}

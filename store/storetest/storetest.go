@@ -215,6 +215,16 @@ func testTasks(t *testing.T, s store.Store) {
 	if _, err := s.ClaimActivityTask(ctx, "arn:act", "w3", t0); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("empty queue: %v", err)
 	}
+	if err := s.ReleaseActivityTask(ctx, "tok2"); err != nil {
+		t.Fatal(err)
+	}
+	again, err := s.ClaimActivityTask(ctx, "arn:act", "w4", t0)
+	if err != nil || again.Token != "tok2" || again.Worker != "w4" {
+		t.Errorf("claim after release: %+v %v", again, err)
+	}
+	if err := s.ReleaseActivityTask(ctx, "nope"); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("release of a missing task: %v", err)
+	}
 	got, err := s.GetActivityTask(ctx, "tok1")
 	if err != nil || got.TaskID != 4 || got.Input != `{"a":1}` || got.Worker != "w1" {
 		t.Errorf("get: %+v %v", got, err)
