@@ -138,7 +138,7 @@ func (s *Server) getActivityTask(ctx context.Context, r *request) (any, error) {
 	if len(in.WorkerName) > 80 {
 		return nil, validation("1 validation error detected: Value at 'workerName' failed to satisfy constraint: Member must have length less than or equal to 80")
 	}
-	t, err := s.cfg.Durable.PollActivity(ctx, in.ActivityArn, in.WorkerName, MaxPoll)
+	t, err := s.cfg.Durable.PollActivity(ctx, in.ActivityArn, in.WorkerName, s.cfg.MaxPoll)
 	if err != nil {
 		return nil, err
 	}

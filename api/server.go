@@ -39,6 +39,9 @@ type Config struct {
 	// PayloadLimit is the largest execution input and state output in bytes
 	// (default 262,144, AWS's).
 	PayloadLimit int
+	// MaxPoll is how long GetActivityTask waits for a task (default 60 s,
+	// AWS's).
+	MaxPoll time.Duration
 }
 
 // Server handles API requests.
@@ -56,6 +59,9 @@ func New(cfg Config) *Server {
 	}
 	if cfg.PayloadLimit <= 0 {
 		cfg.PayloadLimit = 262144
+	}
+	if cfg.MaxPoll <= 0 {
+		cfg.MaxPoll = MaxPoll
 	}
 	if cfg.Clock == nil {
 		cfg.Clock = clock.Real{}
