@@ -28,7 +28,7 @@ type server struct {
 	addr string
 }
 
-func freeAddr(t *testing.T) string {
+func freeAddr(t testing.TB) string {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -43,7 +43,11 @@ func startServer(t *testing.T, dir string) *server {
 	if dir == "" {
 		dir = t.TempDir()
 	}
-	addr := freeAddr(t)
+	return startServerAt(t, dir, freeAddr(t))
+}
+
+func startServerAt(t testing.TB, dir, addr string) *server {
+	t.Helper()
 	cmd := exec.Command(binary, "serve", "--addr", addr, "--data", dir)
 	var logs strings.Builder
 	cmd.Stderr = &logs
@@ -70,7 +74,7 @@ func startServer(t *testing.T, dir string) *server {
 	return s
 }
 
-func (s *server) stop(t *testing.T) {
+func (s *server) stop(t testing.TB) {
 	s.cmd.Process.Signal(syscall.SIGTERM)
 	done := make(chan error, 1)
 	go func() { done <- s.cmd.Wait() }()

@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	_ "modernc.org/sqlite" // the SQLite engine, in pure Go: Baton stays one static binary
@@ -30,6 +31,86 @@ const FileName = "baton.db"
 type Store struct {
 	w *sql.DB // the one writer
 	r *sql.DB // readers
+	// Prepared statements by SQL text: parsing SQL is a large part of a
+	// small query's cost.
+	wstmts, rstmts sync.Map
+}
+
+func (s *Store) prepared(ctx context.Context, db *sql.DB, cache *sync.Map, q string) (*sql.Stmt, error) {
+	if st, ok := cache.Load(q); ok {
+		return st.(*sql.Stmt), nil
+	}
+	st, err := db.PrepareContext(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	if prev, loaded := cache.LoadOrStore(q, st); loaded {
+		st.Close()
+		return prev.(*sql.Stmt), nil
+	}
+	return st, nil
+}
+
+func (s *Store) wstmt(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	st, err := s.prepared(ctx, s.w, &s.wstmts, q)
+	if err != nil {
+		return nil, err
+	}
+	return st.ExecContext(ctx, args...)
+}
+
+// errRow carries a prepare error to Scan.
+type errRow struct{ err error }
+
+func (r errRow) Scan(...any) error { return r.err }
+
+func (s *Store) rrow(ctx context.Context, q string, args ...any) interface{ Scan(...any) error } {
+	st, err := s.prepared(ctx, s.r, &s.rstmts, q)
+	if err != nil {
+		return errRow{err}
+	}
+	return st.QueryRowContext(ctx, args...)
+}
+
+func (s *Store) rquery(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	st, err := s.prepared(ctx, s.r, &s.rstmts, q)
+	if err != nil {
+		return nil, err
+	}
+	return st.QueryContext(ctx, args...)
+}
+
+// Inside a transaction the one writer connection is taken, so nothing can
+// be prepared on the database then: transactions use the statements
+// prepared when the store opened, or run the SQL unprepared.
+
+func (s *Store) txexec(ctx context.Context, tx *sql.Tx, q string, args ...any) (sql.Result, error) {
+	if st, ok := s.wstmts.Load(q); ok {
+		return tx.StmtContext(ctx, st.(*sql.Stmt)).ExecContext(ctx, args...)
+	}
+	return tx.ExecContext(ctx, q, args...)
+}
+
+func (s *Store) txrow(ctx context.Context, tx *sql.Tx, q string, args ...any) *sql.Row {
+	if st, ok := s.wstmts.Load(q); ok {
+		return tx.StmtContext(ctx, st.(*sql.Stmt)).QueryRowContext(ctx, args...)
+	}
+	return tx.QueryRowContext(ctx, q, args...)
+}
+
+// prepareWrites prepares the statements transactions use.
+func (s *Store) prepareWrites(ctx context.Context) error {
+	qs := []string{qInsertExecution, qUpdateExecution, qInsertJournal, qDeleteTimer, qInsertTimer, qDeleteTask, qInsertTask, qClaimSelect, qClaimUpdate,
+		`SAVEPOINT step`, `ROLLBACK TO step`, `RELEASE step`}
+	for n := 1; n <= eventChunk; n++ {
+		qs = append(qs, eventInsert(n))
+	}
+	for _, q := range qs {
+		if _, err := s.prepared(ctx, s.w, &s.wstmts, q); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 var _ store.Store = (*Store)(nil)
@@ -56,17 +137,29 @@ func Open(dir string) (*Store, error) {
 		w.Close()
 		return nil, fmt.Errorf("sqlite: schema: %w", err)
 	}
+	st := &Store{w: w}
+	if err := st.prepareWrites(context.Background()); err != nil {
+		w.Close()
+		return nil, fmt.Errorf("sqlite: %w", err)
+	}
 	r, err := sql.Open("sqlite", dsn+"&_pragma=query_only(1)")
 	if err != nil {
 		w.Close()
 		return nil, fmt.Errorf("sqlite: %w", err)
 	}
 	r.SetMaxOpenConns(8)
-	return &Store{w: w, r: r}, nil
+	st.r = r
+	return st, nil
 }
 
 // Close closes the database.
 func (s *Store) Close() error {
+	for _, cache := range []*sync.Map{&s.wstmts, &s.rstmts} {
+		cache.Range(func(_, st any) bool {
+			st.(*sql.Stmt).Close()
+			return true
+		})
+	}
 	err1 := s.r.Close()
 	err2 := s.w.Close()
 	return errors.Join(err1, err2)
@@ -106,14 +199,14 @@ func (s *Store) PutResource(ctx context.Context, r *store.Resource, create bool)
 		tags = []byte("{}")
 	}
 	if create {
-		_, err := s.w.ExecContext(ctx, `INSERT INTO resources (arn, kind, parent, name, created, body, tags) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		_, err := s.wstmt(ctx, `INSERT INTO resources (arn, kind, parent, name, created, body, tags) VALUES (?, ?, ?, ?, ?, ?, ?)`,
 			r.ARN, r.Kind, r.Parent, r.Name, nanos(r.Created), r.Body, string(tags))
 		if isConstraint(err) {
 			return store.ErrConflict
 		}
 		return err
 	}
-	res, err := s.w.ExecContext(ctx, `UPDATE resources SET body = ?, tags = ? WHERE arn = ?`, r.Body, string(tags), r.ARN)
+	res, err := s.wstmt(ctx, `UPDATE resources SET body = ?, tags = ? WHERE arn = ?`, r.Body, string(tags), r.ARN)
 	if err != nil {
 		return err
 	}
@@ -144,12 +237,12 @@ func scanResource(sc interface{ Scan(...any) error }) (*store.Resource, error) {
 
 // GetResource reads a resource.
 func (s *Store) GetResource(ctx context.Context, arn string) (*store.Resource, error) {
-	return scanResource(s.r.QueryRowContext(ctx, `SELECT `+resourceColumns+` FROM resources WHERE arn = ?`, arn))
+	return scanResource(s.rrow(ctx, `SELECT `+resourceColumns+` FROM resources WHERE arn = ?`, arn))
 }
 
 // DeleteResource deletes a resource.
 func (s *Store) DeleteResource(ctx context.Context, arn string) error {
-	res, err := s.w.ExecContext(ctx, `DELETE FROM resources WHERE arn = ?`, arn)
+	res, err := s.wstmt(ctx, `DELETE FROM resources WHERE arn = ?`, arn)
 	if err != nil {
 		return err
 	}
@@ -169,7 +262,7 @@ func (s *Store) ListResources(ctx context.Context, kind, parent string, page sto
 	}
 	q += ` ORDER BY arn LIMIT ?`
 	args = append(args, limit(page))
-	rows, err := s.r.QueryContext(ctx, q, args...)
+	rows, err := s.rquery(ctx, q, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -199,13 +292,13 @@ func (s *Store) Commit(ctx context.Context, steps []*store.Step) []error {
 		return errs
 	}
 	for i, st := range steps {
-		if _, err := tx.ExecContext(ctx, `SAVEPOINT step`); err != nil {
+		if _, err := s.txexec(ctx, tx, `SAVEPOINT step`); err != nil {
 			errs[i] = err
 			continue
 		}
-		if err := applyStep(ctx, tx, st); err != nil {
+		if err := s.applyStep(ctx, tx, st); err != nil {
 			errs[i] = err
-			if _, rerr := tx.ExecContext(ctx, `ROLLBACK TO step`); rerr != nil {
+			if _, rerr := s.txexec(ctx, tx, `ROLLBACK TO step`); rerr != nil {
 				tx.Rollback()
 				for j := range errs {
 					if errs[j] == nil {
@@ -215,7 +308,7 @@ func (s *Store) Commit(ctx context.Context, steps []*store.Step) []error {
 				return errs
 			}
 		}
-		if _, err := tx.ExecContext(ctx, `RELEASE step`); err != nil && errs[i] == nil {
+		if _, err := s.txexec(ctx, tx, `RELEASE step`); err != nil && errs[i] == nil {
 			errs[i] = err
 		}
 	}
@@ -229,11 +322,10 @@ func (s *Store) Commit(ctx context.Context, steps []*store.Step) []error {
 	return errs
 }
 
-func applyStep(ctx context.Context, tx *sql.Tx, st *store.Step) error {
+func (s *Store) applyStep(ctx context.Context, tx *sql.Tx, st *store.Step) error {
 	e := &st.Execution
 	if st.Create {
-		_, err := tx.ExecContext(ctx, `INSERT INTO executions (arn, state_machine, version, alias, name, express, status, input, output, has_output,
-			error, cause, start, stop, redrive_count, redrive_date, definition, role_arn, meta) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		_, err := s.txexec(ctx, tx, qInsertExecution,
 			e.ARN, e.StateMachineARN, e.VersionARN, e.AliasARN, e.Name, e.Express, e.Status, e.Input, e.Output, e.HasOutput,
 			e.Error, e.Cause, nanos(e.Start), nanos(e.Stop), e.RedriveCount, nanos(e.RedriveDate), e.Definition, e.RoleARN, e.Meta)
 		if isConstraint(err) {
@@ -243,8 +335,7 @@ func applyStep(ctx context.Context, tx *sql.Tx, st *store.Step) error {
 			return err
 		}
 	} else {
-		res, err := tx.ExecContext(ctx, `UPDATE executions SET status = ?, output = ?, has_output = ?, error = ?, cause = ?, stop = ?,
-			redrive_count = ?, redrive_date = ?, meta = ? WHERE arn = ?`,
+		res, err := s.txexec(ctx, tx, qUpdateExecution,
 			e.Status, e.Output, e.HasOutput, e.Error, e.Cause, nanos(e.Stop), e.RedriveCount, nanos(e.RedriveDate), e.Meta, e.ARN)
 		if err != nil {
 			return err
@@ -254,7 +345,7 @@ func applyStep(ctx context.Context, tx *sql.Tx, st *store.Step) error {
 		}
 	}
 	for _, in := range st.Inputs {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO journal (execution, seq, body) VALUES (?, ?, ?)`, e.ARN, in.Seq, in.JSON); err != nil {
+		if _, err := s.txexec(ctx, tx, qInsertJournal, e.ARN, in.Seq, in.JSON); err != nil {
 			if isConstraint(err) {
 				return store.ErrConflict
 			}
@@ -262,27 +353,27 @@ func applyStep(ctx context.Context, tx *sql.Tx, st *store.Step) error {
 		}
 	}
 	if len(st.Events) > 0 {
-		if err := insertEvents(ctx, tx, e.ARN, st.Events); err != nil {
+		if err := s.insertEvents(ctx, tx, e.ARN, st.Events); err != nil {
 			return err
 		}
 	}
 	for _, id := range st.DeleteTimers {
-		if _, err := tx.ExecContext(ctx, `DELETE FROM timers WHERE execution = ? AND id = ?`, e.ARN, id); err != nil {
+		if _, err := s.txexec(ctx, tx, qDeleteTimer, e.ARN, id); err != nil {
 			return err
 		}
 	}
 	for _, t := range st.AddTimers {
-		if _, err := tx.ExecContext(ctx, `INSERT OR REPLACE INTO timers (execution, id, due) VALUES (?, ?, ?)`, e.ARN, t.ID, nanos(t.Due)); err != nil {
+		if _, err := s.txexec(ctx, tx, qInsertTimer, e.ARN, t.ID, nanos(t.Due)); err != nil {
 			return err
 		}
 	}
 	for _, tok := range st.DeleteTasks {
-		if _, err := tx.ExecContext(ctx, `DELETE FROM activity_tasks WHERE token = ?`, tok); err != nil {
+		if _, err := s.txexec(ctx, tx, qDeleteTask, tok); err != nil {
 			return err
 		}
 	}
 	for _, t := range st.AddTasks {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO activity_tasks (token, activity, execution, task_id, input, created) VALUES (?, ?, ?, ?, ?, ?)`,
+		if _, err := s.txexec(ctx, tx, qInsertTask,
 			t.Token, t.ActivityARN, t.ExecutionARN, t.TaskID, t.Input, nanos(t.Created)); err != nil {
 			return err
 		}
@@ -290,23 +381,31 @@ func applyStep(ctx context.Context, tx *sql.Tx, st *store.Step) error {
 	return nil
 }
 
-// insertEvents writes events with multi-row inserts: one statement per 100
+// eventChunk is how many events one INSERT writes.
+const eventChunk = 16
+
+func eventInsert(n int) string {
+	var b strings.Builder
+	b.WriteString(`INSERT INTO events (execution, id, body) VALUES `)
+	for i := 0; i < n; i++ {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString("(?, ?, ?)")
+	}
+	return b.String()
+}
+
+// insertEvents writes events with multi-row inserts: one statement per 16
 // events instead of one per event.
-func insertEvents(ctx context.Context, tx *sql.Tx, arn string, events []store.Event) error {
-	const chunk = 100
+func (s *Store) insertEvents(ctx context.Context, tx *sql.Tx, arn string, events []store.Event) error {
 	for len(events) > 0 {
-		n := min(len(events), chunk)
-		var b strings.Builder
-		b.WriteString(`INSERT INTO events (execution, id, body) VALUES `)
+		n := min(len(events), eventChunk)
 		args := make([]any, 0, 3*n)
 		for i := 0; i < n; i++ {
-			if i > 0 {
-				b.WriteByte(',')
-			}
-			b.WriteString("(?, ?, ?)")
 			args = append(args, arn, events[i].ID, events[i].JSON)
 		}
-		if _, err := tx.ExecContext(ctx, b.String(), args...); err != nil {
+		if _, err := s.txexec(ctx, tx, eventInsert(n), args...); err != nil {
 			if isConstraint(err) {
 				return store.ErrConflict
 			}
@@ -316,6 +415,20 @@ func insertEvents(ctx context.Context, tx *sql.Tx, arn string, events []store.Ev
 	}
 	return nil
 }
+
+const (
+	qInsertExecution = `INSERT INTO executions (arn, state_machine, version, alias, name, express, status, input, output, has_output,
+		error, cause, start, stop, redrive_count, redrive_date, definition, role_arn, meta) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	qUpdateExecution = `UPDATE executions SET status = ?, output = ?, has_output = ?, error = ?, cause = ?, stop = ?,
+		redrive_count = ?, redrive_date = ?, meta = ? WHERE arn = ?`
+	qInsertJournal = `INSERT INTO journal (execution, seq, body) VALUES (?, ?, ?)`
+	qDeleteTimer   = `DELETE FROM timers WHERE execution = ? AND id = ?`
+	qInsertTimer   = `INSERT OR REPLACE INTO timers (execution, id, due) VALUES (?, ?, ?)`
+	qDeleteTask    = `DELETE FROM activity_tasks WHERE token = ?`
+	qInsertTask    = `INSERT INTO activity_tasks (token, activity, execution, task_id, input, created) VALUES (?, ?, ?, ?, ?, ?)`
+	qClaimSelect   = `SELECT ` + taskColumns + ` FROM activity_tasks WHERE activity = ? AND claimed = 0 ORDER BY created, token LIMIT 1`
+	qClaimUpdate   = `UPDATE activity_tasks SET worker = ?, claimed = ? WHERE token = ?`
+)
 
 const executionColumns = `arn, state_machine, version, alias, name, express, status, input, output, has_output, error, cause,
 	start, stop, redrive_count, redrive_date, definition, role_arn, meta`
@@ -336,7 +449,7 @@ func scanExecution(sc interface{ Scan(...any) error }) (*store.Execution, error)
 
 // GetExecution reads an execution's summary.
 func (s *Store) GetExecution(ctx context.Context, arn string) (*store.Execution, error) {
-	return scanExecution(s.r.QueryRowContext(ctx, `SELECT `+executionColumns+` FROM executions WHERE arn = ?`, arn))
+	return scanExecution(s.rrow(ctx, `SELECT `+executionColumns+` FROM executions WHERE arn = ?`, arn))
 }
 
 // ListExecutions lists executions newest first. Page.After is the cursor
@@ -362,7 +475,7 @@ func (s *Store) ListExecutions(ctx context.Context, f store.ExecutionFilter, pag
 	}
 	q += ` ORDER BY start DESC, arn LIMIT ?`
 	args = append(args, limit(page))
-	rows, err := s.r.QueryContext(ctx, q, args...)
+	rows, err := s.rquery(ctx, q, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -390,7 +503,7 @@ func (s *Store) Events(ctx context.Context, arn string, after int64, limit int, 
 		}
 		q = `SELECT id, body FROM events WHERE execution = ? AND id < ? ORDER BY id DESC LIMIT ?`
 	}
-	rows, err := s.r.QueryContext(ctx, q, arn, after, limit)
+	rows, err := s.rquery(ctx, q, arn, after, limit)
 	if err != nil {
 		return nil, err
 	}
@@ -408,7 +521,7 @@ func (s *Store) Events(ctx context.Context, arn string, after int64, limit int, 
 
 // Journal reads an execution's journal in order.
 func (s *Store) Journal(ctx context.Context, arn string) ([]store.Input, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT seq, body FROM journal WHERE execution = ? ORDER BY seq`, arn)
+	rows, err := s.rquery(ctx, `SELECT seq, body FROM journal WHERE execution = ? ORDER BY seq`, arn)
 	if err != nil {
 		return nil, err
 	}
@@ -426,7 +539,7 @@ func (s *Store) Journal(ctx context.Context, arn string) ([]store.Input, error) 
 
 // OpenExecutions lists running executions.
 func (s *Store) OpenExecutions(ctx context.Context) ([]string, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT arn FROM executions WHERE status = 'RUNNING' AND express = 0`)
+	rows, err := s.rquery(ctx, `SELECT arn FROM executions WHERE status = 'RUNNING' AND express = 0`)
 	if err != nil {
 		return nil, err
 	}
@@ -444,7 +557,7 @@ func (s *Store) OpenExecutions(ctx context.Context) ([]string, error) {
 
 // DueTimers lists timers due at or before a time.
 func (s *Store) DueTimers(ctx context.Context, before time.Time, limit int) ([]store.Timer, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT execution, id, due FROM timers WHERE due <= ? ORDER BY due LIMIT ?`, nanos(before), limit)
+	rows, err := s.rquery(ctx, `SELECT execution, id, due FROM timers WHERE due <= ? ORDER BY due LIMIT ?`, nanos(before), limit)
 	if err != nil {
 		return nil, err
 	}
@@ -471,12 +584,12 @@ func (s *Store) ClaimActivityTask(ctx context.Context, activity, worker string, 
 		return nil, err
 	}
 	defer tx.Rollback()
-	t, err := scanTask(tx.QueryRowContext(ctx, `SELECT `+taskColumns+` FROM activity_tasks WHERE activity = ? AND claimed = 0 ORDER BY created, token LIMIT 1`, activity))
+	t, err := scanTask(s.txrow(ctx, tx, qClaimSelect, activity))
 	if err != nil {
 		return nil, err
 	}
 	t.Worker, t.Claimed = worker, now
-	if _, err := tx.ExecContext(ctx, `UPDATE activity_tasks SET worker = ?, claimed = ? WHERE token = ?`, worker, nanos(now), t.Token); err != nil {
+	if _, err := s.txexec(ctx, tx, qClaimUpdate, worker, nanos(now), t.Token); err != nil {
 		return nil, err
 	}
 	return t, tx.Commit()
@@ -499,12 +612,12 @@ func scanTask(sc interface{ Scan(...any) error }) (*store.ActivityTask, error) {
 
 // GetActivityTask reads an activity task by token.
 func (s *Store) GetActivityTask(ctx context.Context, token string) (*store.ActivityTask, error) {
-	return scanTask(s.r.QueryRowContext(ctx, `SELECT `+taskColumns+` FROM activity_tasks WHERE token = ?`, token))
+	return scanTask(s.rrow(ctx, `SELECT `+taskColumns+` FROM activity_tasks WHERE token = ?`, token))
 }
 
 // ReleaseActivityTask makes a claimed task available again.
 func (s *Store) ReleaseActivityTask(ctx context.Context, token string) error {
-	res, err := s.w.ExecContext(ctx, `UPDATE activity_tasks SET worker = '', claimed = 0 WHERE token = ?`, token)
+	res, err := s.wstmt(ctx, `UPDATE activity_tasks SET worker = '', claimed = 0 WHERE token = ?`, token)
 	if err != nil {
 		return err
 	}

@@ -1,0 +1,149 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sfn"
+	"github.com/aws/aws-sdk-go-v2/service/sfn/types"
+)
+
+// The server's throughput through its HTTP API, with the Go SDK as the
+// client and executions in flight from many goroutines:
+//
+//	go test -run '^$' -bench Serve -benchtime 20000x ./cmd/baton/
+
+func benchClient(s *server) *sfn.Client {
+	hc := &http.Client{Transport: &http.Transport{MaxIdleConns: 256, MaxIdleConnsPerHost: 256}}
+	c := s.client()
+	return sfn.New(c.Options(), func(o *sfn.Options) { o.HTTPClient = hc })
+}
+
+type latencies struct {
+	mu  sync.Mutex
+	all []time.Duration
+}
+
+func (l *latencies) add(d []time.Duration) {
+	l.mu.Lock()
+	l.all = append(l.all, d...)
+	l.mu.Unlock()
+}
+
+func (l *latencies) report(b *testing.B) {
+	slices.Sort(l.all)
+	if len(l.all) == 0 {
+		return
+	}
+	b.ReportMetric(float64(l.all[len(l.all)/2].Microseconds())/1000, "p50-ms")
+	b.ReportMetric(float64(l.all[len(l.all)*99/100].Microseconds())/1000, "p99-ms")
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "executions/s")
+}
+
+func runParallel(b *testing.B, op func(c *sfn.Client, i int) error, c *sfn.Client) {
+	var lat latencies
+	var n sync.Mutex
+	seq := 0
+	b.SetParallelism(32)
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		var local []time.Duration
+		for pb.Next() {
+			n.Lock()
+			seq++
+			i := seq
+			n.Unlock()
+			t0 := time.Now()
+			if err := op(c, i); err != nil {
+				b.Error(err)
+				return
+			}
+			local = append(local, time.Since(t0))
+		}
+		lat.add(local)
+	})
+	b.StopTimer()
+	lat.report(b)
+}
+
+func BenchmarkServeStandardHello(b *testing.B) {
+	s := startServerB(b)
+	c := benchClient(s)
+	sm, err := c.CreateStateMachine(context.Background(), &sfn.CreateStateMachineInput{Name: aws.String("hello"), RoleArn: aws.String(role),
+		Definition: aws.String(`{"StartAt":"Hello","States":{"Hello":{"Type":"Pass","Result":"world","ResultPath":"$.hello","End":true}}}`)})
+	if err != nil {
+		b.Fatal(err)
+	}
+	// The machine has no wait, so an execution is complete and durable when
+	// StartExecution answers.
+	runParallel(b, func(c *sfn.Client, i int) error {
+		_, err := c.StartExecution(context.Background(), &sfn.StartExecutionInput{StateMachineArn: sm.StateMachineArn, Input: aws.String(`{"name":"bench"}`)})
+		return err
+	}, c)
+	out, _ := c.ListExecutions(context.Background(), &sfn.ListExecutionsInput{StateMachineArn: sm.StateMachineArn, StatusFilter: types.ExecutionStatusRunning})
+	if len(out.Executions) != 0 {
+		b.Errorf("%d executions still running", len(out.Executions))
+	}
+	reportStore(b, s)
+}
+
+func BenchmarkServeExpressSync(b *testing.B) {
+	s := startServerB(b)
+	c := benchClient(s)
+	sm, err := c.CreateStateMachine(context.Background(), &sfn.CreateStateMachineInput{Name: aws.String("hello"), RoleArn: aws.String(role), Type: types.StateMachineTypeExpress,
+		Definition: aws.String(`{"StartAt":"Hello","States":{"Hello":{"Type":"Pass","Result":"world","ResultPath":"$.hello","End":true}}}`)})
+	if err != nil {
+		b.Fatal(err)
+	}
+	runParallel(b, func(c *sfn.Client, i int) error {
+		out, err := c.StartSyncExecution(context.Background(), &sfn.StartSyncExecutionInput{StateMachineArn: sm.StateMachineArn, Input: aws.String(`{"name":"bench"}`)}, withoutHostPrefix)
+		if err == nil && out.Status != types.SyncExecutionStatusSucceeded {
+			err = fmt.Errorf("status %s", out.Status)
+		}
+		return err
+	}, c)
+}
+
+func BenchmarkServeStandardChain100(b *testing.B) {
+	s := startServerB(b)
+	c := benchClient(s)
+	def, err := os.ReadFile(filepath.Join("..", "..", "interpreter", "testdata", "bench", "chain100.json"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	in, _ := os.ReadFile(filepath.Join("..", "..", "interpreter", "testdata", "bench", "chain100.input.json"))
+	sm, err := c.CreateStateMachine(context.Background(), &sfn.CreateStateMachineInput{Name: aws.String("chain"), RoleArn: aws.String(role), Definition: aws.String(string(def))})
+	if err != nil {
+		b.Fatal(err)
+	}
+	runParallel(b, func(c *sfn.Client, i int) error {
+		_, err := c.StartExecution(context.Background(), &sfn.StartExecutionInput{StateMachineArn: sm.StateMachineArn, Input: aws.String(strings.TrimSpace(string(in)))})
+		return err
+	}, c)
+	b.ReportMetric(float64(b.N*100)/b.Elapsed().Seconds(), "transitions/s")
+	reportStore(b, s)
+}
+
+func startServerB(b *testing.B) *server {
+	return startServerAt(b, b.TempDir(), freeAddr(b))
+}
+
+func reportStore(b *testing.B, s *server) {
+	var size int64
+	filepath.Walk(s.dir, func(_ string, info os.FileInfo, err error) error {
+		if err == nil && !info.IsDir() {
+			size += info.Size()
+		}
+		return nil
+	})
+	b.ReportMetric(float64(size)/float64(b.N), "store-bytes/execution")
+}
