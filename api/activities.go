@@ -35,10 +35,10 @@ func (s *Server) createActivity(ctx context.Context, r *request) (any, error) {
 	}
 	a := arn.ARN{Region: r.region, Account: s.cfg.Account, Kind: arn.Activity, Name: in.Name}.String()
 	now := s.cfg.Clock.Now()
-	err = s.cfg.Store.PutResource(ctx, &store.Resource{ARN: a, Kind: store.KindActivity, Name: in.Name, Created: now, Body: []byte(`{}`), Tags: tags}, true)
+	err = s.store.PutResource(ctx, &store.Resource{ARN: a, Kind: store.KindActivity, Name: in.Name, Created: now, Body: []byte(`{}`), Tags: tags}, true)
 	if errors.Is(err, store.ErrConflict) {
 		// CreateActivity is idempotent.
-		existing, gerr := s.cfg.Store.GetResource(ctx, a)
+		existing, gerr := s.store.GetResource(ctx, a)
 		if gerr != nil {
 			return nil, gerr
 		}
@@ -54,7 +54,7 @@ func (s *Server) getActivity(ctx context.Context, text string) (*store.Resource,
 	if _, err := parseARN("activityArn", text, arn.Activity); err != nil {
 		return nil, err
 	}
-	res, err := s.cfg.Store.GetResource(ctx, text)
+	res, err := s.store.GetResource(ctx, text)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, activityDoesNotExist(text)
 	}
@@ -85,7 +85,7 @@ func (s *Server) deleteActivity(ctx context.Context, r *request) (any, error) {
 	if _, err := parseARN("activityArn", in.ActivityArn, arn.Activity); err != nil {
 		return nil, err
 	}
-	if err := s.cfg.Store.DeleteResource(ctx, in.ActivityArn); err != nil && !errors.Is(err, store.ErrNotFound) {
+	if err := s.store.DeleteResource(ctx, in.ActivityArn); err != nil && !errors.Is(err, store.ErrNotFound) {
 		return nil, err
 	}
 	return struct{}{}, nil
@@ -107,7 +107,7 @@ func (s *Server) listActivities(ctx context.Context, r *request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	list, err := s.cfg.Store.ListResources(ctx, store.KindActivity, "", store.Page{Limit: n + 1, After: after})
+	list, err := s.store.ListResources(ctx, store.KindActivity, "", store.Page{Limit: n + 1, After: after})
 	if err != nil {
 		return nil, err
 	}
@@ -240,7 +240,7 @@ func (s *Server) taggable(ctx context.Context, text string) (*store.Resource, er
 	if a.Kind != arn.StateMachine && a.Kind != arn.Activity {
 		return nil, invalidArn("Resource type not valid in this context: %s", a.Kind)
 	}
-	res, err := s.cfg.Store.GetResource(ctx, text)
+	res, err := s.store.GetResource(ctx, text)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, resourceNotFound(text)
 	}
@@ -272,7 +272,7 @@ func (s *Server) tagResource(ctx context.Context, r *request) (any, error) {
 	if len(res.Tags) > 50 {
 		return nil, apiErrorf(400, "TooManyTags", "Too many tags: at most 50 are allowed")
 	}
-	return struct{}{}, s.cfg.Store.PutResource(ctx, res, false)
+	return struct{}{}, s.store.PutResource(ctx, res, false)
 }
 
 func (s *Server) untagResource(ctx context.Context, r *request) (any, error) {
@@ -290,7 +290,7 @@ func (s *Server) untagResource(ctx context.Context, r *request) (any, error) {
 	for _, k := range in.TagKeys {
 		delete(res.Tags, k)
 	}
-	return struct{}{}, s.cfg.Store.PutResource(ctx, res, false)
+	return struct{}{}, s.store.PutResource(ctx, res, false)
 }
 
 func (s *Server) listTagsForResource(ctx context.Context, r *request) (any, error) {

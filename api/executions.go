@@ -35,20 +35,17 @@ func (s *Server) resolveTarget(ctx context.Context, text string) (*target, error
 	}
 	t := &target{sm: a.StateMachineARN()}
 	switch a.Kind {
-	case arn.StateMachine:
-		_, b, err := s.getStateMachine(ctx, text)
+	case arn.StateMachine, arn.Version:
+		b, err := s.store.stateMachine(ctx, text)
 		if err != nil {
 			return nil, err
 		}
 		t.body = b
-	case arn.Version:
-		_, b, err := s.getStateMachine(ctx, text)
-		if err != nil {
-			return nil, err
+		if a.Kind == arn.Version {
+			t.versionARN = text
 		}
-		t.body, t.versionARN = b, text
 	case arn.Alias:
-		_, ab, err := s.getAlias(ctx, "stateMachineArn", text)
+		ab, err := s.store.alias(ctx, text)
 		if err != nil {
 			return nil, err
 		}
@@ -56,7 +53,7 @@ func (s *Server) resolveTarget(ctx context.Context, text string) (*target, error
 		if len(ab.Routing) > 1 && rand.IntN(100) >= ab.Routing[0].Weight {
 			pick = ab.Routing[1].StateMachineVersionArn
 		}
-		_, b, err := s.getStateMachine(ctx, pick)
+		b, err := s.store.stateMachine(ctx, pick)
 		if err != nil {
 			return nil, err
 		}
@@ -87,6 +84,37 @@ type startInput struct {
 	TraceHeader     string `json:"traceHeader"`
 }
 
+type startOutput struct {
+	ExecutionArn string `json:"executionArn"`
+	StartDate    epoch  `json:"startDate"`
+}
+
+type syncOutput struct {
+	ExecutionArn    string       `json:"executionArn"`
+	StateMachineArn string       `json:"stateMachineArn"`
+	Name            string       `json:"name"`
+	StartDate       epoch        `json:"startDate"`
+	StopDate        epoch        `json:"stopDate"`
+	Status          string       `json:"status"`
+	Error           string       `json:"error,omitempty"`
+	Cause           string       `json:"cause,omitempty"`
+	Input           string       `json:"input"`
+	InputDetails    *dataDetails `json:"inputDetails"`
+	Output          *string      `json:"output,omitempty"`
+	OutputDetails   *dataDetails `json:"outputDetails,omitempty"`
+	TraceHeader     string       `json:"traceHeader,omitempty"`
+	BillingDetails  struct {
+		Memory   int64 `json:"billedMemoryUsedInMB"`
+		Duration int64 `json:"billedDurationInMilliseconds"`
+	} `json:"billingDetails"`
+}
+
+type dataDetails struct {
+	Included bool `json:"included"`
+}
+
+var included = &dataDetails{Included: true}
+
 func (s *Server) startCommon(ctx context.Context, r *request, in *startInput) (*target, error) {
 	if err := r.decode(in); err != nil {
 		return nil, err
@@ -111,7 +139,7 @@ func (s *Server) startExecution(ctx context.Context, r *request) (any, error) {
 	}
 	if t.body.Type == "EXPRESS" {
 		execARN := s.express.start(t, in.Name, in.Input)
-		return map[string]any{"executionArn": execARN, "startDate": epoch(s.cfg.Clock.Now())}, nil
+		return &startOutput{execARN, epoch(s.cfg.Clock.Now())}, nil
 	}
 	execARN := arn.ARN{Partition: t.sm.Partition, Region: t.sm.Region, Account: t.sm.Account, Kind: arn.Execution, Name: t.sm.Name, Qualifier: in.Name}.String()
 	rec, err := s.cfg.Durable.StartExecution(ctx, driver.StartRequest{
@@ -122,16 +150,16 @@ func (s *Server) startExecution(ctx context.Context, r *request) (any, error) {
 	if errors.Is(err, store.ErrConflict) {
 		// Starting the same execution again is idempotent while it runs with
 		// the same input; otherwise the name is taken.
-		existing, gerr := s.cfg.Store.GetExecution(ctx, execARN)
+		existing, gerr := s.store.GetExecution(ctx, execARN)
 		if gerr == nil && existing.Status == "RUNNING" && existing.Input == in.Input && existing.StateMachineARN == t.sm.String() {
-			return map[string]any{"executionArn": execARN, "startDate": epoch(existing.Start)}, nil
+			return &startOutput{execARN, epoch(existing.Start)}, nil
 		}
 		return nil, apiErrorf(400, "ExecutionAlreadyExists", "Execution Already Exists: '%s'", execARN)
 	}
 	if err != nil {
 		return nil, err
 	}
-	return map[string]any{"executionArn": execARN, "startDate": epoch(rec.Start)}, nil
+	return &startOutput{execARN, epoch(rec.Start)}, nil
 }
 
 func newUUID() string {
@@ -157,26 +185,19 @@ func (s *Server) startSyncExecution(ctx context.Context, r *request) (any, error
 	defer ex.Release()
 	// A failed execution is still a successful call: HTTP 200 with the
 	// status, as AWS answers.
-	out := map[string]any{
-		"executionArn": execARN, "stateMachineArn": t.sm.String(), "name": in.Name,
-		"startDate": epoch(ex.StartTime), "stopDate": epoch(ex.StopTime), "status": ex.Status.String(),
-		"input": in.Input, "inputDetails": map[string]bool{"included": true},
-		"billingDetails": map[string]int64{"billedMemoryUsedInMB": 64, "billedDurationInMilliseconds": max(100, ex.StopTime.Sub(ex.StartTime).Milliseconds())},
+	out := &syncOutput{
+		ExecutionArn: execARN, StateMachineArn: t.sm.String(), Name: in.Name,
+		StartDate: epoch(ex.StartTime), StopDate: epoch(ex.StopTime), Status: ex.Status.String(),
+		Input: in.Input, InputDetails: included, TraceHeader: in.TraceHeader,
 	}
+	out.BillingDetails.Memory = 64
+	out.BillingDetails.Duration = max(100, ex.StopTime.Sub(ex.StartTime).Milliseconds())
 	if ex.Status == interpreter.Succeeded {
-		out["output"] = value.String(ex.Output)
-		out["outputDetails"] = map[string]bool{"included": true}
+		o := value.String(ex.Output)
+		out.Output, out.OutputDetails = &o, included
 	}
 	if ex.Failure != nil {
-		if ex.Failure.Error != "" {
-			out["error"] = ex.Failure.Error
-		}
-		if ex.Failure.Cause != "" {
-			out["cause"] = ex.Failure.Cause
-		}
-	}
-	if in.TraceHeader != "" {
-		out["traceHeader"] = in.TraceHeader
+		out.Error, out.Cause = ex.Failure.Error, ex.Failure.Cause
 	}
 	return out, nil
 }
@@ -185,7 +206,7 @@ func (s *Server) getExecution(ctx context.Context, field, text string) (*store.E
 	if _, err := parseARN(field, text, arn.Execution, arn.Express); err != nil {
 		return nil, err
 	}
-	e, err := s.cfg.Store.GetExecution(ctx, text)
+	e, err := s.store.GetExecution(ctx, text)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, executionDoesNotExist(text)
 	}
@@ -266,7 +287,7 @@ func (s *Server) stopExecution(ctx context.Context, r *request) (any, error) {
 		if err != nil && !errors.Is(err, driver.ErrExecutionClosed) {
 			return nil, err
 		}
-		if e, err = s.cfg.Store.GetExecution(ctx, e.ARN); err != nil {
+		if e, err = s.store.GetExecution(ctx, e.ARN); err != nil {
 			return nil, err
 		}
 	}
@@ -330,7 +351,7 @@ func (s *Server) listExecutions(ctx context.Context, r *request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	list, err := s.cfg.Store.ListExecutions(ctx, store.ExecutionFilter{StateMachineARN: in.StateMachineArn, Status: in.StatusFilter}, store.Page{Limit: n + 1, After: after})
+	list, err := s.store.ListExecutions(ctx, store.ExecutionFilter{StateMachineARN: in.StateMachineArn, Status: in.StatusFilter}, store.Page{Limit: n + 1, After: after})
 	if err != nil {
 		return nil, err
 	}
@@ -380,7 +401,7 @@ func (s *Server) getExecutionHistory(ctx context.Context, r *request) (any, erro
 		return nil, err
 	}
 	after, _ := strconv.ParseInt(afterText, 10, 64)
-	events, err := s.cfg.Store.Events(ctx, in.ExecutionArn, after, n+1, in.ReverseOrder)
+	events, err := s.store.Events(ctx, in.ExecutionArn, after, n+1, in.ReverseOrder)
 	if err != nil {
 		return nil, err
 	}

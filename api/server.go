@@ -5,6 +5,7 @@
 package api
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -47,7 +48,8 @@ type Config struct {
 // Server handles API requests.
 type Server struct {
 	cfg      Config
-	machines sync.Map // definition text -> *machine.Machine
+	store    *resourceCache // cfg.Store, with decoded state machines and aliases cached
+	machines sync.Map       // definition text -> *machine.Machine
 	express  *expressRunner
 	actions  map[string]func(ctx context.Context, r *request) (any, error)
 }
@@ -72,7 +74,7 @@ func New(cfg Config) *Server {
 	if cfg.Resources == nil {
 		cfg.Resources = resource.NewRegistry()
 	}
-	s := &Server{cfg: cfg}
+	s := &Server{cfg: cfg, store: newResourceCache(cfg.Store, cfg.Clock.Now)}
 	s.express = newExpressRunner(s)
 	s.actions = map[string]func(context.Context, *request) (any, error){
 		"CreateStateMachine":               s.createStateMachine,
@@ -136,10 +138,10 @@ type request struct {
 
 // decode reads the request body into v.
 func (r *request) decode(v any) error {
-	if len(strings.TrimSpace(string(r.body))) == 0 {
+	if len(bytes.TrimSpace(r.body)) == 0 {
 		return nil
 	}
-	dec := json.NewDecoder(strings.NewReader(string(r.body)))
+	dec := json.NewDecoder(bytes.NewReader(r.body))
 	if err := dec.Decode(v); err != nil {
 		var te *json.UnmarshalTypeError
 		if errors.As(err, &te) {

@@ -82,7 +82,7 @@ func parseARN(field, text string, kinds ...arn.Kind) (arn.ARN, error) {
 }
 
 func (s *Server) getStateMachine(ctx context.Context, a string) (*store.Resource, *smBody, error) {
-	res, err := s.cfg.Store.GetResource(ctx, a)
+	res, err := s.store.GetResource(ctx, a)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, nil, stateMachineDoesNotExist(a)
 	}
@@ -185,7 +185,7 @@ func (s *Server) createStateMachine(ctx context.Context, r *request) (any, error
 	b.RevisionID = revision(b)
 	body, _ := json.Marshal(b)
 	res := &store.Resource{ARN: a, Kind: store.KindStateMachine, Name: in.Name, Created: now, Body: body, Tags: tags}
-	err = s.cfg.Store.PutResource(ctx, res, true)
+	err = s.store.PutResource(ctx, res, true)
 	if errors.Is(err, store.ErrConflict) {
 		// CreateStateMachine is idempotent for the same definition, type and
 		// configuration.
@@ -228,7 +228,7 @@ func (s *Server) publish(ctx context.Context, res *store.Resource, b *smBody, de
 		return "", apiErrorf(400, "ConflictException", "The revision ID '%s' does not match the state machine's latest revision ID '%s'", expectRevision, b.RevisionID)
 	}
 	if v, ok := b.Published[b.RevisionID]; ok {
-		if _, err := s.cfg.Store.GetResource(ctx, v); err == nil {
+		if _, err := s.store.GetResource(ctx, v); err == nil {
 			return v, nil
 		}
 	}
@@ -243,7 +243,7 @@ func (s *Server) publish(ctx context.Context, res *store.Resource, b *smBody, de
 	vb.Published = nil
 	vbody, _ := json.Marshal(&vb)
 	now := s.cfg.Clock.Now()
-	if err := s.cfg.Store.PutResource(ctx, &store.Resource{ARN: va, Kind: store.KindVersion, Parent: res.ARN, Name: sm.Name, Created: now, Body: vbody}, true); err != nil {
+	if err := s.store.PutResource(ctx, &store.Resource{ARN: va, Kind: store.KindVersion, Parent: res.ARN, Name: sm.Name, Created: now, Body: vbody}, true); err != nil {
 		return "", err
 	}
 	b.NextVersion = n + 1
@@ -253,7 +253,7 @@ func (s *Server) publish(ctx context.Context, res *store.Resource, b *smBody, de
 	b.Published[b.RevisionID] = va
 	body, _ := json.Marshal(b)
 	res.Body = body
-	if err := s.cfg.Store.PutResource(ctx, res, false); err != nil {
+	if err := s.store.PutResource(ctx, res, false); err != nil {
 		return "", err
 	}
 	return va, nil
@@ -351,7 +351,7 @@ func (s *Server) updateStateMachine(ctx context.Context, r *request) (any, error
 	b.RevisionID = revision(b)
 	body, _ := json.Marshal(b)
 	res.Body = body
-	if err := s.cfg.Store.PutResource(ctx, res, false); err != nil {
+	if err := s.store.PutResource(ctx, res, false); err != nil {
 		return nil, err
 	}
 	out := map[string]any{"updateDate": epoch(now), "revisionId": b.RevisionID}
@@ -378,15 +378,15 @@ func (s *Server) deleteStateMachine(ctx context.Context, r *request) (any, error
 	// Versions and aliases go with the state machine; running executions
 	// carry on with the definition they started with.
 	for _, kind := range []string{store.KindAlias, store.KindVersion} {
-		children, err := s.cfg.Store.ListResources(ctx, kind, in.StateMachineArn, store.Page{Limit: 10000})
+		children, err := s.store.ListResources(ctx, kind, in.StateMachineArn, store.Page{Limit: 10000})
 		if err != nil {
 			return nil, err
 		}
 		for _, c := range children {
-			s.cfg.Store.DeleteResource(ctx, c.ARN)
+			s.store.DeleteResource(ctx, c.ARN)
 		}
 	}
-	if err := s.cfg.Store.DeleteResource(ctx, in.StateMachineArn); err != nil && !errors.Is(err, store.ErrNotFound) {
+	if err := s.store.DeleteResource(ctx, in.StateMachineArn); err != nil && !errors.Is(err, store.ErrNotFound) {
 		return nil, err
 	}
 	return struct{}{}, nil
@@ -442,7 +442,7 @@ func (s *Server) listStateMachines(ctx context.Context, r *request) (any, error)
 	if err != nil {
 		return nil, err
 	}
-	list, err := s.cfg.Store.ListResources(ctx, store.KindStateMachine, "", store.Page{Limit: n + 1, After: after})
+	list, err := s.store.ListResources(ctx, store.KindStateMachine, "", store.Page{Limit: n + 1, After: after})
 	if err != nil {
 		return nil, err
 	}
@@ -483,7 +483,7 @@ func (s *Server) publishStateMachineVersion(ctx context.Context, r *request) (an
 	if err != nil {
 		return nil, err
 	}
-	vres, err := s.cfg.Store.GetResource(ctx, v)
+	vres, err := s.store.GetResource(ctx, v)
 	if err != nil {
 		return nil, err
 	}
@@ -519,7 +519,7 @@ func (s *Server) listStateMachineVersions(ctx context.Context, r *request) (any,
 	if _, _, err := s.getStateMachine(ctx, in.StateMachineArn); err != nil {
 		return nil, err
 	}
-	all, err := s.cfg.Store.ListResources(ctx, store.KindVersion, in.StateMachineArn, store.Page{Limit: 100000})
+	all, err := s.store.ListResources(ctx, store.KindVersion, in.StateMachineArn, store.Page{Limit: 100000})
 	if err != nil {
 		return nil, err
 	}
@@ -556,7 +556,7 @@ func (s *Server) deleteStateMachineVersion(ctx context.Context, r *request) (any
 	if err != nil {
 		return nil, err
 	}
-	aliases, err := s.cfg.Store.ListResources(ctx, store.KindAlias, v.StateMachineARN().String(), store.Page{Limit: 10000})
+	aliases, err := s.store.ListResources(ctx, store.KindAlias, v.StateMachineARN().String(), store.Page{Limit: 10000})
 	if err != nil {
 		return nil, err
 	}
@@ -569,7 +569,7 @@ func (s *Server) deleteStateMachineVersion(ctx context.Context, r *request) (any
 			}
 		}
 	}
-	if err := s.cfg.Store.DeleteResource(ctx, in.StateMachineVersionArn); err != nil && !errors.Is(err, store.ErrNotFound) {
+	if err := s.store.DeleteResource(ctx, in.StateMachineVersionArn); err != nil && !errors.Is(err, store.ErrNotFound) {
 		return nil, err
 	}
 	return struct{}{}, nil
@@ -618,7 +618,7 @@ func (s *Server) checkRouting(ctx context.Context, sm string, routing []routingE
 			return validation("Routing configuration must contain distinct state machine version ARNs")
 		}
 		seen[re.StateMachineVersionArn] = true
-		if _, err := s.cfg.Store.GetResource(ctx, re.StateMachineVersionArn); errors.Is(err, store.ErrNotFound) {
+		if _, err := s.store.GetResource(ctx, re.StateMachineVersionArn); errors.Is(err, store.ErrNotFound) {
 			return apiErrorf(400, "ResourceNotFound", "Resource not found: '%s'", re.StateMachineVersionArn)
 		}
 		total += re.Weight
@@ -662,9 +662,9 @@ func (s *Server) createStateMachineAlias(ctx context.Context, r *request) (any, 
 	now := s.cfg.Clock.Now()
 	ab := aliasBody{Name: in.Name, Description: in.Description, Routing: in.RoutingConfiguration, Updated: now}
 	body, _ := json.Marshal(ab)
-	err = s.cfg.Store.PutResource(ctx, &store.Resource{ARN: a, Kind: store.KindAlias, Parent: sm.String(), Name: in.Name, Created: now, Body: body}, true)
+	err = s.store.PutResource(ctx, &store.Resource{ARN: a, Kind: store.KindAlias, Parent: sm.String(), Name: in.Name, Created: now, Body: body}, true)
 	if errors.Is(err, store.ErrConflict) {
-		existing, gerr := s.cfg.Store.GetResource(ctx, a)
+		existing, gerr := s.store.GetResource(ctx, a)
 		if gerr != nil {
 			return nil, gerr
 		}
@@ -697,7 +697,7 @@ func (s *Server) getAlias(ctx context.Context, field, text string) (*store.Resou
 	if _, err := parseARN(field, text, arn.Alias); err != nil {
 		return nil, nil, err
 	}
-	res, err := s.cfg.Store.GetResource(ctx, text)
+	res, err := s.store.GetResource(ctx, text)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, nil, resourceNotFound(text)
 	}
@@ -757,7 +757,7 @@ func (s *Server) updateStateMachineAlias(ctx context.Context, r *request) (any, 
 	}
 	ab.Updated = s.cfg.Clock.Now()
 	res.Body, _ = json.Marshal(ab)
-	if err := s.cfg.Store.PutResource(ctx, res, false); err != nil {
+	if err := s.store.PutResource(ctx, res, false); err != nil {
 		return nil, err
 	}
 	return map[string]any{"updateDate": epoch(ab.Updated)}, nil
@@ -773,7 +773,7 @@ func (s *Server) deleteStateMachineAlias(ctx context.Context, r *request) (any, 
 	if _, err := parseARN("stateMachineAliasArn", in.StateMachineAliasArn, arn.Alias); err != nil {
 		return nil, err
 	}
-	if err := s.cfg.Store.DeleteResource(ctx, in.StateMachineAliasArn); err != nil && !errors.Is(err, store.ErrNotFound) {
+	if err := s.store.DeleteResource(ctx, in.StateMachineAliasArn); err != nil && !errors.Is(err, store.ErrNotFound) {
 		return nil, err
 	}
 	return struct{}{}, nil
@@ -802,7 +802,7 @@ func (s *Server) listStateMachineAliases(ctx context.Context, r *request) (any, 
 	if _, _, err := s.getStateMachine(ctx, in.StateMachineArn); err != nil {
 		return nil, err
 	}
-	list, err := s.cfg.Store.ListResources(ctx, store.KindAlias, in.StateMachineArn, store.Page{Limit: n + 1, After: after})
+	list, err := s.store.ListResources(ctx, store.KindAlias, in.StateMachineArn, store.Page{Limit: n + 1, After: after})
 	if err != nil {
 		return nil, err
 	}

@@ -1,0 +1,117 @@
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/baton-sh/baton/store"
+)
+
+// Starting an execution reads its state machine, version or alias; at
+// thousands of starts a second that read, and the decoding of its body,
+// would cost more than the execution itself. resourceCache keeps decoded
+// bodies for a short while. Writes through this server empty it, so a
+// caller sees its own changes at once; another server writing the same
+// store is seen within cacheTTL, as AWS, too, documents that executions
+// started just after UpdateStateMachine may still use the old definition.
+const cacheTTL = time.Second
+
+type cached struct {
+	sm      *smBody
+	alias   *aliasBody
+	expires time.Time
+}
+
+type resourceCache struct {
+	store.Store
+	now func() time.Time
+
+	mu      sync.RWMutex
+	entries map[string]cached
+	gen     atomic.Uint64 // bumped by every write, so a read that raced one is not kept
+}
+
+func newResourceCache(st store.Store, now func() time.Time) *resourceCache {
+	return &resourceCache{Store: st, now: now, entries: map[string]cached{}}
+}
+
+func (c *resourceCache) PutResource(ctx context.Context, r *store.Resource, create bool) error {
+	defer c.invalidate()
+	return c.Store.PutResource(ctx, r, create)
+}
+
+func (c *resourceCache) DeleteResource(ctx context.Context, a string) error {
+	defer c.invalidate()
+	return c.Store.DeleteResource(ctx, a)
+}
+
+func (c *resourceCache) invalidate() {
+	c.gen.Add(1)
+	c.mu.Lock()
+	clear(c.entries)
+	c.mu.Unlock()
+}
+
+// body returns the decoded body of a state machine or version (alias
+// false) or of an alias (alias true). Callers must not modify it.
+func (c *resourceCache) body(ctx context.Context, a string, alias bool) (cached, error) {
+	now := c.now()
+	c.mu.RLock()
+	e, ok := c.entries[a]
+	c.mu.RUnlock()
+	if ok && now.Before(e.expires) && (e.alias != nil) == alias {
+		return e, nil
+	}
+	gen := c.gen.Load()
+	res, err := c.Store.GetResource(ctx, a)
+	if err != nil {
+		return cached{}, err
+	}
+	e = cached{expires: now.Add(cacheTTL)}
+	switch {
+	case alias && res.Kind == store.KindAlias:
+		e.alias = new(aliasBody)
+		err = json.Unmarshal(res.Body, e.alias)
+	case !alias && (res.Kind == store.KindStateMachine || res.Kind == store.KindVersion):
+		e.sm = new(smBody)
+		err = json.Unmarshal(res.Body, e.sm)
+	default:
+		return cached{}, store.ErrNotFound
+	}
+	if err != nil {
+		return cached{}, err
+	}
+	c.mu.Lock()
+	if c.gen.Load() == gen {
+		if len(c.entries) >= maxCached {
+			clear(c.entries)
+		}
+		c.entries[a] = e
+	}
+	c.mu.Unlock()
+	return e, nil
+}
+
+// maxCached bounds the cache; a server with more hot resources than this
+// just reads more.
+const maxCached = 4096
+
+func (c *resourceCache) stateMachine(ctx context.Context, a string) (*smBody, error) {
+	e, err := c.body(ctx, a, false)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, stateMachineDoesNotExist(a)
+	}
+	return e.sm, err
+}
+
+func (c *resourceCache) alias(ctx context.Context, a string) (*aliasBody, error) {
+	e, err := c.body(ctx, a, true)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, resourceNotFound(a)
+	}
+	return e.alias, err
+}
