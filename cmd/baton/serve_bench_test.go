@@ -163,6 +163,54 @@ func BenchmarkServeStandardChain100(b *testing.B) {
 	reportStore(b, s)
 }
 
+// BenchmarkServeWaiting leaves b.N executions waiting in a Wait state at
+// once and reports the server's memory and store size; -benchtime 100000x
+// is the figure that matters.
+func BenchmarkServeWaiting(b *testing.B) {
+	s := startServerB(b)
+	c := benchClient(s)
+	sm, err := c.CreateStateMachine(context.Background(), &sfn.CreateStateMachineInput{Name: aws.String("waiting"), RoleArn: aws.String(role),
+		Definition: aws.String(`{"StartAt":"Prepare","States":{"Prepare":{"Type":"Pass","Result":{"order":42},"ResultPath":"$.prepared","Next":"Wait"},"Wait":{"Type":"Wait","Seconds":3600,"Next":"Done"},"Done":{"Type":"Succeed"}}}`)})
+	if err != nil {
+		b.Fatal(err)
+	}
+	runParallel(b, s, func(c *sfn.Client, i int) error {
+		_, err := c.StartExecution(context.Background(), &sfn.StartExecutionInput{StateMachineArn: sm.StateMachineArn, Input: aws.String(`{"customer":"c-` + strconv.Itoa(i) + `"}`)})
+		return err
+	}, c)
+	// Every execution has been acknowledged; give the server a moment to
+	// settle (evicting idle executions from memory) before reading it.
+	time.Sleep(2 * time.Second)
+	out, err := c.DescribeStateMachine(context.Background(), &sfn.DescribeStateMachineInput{StateMachineArn: sm.StateMachineArn})
+	if err != nil || out.Status != types.StateMachineStatusActive {
+		b.Fatal(err)
+	}
+	rss, peak := serverMemory(s)
+	b.ReportMetric(float64(rss)/(1<<20), "rss-MB")
+	b.ReportMetric(float64(peak)/(1<<20), "peak-rss-MB")
+	reportStore(b, s)
+}
+
+// serverMemory is the server's resident memory now and at its peak, from
+// /proc/PID/status (0 where there is no /proc).
+func serverMemory(s *server) (rss, peak int64) {
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", s.cmd.Process.Pid))
+	if err != nil {
+		return 0, 0
+	}
+	for line := range strings.Lines(string(data)) {
+		k, v, _ := strings.Cut(line, ":")
+		n, _ := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
+		switch k {
+		case "VmRSS":
+			rss = n << 10
+		case "VmHWM":
+			peak = n << 10
+		}
+	}
+	return rss, peak
+}
+
 func startServerB(b *testing.B) *server {
 	s := startServerAt(b, b.TempDir(), freeAddr(b))
 	b.Cleanup(func() { s.stop(b) })
