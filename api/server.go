@@ -91,6 +91,7 @@ func New(cfg Config) *Server {
 		"DeleteStateMachineAlias":          s.deleteStateMachineAlias,
 		"ListStateMachineAliases":          s.listStateMachineAliases,
 		"ValidateStateMachineDefinition":   s.validateStateMachineDefinition,
+		"TestState":                        s.testState,
 		"StartExecution":                   s.startExecution,
 		"StartSyncExecution":               s.startSyncExecution,
 		"DescribeExecution":                s.describeExecution,

@@ -68,9 +68,18 @@ func (d *Local) Run(ctx context.Context, m *machine.Machine, cfg interpreter.Con
 	if len(cmds) == 0 && ex.Done() {
 		return ex // the common case of a machine without tasks or waits
 	}
+	d.Drive(ctx, ex, cmds)
+	return ex
+}
+
+// Drive carries an execution that has begun, with the commands it gave,
+// to its end or until ctx is done.
+func (d *Local) Drive(ctx context.Context, ex *interpreter.Execution, cmds []interpreter.Command) {
+	if len(cmds) == 0 && ex.Done() {
+		return
+	}
 	r := &run{d: d, ex: ex, ctx: ctx}
 	r.loop(cmds)
-	return ex
 }
 
 func (d *Local) now() time.Time {

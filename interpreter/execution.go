@@ -143,6 +143,7 @@ type Execution struct {
 	timerSeq int64
 	taskSeq  int64
 	limit    int
+	test     *StateTest // set when one state runs on its own (TestState)
 
 	// Storage for the common case, so that a short execution allocates
 	// little beyond its own struct.
@@ -202,7 +203,7 @@ func (ex *Execution) Release() {
 	if cap(ex.Events) > 1<<16 {
 		ex.Events = nil
 	}
-	ex.m, ex.Input, ex.Output, ex.root = nil, nil, nil, nil
+	ex.m, ex.Input, ex.Output, ex.root, ex.test = nil, nil, nil, nil, nil
 	ex.rootFrame = frame{}
 	ex.cfg = Config{}
 	pool.Put(ex)

@@ -244,6 +244,10 @@ func (f *frame) exit(output any, next *machine.State) {
 			"The state/task '%s' returned a result with a size exceeding the maximum number of bytes service limit.", f.st.Name))
 		return
 	}
+	if ex.test != nil && f.parent == nil {
+		f.testExit(output, next)
+		return
+	}
 	f.prev = f.emit(exitedType[f.st.Kind], f.prev, f.st.Name, output, true, nil, nil)
 	if next == nil {
 		f.complete(output)
@@ -272,6 +276,10 @@ func (f *frame) frameFailed(fl *failure.Failure) {
 	ex := f.ex
 	f.cancelWaits()
 	if f.parent == nil {
+		if ex.test != nil {
+			f.testFailed(fl)
+			return
+		}
 		ex.finish(Failed, nil, fl)
 		return
 	}
@@ -325,6 +333,12 @@ func (f *frame) stateFailed(fl *failure.Failure, fromKids bool) {
 		if !failure.Matches(r.ErrorEquals, fl.Error) {
 			continue
 		}
+		if ex.test != nil && f.parent == nil {
+			if f.testRetry(i, fl) {
+				return
+			}
+			break
+		}
 		if f.attempts == nil {
 			f.attempts = make([]int64, len(st.Retry))
 		}
@@ -368,6 +382,9 @@ func (f *frame) stateFailed(fl *failure.Failure, fromKids bool) {
 			return
 		}
 		f.status = frameRunning
+		if t := ex.test; t != nil && f.parent == nil {
+			t.Status, t.Failure, t.Inspection.CatchIndex = TestCaughtError, fl, i
+		}
 		f.exit(out, c.Next)
 		return
 	}
@@ -469,7 +486,12 @@ func (f *frame) Context() any {
 
 // Variable implements machine.Scope. Workflow variables come with the
 // JSONata and Assign support; until then no variable exists.
-func (f *frame) Variable(string) (any, bool) { return nil, false }
+func (f *frame) Variable(name string) (any, bool) {
+	if t := f.ex.test; t != nil && t.Variables != nil {
+		return t.Variables.Get(name)
+	}
+	return nil, false
+}
 
 // Random implements machine.Scope.
 func (f *frame) Random() rand.Source { return f.ex.cfg.Random }
@@ -515,7 +537,11 @@ func (ex *Execution) contextObject(f *frame, item *mapItemScope) any {
 		{Key: "EnteredTime", Value: f.enteredTime.UTC().Format(TimeFormat)},
 	}
 	if len(f.st.Retry) > 0 {
-		stateMembers = append(stateMembers, value.Member{Key: "RetryCount", Value: value.Int(int64(f.retryCount))})
+		n := f.retryCount
+		if ex.test != nil {
+			n = ex.test.RetryCount
+		}
+		stateMembers = append(stateMembers, value.Member{Key: "RetryCount", Value: value.Int(int64(n))})
 	}
 	ms := []value.Member{
 		{Key: "Execution", Value: execution},
@@ -532,6 +558,9 @@ func (ex *Execution) contextObject(f *frame, item *mapItemScope) any {
 				{Key: "Value", Value: item.item},
 			})},
 		})})
+	}
+	if ex.test != nil && item == nil {
+		return testContext(value.NewObject(ms), ex.test.Context, f.st, ex.Input)
 	}
 	return value.NewObject(ms)
 }

@@ -46,7 +46,13 @@ func (f *frame) selectPath(p machine.Path, in any) (any, *failure.Failure) {
 	return v, nil
 }
 
-func (f *frame) inputPath() (any, *failure.Failure) { return f.selectPath(f.st.InputPath, f.input) }
+func (f *frame) inputPath() (any, *failure.Failure) {
+	v, fl := f.selectPath(f.st.InputPath, f.input)
+	if t := f.ex.test; t != nil && fl == nil {
+		t.Inspection.AfterInputPath.set(v)
+	}
+	return v, fl
+}
 
 func (f *frame) outputPath(v any) (any, *failure.Failure) { return f.selectPath(f.st.OutputPath, v) }
 
@@ -61,7 +67,10 @@ func (f *frame) effectiveInput() (any, *failure.Failure) {
 		if fl != nil {
 			return nil, f.runtimeFailure(fl)
 		}
-		return v, nil
+		in = v
+	}
+	if t := f.ex.test; t != nil {
+		t.Inspection.AfterParameters.set(in)
 	}
 	return in, nil
 }
@@ -93,6 +102,9 @@ func (f *frame) finishState(result any) {
 		}
 		result = v
 	}
+	if t := f.ex.test; t != nil {
+		t.Inspection.AfterResultSelector.set(result)
+	}
 	f.placeResult(result)
 }
 
@@ -100,6 +112,12 @@ func (f *frame) finishState(result any) {
 // state.
 func (f *frame) placeResult(result any) {
 	out, fl := applyResultPath(f.st.ResultPath, f.input, result)
+	if t := f.ex.test; t != nil && fl == nil {
+		if !t.Inspection.AfterResultSelector.Set {
+			t.Inspection.AfterResultSelector.set(result)
+		}
+		t.Inspection.AfterResultPath.set(out)
+	}
 	if fl == nil {
 		out, fl = f.outputPath(out)
 	}
@@ -118,7 +136,7 @@ func (f *frame) pass() {
 	if st.HasResult {
 		// Result replaces the effective input; InputPath and Parameters are
 		// still evaluated so that their errors surface as on AWS.
-		if st.Parameters != nil || !st.InputPath.IsIdentity() {
+		if st.Parameters != nil || !st.InputPath.IsIdentity() || f.ex.test != nil {
 			if _, fl := f.effectiveInput(); fl != nil {
 				f.stateFailed(fl, false)
 				return
@@ -267,7 +285,8 @@ func (f *frame) waitState() {
 		until = t
 	}
 	f.input = in
-	if !until.After(ex.now) {
+	// A tested Wait state reports where it goes without waiting.
+	if !until.After(ex.now) || ex.test != nil {
 		f.phase = phaseWaitDone
 		return
 	}
@@ -319,6 +338,10 @@ func (f *frame) task() {
 	heartbeat, fl := f.seconds(st.Heartbeat, "HeartbeatSecondsPath")
 	if fl != nil {
 		f.stateFailed(fl, false)
+		return
+	}
+	if ex.test != nil && ex.test.Mock != nil {
+		f.testMock()
 		return
 	}
 	f.taskStyle = styleOf(st.Resource)
@@ -481,6 +504,9 @@ func (f *frame) fail(fl *failure.Failure, fromKids bool) {
 func (f *frame) taskDone() {
 	result := f.taskResult
 	f.taskResult = nil
+	if t := f.ex.test; t != nil {
+		t.Inspection.Result.set(result)
+	}
 	f.finishState(result)
 }
 
@@ -491,6 +517,10 @@ func (f *frame) parallel() {
 	eff, fl := f.effectiveInput()
 	if fl != nil {
 		f.stateFailed(fl, false)
+		return
+	}
+	if ex.test != nil {
+		f.testMock()
 		return
 	}
 	f.kidState = &kidState{}
@@ -540,6 +570,10 @@ func (f *frame) mapState() {
 	maxConc, fl := f.mapNumber(st.MaxConcurrency, "MaxConcurrencyPath", in, false)
 	if fl != nil {
 		f.stateFailed(fl, false)
+		return
+	}
+	if ex.test != nil {
+		f.testMap(in, arr, maxConc)
 		return
 	}
 	f.kidState = &kidState{}
