@@ -426,6 +426,51 @@ func TestServeExpress(t *testing.T) {
 	wantCode(t, err, "InvalidDefinition")
 }
 
+func TestServeTestState(t *testing.T) {
+	s := startServer(t, "")
+	c := s.client()
+	ctx := context.Background()
+	out, err := c.TestState(ctx, &sfn.TestStateInput{
+		Definition:      aws.String(`{"Type":"Pass","InputPath":"$.payload","Parameters":{"data":1},"ResultPath":"$.result","OutputPath":"$.result.data","Next":"Another State"}`),
+		RoleArn:         aws.String(role),
+		Input:           aws.String(`{"payload":{"foo":"bar"}}`),
+		InspectionLevel: types.InspectionLevelDebug,
+	}, withoutHostPrefix)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out.Status != types.TestExecutionStatusSucceeded || aws.ToString(out.Output) != "1" || aws.ToString(out.NextState) != "Another State" ||
+		out.InspectionData == nil || aws.ToString(out.InspectionData.AfterParameters) != `{"data":1}` {
+		t.Errorf("pass: %+v", out)
+	}
+	task := `{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","Parameters":{"FunctionName":"f","Payload.$":"$"},
+		"Retry":[{"ErrorEquals":["Lambda.ServiceException"],"IntervalSeconds":2,"MaxAttempts":3,"BackoffRate":2.0}],
+		"Catch":[{"ErrorEquals":["States.ALL"],"ResultPath":"$.error","Next":"Handle"}],"Next":"Done"}`
+	out, err = c.TestState(ctx, &sfn.TestStateInput{
+		Definition: aws.String(task), Input: aws.String(`{"data":"value"}`), InspectionLevel: types.InspectionLevelDebug,
+		Mock:               &types.MockInput{ErrorOutput: &types.MockErrorOutput{Error: aws.String("Lambda.ServiceException"), Cause: aws.String("Service error")}},
+		StateConfiguration: &types.TestStateConfiguration{RetrierRetryCount: aws.Int32(1)},
+	}, withoutHostPrefix)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out.Status != types.TestExecutionStatusRetriable || out.InspectionData.ErrorDetails == nil ||
+		aws.ToInt32(out.InspectionData.ErrorDetails.RetryIndex) != 0 || aws.ToInt32(out.InspectionData.ErrorDetails.RetryBackoffIntervalSeconds) != 4 {
+		t.Errorf("retriable: %+v %+v", out, out.InspectionData.ErrorDetails)
+	}
+	out, err = c.TestState(ctx, &sfn.TestStateInput{
+		Definition: aws.String(task), Input: aws.String(`{"data":"value"}`),
+		Mock: &types.MockInput{Result: aws.String(`{"Payload":{"ok":true},"StatusCode":200}`)},
+	}, withoutHostPrefix)
+	if err != nil || out.Status != types.TestExecutionStatusSucceeded || aws.ToString(out.NextState) != "Done" || aws.ToString(out.Output) != `{"Payload":{"ok":true},"StatusCode":200}` {
+		t.Errorf("mocked result: %+v %v", out, err)
+	}
+	_, err = c.TestState(ctx, &sfn.TestStateInput{Definition: aws.String(`{"Type":"Pass"}`)}, withoutHostPrefix)
+	wantCode(t, err, "InvalidDefinition")
+	_, err = c.TestState(ctx, &sfn.TestStateInput{Definition: aws.String(`{"Type":"Pass","End":true}`), Mock: &types.MockInput{Result: aws.String("1")}}, withoutHostPrefix)
+	wantCode(t, err, "ValidationException")
+}
+
 func TestServeActivities(t *testing.T) {
 	s := startServer(t, "")
 	c := s.client()
