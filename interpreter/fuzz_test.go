@@ -17,7 +17,8 @@ import (
 )
 
 // FuzzRun runs whatever valid definition the fuzzer finds on a fixed input:
-// an execution must end (any status) without a panic.
+// an execution must end (any status) without a panic, and so must its
+// redrive when it did not succeed.
 func FuzzRun(f *testing.F) {
 	for _, pattern := range []string{"testdata/golden/*.asl.json", "testdata/bench/hello.json", "testdata/bench/parallel10.json"} {
 		files, _ := filepath.Glob(pattern)
@@ -47,6 +48,14 @@ func FuzzRun(f *testing.F) {
 		ex := d.Run(ctx, m, interpreter.Config{MaxEvents: 2000}, in)
 		if !ex.Done() {
 			t.Fatalf("the execution did not end")
+		}
+		if ex.Redrivable() {
+			clk := clock.NewVirtual(time.Unix(3600, 0))
+			d.Clock = clk
+			d.Drive(ctx, ex, ex.Redrive(clk.Now()))
+			if !ex.Done() {
+				t.Fatalf("the redriven execution did not end")
+			}
 		}
 	})
 }

@@ -514,6 +514,7 @@ func (f *frame) taskDone() {
 
 func (f *frame) parallel() {
 	ex := f.ex
+	f.kidState = nil // a redrive must not mistake an earlier attempt's branches for this one's
 	eff, fl := f.effectiveInput()
 	if fl != nil {
 		f.stateFailed(fl, false)
@@ -543,6 +544,7 @@ func (f *frame) parallel() {
 func (f *frame) mapState() {
 	ex := f.ex
 	st := f.st
+	f.kidState = nil
 	in, fl := f.inputPath()
 	if fl != nil {
 		f.stateFailed(fl, false)
