@@ -157,9 +157,9 @@ func TestTestState(t *testing.T) {
 		{
 			name: "map with a mock, DEBUG",
 			req: map[string]any{"definition": map[string]any{"Type": "Map", "ItemsPath": "$.items", "MaxConcurrency": 2,
-				"ItemSelector": map[string]any{"value.$": "$$.Map.Item.Value", "index.$": "$$.Map.Item.Index"},
+				"ItemSelector":  map[string]any{"value.$": "$$.Map.Item.Value", "index.$": "$$.Map.Item.Index"},
 				"ItemProcessor": map[string]any{"StartAt": "P", "States": map[string]any{"P": map[string]any{"Type": "Pass", "End": true}}},
-				"End": true}, "input": map[string]any{"items": []any{1, 2}}, "mock": resultMock(`[10,20]`), "inspectionLevel": "DEBUG"},
+				"End":           true}, "input": map[string]any{"items": []any{1, 2}}, "mock": resultMock(`[10,20]`), "inspectionLevel": "DEBUG"},
 			want: map[string]any{"status": "SUCCEEDED", "output": "[10,20]", "inspectionData": map[string]any{
 				"input": `{"items":[1,2]}`, "afterInputPath": `{"items":[1,2]}`, "afterItemsPath": `[1,2]`,
 				"afterItemSelector": `[{"index":0,"value":1},{"index":1,"value":2}]`, "maxConcurrency": 2.0,
