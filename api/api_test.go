@@ -45,7 +45,7 @@ var actions = []string{
 	"ValidateStateMachineDefinition", "StartExecution", "StartSyncExecution", "DescribeExecution", "StopExecution",
 	"ListExecutions", "GetExecutionHistory", "DescribeStateMachineForExecution", "CreateActivity", "DeleteActivity",
 	"DescribeActivity", "ListActivities", "GetActivityTask", "SendTaskSuccess", "SendTaskFailure", "SendTaskHeartbeat",
-	"TagResource", "UntagResource", "ListTagsForResource", "TestState",
+	"TagResource", "UntagResource", "ListTagsForResource", "TestState", "RedriveExecution",
 }
 
 func TestBadRequests(t *testing.T) {

@@ -252,18 +252,63 @@ func (s *Server) describeExecution(ctx context.Context, r *request) (any, error)
 	if e.AliasARN != "" {
 		out["stateMachineAliasArn"] = e.AliasARN
 	}
-	out["redriveStatus"], out["redriveStatusReason"] = redriveStatus(e)
+	if !e.RedriveDate.IsZero() {
+		out["redriveDate"] = epoch(e.RedriveDate)
+	}
+	status, reason, err := s.redriveStatus(ctx, e)
+	if err != nil {
+		return nil, err
+	}
+	out["redriveStatus"] = status
+	if reason != "" {
+		out["redriveStatusReason"] = reason
+	}
 	return out, nil
 }
 
-func redriveStatus(e *store.Execution) (string, string) {
-	switch e.Status {
-	case "RUNNING":
-		return "NOT_REDRIVABLE", "Execution is RUNNING and cannot be redriven"
-	case "SUCCEEDED":
-		return "NOT_REDRIVABLE", "Execution is SUCCEEDED and cannot be redriven"
+// redriveStatus says whether RedriveExecution would accept the execution
+// now, and if not, why.
+func (s *Server) redriveStatus(ctx context.Context, e *store.Execution) (string, string, error) {
+	var last int64
+	if e.Status != "RUNNING" && e.Status != "SUCCEEDED" {
+		events, err := s.store.Events(ctx, e.ARN, 0, 1, true)
+		if err != nil {
+			return "", "", err
+		}
+		if len(events) > 0 {
+			last = events[0].ID
+		}
 	}
-	return "NOT_REDRIVABLE", "Redriving executions is not supported by this server yet"
+	if reason := driver.RedriveReason(e, last, s.cfg.Clock.Now()); reason != "" {
+		return "NOT_REDRIVABLE", reason, nil
+	}
+	return "REDRIVABLE", "", nil
+}
+
+func (s *Server) redriveExecution(ctx context.Context, r *request) (any, error) {
+	var in struct {
+		ExecutionArn string `json:"executionArn"`
+		ClientToken  string `json:"clientToken"`
+	}
+	if err := r.decode(&in); err != nil {
+		return nil, err
+	}
+	if len(in.ClientToken) > 64 {
+		return nil, validation("1 validation error detected: Value at 'clientToken' failed to satisfy constraint: Member must have length less than or equal to 64")
+	}
+	e, err := s.getExecution(ctx, "executionArn", in.ExecutionArn)
+	if err != nil {
+		return nil, err
+	}
+	date, err := s.cfg.Durable.RedriveExecution(ctx, e.ARN, in.ClientToken)
+	var nr *driver.NotRedrivableError
+	if errors.As(err, &nr) {
+		return nil, apiErrorf(400, "ExecutionNotRedrivable", "Execution '%s' cannot be redriven: %s", e.ARN, nr.Reason)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return map[string]any{"redriveDate": epoch(date)}, nil
 }
 
 func (s *Server) stopExecution(ctx context.Context, r *request) (any, error) {
@@ -315,6 +360,15 @@ func (s *Server) listExecutions(ctx context.Context, r *request) (any, error) {
 	if in.MapRunArn != "" {
 		return nil, resourceNotFound(in.MapRunArn)
 	}
+	var redriven *bool
+	switch in.RedriveFilter {
+	case "":
+	case "REDRIVEN", "NOT_REDRIVEN":
+		v := in.RedriveFilter == "REDRIVEN"
+		redriven = &v
+	default:
+		return nil, validation("1 validation error detected: Value '%s' at 'redriveFilter' failed to satisfy constraint: Member must satisfy enum value set: [REDRIVEN, NOT_REDRIVEN]", in.RedriveFilter)
+	}
 	if in.StatusFilter != "" && !executionStatuses[in.StatusFilter] {
 		return nil, validation("1 validation error detected: Value '%s' at 'statusFilter' failed to satisfy constraint: Member must satisfy enum value set: [RUNNING, SUCCEEDED, FAILED, TIMED_OUT, ABORTED, PENDING_REDRIVE]", in.StatusFilter)
 	}
@@ -351,7 +405,7 @@ func (s *Server) listExecutions(ctx context.Context, r *request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	list, err := s.store.ListExecutions(ctx, store.ExecutionFilter{StateMachineARN: in.StateMachineArn, Status: in.StatusFilter}, store.Page{Limit: n + 1, After: after})
+	list, err := s.store.ListExecutions(ctx, store.ExecutionFilter{StateMachineARN: in.StateMachineArn, Status: in.StatusFilter, Redriven: redriven}, store.Page{Limit: n + 1, After: after})
 	if err != nil {
 		return nil, err
 	}
@@ -371,6 +425,10 @@ func (s *Server) listExecutions(ctx context.Context, r *request) (any, error) {
 		}
 		if e.AliasARN != "" {
 			item["stateMachineAliasArn"] = e.AliasARN
+		}
+		item["redriveCount"] = e.RedriveCount
+		if !e.RedriveDate.IsZero() {
+			item["redriveDate"] = epoch(e.RedriveDate)
 		}
 		items = append(items, item)
 	}

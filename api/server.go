@@ -96,6 +96,7 @@ func New(cfg Config) *Server {
 		"StartSyncExecution":               s.startSyncExecution,
 		"DescribeExecution":                s.describeExecution,
 		"StopExecution":                    s.stopExecution,
+		"RedriveExecution":                 s.redriveExecution,
 		"ListExecutions":                   s.listExecutions,
 		"GetExecutionHistory":              s.getExecutionHistory,
 		"DescribeStateMachineForExecution": s.describeStateMachineForExecution,

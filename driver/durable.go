@@ -86,17 +86,25 @@ type live struct {
 	gone       bool                         // removed from the live map
 	tasks      map[int64]context.CancelFunc // in-process tasks running
 	activities map[int64]string             // pending activity tasks: id -> token
+	redrives   []redrive                    // the execution's redrives, from its journal
+}
+
+// redrive remembers one redrive and the client token that asked for it.
+type redrive struct {
+	token string
+	at    time.Time
 }
 
 // entry is one journal entry: an input to the interpreter.
 type entry struct {
-	Kind   string          `json:"k"` // start, timer, started, ok, fail, heartbeat, stop
+	Kind   string          `json:"k"` // start, timer, started, ok, fail, heartbeat, stop, redrive
 	Time   int64           `json:"t"`
 	ID     int64           `json:"id,omitempty"`
 	Data   json.RawMessage `json:"d,omitempty"`
 	Error  string          `json:"error,omitempty"`
 	Cause  string          `json:"cause,omitempty"`
 	Worker string          `json:"worker,omitempty"`
+	Token  string          `json:"token,omitempty"` // a redrive's client token
 }
 
 // meta is the execution configuration kept in store.Execution.Meta.
@@ -213,7 +221,9 @@ func (d *Durable) config(rec *store.Execution) interpreter.Config {
 	json.Unmarshal(rec.Meta, &mt)
 	return interpreter.Config{
 		ExecutionARN: rec.ARN, ExecutionName: rec.Name, StateMachineARN: rec.StateMachineARN, StateMachineName: mt.StateMachineName,
-		RoleARN: rec.RoleARN, Region: mt.Region, PayloadLimit: mt.PayloadLimit, RedriveCount: rec.RedriveCount, Random: seed(rec.ARN),
+		// The redrive count starts at zero: replaying the journal's redrives
+		// counts them again.
+		RoleARN: rec.RoleARN, Region: mt.Region, PayloadLimit: mt.PayloadLimit, Random: seed(rec.ARN),
 	}
 }
 
@@ -245,6 +255,8 @@ func apply(ex *interpreter.Execution, e *entry) []interpreter.Command {
 		cmds, _ = ex.TaskHeartbeat(e.ID, t)
 	case "stop":
 		cmds = ex.Stop(failure.New(e.Error, e.Cause), t)
+	case "redrive":
+		cmds = ex.Redrive(t)
 	}
 	return append([]interpreter.Command(nil), cmds...)
 }
@@ -254,6 +266,11 @@ func summary(l *live) {
 	ex := l.ex
 	r := &l.rec
 	r.Status = ex.Status.String()
+	r.RedriveCount = ex.Config().RedriveCount
+	if !ex.Done() {
+		// Running again after a redrive: the last attempt's end is gone.
+		r.Stop, r.Output, r.HasOutput, r.Error, r.Cause = time.Time{}, "", false, "", ""
+	}
 	if ex.Done() {
 		r.Stop = ex.StopTime
 		if ex.Status == interpreter.Succeeded {
@@ -437,26 +454,10 @@ func (d *Durable) load(ctx context.Context, l *live) error {
 		l.closed = true
 		return nil
 	}
-	m, err := d.machine(rec.Definition)
-	if err != nil {
+	if err := d.replay(ctx, l); err != nil {
 		return err
 	}
-	journal, err := d.store.Journal(ctx, l.arn)
-	if err != nil {
-		return err
-	}
-	ex := interpreter.New(m, d.config(rec))
-	for _, in := range journal {
-		var e entry
-		if err := json.Unmarshal(in.JSON, &e); err != nil {
-			return fmt.Errorf("journal of %s: %w", l.arn, err)
-		}
-		apply(ex, &e)
-		l.seq = in.Seq
-	}
-	ex.TakeEvents()
-	l.ex = ex
-	for _, t := range ex.PendingTasks() {
+	for _, t := range l.ex.PendingTasks() {
 		if isActivity(t.Resource) {
 			if l.activities == nil {
 				l.activities = map[int64]string{}
@@ -464,6 +465,34 @@ func (d *Durable) load(ctx context.Context, l *live) error {
 			l.activities[t.ID] = t.Token
 		}
 	}
+	return nil
+}
+
+// replay rebuilds l.ex from the journal of the execution in l.rec.
+func (d *Durable) replay(ctx context.Context, l *live) error {
+	m, err := d.machine(l.rec.Definition)
+	if err != nil {
+		return err
+	}
+	journal, err := d.store.Journal(ctx, l.arn)
+	if err != nil {
+		return err
+	}
+	ex := interpreter.New(m, d.config(&l.rec))
+	l.redrives = nil
+	for _, in := range journal {
+		var e entry
+		if err := json.Unmarshal(in.JSON, &e); err != nil {
+			return fmt.Errorf("journal of %s: %w", l.arn, err)
+		}
+		apply(ex, &e)
+		if e.Kind == "redrive" {
+			l.redrives = append(l.redrives, redrive{token: e.Token, at: time.Unix(0, e.Time)})
+		}
+		l.seq = in.Seq
+	}
+	ex.TakeEvents()
+	l.ex = ex
 	return nil
 }
 

@@ -298,6 +298,9 @@ func (ex *Execution) TaskHeartbeat(id int64, now time.Time) ([]Command, bool) {
 	return ex.cmds, true
 }
 
+// LastEventID is the id of the execution's last history event.
+func (ex *Execution) LastEventID() int64 { return ex.lastID }
+
 // WaitsOnTask reports whether the execution waits for the task's result.
 func (ex *Execution) WaitsOnTask(id int64) bool { return ex.tasks[id] != nil && !ex.Done() }
 

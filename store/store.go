@@ -86,6 +86,9 @@ type Execution struct {
 type ExecutionFilter struct {
 	StateMachineARN string // a state machine, version or alias ARN
 	Status          string // "" for all
+	// Redriven selects executions redriven at least once (true) or never
+	// (false); nil selects both.
+	Redriven *bool
 }
 
 // Event is one history event in its JSON form.

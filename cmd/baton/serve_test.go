@@ -555,6 +555,101 @@ func TestServeActivities(t *testing.T) {
 	}
 }
 
+func TestServeRedrive(t *testing.T) {
+	dir := t.TempDir()
+	s := startServer(t, dir)
+	c := s.client()
+	ctx := context.Background()
+	act, err := c.CreateActivity(ctx, &sfn.CreateActivityInput{Name: aws.String("charge")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	def := `{"StartAt":"Prepare","States":{"Prepare":{"Type":"Pass","Result":"ready","ResultPath":"$.state","Next":"Charge"},
+		"Charge":{"Type":"Task","Resource":"` + aws.ToString(act.ActivityArn) + `","Parameters":{"order.$":"$.order","attempt.$":"$$.Execution.RedriveCount"},"End":true}}}`
+	sm, err := c.CreateStateMachine(ctx, &sfn.CreateStateMachineInput{Name: aws.String("orders"), Definition: aws.String(def), RoleArn: aws.String(role)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	start, err := c.StartExecution(ctx, &sfn.StartExecutionInput{StateMachineArn: sm.StateMachineArn, Input: aws.String(`{"order":7}`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	execARN := start.ExecutionArn
+	_, err = c.RedriveExecution(ctx, &sfn.RedriveExecutionInput{ExecutionArn: execARN})
+	wantCode(t, err, "ExecutionNotRedrivable")
+	task, err := c.GetActivityTask(ctx, &sfn.GetActivityTaskInput{ActivityArn: act.ActivityArn})
+	if err != nil || aws.ToString(task.Input) != `{"order":7,"attempt":0}` {
+		t.Fatalf("first task: %+v %v", task, err)
+	}
+	if _, err := c.SendTaskFailure(ctx, &sfn.SendTaskFailureInput{TaskToken: task.TaskToken, Error: aws.String("CardDeclined"), Cause: aws.String("try later")}); err != nil {
+		t.Fatal(err)
+	}
+	failed := waitDone(t, c, aws.ToString(execARN))
+	if failed.Status != types.ExecutionStatusFailed || failed.RedriveStatus != types.ExecutionRedriveStatusRedrivable || failed.RedriveStatusReason != nil {
+		t.Fatalf("failed execution: %s %s %v", failed.Status, failed.RedriveStatus, aws.ToString(failed.RedriveStatusReason))
+	}
+
+	red, err := c.RedriveExecution(ctx, &sfn.RedriveExecutionInput{ExecutionArn: execARN, ClientToken: aws.String("token-1")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, err := c.RedriveExecution(ctx, &sfn.RedriveExecutionInput{ExecutionArn: execARN, ClientToken: aws.String("token-1")})
+	if err != nil || !aws.ToTime(again.RedriveDate).Equal(aws.ToTime(red.RedriveDate)) {
+		t.Errorf("the same client token again: %v %v", again, err)
+	}
+	_, err = c.RedriveExecution(ctx, &sfn.RedriveExecutionInput{ExecutionArn: execARN, ClientToken: aws.String("token-2")})
+	wantCode(t, err, "ExecutionNotRedrivable")
+	running, _ := c.DescribeExecution(ctx, &sfn.DescribeExecutionInput{ExecutionArn: execARN})
+	if running.Status != types.ExecutionStatusRunning || aws.ToInt32(running.RedriveCount) != 1 || running.RedriveDate == nil || running.StopDate != nil || running.Error != nil {
+		t.Errorf("redriven execution: %+v", running)
+	}
+
+	// The redriven execution survives a restart of the server.
+	s.stop(t)
+	s = startServer(t, dir)
+	c = s.client()
+	task, err = c.GetActivityTask(ctx, &sfn.GetActivityTaskInput{ActivityArn: act.ActivityArn})
+	if err != nil || aws.ToString(task.Input) != `{"order":7,"attempt":1}` {
+		t.Fatalf("task after the redrive: %+v %v", task, err)
+	}
+	if _, err := c.SendTaskSuccess(ctx, &sfn.SendTaskSuccessInput{TaskToken: task.TaskToken, Output: aws.String(`{"charged":true}`)}); err != nil {
+		t.Fatal(err)
+	}
+	done := waitDone(t, c, aws.ToString(execARN))
+	if done.Status != types.ExecutionStatusSucceeded || aws.ToString(done.Output) != `{"charged":true}` ||
+		done.RedriveStatus != types.ExecutionRedriveStatusNotRedrivable || aws.ToString(done.RedriveStatusReason) != "Execution is SUCCEEDED and cannot be redriven." {
+		t.Errorf("after the redrive: %+v", done)
+	}
+	hist, _ := c.GetExecutionHistory(ctx, &sfn.GetExecutionHistoryInput{ExecutionArn: execARN})
+	var names []string
+	for i, e := range hist.Events {
+		names = append(names, string(e.Type))
+		if e.Id != int64(i+1) {
+			t.Errorf("event %d has id %d", i, e.Id)
+		}
+		if e.Type == types.HistoryEventTypeExecutionRedriven && aws.ToInt32(e.ExecutionRedrivenEventDetails.RedriveCount) != 1 {
+			t.Errorf("ExecutionRedriven details: %+v", e.ExecutionRedrivenEventDetails)
+		}
+	}
+	want := "ExecutionStarted,PassStateEntered,PassStateExited,TaskStateEntered,ActivityScheduled,ActivityStarted,ActivityFailed,ExecutionFailed," +
+		"ExecutionRedriven,TaskStateEntered,ActivityScheduled,ActivityStarted,ActivitySucceeded,TaskStateExited,ExecutionSucceeded"
+	if strings.Join(names, ",") != want {
+		t.Errorf("history\n got  %s\n want %s", strings.Join(names, ","), want)
+	}
+	if l, _ := c.ListExecutions(ctx, &sfn.ListExecutionsInput{StateMachineArn: sm.StateMachineArn, RedriveFilter: types.ExecutionRedriveFilterRedriven}); len(l.Executions) != 1 || aws.ToInt32(l.Executions[0].RedriveCount) != 1 {
+		t.Errorf("redriven executions: %+v", l.Executions)
+	}
+	if l, _ := c.ListExecutions(ctx, &sfn.ListExecutionsInput{StateMachineArn: sm.StateMachineArn, RedriveFilter: types.ExecutionRedriveFilterNotRedriven}); len(l.Executions) != 0 {
+		t.Errorf("executions never redriven: %+v", l.Executions)
+	}
+	_, err = c.RedriveExecution(ctx, &sfn.RedriveExecutionInput{ExecutionArn: execARN, ClientToken: aws.String("token-3")})
+	wantCode(t, err, "ExecutionNotRedrivable")
+	_, err = c.RedriveExecution(ctx, &sfn.RedriveExecutionInput{ExecutionArn: aws.String(strings.Replace(aws.ToString(execARN), ":orders:", ":nothing:", 1))})
+	wantCode(t, err, "ExecutionDoesNotExist")
+	_, err = c.RedriveExecution(ctx, &sfn.RedriveExecutionInput{ExecutionArn: aws.String("not-an-arn")})
+	wantCode(t, err, "InvalidArn")
+}
+
 // withoutHostPrefix stops the SDK from sending StartSyncExecution and
 // TestState to "sync-" + host, which a local endpoint does not serve.
 func withoutHostPrefix(o *sfn.Options) {

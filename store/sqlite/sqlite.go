@@ -465,6 +465,13 @@ func (s *Store) ListExecutions(ctx context.Context, f store.ExecutionFilter, pag
 		q += ` AND status = ?`
 		args = append(args, f.Status)
 	}
+	if f.Redriven != nil {
+		if *f.Redriven {
+			q += ` AND redrive_count > 0`
+		} else {
+			q += ` AND redrive_count = 0`
+		}
+	}
 	if page.After != "" {
 		start, arn, ok := store.ParseExecutionCursor(page.After)
 		if !ok {

@@ -123,6 +123,23 @@ func testExecutions(t *testing.T, s store.Store) {
 	if len(running) != 1 || running[0].ARN != "arn:e:1" {
 		t.Errorf("status filter: %v", names(running))
 	}
+	// A redrive brings a finished execution back to RUNNING and counts.
+	redriven := done
+	redriven.Status = "SUCCEEDED"
+	redriven.RedriveCount, redriven.RedriveDate = 1, t0.Add(2*time.Minute)
+	if errs := s.Commit(ctx, []*store.Step{{Execution: redriven}}); errs[0] != nil {
+		t.Fatal(errs[0])
+	}
+	if got, _ := s.GetExecution(ctx, "arn:e:1"); got.RedriveCount != 1 || !got.RedriveDate.Equal(t0.Add(2*time.Minute)) {
+		t.Errorf("redrive fields: %+v", got)
+	}
+	yes, no := true, false
+	if list, _ := s.ListExecutions(ctx, store.ExecutionFilter{StateMachineARN: "arn:sm:a", Redriven: &yes}, store.Page{}); len(list) != 1 || list[0].ARN != "arn:e:1" {
+		t.Errorf("redriven filter: %v", names(list))
+	}
+	if list, _ := s.ListExecutions(ctx, store.ExecutionFilter{StateMachineARN: "arn:sm:a", Redriven: &no}, store.Page{}); len(list) != 3 {
+		t.Errorf("not-redriven filter: %v", names(list))
+	}
 	byVersion, _ := s.ListExecutions(ctx, store.ExecutionFilter{StateMachineARN: "arn:sm:b:1"}, store.Page{})
 	if len(byVersion) != 1 {
 		t.Errorf("version filter: %v", names(byVersion))
