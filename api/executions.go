@@ -549,7 +549,7 @@ func (x *expressRunner) prepare(t *target, name, input string) (*machine.Machine
 	execARN := arn.ARN{Partition: t.sm.Partition, Region: t.sm.Region, Account: t.sm.Account, Kind: arn.Express, Name: t.sm.Name, Qualifier: name, ID: id}.String()
 	cfg := interpreter.Config{
 		ExecutionARN: execARN, ExecutionName: name, StateMachineARN: t.sm.String(), StateMachineName: t.sm.Name,
-		RoleARN: t.body.RoleARN, Region: t.sm.Region, PayloadLimit: x.s.cfg.PayloadLimit, NoHistory: true,
+		RoleARN: t.body.RoleARN, Region: t.sm.Region, PayloadLimit: x.s.cfg.PayloadLimit, NoHistory: !x.s.cfg.ExpressHistory,
 		Random: rand.NewPCG(rand.Uint64(), rand.Uint64()),
 	}
 	return m, cfg, in, execARN, nil
@@ -563,7 +563,35 @@ func (x *expressRunner) run(ctx context.Context, t *target, name, input string) 
 	ctx, cancel := context.WithTimeout(ctx, MaxExpressDuration)
 	defer cancel()
 	d := driver.Local{Resources: x.s.cfg.Resources, Clock: x.s.cfg.Clock}
-	return d.Run(ctx, m, cfg, in), execARN, nil
+	ex := d.Run(ctx, m, cfg, in)
+	x.keep(t, name, input, ex)
+	return ex, execARN, nil
+}
+
+// keep stores a finished Express execution and its history when the server
+// was asked to (Config.ExpressHistory), so that DescribeExecution and
+// GetExecutionHistory show it; AWS sends these to CloudWatch Logs instead.
+func (x *expressRunner) keep(t *target, name, input string, ex *interpreter.Execution) {
+	if !x.s.cfg.ExpressHistory {
+		return
+	}
+	rec := store.Execution{
+		ARN: ex.ExecutionARN(), StateMachineARN: t.sm.String(), VersionARN: t.versionARN, AliasARN: t.aliasARN, Name: name, Express: true,
+		Status: ex.Status.String(), Input: input, Start: ex.StartTime, Stop: ex.StopTime, Definition: t.body.Definition, RoleARN: t.body.RoleARN,
+	}
+	if ex.Status == interpreter.Succeeded {
+		rec.Output, rec.HasOutput = value.String(ex.Output), true
+	}
+	if ex.Failure != nil {
+		rec.Error, rec.Cause = ex.Failure.Error, ex.Failure.Cause
+	}
+	st := &store.Step{Create: true, Execution: rec}
+	for _, ev := range ex.Events {
+		st.Events = append(st.Events, store.Event{ID: ev.ID, JSON: ev.AppendJSON(nil, true)})
+	}
+	if errs := x.s.store.Commit(context.Background(), []*store.Step{st}); errs[0] != nil {
+		x.s.cfg.Logger.Error("keeping an Express execution", "execution", rec.ARN, "error", errs[0])
+	}
 }
 
 func (x *expressRunner) start(t *target, name, input string) string {
@@ -577,7 +605,9 @@ func (x *expressRunner) start(t *target, name, input string) string {
 		ctx, cancel := context.WithTimeout(context.Background(), MaxExpressDuration)
 		defer cancel()
 		d := driver.Local{Resources: x.s.cfg.Resources, Clock: x.s.cfg.Clock}
-		d.Run(ctx, m, cfg, in).Release()
+		ex := d.Run(ctx, m, cfg, in)
+		x.keep(t, name, input, ex)
+		ex.Release()
 	}()
 	return execARN
 }

@@ -43,6 +43,10 @@ type Config struct {
 	// MaxPoll is how long GetActivityTask waits for a task (default 60 s,
 	// AWS's).
 	MaxPoll time.Duration
+	// ExpressHistory keeps finished Express executions and their histories
+	// in the store, for DescribeExecution and GetExecutionHistory (AWS
+	// keeps none; this is for looking at them while developing).
+	ExpressHistory bool
 }
 
 // Server handles API requests.

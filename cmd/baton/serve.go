@@ -27,6 +27,7 @@ func cmdServe(args []string, stdout, stderr io.Writer) error {
 	account := fs.String("account", "123456789012", "account id in ARNs")
 	limit := fs.Int("payload-limit", 262144, "largest execution input and state output in bytes")
 	verbose := fs.Bool("verbose", false, "log every request")
+	expressHistory := fs.Bool("express-history", false, "keep Express executions and their histories for DescribeExecution and GetExecutionHistory")
 	rest, err := parseFlags(fs, args)
 	if err != nil {
 		if err == flag.ErrHelp {
@@ -53,7 +54,7 @@ func cmdServe(args []string, stdout, stderr io.Writer) error {
 	if err := durable.Start(context.Background()); err != nil {
 		return &exitError{code: 1, msg: err.Error()}
 	}
-	handler := api.New(api.Config{Store: st, Durable: durable, Resources: resources, Logger: log, Account: *account, PayloadLimit: *limit})
+	handler := api.New(api.Config{Store: st, Durable: durable, Resources: resources, Logger: log, Account: *account, PayloadLimit: *limit, ExpressHistory: *expressHistory})
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		durable.Close()
