@@ -3,8 +3,10 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"runtime/debug"
 	"slices"
@@ -141,6 +143,51 @@ func BenchmarkServeExpressSync(b *testing.B) {
 		}
 		return err
 	}, c)
+}
+
+// BenchmarkServeNullBaseline measures the same StartSyncExecution calls
+// against a server that does nothing but answer a fixed response, in a
+// process of its own as baton serve is: the most any server could reach
+// with this client on this machine, for reading the Express figure as a
+// ratio on a noisy machine.
+func BenchmarkServeNullBaseline(b *testing.B) {
+	addr := freeAddr(b)
+	cmd := exec.Command(os.Args[0], "-test.run", "^$")
+	cmd.Env = append(os.Environ(), "BATON_NULL_SERVER="+addr)
+	if err := cmd.Start(); err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	s := &server{cmd: cmd, url: "http://" + addr, addr: addr}
+	for i := 0; ; i++ {
+		if resp, err := http.Get(s.url + "/healthz"); err == nil {
+			resp.Body.Close()
+			break
+		}
+		if i > 100 {
+			b.Fatal("the null server did not start")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	c := benchClient(s)
+	arn := aws.String("arn:aws:states:eu-west-3:123456789012:stateMachine:hello")
+	runParallel(b, s, func(c *sfn.Client, i int) error {
+		_, err := c.StartSyncExecution(context.Background(), &sfn.StartSyncExecutionInput{StateMachineArn: arn, Input: aws.String(`{"name":"bench"}`)}, withoutHostPrefix)
+		return err
+	}, c)
+}
+
+// nullServer answers every request with the same successful
+// StartSyncExecution response.
+func nullServer(addr string) {
+	body := []byte(`{"executionArn":"arn:aws:states:eu-west-3:123456789012:express:hello:x:y","stateMachineArn":"arn:aws:states:eu-west-3:123456789012:stateMachine:hello",` +
+		`"name":"x","startDate":1.7e9,"stopDate":1.7e9,"status":"SUCCEEDED","input":"{\"name\":\"bench\"}","inputDetails":{"included":true},` +
+		`"output":"{\"name\":\"bench\",\"hello\":\"world\"}","outputDetails":{"included":true},"billingDetails":{"billedMemoryUsedInMB":64,"billedDurationInMilliseconds":100}}`)
+	http.ListenAndServe(addr, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
+		w.Header().Set("Content-Type", "application/x-amz-json-1.0")
+		w.Write(body)
+	}))
 }
 
 func BenchmarkServeStandardChain100(b *testing.B) {
