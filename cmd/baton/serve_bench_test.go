@@ -236,6 +236,15 @@ func BenchmarkServeWaiting(b *testing.B) {
 	b.ReportMetric(float64(rss)/(1<<20), "rss-MB")
 	b.ReportMetric(float64(peak)/(1<<20), "peak-rss-MB")
 	reportStore(b, s)
+
+	// A restart recovers every waiting execution before it answers.
+	s.stop(b)
+	t0 := time.Now()
+	s2 := startServerAt(b, s.dir, freeAddr(b))
+	b.ReportMetric(time.Since(t0).Seconds(), "restart-s")
+	_, peak = serverMemory(s2)
+	b.ReportMetric(float64(peak)/(1<<20), "restart-peak-rss-MB")
+	s2.stop(b)
 }
 
 // serverMemory is the server's resident memory now and at its peak, from

@@ -55,7 +55,9 @@ func startServerAt(t testing.TB, dir, addr string) *server {
 		t.Fatal(err)
 	}
 	s := &server{cmd: cmd, url: "http://" + addr, dir: dir, addr: addr}
-	deadline := time.Now().Add(10 * time.Second)
+	// Recovering many open executions takes a while before the server
+	// answers; a server that fails to start exits at once.
+	deadline := time.Now().Add(2 * time.Minute)
 	for {
 		resp, err := http.Get(s.url + "/healthz")
 		if err == nil {
@@ -75,6 +77,9 @@ func startServerAt(t testing.TB, dir, addr string) *server {
 }
 
 func (s *server) stop(t testing.TB) {
+	if s.cmd.ProcessState != nil {
+		return // stopped already
+	}
 	s.cmd.Process.Signal(syscall.SIGTERM)
 	done := make(chan error, 1)
 	go func() { done <- s.cmd.Wait() }()
