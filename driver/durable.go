@@ -270,8 +270,7 @@ func summary(l *live) {
 	if !ex.Done() {
 		// Running again after a redrive: the last attempt's end is gone.
 		r.Stop, r.Output, r.HasOutput, r.Error, r.Cause = time.Time{}, "", false, "", ""
-	}
-	if ex.Done() {
+	} else {
 		r.Stop = ex.StopTime
 		if ex.Status == interpreter.Succeeded {
 			r.Output, r.HasOutput = value.String(ex.Output), true

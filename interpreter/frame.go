@@ -485,7 +485,8 @@ func (f *frame) Context() any {
 }
 
 // Variable implements machine.Scope. Workflow variables come with the
-// JSONata and Assign support; until then no variable exists.
+// JSONata and Assign support; until then only those a TestState call
+// gives exist.
 func (f *frame) Variable(name string) (any, bool) {
 	if t := f.ex.test; t != nil && t.Variables != nil {
 		return t.Variables.Get(name)
