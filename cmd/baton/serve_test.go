@@ -18,6 +18,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sfn/types"
 	"github.com/aws/smithy-go/middleware"
 	smithyhttp "github.com/aws/smithy-go/transport/http"
+	"github.com/baton-sh/baton/interpreter"
 )
 
 // server is a running `baton serve` process.
@@ -517,6 +518,10 @@ func TestServeActivities(t *testing.T) {
 	wantCode(t, err, "TaskTimedOut")
 	_, err = c.SendTaskSuccess(ctx, &sfn.SendTaskSuccessInput{TaskToken: aws.String("garbage"), Output: aws.String(`{}`)})
 	wantCode(t, err, "InvalidToken")
+	// A well-formed token of an execution that does not exist.
+	_, err = c.SendTaskSuccess(ctx, &sfn.SendTaskSuccessInput{Output: aws.String(`{}`),
+		TaskToken: aws.String(interpreter.TaskToken("arn:aws:states:eu-west-3:123456789012:execution:workflow:none", 1, 7))})
+	wantCode(t, err, "TaskDoesNotExist")
 	task2, err := c.GetActivityTask(ctx, &sfn.GetActivityTaskInput{ActivityArn: act.ActivityArn, WorkerName: aws.String("w2")})
 	if err != nil || task2.TaskToken == nil {
 		t.Fatalf("second poll: %v", err)
