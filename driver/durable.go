@@ -97,7 +97,7 @@ type redrive struct {
 
 // entry is one journal entry: an input to the interpreter.
 type entry struct {
-	Kind   string          `json:"k"` // start, timer, started, ok, fail, heartbeat, stop, redrive
+	Kind   string          `json:"k"` // start, timer, started, submitted, ok, fail, heartbeat, stop, redrive
 	Time   int64           `json:"t"`
 	ID     int64           `json:"id,omitempty"`
 	Data   json.RawMessage `json:"d,omitempty"`
@@ -158,6 +158,9 @@ func (d *Durable) Start(ctx context.Context) error {
 		// at least once for the call, exactly once for the transition.
 		if !l.closed {
 			for _, t := range l.ex.PendingTasks() {
+				if t.Submitted {
+					continue // its result comes with its token, or when its child ends
+				}
 				if !isActivity(t.Resource) {
 					d.runTask(l, t)
 				} else if !l.ex.IsTaskStarted(t.ID) {
@@ -243,6 +246,12 @@ func apply(ex *interpreter.Execution, e *entry) []interpreter.Command {
 		cmds = ex.TimerFired(e.ID, t)
 	case "started":
 		cmds = ex.TaskStarted(e.ID, e.Worker, t)
+	case "submitted":
+		out, err := value.Parse(e.Data)
+		if err != nil {
+			out = nil
+		}
+		cmds = ex.TaskSubmitted(e.ID, out, t)
 	case "ok":
 		out, err := value.Parse(e.Data)
 		if err != nil {
@@ -589,7 +598,10 @@ func (d *Durable) runTask(l *live, t *interpreter.TaskRequest) {
 				return // cancelled: the execution moved on, or the driver stops
 			}
 			entries = []entry{{Kind: "started", ID: id}}
-			if err != nil {
+			if s, ok := resource.AsSubmitted(err); ok {
+				// The result comes later, with the task's token.
+				entries = append(entries, entry{Kind: "submitted", ID: id, Data: json.RawMessage(value.Marshal(s.Output))})
+			} else if err != nil {
 				fl := resource.ToFailure(err)
 				entries = append(entries, entry{Kind: "fail", ID: id, Error: fl.Error, Cause: fl.Cause})
 			} else {

@@ -8,6 +8,7 @@ package driver
 import (
 	"container/heap"
 	"context"
+	"sync"
 	"time"
 
 	"github.com/baton-sh/baton/clock"
@@ -21,13 +22,19 @@ import (
 type Local struct {
 	Resources *resource.Registry
 	Clock     clock.Clock
+	// Callbacks, when set, lets tasks that were submitted (a
+	// .waitForTaskToken call, a .sync child) be completed by their token.
+	// Without it such a task waits until its timeout.
+	Callbacks *Callbacks
 }
 
 type taskResult struct {
-	id      int64
-	started bool
-	output  any
-	err     error
+	id        int64
+	started   bool
+	submitted *resource.Submitted
+	heartbeat bool
+	output    any
+	err       error
 }
 
 type pendingTimer struct {
@@ -58,6 +65,8 @@ type run struct {
 	inflight  map[int64]context.CancelFunc
 	timers    timerHeap
 	cancelled map[int64]bool
+	mu        sync.Mutex // guards tokens, which task goroutines append to
+	tokens    []string   // tokens registered with Callbacks
 }
 
 // Run starts an execution of m with input and returns when it has finished
@@ -159,6 +168,11 @@ func (r *run) deliver(res taskResult) []interpreter.Command {
 	switch {
 	case res.started:
 		return ex.TaskStarted(res.id, "", r.d.now())
+	case res.submitted != nil:
+		return ex.TaskSubmitted(res.id, res.submitted.Output, r.d.now())
+	case res.heartbeat:
+		cmds, _ := ex.TaskHeartbeat(res.id, r.d.now())
+		return cmds
 	case res.err != nil:
 		delete(r.inflight, res.id)
 		return ex.TaskFailed(res.id, resource.ToFailure(res.err), r.d.now())
@@ -221,8 +235,41 @@ func (r *run) startTask(t *interpreter.TaskRequest) {
 		}
 		send(taskResult{id: t.ID, started: true})
 		out, err := invoke(ctx, res, req)
+		if s, ok := resource.AsSubmitted(err); ok {
+			send(taskResult{id: t.ID, submitted: s})
+			if r.d.Callbacks == nil {
+				// Nothing can call back: fail now rather than wait forever.
+				send(taskResult{id: t.ID, err: failure.New(failure.TaskFailed, "The task '"+t.Resource+
+					"' waits for a callback with its task token, which cannot arrive in this run: use baton serve, or mock the task.").AsError()})
+				return
+			}
+			r.awaitCallback(t)
+			return
+		}
 		send(taskResult{id: t.ID, output: out, err: err})
 	}()
+}
+
+// awaitCallback lets Callbacks complete a submitted task. The task's
+// deliveries stop when the run ends or the execution no longer waits.
+func (r *run) awaitCallback(t *interpreter.TaskRequest) {
+	cb := r.d.Callbacks
+	if cb == nil {
+		return
+	}
+	results, done := r.results, r.ctx.Done()
+	cb.wait(t.Token, func(tr taskResult) bool {
+		tr.id = t.ID
+		select {
+		case results <- tr:
+			return true
+		case <-done:
+			return false
+		}
+	})
+	r.mu.Lock()
+	r.tokens = append(r.tokens, t.Token)
+	r.mu.Unlock()
 }
 
 // invoke calls a resource and turns a panic into a task failure, so that a
@@ -240,5 +287,13 @@ func (r *run) cancelAll() {
 	for id, cancel := range r.inflight {
 		cancel()
 		delete(r.inflight, id)
+	}
+	if r.d.Callbacks != nil {
+		r.mu.Lock()
+		for _, tok := range r.tokens {
+			r.d.Callbacks.forget(tok)
+		}
+		r.tokens = nil
+		r.mu.Unlock()
 	}
 }

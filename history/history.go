@@ -313,8 +313,11 @@ func (e *Event) appendDetails(dst []byte, includeData bool) []byte {
 		if d.Heartbeat > 0 {
 			w.num("heartbeatInSeconds", d.Heartbeat)
 		}
-	case TaskStarted, TaskSubmitted:
+	case TaskStarted:
 		resource()
+	case TaskSubmitted:
+		resource()
+		data("output")
 	case TaskSucceeded:
 		resource()
 		data("output")

@@ -111,6 +111,10 @@ type TaskRequest struct {
 	Heartbeat time.Duration // 0: none
 	Token     string        // $$.Task.Token
 	Context   any           // the context object the state saw
+	// Submitted says that the call was accepted and its result comes later
+	// (TaskSubmitted); Receipt is what the call answered then.
+	Submitted bool
+	Receipt   any
 }
 
 // Execution is one running (or finished) execution.
@@ -261,6 +265,19 @@ func (ex *Execution) TaskStarted(id int64, worker string, now time.Time) []Comma
 	ex.begin(now)
 	if f := ex.tasks[id]; f != nil && !ex.Done() {
 		f.markStarted(worker)
+		ex.run()
+	}
+	return ex.cmds
+}
+
+// TaskSubmitted records that a task's call was accepted and its result
+// comes later: through its task token (.waitForTaskToken) or when the work
+// it started ends (.sync). output is what the call answered.
+func (ex *Execution) TaskSubmitted(id int64, output any, now time.Time) []Command {
+	ex.begin(now)
+	if f := ex.tasks[id]; f != nil && !ex.Done() {
+		f.markStarted("")
+		f.submitted(output)
 		ex.run()
 	}
 	return ex.cmds

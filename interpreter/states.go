@@ -3,6 +3,7 @@ package interpreter
 import (
 	"errors"
 	"math"
+	"strings"
 	"time"
 
 	"github.com/baton-sh/baton/definition"
@@ -376,7 +377,9 @@ func (f *frame) task() {
 		f.taskTimer = ex.armTimer(timerTaskTimeout, f, id, ex.now.Add(req.Timeout))
 	}
 	f.heartbeat = req.Heartbeat
-	if heartbeat > 0 {
+	// A callback's heartbeat starts counting once the call that hands out
+	// the token has returned (TaskSubmitted), not while it runs.
+	if heartbeat > 0 && !strings.HasSuffix(st.Resource, ".waitForTaskToken") {
 		f.hbTimer = ex.armTimer(timerHeartbeat, f, id, ex.now.Add(req.Heartbeat))
 	}
 	f.status = frameBlocked
@@ -422,6 +425,21 @@ func (f *frame) markStarted(worker string) {
 		f.prev = f.emit(history.LambdaFunctionStarted, f.prev, "", nil, false, nil, nil)
 	default:
 		f.prev = f.emit(history.TaskStarted, f.prev, "", nil, false, nil, &history.Detail{ResourceType: f.taskStyle.resourceType, Resource: f.taskStyle.resource})
+	}
+}
+
+// submitted writes TaskSubmitted for a service integration whose result
+// comes later, and keeps what the call answered with the task.
+func (f *frame) submitted(output any) {
+	if f.req == nil || f.req.Submitted {
+		return
+	}
+	f.req.Submitted, f.req.Receipt = true, output
+	if f.heartbeat > 0 && f.hbTimer == 0 {
+		f.hbTimer = f.ex.armTimer(timerHeartbeat, f, f.taskID, f.ex.now.Add(f.heartbeat))
+	}
+	if f.taskStyle.kind == 0 {
+		f.prev = f.emit(history.TaskSubmitted, f.prev, "", output, true, nil, &history.Detail{ResourceType: f.taskStyle.resourceType, Resource: f.taskStyle.resource})
 	}
 }
 

@@ -56,6 +56,25 @@ func (e *Error) Error() string {
 	return e.Name + ": " + e.Cause
 }
 
+// Submitted is returned, as the error, by a resource whose call was
+// accepted but whose result comes later: a .waitForTaskToken call, whose
+// result arrives with SendTaskSuccess or SendTaskFailure and the task's
+// token, or a .sync call, whose result arrives when the work it started
+// ends. Output is what the call answered; the execution records it in a
+// TaskSubmitted event and keeps waiting.
+type Submitted struct {
+	Output any
+}
+
+func (s *Submitted) Error() string { return "submitted: the result comes later" }
+
+// AsSubmitted reports whether err says that the task was submitted.
+func AsSubmitted(err error) (*Submitted, bool) {
+	var s *Submitted
+	ok := errors.As(err, &s)
+	return s, ok
+}
+
 // ToFailure turns a Resource's error into the failure the execution sees.
 func ToFailure(err error) *failure.Failure {
 	var e *Error

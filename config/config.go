@@ -1,0 +1,254 @@
+// Package config reads baton.yaml: where a Task's work goes when it names a
+// Lambda function or calls an HTTP API, in place of the AWS account that
+// would hold the function and the EventBridge connection.
+//
+//	functions:
+//	  ValidateOrder:                     # the function's name, as in its ARN
+//	    command: [python3, validate.py]  # input JSON on stdin, result JSON on stdout
+//	    dir: functions                   # relative to this file
+//	    env: {STAGE: dev}
+//	    timeout: 10s
+//	  ChargeCard:
+//	    url: http://localhost:9001/charge # POST of the input JSON
+//	    headers: {Authorization: Bearer ${TOKEN}}
+//	  Ship:
+//	    lambda: http://127.0.0.1:3001    # an endpoint speaking Lambda's Invoke API
+//	    function: ShipFunction           # its name there (default: the key)
+//	connections:
+//	  Payments:                          # ...:connection/Payments/... in Authentication.ConnectionArn
+//	    basic: {username: shop, password: ${PAYMENTS_PASSWORD}}
+//
+// ${NAME} in any string is replaced by the environment variable NAME, so
+// that secrets stay out of the file.
+package config
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"net/url"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// Config is the content of a baton.yaml.
+type Config struct {
+	Functions   map[string]*Function   `yaml:"functions"`
+	Connections map[string]*Connection `yaml:"connections"`
+	// Dir is the folder of the file, against which relative paths resolve.
+	Dir string `yaml:"-"`
+}
+
+// Function says how to run one Lambda function. Exactly one of Command,
+// URL and Lambda is set.
+type Function struct {
+	Command []string          `yaml:"command"`
+	Dir     string            `yaml:"dir"`
+	Env     map[string]string `yaml:"env"`
+	URL     string            `yaml:"url"`
+	Headers map[string]string `yaml:"headers"`
+	Lambda  string            `yaml:"lambda"`
+	// Name is the function's name at a Lambda-API endpoint (default: the
+	// key it is configured under).
+	Name    string   `yaml:"function"`
+	Timeout Duration `yaml:"timeout"`
+}
+
+// Kind names how a function runs: "command", "http" or "lambda".
+func (f *Function) Kind() string {
+	switch {
+	case len(f.Command) > 0:
+		return "command"
+	case f.URL != "":
+		return "http"
+	}
+	return "lambda"
+}
+
+// Connection stands for an EventBridge connection: the authentication an
+// HTTP Task sends, and the parameters the connection adds to each call.
+type Connection struct {
+	Basic   *Basic            `yaml:"basic"`
+	APIKey  *APIKey           `yaml:"apiKey"`
+	OAuth   *OAuth            `yaml:"oauth"`
+	Headers map[string]string `yaml:"headers"`
+	Query   map[string]string `yaml:"query"`
+	Body    map[string]string `yaml:"body"`
+}
+
+// Basic is HTTP basic authentication.
+type Basic struct {
+	Username string `yaml:"username"`
+	Password string `yaml:"password"`
+}
+
+// APIKey sends a key in a header.
+type APIKey struct {
+	Name  string `yaml:"name"`
+	Value string `yaml:"value"`
+}
+
+// OAuth gets a token with the client-credentials grant and sends it as a
+// bearer token.
+type OAuth struct {
+	URL          string            `yaml:"url"`
+	Method       string            `yaml:"method"` // POST (default) or GET
+	ClientID     string            `yaml:"clientId"`
+	ClientSecret string            `yaml:"clientSecret"`
+	Scope        string            `yaml:"scope"`
+	Headers      map[string]string `yaml:"headers"`
+	Query        map[string]string `yaml:"query"`
+	Body         map[string]string `yaml:"body"`
+}
+
+// Duration is a time.Duration written as "10s" or "1m30s".
+type Duration time.Duration
+
+// UnmarshalYAML reads a duration.
+func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
+	var s string
+	if err := n.Decode(&s); err != nil {
+		return err
+	}
+	v, err := time.ParseDuration(s)
+	if err != nil || v < 0 {
+		return fmt.Errorf("line %d: %q is not a duration such as 10s or 1m30s", n.Line, s)
+	}
+	*d = Duration(v)
+	return nil
+}
+
+// Load reads and checks a config file.
+func Load(path string) (*Config, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return nil, err
+	}
+	c, err := Parse(data, filepath.Dir(abs))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return c, nil
+}
+
+var envRef = regexp.MustCompile(`\$\{([A-Za-z_][A-Za-z0-9_]*)\}`)
+
+// Parse reads a config; relative paths in it resolve against dir.
+func Parse(data []byte, dir string) (*Config, error) {
+	var missing []string
+	expanded := envRef.ReplaceAllFunc(data, func(m []byte) []byte {
+		name := string(m[2 : len(m)-1])
+		v, ok := os.LookupEnv(name)
+		if !ok {
+			missing = append(missing, name)
+		}
+		return []byte(v)
+	})
+	if len(missing) > 0 {
+		return nil, fmt.Errorf("environment variables not set: %s", strings.Join(missing, ", "))
+	}
+	c := &Config{Dir: dir}
+	dec := yaml.NewDecoder(bytes.NewReader(expanded))
+	dec.KnownFields(true)
+	if err := dec.Decode(c); err != nil && !errors.Is(err, io.EOF) { // an empty file is a valid config
+		return nil, fmt.Errorf("%s", strings.TrimPrefix(err.Error(), "yaml: "))
+	}
+	if err := c.check(); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+func (c *Config) check() error {
+	var problems []string
+	for _, name := range sortedKeys(c.Functions) {
+		f := c.Functions[name]
+		if f == nil {
+			problems = append(problems, fmt.Sprintf("functions.%s: say how to run it: command, url or lambda", name))
+			continue
+		}
+		n := 0
+		for _, set := range []bool{len(f.Command) > 0, f.URL != "", f.Lambda != ""} {
+			if set {
+				n++
+			}
+		}
+		if n != 1 {
+			problems = append(problems, fmt.Sprintf("functions.%s: give exactly one of command, url and lambda", name))
+			continue
+		}
+		for _, u := range []string{f.URL, f.Lambda} {
+			if u == "" {
+				continue
+			}
+			if pu, err := url.Parse(u); err != nil || (pu.Scheme != "http" && pu.Scheme != "https") || pu.Host == "" {
+				problems = append(problems, fmt.Sprintf("functions.%s: %q is not an http(s) URL", name, u))
+			}
+		}
+		if f.Kind() == "command" && f.Dir != "" && !filepath.IsAbs(f.Dir) {
+			f.Dir = filepath.Join(c.Dir, f.Dir)
+		}
+		if f.Kind() == "command" && f.Dir == "" {
+			f.Dir = c.Dir
+		}
+		if f.Name == "" {
+			f.Name = name
+		}
+	}
+	for _, name := range sortedKeys(c.Connections) {
+		cn := c.Connections[name]
+		if cn == nil {
+			c.Connections[name] = &Connection{}
+			continue
+		}
+		n := 0
+		for _, set := range []bool{cn.Basic != nil, cn.APIKey != nil, cn.OAuth != nil} {
+			if set {
+				n++
+			}
+		}
+		if n > 1 {
+			problems = append(problems, fmt.Sprintf("connections.%s: give at most one of basic, apiKey and oauth", name))
+		}
+		if cn.APIKey != nil && cn.APIKey.Name == "" {
+			problems = append(problems, fmt.Sprintf("connections.%s.apiKey: name the header", name))
+		}
+		if o := cn.OAuth; o != nil {
+			if pu, err := url.Parse(o.URL); err != nil || (pu.Scheme != "http" && pu.Scheme != "https") || pu.Host == "" {
+				problems = append(problems, fmt.Sprintf("connections.%s.oauth: %q is not an http(s) URL", name, o.URL))
+			}
+			switch strings.ToUpper(o.Method) {
+			case "":
+				o.Method = "POST"
+			case "POST", "GET":
+				o.Method = strings.ToUpper(o.Method)
+			default:
+				problems = append(problems, fmt.Sprintf("connections.%s.oauth: method is POST or GET", name))
+			}
+		}
+	}
+	if len(problems) > 0 {
+		return errors.New(strings.Join(problems, "; "))
+	}
+	return nil
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}

@@ -1,0 +1,307 @@
+package lambda_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/baton-sh/baton/config"
+	"github.com/baton-sh/baton/definition"
+	"github.com/baton-sh/baton/driver"
+	"github.com/baton-sh/baton/interpreter"
+	"github.com/baton-sh/baton/machine"
+	"github.com/baton-sh/baton/resource"
+	"github.com/baton-sh/baton/resource/lambda"
+	"github.com/baton-sh/baton/value"
+)
+
+// The test binary doubles as the functions' command: BATON_TEST_FUNCTION
+// picks what it does with the payload on stdin.
+func TestMain(m *testing.M) {
+	if fn := os.Getenv("BATON_TEST_FUNCTION"); fn != "" {
+		os.Exit(function(fn))
+	}
+	os.Exit(m.Run())
+}
+
+func function(name string) int {
+	in, _ := io.ReadAll(os.Stdin)
+	var payload map[string]any
+	json.Unmarshal(in, &payload)
+	switch name {
+	case "echo":
+		fmt.Printf(`{"got":%s,"function":%q}`, in, os.Getenv("AWS_LAMBDA_FUNCTION_NAME"))
+	case "fail":
+		fmt.Print(`{"errorType":"CardDeclined","errorMessage":"insufficient funds","stackTrace":[]}`)
+		return 1
+	case "crash":
+		fmt.Fprintln(os.Stderr, "panic: something broke")
+		return 3
+	case "sleep":
+		time.Sleep(10 * time.Second)
+	case "garbage":
+		fmt.Print("this is not JSON")
+	}
+	return 0
+}
+
+func commandFunc(behaviour string, timeout time.Duration) *config.Function {
+	exe, _ := os.Executable()
+	return &config.Function{Command: []string{exe}, Env: map[string]string{"BATON_TEST_FUNCTION": behaviour}, Timeout: config.Duration(timeout)}
+}
+
+type result struct {
+	ex     *interpreter.Execution
+	events []string
+}
+
+func run(t *testing.T, cfg *config.Config, def string, input string, callbacks *driver.Callbacks) result {
+	t.Helper()
+	doc, diags := definition.Load([]byte(def), definition.Options{})
+	if diags.HasErrors() {
+		t.Fatal(diags.Message())
+	}
+	m, err := machine.Compile(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	reg := resource.NewRegistry()
+	fns := lambda.New(cfg)
+	fns.Register(reg)
+	d := driver.Local{Resources: reg, Callbacks: callbacks}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	ex := d.Run(ctx, m, interpreter.Config{StateMachineARN: "arn:aws:states:eu-west-1:111122223333:stateMachine:m", ExecutionName: "e", Region: "eu-west-1"}, value.MustParse(input))
+	fns.Wait()
+	var types []string
+	for _, e := range ex.Events {
+		types = append(types, e.Type.String())
+	}
+	return result{ex: ex, events: types}
+}
+
+func task(resource string, extra string) string {
+	return `{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"` + resource + `"` + extra + `,"End":true}}}`
+}
+
+func TestFunctionARN(t *testing.T) {
+	cfg := &config.Config{Functions: map[string]*config.Function{"Echo": commandFunc("echo", 0)}}
+	r := run(t, cfg, task("arn:aws:lambda:eu-west-1:111122223333:function:Echo", ""), `{"n":1}`, nil)
+	if r.ex.Status != interpreter.Succeeded || value.String(r.ex.Output) != `{"got":{"n":1},"function":"Echo"}` {
+		t.Fatalf("%v %v %s", r.ex.Status, r.ex.Failure, value.String(r.ex.Output))
+	}
+	want := "ExecutionStarted,TaskStateEntered,LambdaFunctionScheduled,LambdaFunctionStarted,LambdaFunctionSucceeded,TaskStateExited,ExecutionSucceeded"
+	if got := strings.Join(r.events, ","); got != want {
+		t.Errorf("events %s", got)
+	}
+}
+
+func TestInvokeIntegration(t *testing.T) {
+	cfg := &config.Config{Functions: map[string]*config.Function{"Echo": commandFunc("echo", 0)}}
+	r := run(t, cfg, task(lambda.InvokeARN, `,"Parameters":{"FunctionName":"arn:aws:lambda:eu-west-1:111122223333:function:Echo:7","Payload.$":"$"},"ResultSelector":{"p.$":"$.Payload","s.$":"$.StatusCode","v.$":"$.ExecutedVersion","h.$":"$.SdkHttpMetadata.HttpStatusCode"}`), `{"n":2}`, nil)
+	if r.ex.Status != interpreter.Succeeded {
+		t.Fatalf("%v %v", r.ex.Status, r.ex.Failure)
+	}
+	if got := value.String(r.ex.Output); got != `{"p":{"got":{"n":2},"function":"Echo"},"s":200,"v":"7","h":200}` {
+		t.Errorf("output %s", got)
+	}
+	if got := strings.Join(r.events, ","); got != "ExecutionStarted,TaskStateEntered,TaskScheduled,TaskStarted,TaskSucceeded,TaskStateExited,ExecutionSucceeded" {
+		t.Errorf("events %s", got)
+	}
+}
+
+func TestFunctionFailures(t *testing.T) {
+	cfg := &config.Config{Functions: map[string]*config.Function{
+		"Fail": commandFunc("fail", 0), "Crash": commandFunc("crash", 0), "Slow": commandFunc("sleep", 200*time.Millisecond),
+		"Garbage": commandFunc("garbage", 0), "Missing": {Command: []string{"/no/such/program"}},
+	}}
+	tests := []struct {
+		function, errName, causeHas string
+	}{
+		{"Fail", "CardDeclined", `"errorMessage":"insufficient funds"`},
+		{"Crash", "Runtime.ExitError", "Runtime exited with error: exit status 3"},
+		{"Slow", "Sandbox.Timedout", "Task timed out after 0.20 seconds"},
+		{"Missing", "Runtime.InvalidEntrypoint", "no such file"},
+		{"Nobody", "Lambda.ResourceNotFoundException", "Function not found: arn:aws:lambda:eu-west-1:111122223333:function:Nobody"},
+	}
+	for _, tt := range tests {
+		for _, res := range []string{lambda.InvokeARN, "arn:aws:lambda:eu-west-1:111122223333:function:" + tt.function} {
+			params := ""
+			if res == lambda.InvokeARN {
+				params = `,"Parameters":{"FunctionName":"` + tt.function + `"}`
+			}
+			r := run(t, cfg, task(res, params), `{}`, nil)
+			if r.ex.Status != interpreter.Failed || r.ex.Failure.Error != tt.errName || !strings.Contains(r.ex.Failure.Cause, tt.causeHas) {
+				t.Errorf("%s via %s: %v %+v", tt.function, res, r.ex.Status, r.ex.Failure)
+			}
+		}
+	}
+	// Text that is not JSON comes back as a string, as Lambda's payload.
+	r := run(t, cfg, task(lambda.InvokeARN, `,"Parameters":{"FunctionName":"Garbage"},"OutputPath":"$.Payload"`), `{}`, nil)
+	if value.String(r.ex.Output) != `"this is not JSON"` {
+		t.Errorf("garbage: %v %s", r.ex.Failure, value.String(r.ex.Output))
+	}
+}
+
+func TestTaskTimeoutKillsTheFunction(t *testing.T) {
+	cfg := &config.Config{Functions: map[string]*config.Function{"Slow": commandFunc("sleep", 0)}}
+	start := time.Now()
+	r := run(t, cfg, task("arn:aws:lambda:eu-west-1:111122223333:function:Slow", `,"TimeoutSeconds":1`), `{}`, nil)
+	if r.ex.Status != interpreter.Failed || r.ex.Failure.Error != "States.Timeout" {
+		t.Fatalf("%v %+v", r.ex.Status, r.ex.Failure)
+	}
+	if time.Since(start) > 5*time.Second {
+		t.Errorf("the timed-out function held the run for %v", time.Since(start))
+	}
+}
+
+func TestHTTPEndpoint(t *testing.T) {
+	var calls atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		switch r.URL.Path {
+		case "/ok":
+			if r.Header.Get("X-Api-Key") != "secret" || r.Header.Get("Content-Type") != "application/json" {
+				w.WriteHeader(400)
+				return
+			}
+			fmt.Fprintf(w, `{"echo":%s}`, body)
+		case "/declined":
+			w.WriteHeader(500)
+			io.WriteString(w, `{"errorType":"CardDeclined","errorMessage":"no"}`)
+		case "/busy":
+			if calls.Add(1) < 3 {
+				w.WriteHeader(429)
+				return
+			}
+			io.WriteString(w, `"finally"`)
+		case "/down":
+			w.WriteHeader(503)
+			io.WriteString(w, "maintenance")
+		}
+	}))
+	defer srv.Close()
+	cfg := &config.Config{Functions: map[string]*config.Function{
+		"Ok": {URL: srv.URL + "/ok", Headers: map[string]string{"X-Api-Key": "secret"}}, "Declined": {URL: srv.URL + "/declined"},
+		"Busy": {URL: srv.URL + "/busy"}, "Down": {URL: srv.URL + "/down"}, "Gone": {URL: "http://127.0.0.1:1/nothing"},
+	}}
+	fn := func(name string) string { return "arn:aws:lambda:eu-west-1:111122223333:function:" + name }
+	if r := run(t, cfg, task(fn("Ok"), ""), `{"a":[1]}`, nil); value.String(r.ex.Output) != `{"echo":{"a":[1]}}` {
+		t.Errorf("ok: %v %v", r.ex.Failure, value.String(r.ex.Output))
+	}
+	if r := run(t, cfg, task(fn("Declined"), ""), `{}`, nil); r.ex.Failure == nil || r.ex.Failure.Error != "CardDeclined" {
+		t.Errorf("declined: %+v", r.ex.Failure)
+	}
+	retry := `,"Retry":[{"ErrorEquals":["Lambda.TooManyRequestsException"],"IntervalSeconds":1,"MaxAttempts":3,"BackoffRate":1}]`
+	if r := run(t, cfg, task(fn("Busy"), retry), `{}`, nil); value.String(r.ex.Output) != `"finally"` {
+		t.Errorf("busy: %+v", r.ex.Failure)
+	}
+	if r := run(t, cfg, task(fn("Down"), ""), `{}`, nil); r.ex.Failure == nil || r.ex.Failure.Error != "Lambda.ServiceException" || !strings.Contains(r.ex.Failure.Cause, "maintenance") {
+		t.Errorf("down: %+v", r.ex.Failure)
+	}
+	if r := run(t, cfg, task(fn("Gone"), ""), `{}`, nil); r.ex.Failure == nil || r.ex.Failure.Error != "Lambda.SdkClientException" {
+		t.Errorf("gone: %+v", r.ex.Failure)
+	}
+}
+
+// invokeServer speaks Lambda's Invoke API, as sam local start-lambda does.
+func invokeServer(t *testing.T) *httptest.Server {
+	return httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		auth := r.Header.Get("Authorization")
+		if !strings.HasPrefix(auth, "AWS4-HMAC-SHA256 Credential=") || !strings.Contains(auth, "/lambda/aws4_request") || r.Header.Get("X-Amz-Date") == "" {
+			w.WriteHeader(403)
+			return
+		}
+		body, _ := io.ReadAll(r.Body)
+		switch r.URL.Path {
+		case "/2015-03-31/functions/ship-fn/invocations":
+			w.Header().Set("X-Amz-Executed-Version", "3")
+			fmt.Fprintf(w, `{"shipped":%s,"qualifier":%q}`, body, r.URL.Query().Get("Qualifier"))
+		case "/2015-03-31/functions/broken-fn/invocations":
+			w.Header().Set("X-Amz-Function-Error", "Unhandled")
+			io.WriteString(w, `{"errorType":"ValueError","errorMessage":"bad address"}`)
+		default:
+			w.Header().Set("X-Amzn-ErrorType", "ResourceNotFoundException:http://internal.amazon.com/coral/com.amazonaws.lambda/")
+			w.WriteHeader(404)
+			io.WriteString(w, `{"Type":"User","Message":"Function not found: `+r.URL.Path+`"}`)
+		}
+	}))
+}
+
+func TestLambdaInvokeAPI(t *testing.T) {
+	srv := invokeServer(t)
+	defer srv.Close()
+	cfg := &config.Config{Functions: map[string]*config.Function{
+		"Ship": {Lambda: srv.URL, Name: "ship-fn"}, "Broken": {Lambda: srv.URL, Name: "broken-fn"}, "Lost": {Lambda: srv.URL, Name: "lost-fn"},
+	}}
+	r := run(t, cfg, task(lambda.InvokeARN, `,"Parameters":{"FunctionName":"Ship","Qualifier":"live","Payload":{"box":1}},"ResultSelector":{"p.$":"$.Payload","v.$":"$.ExecutedVersion"}`), `{}`, nil)
+	if got := value.String(r.ex.Output); got != `{"p":{"shipped":{"box":1},"qualifier":"live"},"v":"3"}` {
+		t.Errorf("ship: %v %s", r.ex.Failure, got)
+	}
+	r = run(t, cfg, task(lambda.InvokeARN, `,"Parameters":{"FunctionName":"Broken"}`), `{}`, nil)
+	if r.ex.Failure == nil || r.ex.Failure.Error != "ValueError" || r.ex.Failure.Cause != `{"errorType":"ValueError","errorMessage":"bad address"}` {
+		t.Errorf("broken: %+v", r.ex.Failure)
+	}
+	r = run(t, cfg, task(lambda.InvokeARN, `,"Parameters":{"FunctionName":"Lost"}`), `{}`, nil)
+	if r.ex.Failure == nil || r.ex.Failure.Error != "Lambda.ResourceNotFoundException" || !strings.Contains(r.ex.Failure.Cause, "Status Code: 404") {
+		t.Errorf("lost: %+v", r.ex.Failure)
+	}
+}
+
+func TestAsyncInvocation(t *testing.T) {
+	got := make(chan string, 1)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		got <- string(body)
+	}))
+	defer srv.Close()
+	cfg := &config.Config{Functions: map[string]*config.Function{"Later": {URL: srv.URL}}}
+	r := run(t, cfg, task(lambda.InvokeARN, `,"Parameters":{"FunctionName":"Later","InvocationType":"Event","Payload":{"x":1}},"ResultSelector":{"s.$":"$.StatusCode","p.$":"$.Payload"}`), `{}`, nil)
+	if got := value.String(r.ex.Output); got != `{"s":202,"p":""}` {
+		t.Errorf("event: %v %s", r.ex.Failure, got)
+	}
+	select {
+	case body := <-got:
+		if body != `{"x":1}` {
+			t.Errorf("the function got %s", body)
+		}
+	case <-time.After(5 * time.Second):
+		t.Error("the function never ran")
+	}
+}
+
+func TestWaitForTaskToken(t *testing.T) {
+	callbacks := driver.NewCallbacks()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var p struct{ Token string }
+		json.NewDecoder(r.Body).Decode(&p)
+		// The approver answers after the function has returned.
+		go func() {
+			time.Sleep(50 * time.Millisecond)
+			callbacks.Success(p.Token, value.MustParse(`{"approved":true}`))
+		}()
+		io.WriteString(w, `{"queued":true}`)
+	}))
+	defer srv.Close()
+	cfg := &config.Config{Functions: map[string]*config.Function{"Ask": {URL: srv.URL}}}
+	r := run(t, cfg, task(lambda.InvokeCallbackARN, `,"Parameters":{"FunctionName":"Ask","Payload":{"Token.$":"$$.Task.Token"}},"HeartbeatSeconds":5`), `{}`, callbacks)
+	if r.ex.Status != interpreter.Succeeded || value.String(r.ex.Output) != `{"approved":true}` {
+		t.Fatalf("%v %+v %s", r.ex.Status, r.ex.Failure, value.String(r.ex.Output))
+	}
+	if got := strings.Join(r.events, ","); got != "ExecutionStarted,TaskStateEntered,TaskScheduled,TaskStarted,TaskSubmitted,TaskSucceeded,TaskStateExited,ExecutionSucceeded" {
+		t.Errorf("events %s", got)
+	}
+	// Without anyone to call back, the run says so instead of hanging.
+	r = run(t, cfg, task(lambda.InvokeCallbackARN, `,"Parameters":{"FunctionName":"Ask","Payload":{}}`), `{}`, nil)
+	if r.ex.Failure == nil || r.ex.Failure.Error != "States.TaskFailed" || !strings.Contains(r.ex.Failure.Cause, "callback") {
+		t.Errorf("no callbacks: %+v", r.ex.Failure)
+	}
+}
