@@ -23,19 +23,24 @@ import (
 	"time"
 
 	"github.com/baton-sh/baton/clock"
+	"github.com/baton-sh/baton/config"
 	"github.com/baton-sh/baton/definition"
 	"github.com/baton-sh/baton/driver"
+	"github.com/baton-sh/baton/failure"
 	"github.com/baton-sh/baton/history"
 	"github.com/baton-sh/baton/interpreter"
 	"github.com/baton-sh/baton/intrinsic"
 	"github.com/baton-sh/baton/machine"
 	"github.com/baton-sh/baton/resource"
+	"github.com/baton-sh/baton/resource/httptask"
+	"github.com/baton-sh/baton/resource/lambda"
 	"github.com/baton-sh/baton/value"
 )
 
 // Engine runs state machines in-process.
 type Engine struct {
 	resources    *resource.Registry
+	callbacks    *driver.Callbacks
 	clock        clock.Clock
 	payloadLimit int
 	maxEvents    int64
@@ -66,11 +71,58 @@ func WithAccount(a string) Option { return func(e *Engine) { e.account = a } }
 
 // New returns an engine.
 func New(opts ...Option) *Engine {
-	e := &Engine{resources: resource.NewRegistry(), clock: clock.Real{}, region: "us-east-1", account: "123456789012"}
+	e := &Engine{resources: resource.NewRegistry(), callbacks: driver.NewCallbacks(), clock: clock.Real{}, region: "us-east-1", account: "123456789012"}
 	for _, o := range opts {
 		o(e)
 	}
 	return e
+}
+
+// WithConfig serves the Lambda functions a baton.yaml configures (local
+// commands, HTTP endpoints, Lambda-API endpoints), for Tasks whose Resource
+// is a function's ARN or arn:aws:states:::lambda:invoke, and HTTP Tasks
+// (arn:aws:states:::http:invoke) with the connections it configures.
+func WithConfig(cfg *config.Config) Option {
+	return func(e *Engine) {
+		lambda.New(cfg).Register(e.resources)
+		httptask.New(cfg).Register(e.resources)
+	}
+}
+
+// NoCallbacks makes tasks that wait for a callback (.waitForTaskToken)
+// fail at once with a clear cause, for runs that nothing can call back
+// into, such as `baton run`.
+func NoCallbacks() Option { return func(e *Engine) { e.callbacks = nil } }
+
+// SendTaskSuccess completes a task that waits for a callback (a
+// .waitForTaskToken task) with its output, given the token the task
+// handed out ($$.Task.Token).
+func (e *Engine) SendTaskSuccess(token string, output json.RawMessage) error {
+	v, err := value.Parse(output)
+	if err != nil {
+		return fmt.Errorf("the output is not JSON: %w", err)
+	}
+	if e.callbacks == nil {
+		return driver.ErrUnknownToken
+	}
+	return e.callbacks.Success(token, v)
+}
+
+// SendTaskFailure fails a task that waits for a callback.
+func (e *Engine) SendTaskFailure(token, errName, cause string) error {
+	if e.callbacks == nil {
+		return driver.ErrUnknownToken
+	}
+	return e.callbacks.Failure(token, failure.New(errName, cause))
+}
+
+// SendTaskHeartbeat reports that the work of a task that waits for a
+// callback goes on.
+func (e *Engine) SendTaskHeartbeat(token string) error {
+	if e.callbacks == nil {
+		return driver.ErrUnknownToken
+	}
+	return e.callbacks.Heartbeat(token)
 }
 
 // Task is one attempt of a Task state, as a handler sees it.
@@ -247,7 +299,7 @@ func (sm *StateMachine) Run(ctx context.Context, input json.RawMessage, opts ...
 	if sm.express {
 		cfg.ExecutionARN = fmt.Sprintf("arn:aws:states:%s:%s:express:%s:%s:%s", e.region, e.account, sm.name, rc.name, intrinsic.UUID(src))
 	}
-	d := &driver.Local{Resources: e.resources, Clock: e.clock}
+	d := &driver.Local{Resources: e.resources, Clock: e.clock, Callbacks: e.callbacks}
 	ex := d.Run(ctx, sm.machine, cfg, in)
 	res := &Result{Status: ex.Status.String(), ExecutionARN: cfg.ExecutionARN, StatesEntered: ex.StatesEntered, events: ex.Events}
 	if ex.Status == interpreter.Succeeded {

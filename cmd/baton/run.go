@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/baton-sh/baton"
+	"github.com/baton-sh/baton/config"
 	"github.com/baton-sh/baton/value"
 )
 
@@ -51,6 +52,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 	express := fs.Bool("express", false, "run as an Express state machine")
 	limit := fs.Int("payload-limit", 0, "largest state input/output in bytes (default 262144, AWS's limit)")
 	maxEvents := fs.Int64("max-events", 0, "largest history in events (default 25000, AWS's limit)")
+	configFile := fs.String("config", "", "baton.yaml: where Lambda functions and HTTP connections go")
 	files, err := parseFlags(fs, args)
 	if err != nil {
 		if err == flag.ErrHelp {
@@ -68,7 +70,14 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 	if !json.Valid(in) {
 		return usageError("run: the input is not valid JSON")
 	}
-	var opts []baton.Option
+	opts := []baton.Option{baton.NoCallbacks()}
+	if *configFile != "" {
+		cfg, err := config.Load(*configFile)
+		if err != nil {
+			return usageError("run: %v", err)
+		}
+		opts = append(opts, baton.WithConfig(cfg))
+	}
 	if *limit > 0 {
 		opts = append(opts, baton.WithPayloadLimit(*limit))
 	}

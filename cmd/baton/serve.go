@@ -15,8 +15,11 @@ import (
 	"time"
 
 	"github.com/baton-sh/baton/api"
+	"github.com/baton-sh/baton/config"
 	"github.com/baton-sh/baton/driver"
 	"github.com/baton-sh/baton/resource"
+	"github.com/baton-sh/baton/resource/httptask"
+	"github.com/baton-sh/baton/resource/lambda"
 	"github.com/baton-sh/baton/store/sqlite"
 )
 
@@ -28,6 +31,7 @@ func cmdServe(args []string, stdout, stderr io.Writer) error {
 	limit := fs.Int("payload-limit", 262144, "largest execution input and state output in bytes")
 	verbose := fs.Bool("verbose", false, "log every request")
 	expressHistory := fs.Bool("express-history", false, "keep Express executions and their histories for DescribeExecution and GetExecutionHistory")
+	configFile := fs.String("config", "", "baton.yaml: where Lambda functions and HTTP connections go")
 	rest, err := parseFlags(fs, args)
 	if err != nil {
 		if err == flag.ErrHelp {
@@ -44,12 +48,20 @@ func cmdServe(args []string, stdout, stderr io.Writer) error {
 	}
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
 
+	var cfg *config.Config
+	if *configFile != "" {
+		if cfg, err = config.Load(*configFile); err != nil {
+			return usageError("serve: %v", err)
+		}
+	}
 	st, err := sqlite.Open(*data)
 	if err != nil {
 		return &exitError{code: 1, msg: err.Error()}
 	}
 	defer st.Close()
 	resources := resource.NewRegistry()
+	lambda.New(cfg).Register(resources)
+	httptask.New(cfg).Register(resources)
 	durable := driver.NewDurable(driver.DurableOptions{Store: st, Resources: resources, Logger: log})
 	if err := durable.Start(context.Background()); err != nil {
 		return &exitError{code: 1, msg: err.Error()}
