@@ -134,32 +134,42 @@ func (s *Server) startExecution(ctx context.Context, r *request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	if in.Name == "" {
-		in.Name = newUUID()
+	execARN, start, err := s.start(ctx, t, in.Name, in.Input, nil, nil)
+	if err != nil {
+		return nil, err
+	}
+	return &startOutput{execARN, epoch(start)}, nil
+}
+
+// start starts an execution of a target: durably for a Standard machine,
+// in memory for an Express one. parent, for a .sync child, is the task
+// that waits for it; done, for an Express child, is told its end.
+func (s *Server) start(ctx context.Context, t *target, name, input string, parent *driver.Parent, done func(*interpreter.Execution, string)) (string, time.Time, error) {
+	if name == "" {
+		name = newUUID()
 	}
 	if t.body.Type == "EXPRESS" {
-		execARN := s.express.start(t, in.Name, in.Input)
-		return &startOutput{execARN, epoch(s.cfg.Clock.Now())}, nil
+		return s.express.start(t, name, input, done), s.cfg.Clock.Now(), nil
 	}
-	execARN := arn.ARN{Partition: t.sm.Partition, Region: t.sm.Region, Account: t.sm.Account, Kind: arn.Execution, Name: t.sm.Name, Qualifier: in.Name}.String()
+	execARN := arn.ARN{Partition: t.sm.Partition, Region: t.sm.Region, Account: t.sm.Account, Kind: arn.Execution, Name: t.sm.Name, Qualifier: name}.String()
 	rec, err := s.cfg.Durable.StartExecution(ctx, driver.StartRequest{
-		ExecutionARN: execARN, Name: in.Name, StateMachineARN: t.sm.String(), StateMachineName: t.sm.Name,
+		ExecutionARN: execARN, Name: name, StateMachineARN: t.sm.String(), StateMachineName: t.sm.Name,
 		VersionARN: t.versionARN, AliasARN: t.aliasARN, Definition: t.body.Definition, RoleARN: t.body.RoleARN,
-		Region: t.sm.Region, Input: in.Input, PayloadLimit: s.cfg.PayloadLimit,
+		Region: t.sm.Region, Input: input, PayloadLimit: s.cfg.PayloadLimit, Parent: parent,
 	})
 	if errors.Is(err, store.ErrConflict) {
 		// Starting the same execution again is idempotent while it runs with
 		// the same input; otherwise the name is taken.
 		existing, gerr := s.store.GetExecution(ctx, execARN)
-		if gerr == nil && existing.Status == "RUNNING" && existing.Input == in.Input && existing.StateMachineARN == t.sm.String() {
-			return &startOutput{execARN, epoch(existing.Start)}, nil
+		if gerr == nil && existing.Status == "RUNNING" && existing.Input == input && existing.StateMachineARN == t.sm.String() {
+			return execARN, existing.Start, nil
 		}
-		return nil, apiErrorf(400, "ExecutionAlreadyExists", "Execution Already Exists: '%s'", execARN)
+		return "", time.Time{}, apiErrorf(400, "ExecutionAlreadyExists", "Execution Already Exists: '%s'", execARN)
 	}
 	if err != nil {
-		return nil, err
+		return "", time.Time{}, err
 	}
-	return &startOutput{execARN, epoch(rec.Start)}, nil
+	return execARN, rec.Start, nil
 }
 
 func newUUID() string {
@@ -594,9 +604,14 @@ func (x *expressRunner) keep(t *target, name, input string, ex *interpreter.Exec
 	}
 }
 
-func (x *expressRunner) start(t *target, name, input string) string {
+// start runs an Express execution in the background; done, when set, is
+// told its end.
+func (x *expressRunner) start(t *target, name, input string, done func(*interpreter.Execution, string)) string {
 	m, cfg, in, execARN, err := x.prepare(t, name, input)
 	if err != nil {
+		if done != nil {
+			go done(nil, input)
+		}
 		return execARN
 	}
 	x.running.Add(1)
@@ -607,6 +622,9 @@ func (x *expressRunner) start(t *target, name, input string) string {
 		d := driver.Local{Resources: x.s.cfg.Resources, Clock: x.s.cfg.Clock}
 		ex := d.Run(ctx, m, cfg, in)
 		x.keep(t, name, input, ex)
+		if done != nil {
+			done(ex, input)
+		}
 		ex.Release()
 	}()
 	return execARN

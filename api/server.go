@@ -21,6 +21,7 @@ import (
 	"github.com/baton-sh/baton/driver"
 	"github.com/baton-sh/baton/machine"
 	"github.com/baton-sh/baton/resource"
+	"github.com/baton-sh/baton/resource/nested"
 	"github.com/baton-sh/baton/store"
 )
 
@@ -80,6 +81,13 @@ func New(cfg Config) *Server {
 	}
 	s := &Server{cfg: cfg, store: newResourceCache(cfg.Store, cfg.Clock.Now)}
 	s.express = newExpressRunner(s)
+	// Nested workflows start their children here, and a .sync parent's
+	// task ends when its child does.
+	(&nested.Resource{Starter: s}).Register(cfg.Resources)
+	s.registerCallbacks(cfg.Resources)
+	if cfg.Durable != nil {
+		cfg.Durable.OnFinish(s.childFinished)
+	}
 	s.actions = map[string]func(context.Context, *request) (any, error){
 		"CreateStateMachine":               s.createStateMachine,
 		"DescribeStateMachine":             s.describeStateMachine,

@@ -10,6 +10,7 @@ import (
 	"math/rand/v2"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/baton-sh/baton/clock"
@@ -40,6 +41,7 @@ type Durable struct {
 	clock     clock.Clock
 	log       *slog.Logger
 	maxLive   int
+	onFinish  atomic.Pointer[func(rec *store.Execution, parent Parent)]
 
 	machines sync.Map // definition text -> *machine.Machine
 
@@ -66,6 +68,13 @@ type DurableOptions struct {
 	MaxLive int
 	// MaxBatch bounds the steps written per transaction (default 256).
 	MaxBatch int
+}
+
+// Parent is the task of another execution that waits for an execution to
+// end: its token and the pattern of its integration ("sync" or "sync:2").
+type Parent struct {
+	Token   string `json:"token"`
+	Pattern string `json:"pattern"`
 }
 
 // Errors of the durable driver.
@@ -109,9 +118,10 @@ type entry struct {
 
 // meta is the execution configuration kept in store.Execution.Meta.
 type meta struct {
-	StateMachineName string `json:"sm"`
-	Region           string `json:"region"`
-	PayloadLimit     int    `json:"payloadLimit,omitempty"`
+	StateMachineName string  `json:"sm"`
+	Region           string  `json:"region"`
+	PayloadLimit     int     `json:"payloadLimit,omitempty"`
+	Parent           *Parent `json:"parent,omitempty"`
 }
 
 // NewDurable makes a durable driver. Call Start to recover open executions
@@ -159,7 +169,10 @@ func (d *Durable) Start(ctx context.Context) error {
 		if !l.closed {
 			for _, t := range l.ex.PendingTasks() {
 				if t.Submitted {
-					continue // its result comes with its token, or when its child ends
+					// Its result comes with its token, or when its work
+					// ends; work that ended while we were down is found now.
+					d.resume(l.arn, t)
+					continue
 				}
 				if !isActivity(t.Resource) {
 					d.runTask(l, t)
@@ -180,6 +193,34 @@ func (d *Durable) Start(ctx context.Context) error {
 	d.wg.Add(1)
 	go d.timerLoop()
 	return nil
+}
+
+// resume asks the resource of a submitted task whether its work ended
+// while the driver was down, and delivers the result if so.
+func (d *Durable) resume(arn string, t *interpreter.TaskRequest) {
+	res, _ := d.resources.Lookup(t.Resource)
+	rs, ok := res.(resource.Resumer)
+	if !ok {
+		return
+	}
+	req, id := requestOf(arn, t), t.ID
+	d.wg.Add(1)
+	go func() {
+		defer d.wg.Done()
+		out, err := rs.Resume(d.ctx, req, t.Receipt)
+		if _, ok := resource.AsSubmitted(err); ok || d.ctx.Err() != nil {
+			return
+		}
+		e := entry{Kind: "ok", ID: id, Data: json.RawMessage(value.Marshal(out))}
+		if err != nil {
+			fl := resource.ToFailure(err)
+			e = entry{Kind: "fail", ID: id, Error: fl.Error, Cause: fl.Cause}
+		}
+		err = d.deliver(d.ctx, arn, []entry{e}, func(ex *interpreter.Execution) bool { return ex.WaitsOnTask(id) })
+		if err != nil && !errors.Is(err, ErrStale) && !errors.Is(err, ErrExecutionClosed) && d.ctx.Err() == nil {
+			d.log.Error("resuming a submitted task", "execution", arn, "task", id, "error", err)
+		}
+	}()
 }
 
 // Close stops the driver. Steps already written stay written; tasks in
@@ -362,12 +403,63 @@ func (d *Durable) after(l *live, entries []entry, cmds []interpreter.Command) {
 				delete(l.tasks, c.ID)
 			}
 			delete(l.activities, c.ID)
+			if c.Task != nil && c.Task.Submitted {
+				d.cancelSubmitted(l.arn, c.Task)
+			}
 		}
 	}
 	if l.ex.Done() {
 		l.closed = true
 		d.forget(l)
+		d.finished(&l.rec)
 	}
+}
+
+// cancelSubmitted stops the work of a submitted task nobody waits for any
+// more (a .sync child), where its resource knows how.
+func (d *Durable) cancelSubmitted(arn string, t *interpreter.TaskRequest) {
+	res, _ := d.resources.Lookup(t.Resource)
+	cn, ok := res.(resource.Canceller)
+	if !ok {
+		return
+	}
+	req := requestOf(arn, t)
+	d.wg.Add(1)
+	go func() {
+		defer d.wg.Done()
+		if err := cn.Cancel(d.ctx, req, t.Receipt); err != nil && d.ctx.Err() == nil {
+			d.log.Warn("stopping the work of a cancelled task", "execution", arn, "resource", t.Resource, "error", err)
+		}
+	}()
+}
+
+// OnFinish sets what is called once an execution that a parent task waits
+// for (a .sync child) has ended, durably: f runs in its own goroutine and
+// may complete the parent's task. Set it before Start, so that children
+// that end during recovery are seen.
+func (d *Durable) OnFinish(f func(rec *store.Execution, parent Parent)) { d.onFinish.Store(&f) }
+
+// finished tells OnFinish that an execution a parent waits for has ended.
+func (d *Durable) finished(rec *store.Execution) {
+	onFinish := d.onFinish.Load()
+	if onFinish == nil {
+		return
+	}
+	var mt meta
+	if json.Unmarshal(rec.Meta, &mt) != nil || mt.Parent == nil {
+		return
+	}
+	r := *rec
+	d.wg.Add(1)
+	go func() {
+		defer d.wg.Done()
+		(*onFinish)(&r, *mt.Parent)
+	}()
+}
+
+func requestOf(arn string, t *interpreter.TaskRequest) *resource.Request {
+	return &resource.Request{Resource: t.Resource, Input: t.Input, StateName: t.StateName, ExecutionARN: arn,
+		Token: t.Token, Timeout: t.Timeout, Heartbeat: t.Heartbeat, Context: t.Context}
 }
 
 // StartRequest describes a new Standard execution.
@@ -383,6 +475,8 @@ type StartRequest struct {
 	Region           string
 	Input            string // JSON text
 	PayloadLimit     int
+	// Parent, when set, is the task that waits for this execution to end.
+	Parent *Parent
 }
 
 // StartExecution starts an execution and returns once its first step is
@@ -392,7 +486,7 @@ func (d *Durable) StartExecution(ctx context.Context, req StartRequest) (*store.
 	if err != nil {
 		return nil, err
 	}
-	mt, _ := json.Marshal(meta{StateMachineName: req.StateMachineName, Region: req.Region, PayloadLimit: req.PayloadLimit})
+	mt, _ := json.Marshal(meta{StateMachineName: req.StateMachineName, Region: req.Region, PayloadLimit: req.PayloadLimit, Parent: req.Parent})
 	now := d.clock.Now()
 	l := &live{arn: req.ExecutionARN}
 	l.rec = store.Execution{
@@ -582,8 +676,7 @@ func (d *Durable) runTask(l *live, t *interpreter.TaskRequest) {
 		l.tasks = map[int64]context.CancelFunc{}
 	}
 	l.tasks[t.ID] = cancel
-	req := &resource.Request{Resource: t.Resource, Input: t.Input, StateName: t.StateName, ExecutionARN: l.arn,
-		Token: t.Token, Timeout: t.Timeout, Heartbeat: t.Heartbeat, Context: t.Context}
+	req := requestOf(l.arn, t)
 	arn, id := l.arn, t.ID
 	d.wg.Add(1)
 	go func() {

@@ -85,7 +85,8 @@ const (
 	// RunTask: invoke Task.Resource with Task.Input; answer with TaskStarted
 	// (optional), then TaskSucceeded or TaskFailed.
 	RunTask CommandKind = iota + 1
-	// CancelTask: the task's result is no longer wanted.
+	// CancelTask: the task's result is no longer wanted. Task says which,
+	// and whether it was submitted (work that a driver may have to stop).
 	CancelTask
 	// StartTimer: call TimerFired(ID) at At.
 	StartTimer
@@ -480,8 +481,8 @@ func (ex *Execution) finish(st Status, output any, fl *failure.Failure) {
 		ex.emit(history.ExecutionAborted, prev, "", nil, false, fl, nil)
 	}
 	if len(ex.tasks) > 0 {
-		for id := range ex.tasks {
-			ex.cmds = append(ex.cmds, Command{Kind: CancelTask, ID: id})
+		for id, f := range ex.tasks {
+			ex.cmds = append(ex.cmds, Command{Kind: CancelTask, ID: id, Task: f.req})
 		}
 		ex.tasks = nil
 	}

@@ -431,7 +431,7 @@ func (f *frame) cancelWaits() {
 	if f.taskID != 0 {
 		if ex.tasks[f.taskID] == f {
 			delete(ex.tasks, f.taskID)
-			ex.cmds = append(ex.cmds, Command{Kind: CancelTask, ID: f.taskID})
+			ex.cmds = append(ex.cmds, Command{Kind: CancelTask, ID: f.taskID, Task: f.req})
 		}
 		f.taskID = 0
 	}

@@ -498,8 +498,9 @@ func (f *frame) taskTimedOut(task int64, name string) {
 	} else {
 		f.hbTimer = 0
 	}
+	req := f.req
 	f.endTask()
-	ex.cmds = append(ex.cmds, Command{Kind: CancelTask, ID: task})
+	ex.cmds = append(ex.cmds, Command{Kind: CancelTask, ID: task, Task: req})
 	fl := failure.New(name, "")
 	switch f.taskStyle.kind {
 	case 1:

@@ -68,6 +68,21 @@ type Submitted struct {
 
 func (s *Submitted) Error() string { return "submitted: the result comes later" }
 
+// Canceller is a Resource whose submitted work can be stopped: a driver
+// calls Cancel when the execution no longer waits for a submitted task
+// (the execution ended, or the task timed out or was aborted). receipt is
+// what the call answered when it was submitted.
+type Canceller interface {
+	Cancel(ctx context.Context, req *Request, receipt any) error
+}
+
+// Resumer is a Resource whose submitted work can be looked at again after
+// a restart: Resume answers the task's result if its work has ended
+// meanwhile, or a *Submitted error if it goes on (and will report then).
+type Resumer interface {
+	Resume(ctx context.Context, req *Request, receipt any) (any, error)
+}
+
 // AsSubmitted reports whether err says that the task was submitted.
 func AsSubmitted(err error) (*Submitted, bool) {
 	var s *Submitted

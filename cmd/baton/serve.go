@@ -63,10 +63,12 @@ func cmdServe(args []string, stdout, stderr io.Writer) error {
 	lambda.New(cfg).Register(resources)
 	httptask.New(cfg).Register(resources)
 	durable := driver.NewDurable(driver.DurableOptions{Store: st, Resources: resources, Logger: log})
+	// The API before recovery: it serves nested workflows, whose children
+	// and parents recovery may find.
+	handler := api.New(api.Config{Store: st, Durable: durable, Resources: resources, Logger: log, Account: *account, PayloadLimit: *limit, ExpressHistory: *expressHistory})
 	if err := durable.Start(context.Background()); err != nil {
 		return &exitError{code: 1, msg: err.Error()}
 	}
-	handler := api.New(api.Config{Store: st, Durable: durable, Resources: resources, Logger: log, Account: *account, PayloadLimit: *limit, ExpressHistory: *expressHistory})
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		durable.Close()
