@@ -47,7 +47,10 @@ func TestServeNested(t *testing.T) {
 	p2 := createMachine(t, c, "parent-sync2", parent(".sync:2", `,"ResultSelector":{"out.$":"$.Output","status.$":"$.Status","arn.$":"$.ExecutionArn"}`))
 	done := startAndWait(t, c, p2, `{"n":21,"fail":false}`)
 	var res struct {
-		Out    struct{ Doubled int; Parent string }
+		Out struct {
+			Doubled int
+			Parent  string
+		}
 		Status string
 		Arn    string
 	}
