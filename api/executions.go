@@ -15,6 +15,7 @@ import (
 	"github.com/baton-sh/baton/interpreter"
 	"github.com/baton-sh/baton/intrinsic"
 	"github.com/baton-sh/baton/machine"
+	"github.com/baton-sh/baton/mock"
 	"github.com/baton-sh/baton/store"
 	"github.com/baton-sh/baton/value"
 )
@@ -26,14 +27,29 @@ type target struct {
 	body       *smBody
 	versionARN string
 	aliasARN   string
+	// A state machine ARN suffixed #TestCase runs that test case of the
+	// mock configuration, as AWS's Step Functions Local does.
+	testCase string
+	mock     *mock.Case
 }
 
 func (s *Server) resolveTarget(ctx context.Context, text string) (*target, error) {
+	text, testCase, hasCase := strings.Cut(text, "#")
 	a, err := parseARN("stateMachineArn", text, arn.StateMachine, arn.Version, arn.Alias)
 	if err != nil {
 		return nil, err
 	}
 	t := &target{sm: a.StateMachineARN()}
+	if hasCase {
+		if s.cfg.Mocks == nil {
+			return nil, validation("The state machine ARN names the test case '%s', but the server has no mock configuration (baton serve --mock-config FILE)", testCase)
+		}
+		tc, err := s.cfg.Mocks.Case(t.sm.Name, testCase)
+		if err != nil {
+			return nil, validation("%s", err.Error())
+		}
+		t.testCase, t.mock = testCase, tc
+	}
 	switch a.Kind {
 	case arn.StateMachine, arn.Version:
 		b, err := s.store.stateMachine(ctx, text)
@@ -155,7 +171,7 @@ func (s *Server) start(ctx context.Context, t *target, name, input string, paren
 	rec, err := s.cfg.Durable.StartExecution(ctx, driver.StartRequest{
 		ExecutionARN: execARN, Name: name, StateMachineARN: t.sm.String(), StateMachineName: t.sm.Name,
 		VersionARN: t.versionARN, AliasARN: t.aliasARN, Definition: t.body.Definition, RoleARN: t.body.RoleARN,
-		Region: t.sm.Region, Input: input, PayloadLimit: s.cfg.PayloadLimit, Parent: parent,
+		Region: t.sm.Region, Input: input, PayloadLimit: s.cfg.PayloadLimit, Parent: parent, TestCase: t.testCase,
 	})
 	if errors.Is(err, store.ErrConflict) {
 		// Starting the same execution again is idempotent while it runs with
@@ -572,7 +588,7 @@ func (x *expressRunner) run(ctx context.Context, t *target, name, input string) 
 	}
 	ctx, cancel := context.WithTimeout(ctx, MaxExpressDuration)
 	defer cancel()
-	d := driver.Local{Resources: x.s.cfg.Resources, Clock: x.s.cfg.Clock}
+	d := driver.Local{Resources: x.s.cfg.Resources, Clock: x.s.cfg.Clock, Mock: t.mock}
 	ex := d.Run(ctx, m, cfg, in)
 	x.keep(t, name, input, ex)
 	return ex, execARN, nil
@@ -619,7 +635,7 @@ func (x *expressRunner) start(t *target, name, input string, done func(*interpre
 		defer x.running.Add(-1)
 		ctx, cancel := context.WithTimeout(context.Background(), MaxExpressDuration)
 		defer cancel()
-		d := driver.Local{Resources: x.s.cfg.Resources, Clock: x.s.cfg.Clock}
+		d := driver.Local{Resources: x.s.cfg.Resources, Clock: x.s.cfg.Clock, Mock: t.mock}
 		ex := d.Run(ctx, m, cfg, in)
 		x.keep(t, name, input, ex)
 		if done != nil {

@@ -20,6 +20,7 @@ import (
 	"github.com/baton-sh/baton/definition"
 	"github.com/baton-sh/baton/driver"
 	"github.com/baton-sh/baton/machine"
+	"github.com/baton-sh/baton/mock"
 	"github.com/baton-sh/baton/resource"
 	"github.com/baton-sh/baton/resource/nested"
 	"github.com/baton-sh/baton/store"
@@ -44,6 +45,9 @@ type Config struct {
 	// MaxPoll is how long GetActivityTask waits for a task (default 60 s,
 	// AWS's).
 	MaxPoll time.Duration
+	// Mocks is the mock configuration that executions started with a
+	// state machine ARN suffixed #TestCase use.
+	Mocks *mock.Config
 	// ExpressHistory keeps finished Express executions and their histories
 	// in the store, for DescribeExecution and GetExecutionHistory (AWS
 	// keeps none; this is for looking at them while developing).

@@ -18,6 +18,7 @@ import (
 	"github.com/baton-sh/baton/failure"
 	"github.com/baton-sh/baton/interpreter"
 	"github.com/baton-sh/baton/machine"
+	"github.com/baton-sh/baton/mock"
 	"github.com/baton-sh/baton/resource"
 	"github.com/baton-sh/baton/store"
 	"github.com/baton-sh/baton/value"
@@ -41,6 +42,7 @@ type Durable struct {
 	clock     clock.Clock
 	log       *slog.Logger
 	maxLive   int
+	mocks     *mock.Config
 	onFinish  atomic.Pointer[func(rec *store.Execution, parent Parent)]
 
 	machines sync.Map // definition text -> *machine.Machine
@@ -68,6 +70,9 @@ type DurableOptions struct {
 	MaxLive int
 	// MaxBatch bounds the steps written per transaction (default 256).
 	MaxBatch int
+	// Mocks answers the Task states of executions started with a test
+	// case (StartRequest.TestCase) from their mocked responses.
+	Mocks *mock.Config
 }
 
 // Parent is the task of another execution that waits for an execution to
@@ -96,6 +101,8 @@ type live struct {
 	tasks      map[int64]context.CancelFunc // in-process tasks running
 	activities map[int64]string             // pending activity tasks: id -> token
 	redrives   []redrive                    // the execution's redrives, from its journal
+	mock       *mock.Case                   // its test case, when it runs one
+	mockRead   bool                         // mock has been looked up
 }
 
 // redrive remembers one redrive and the client token that asked for it.
@@ -122,6 +129,7 @@ type meta struct {
 	Region           string  `json:"region"`
 	PayloadLimit     int     `json:"payloadLimit,omitempty"`
 	Parent           *Parent `json:"parent,omitempty"`
+	TestCase         string  `json:"testCase,omitempty"`
 }
 
 // NewDurable makes a durable driver. Call Start to recover open executions
@@ -145,7 +153,7 @@ func NewDurable(o DurableOptions) *Durable {
 	ctx, cancel := context.WithCancel(context.Background())
 	d := &Durable{
 		store: o.Store, commit: store.NewCommitter(o.Store, o.MaxBatch), resources: o.Resources, clock: o.Clock, log: o.Logger,
-		maxLive: o.MaxLive, live: map[string]*live{}, actWake: map[string]chan struct{}{}, ctx: ctx, cancel: cancel,
+		maxLive: o.MaxLive, mocks: o.Mocks, live: map[string]*live{}, actWake: map[string]chan struct{}{}, ctx: ctx, cancel: cancel,
 	}
 	d.timers = newTimerQueue()
 	return d
@@ -174,7 +182,7 @@ func (d *Durable) Start(ctx context.Context) error {
 					d.resume(l.arn, t)
 					continue
 				}
-				if !isActivity(t.Resource) {
+				if !isActivity(t.Resource) || d.mocked(l, t) {
 					d.runTask(l, t)
 				} else if !l.ex.IsTaskStarted(t.ID) {
 					// Claimed by a poll whose ActivityStarted never became
@@ -361,7 +369,7 @@ func (d *Durable) step(l *live, entries []entry, cmds []interpreter.Command, cre
 		case interpreter.CancelTimer:
 			st.DeleteTimers = append(st.DeleteTimers, c.ID)
 		case interpreter.RunTask:
-			if isActivity(c.Task.Resource) {
+			if isActivity(c.Task.Resource) && !d.mocked(l, c.Task) {
 				st.AddTasks = append(st.AddTasks, store.ActivityTask{Token: c.Task.Token, ActivityARN: c.Task.Resource, ExecutionARN: l.arn,
 					TaskID: c.ID, Input: value.String(c.Task.Input), Created: d.clock.Now()})
 			}
@@ -388,7 +396,7 @@ func (d *Durable) after(l *live, entries []entry, cmds []interpreter.Command) {
 		case interpreter.StartTimer:
 			d.timers.add(l.arn, c.ID, c.At)
 		case interpreter.RunTask:
-			if isActivity(c.Task.Resource) {
+			if isActivity(c.Task.Resource) && !d.mocked(l, c.Task) {
 				if l.activities == nil {
 					l.activities = map[int64]string{}
 				}
@@ -477,6 +485,9 @@ type StartRequest struct {
 	PayloadLimit     int
 	// Parent, when set, is the task that waits for this execution to end.
 	Parent *Parent
+	// TestCase names the test case of the mock configuration (for the
+	// state machine StateMachineName) whose responses answer its tasks.
+	TestCase string
 }
 
 // StartExecution starts an execution and returns once its first step is
@@ -486,7 +497,7 @@ func (d *Durable) StartExecution(ctx context.Context, req StartRequest) (*store.
 	if err != nil {
 		return nil, err
 	}
-	mt, _ := json.Marshal(meta{StateMachineName: req.StateMachineName, Region: req.Region, PayloadLimit: req.PayloadLimit, Parent: req.Parent})
+	mt, _ := json.Marshal(meta{StateMachineName: req.StateMachineName, Region: req.Region, PayloadLimit: req.PayloadLimit, Parent: req.Parent, TestCase: req.TestCase})
 	now := d.clock.Now()
 	l := &live{arn: req.ExecutionARN}
 	l.rec = store.Execution{
@@ -669,8 +680,42 @@ func (d *Durable) deliver(ctx context.Context, arn string, entries []entry, chec
 
 // runTask invokes an in-process resource; its result comes back through
 // deliver.
+// mockOf finds the test case an execution runs, if any.
+func (d *Durable) mockOf(l *live) *mock.Case {
+	if !l.mockRead {
+		l.mockRead = true
+		var mt meta
+		if json.Unmarshal(l.rec.Meta, &mt) == nil && mt.TestCase != "" && d.mocks != nil {
+			tc, err := d.mocks.Case(mt.StateMachineName, mt.TestCase)
+			if err != nil {
+				d.log.Warn("the test case of an execution", "execution", l.arn, "error", err)
+			}
+			l.mock = tc
+		}
+	}
+	return l.mock
+}
+
+func (d *Durable) mocked(l *live, t *interpreter.TaskRequest) bool {
+	return d.mockOf(l).Mocks(t.StateName)
+}
+
 func (d *Durable) runTask(l *live, t *interpreter.TaskRequest) {
+	if out, fl, ok := d.mockOf(l).Answer(t.StateName, t.Invocation); ok {
+		res := resource.Func(func(context.Context, *resource.Request) (any, error) {
+			if fl != nil {
+				return nil, fl.AsError()
+			}
+			return out, nil
+		})
+		d.invokeTask(l, t, res, true)
+		return
+	}
 	res, found := d.resources.Lookup(t.Resource)
+	d.invokeTask(l, t, res, found)
+}
+
+func (d *Durable) invokeTask(l *live, t *interpreter.TaskRequest, res resource.Resource, found bool) {
 	ctx, cancel := context.WithCancel(d.ctx)
 	if l.tasks == nil {
 		l.tasks = map[int64]context.CancelFunc{}
@@ -684,7 +729,7 @@ func (d *Durable) runTask(l *live, t *interpreter.TaskRequest) {
 		defer cancel()
 		var entries []entry
 		if !found {
-			entries = []entry{{Kind: "fail", ID: id, Error: failure.TaskFailed, Cause: resource.NoHandlerCause(t.Resource)}}
+			entries = []entry{{Kind: "fail", ID: id, Error: failure.TaskFailed, Cause: resource.NoHandlerCause(t.Resource, t.StateName)}}
 		} else {
 			out, err := invoke(ctx, res, req)
 			if ctx.Err() != nil {

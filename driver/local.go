@@ -15,6 +15,7 @@ import (
 	"github.com/baton-sh/baton/failure"
 	"github.com/baton-sh/baton/interpreter"
 	"github.com/baton-sh/baton/machine"
+	"github.com/baton-sh/baton/mock"
 	"github.com/baton-sh/baton/resource"
 )
 
@@ -26,6 +27,9 @@ type Local struct {
 	// .waitForTaskToken call, a .sync child) be completed by their token.
 	// Without it such a task waits until its timeout.
 	Callbacks *Callbacks
+	// Mock, when set, answers the Task states its test case names, in
+	// place of their resources.
+	Mock *mock.Case
 }
 
 type taskResult struct {
@@ -227,10 +231,22 @@ func (r *run) startTask(t *interpreter.TaskRequest) {
 		case <-ctx.Done():
 		}
 	}
+	if out, fl, ok := r.d.Mock.Answer(t.StateName, t.Invocation); ok {
+		go func() {
+			defer cancel()
+			send(taskResult{id: t.ID, started: true})
+			if fl != nil {
+				send(taskResult{id: t.ID, err: fl.AsError()})
+				return
+			}
+			send(taskResult{id: t.ID, output: out})
+		}()
+		return
+	}
 	go func() {
 		defer cancel()
 		if res == nil {
-			send(taskResult{id: t.ID, err: failure.New(failure.TaskFailed, resource.NoHandlerCause(t.Resource)).AsError()})
+			send(taskResult{id: t.ID, err: failure.New(failure.TaskFailed, resource.NoHandlerCause(t.Resource, t.StateName)).AsError()})
 			return
 		}
 		send(taskResult{id: t.ID, started: true})

@@ -112,6 +112,10 @@ type TaskRequest struct {
 	Heartbeat time.Duration // 0: none
 	Token     string        // $$.Task.Token
 	Context   any           // the context object the state saw
+	// Invocation counts the earlier tasks of the same state in this
+	// execution (retries and Map iterations included): 0 for the first.
+	// Mocked responses are chosen by it.
+	Invocation int
 	// Submitted says that the call was accepted and its result comes later
 	// (TaskSubmitted); Receipt is what the call answered then.
 	Submitted bool
@@ -149,6 +153,8 @@ type Execution struct {
 	taskSeq  int64
 	limit    int
 	test     *StateTest // set when one state runs on its own (TestState)
+	// invocations counts the tasks scheduled per state name.
+	invocations map[string]int
 
 	// Storage for the common case, so that a short execution allocates
 	// little beyond its own struct.

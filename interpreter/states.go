@@ -364,10 +364,15 @@ func (f *frame) task() {
 		ex.tasks = map[int64]*frame{}
 	}
 	ex.tasks[id] = f
+	if ex.invocations == nil {
+		ex.invocations = map[string]int{}
+	}
 	req := &TaskRequest{
 		ID: id, Resource: st.Resource, Input: eff, StateName: st.Name,
 		Timeout: time.Duration(timeout) * time.Second, Heartbeat: time.Duration(heartbeat) * time.Second, Token: f.token,
+		Invocation: ex.invocations[st.Name],
 	}
+	ex.invocations[st.Name]++
 	if st.UsesContext {
 		req.Context = f.Context()
 	}

@@ -155,7 +155,10 @@ func (reg *Registry) Lookup(arn string) (Resource, bool) {
 	return nil, false
 }
 
-// NoHandlerCause explains a Task whose resource nothing handles.
-func NoHandlerCause(arn string) string {
-	return "No handler is registered for the resource '" + arn + "'. Register a Go function for it with the embedding API, or configure the resource."
+// NoHandlerCause explains a Task whose resource nothing here can reach, and
+// how to make it reachable.
+func NoHandlerCause(arn, state string) string {
+	return "The resource '" + arn + "' of the state '" + state + "' is not available here. Mock the state " +
+		"(a mock config with a test case that names '" + state + "': --mock-config FILE, and the state machine ARN suffixed #TestCase " +
+		"or --test-case NAME), configure it in baton.yaml if it is a Lambda function or an HTTP Task, or register a Go handler for it."
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/baton-sh/baton/api"
 	"github.com/baton-sh/baton/config"
 	"github.com/baton-sh/baton/driver"
+	"github.com/baton-sh/baton/mock"
 	"github.com/baton-sh/baton/resource"
 	"github.com/baton-sh/baton/resource/httptask"
 	"github.com/baton-sh/baton/resource/lambda"
@@ -32,6 +33,7 @@ func cmdServe(args []string, stdout, stderr io.Writer) error {
 	verbose := fs.Bool("verbose", false, "log every request")
 	expressHistory := fs.Bool("express-history", false, "keep Express executions and their histories for DescribeExecution and GetExecutionHistory")
 	configFile := fs.String("config", "", "baton.yaml: where Lambda functions and HTTP connections go")
+	mockFile := fs.String("mock-config", "", "a MockConfigFile.json: executions of STATE_MACHINE_ARN#TestCase answer mocked states from it")
 	rest, err := parseFlags(fs, args)
 	if err != nil {
 		if err == flag.ErrHelp {
@@ -54,6 +56,12 @@ func cmdServe(args []string, stdout, stderr io.Writer) error {
 			return usageError("serve: %v", err)
 		}
 	}
+	var mocks *mock.Config
+	if *mockFile != "" {
+		if mocks, err = mock.Load(*mockFile); err != nil {
+			return usageError("serve: %v", err)
+		}
+	}
 	st, err := sqlite.Open(*data)
 	if err != nil {
 		return &exitError{code: 1, msg: err.Error()}
@@ -62,10 +70,10 @@ func cmdServe(args []string, stdout, stderr io.Writer) error {
 	resources := resource.NewRegistry()
 	lambda.New(cfg).Register(resources)
 	httptask.New(cfg).Register(resources)
-	durable := driver.NewDurable(driver.DurableOptions{Store: st, Resources: resources, Logger: log})
+	durable := driver.NewDurable(driver.DurableOptions{Store: st, Resources: resources, Logger: log, Mocks: mocks})
 	// The API before recovery: it serves nested workflows, whose children
 	// and parents recovery may find.
-	handler := api.New(api.Config{Store: st, Durable: durable, Resources: resources, Logger: log, Account: *account, PayloadLimit: *limit, ExpressHistory: *expressHistory})
+	handler := api.New(api.Config{Store: st, Durable: durable, Resources: resources, Logger: log, Account: *account, PayloadLimit: *limit, ExpressHistory: *expressHistory, Mocks: mocks})
 	if err := durable.Start(context.Background()); err != nil {
 		return &exitError{code: 1, msg: err.Error()}
 	}

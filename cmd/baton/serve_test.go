@@ -47,9 +47,9 @@ func startServer(t *testing.T, dir string) *server {
 	return startServerAt(t, dir, freeAddr(t))
 }
 
-func startServerAt(t testing.TB, dir, addr string) *server {
+func startServerAt(t testing.TB, dir, addr string, extra ...string) *server {
 	t.Helper()
-	cmd := exec.Command(binary, "serve", "--addr", addr, "--data", dir)
+	cmd := exec.Command(binary, append([]string{"serve", "--addr", addr, "--data", dir}, extra...)...)
 	var logs strings.Builder
 	cmd.Stderr = &logs
 	if err := cmd.Start(); err != nil {
