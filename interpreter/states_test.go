@@ -311,7 +311,7 @@ func TestTask(t *testing.T) {
 		{name: "timeout caught by ALL", def: `{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:states:::events:putEvents","TimeoutSeconds":1,"Catch":[{"ErrorEquals":["States.ALL"],"Next":"H"}],"End":true},"H":{"Type":"Pass","End":true}}}`,
 			input: `{}`, handlers: h, output: `{"Error":"States.Timeout"}`},
 		{name: "no handler", def: task("arn:aws:states:::dynamodb:putItem", ""), input: `{}`, handlers: h,
-			status: "FAILED", error: "States.TaskFailed", cause: "No handler is registered for the resource 'arn:aws:states:::dynamodb:putItem'"},
+			status: "FAILED", error: "States.TaskFailed", cause: "The resource 'arn:aws:states:::dynamodb:putItem' of the state 'S' is not available here. Mock the state"},
 		{name: "task token", def: task("arn:aws:states:::http:invoke", `,"Parameters":{"t.$":"$$.Task.Token"}`), input: `{}`, handlers: h},
 		{name: "activity events", def: task("arn:aws:states:us-east-1:123456789012:activity:work", ""), input: `{"a":1}`,
 			handlers: map[string]resource.Func{"arn:aws:states:us-east-1:123456789012:activity:work": echo}, output: `{"a":1}`,

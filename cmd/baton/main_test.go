@@ -131,7 +131,7 @@ func TestRun(t *testing.T) {
 		t.Errorf("unknown command: %+v", r)
 	}
 	task := write(t, "task.json", `{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","End":true}}}`)
-	if r := cli(t, "run", task); r.code != 1 || !strings.Contains(r.stderr, "No handler is registered") {
+	if r := cli(t, "run", task); r.code != 1 || !strings.Contains(r.stderr, "is not available here. Mock the state") {
 		t.Errorf("task without handler: %+v", r)
 	}
 }
