@@ -31,6 +31,7 @@ import (
 	"github.com/baton-sh/baton/interpreter"
 	"github.com/baton-sh/baton/intrinsic"
 	"github.com/baton-sh/baton/machine"
+	"github.com/baton-sh/baton/mock"
 	"github.com/baton-sh/baton/resource"
 	"github.com/baton-sh/baton/resource/httptask"
 	"github.com/baton-sh/baton/resource/lambda"
@@ -41,6 +42,7 @@ import (
 type Engine struct {
 	resources    *resource.Registry
 	callbacks    *driver.Callbacks
+	mocks        *mock.Config
 	clock        clock.Clock
 	payloadLimit int
 	maxEvents    int64
@@ -88,6 +90,10 @@ func WithConfig(cfg *config.Config) Option {
 		httptask.New(cfg).Register(e.resources)
 	}
 }
+
+// WithMocks answers Task states from a mock configuration (AWS's
+// MockConfigFile format) in the runs that name a test case (TestCase).
+func WithMocks(m *mock.Config) Option { return func(e *Engine) { e.mocks = m } }
 
 // NoCallbacks makes tasks that wait for a callback (.waitForTaskToken)
 // fail at once with a clear cause, for runs that nothing can call back
@@ -245,15 +251,37 @@ func (r *Result) EventTypes() []string {
 	return out
 }
 
+// StatesEnteredNames returns the name of every state entered, in order,
+// nested ones included.
+func (r *Result) StatesEnteredNames() []string {
+	var out []string
+	for i := range r.events {
+		if r.events[i].Type.IsStateEntered() {
+			out = append(out, r.events[i].Name)
+		}
+	}
+	return out
+}
+
 // RunOption configures Run.
 type RunOption func(*runConfig)
 
 type runConfig struct {
-	name string
+	name     string
+	testCase string
 }
 
 // ExecutionName names the execution (default: a new UUID).
 func ExecutionName(name string) RunOption { return func(c *runConfig) { c.name = name } }
+
+// TestCase runs the execution as a test case of the engine's mock
+// configuration (WithMocks): the states the case names answer from their
+// mocked responses. The case is looked up under the state machine's name.
+func TestCase(name string) RunOption { return func(c *runConfig) { c.testCase = name } }
+
+// ErrNoMocks is returned by Run when a test case is named but the engine
+// has no mock configuration.
+var ErrNoMocks = errors.New("a test case needs a mock configuration (WithMocks)")
 
 // ErrInvalidInput is returned when the input is not valid JSON.
 var ErrInvalidInput = errors.New("invalid execution input")
@@ -281,6 +309,15 @@ func (sm *StateMachine) Run(ctx context.Context, input json.RawMessage, opts ...
 		o(&rc)
 	}
 	e := sm.engine
+	var tc *mock.Case
+	if rc.testCase != "" {
+		if e.mocks == nil {
+			return nil, ErrNoMocks
+		}
+		if tc, err = e.mocks.Case(sm.name, rc.testCase); err != nil {
+			return nil, err
+		}
+	}
 	src := rand.NewPCG(uint64(time.Now().UnixNano()), e.seq.Add(1))
 	if rc.name == "" {
 		rc.name = intrinsic.UUID(src)
@@ -299,7 +336,7 @@ func (sm *StateMachine) Run(ctx context.Context, input json.RawMessage, opts ...
 	if sm.express {
 		cfg.ExecutionARN = fmt.Sprintf("arn:aws:states:%s:%s:express:%s:%s:%s", e.region, e.account, sm.name, rc.name, intrinsic.UUID(src))
 	}
-	d := &driver.Local{Resources: e.resources, Clock: e.clock, Callbacks: e.callbacks}
+	d := &driver.Local{Resources: e.resources, Clock: e.clock, Callbacks: e.callbacks, Mock: tc}
 	ex := d.Run(ctx, sm.machine, cfg, in)
 	res := &Result{Status: ex.Status.String(), ExecutionARN: cfg.ExecutionARN, StatesEntered: ex.StatesEntered, events: ex.Events}
 	if ex.Status == interpreter.Succeeded {

@@ -121,6 +121,16 @@ func (t Type) String() string {
 	return "Unknown"
 }
 
+// IsStateEntered reports whether t is the <Type>StateEntered of a state.
+func (t Type) IsStateEntered() bool {
+	switch t {
+	case PassStateEntered, TaskStateEntered, ChoiceStateEntered, WaitStateEntered, SucceedStateEntered,
+		FailStateEntered, ParallelStateEntered, MapStateEntered:
+		return true
+	}
+	return false
+}
+
 // ParseType returns the Type named s.
 func ParseType(s string) (Type, bool) {
 	for i, n := range typeNames {

@@ -26,7 +26,7 @@ import (
 // Config is a parsed mock configuration file.
 type Config struct {
 	machines  map[string]map[string]map[string]string // state machine -> test case -> state -> response name
-	responses map[string][]response                    // response name -> one per invocation
+	responses map[string][]response                   // response name -> one per invocation
 }
 
 type response struct {

@@ -25,6 +25,7 @@ Usage:
                                          run N executions, C at a time, and report throughput
   baton graph FILE [--format mermaid|dot]
                                          print the state machine as a diagram
+  baton test FILE...                     run test files (definition, mocks, cases, expectations)
 
 Definitions may be JSON or YAML. Run "baton COMMAND --help" for a command's flags.
 `
@@ -65,6 +66,8 @@ func runMain(args []string, stdout, stderr io.Writer) int {
 		err = cmdGraph(args[1:], stdout, stderr)
 	case "serve":
 		err = cmdServe(args[1:], stdout, stderr)
+	case "test":
+		err = cmdTest(args[1:], stdout, stderr)
 	default:
 		fmt.Fprintf(stderr, "baton: unknown command %q\n\n%s", args[0], usage)
 		return 2

@@ -9,10 +9,13 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/baton-sh/baton"
 	"github.com/baton-sh/baton/config"
+	"github.com/baton-sh/baton/mock"
 	"github.com/baton-sh/baton/value"
 )
 
@@ -43,6 +46,26 @@ func loadMachine(engine *baton.Engine, file string, opts ...baton.LoadOption) (*
 	return sm, nil
 }
 
+// machineName is the name a run gives its state machine: the one asked
+// for, else the definition file's name without its extensions; with a mock
+// config that knows one state machine only, that one.
+func machineName(asked, file string, mocks *mock.Config) string {
+	if asked != "" {
+		return asked
+	}
+	base := filepath.Base(file)
+	for _, ext := range []string{".json", ".yaml", ".yml", ".asl"} {
+		base = strings.TrimSuffix(base, ext)
+	}
+	if mocks != nil {
+		names := mocks.StateMachines()
+		if !slices.Contains(names, base) && len(names) == 1 {
+			return names[0]
+		}
+	}
+	return base
+}
+
 func cmdRun(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("run", flag.ContinueOnError)
 	input := fs.String("input", "", "execution input: JSON text, or @FILE")
@@ -53,6 +76,9 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 	limit := fs.Int("payload-limit", 0, "largest state input/output in bytes (default 262144, AWS's limit)")
 	maxEvents := fs.Int64("max-events", 0, "largest history in events (default 25000, AWS's limit)")
 	configFile := fs.String("config", "", "baton.yaml: where Lambda functions and HTTP connections go")
+	mockFile := fs.String("mock-config", "", "a MockConfigFile.json whose test case (--test-case) answers mocked states")
+	testCase := fs.String("test-case", "", "the test case of --mock-config to run")
+	smName := fs.String("state-machine", "", "the state machine's name, as the mock config knows it (default: the file's name)")
 	files, err := parseFlags(fs, args)
 	if err != nil {
 		if err == flag.ErrHelp {
@@ -78,6 +104,16 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 		}
 		opts = append(opts, baton.WithConfig(cfg))
 	}
+	var mocks *mock.Config
+	if *mockFile != "" {
+		if mocks, err = mock.Load(*mockFile); err != nil {
+			return usageError("run: %v", err)
+		}
+		opts = append(opts, baton.WithMocks(mocks))
+	}
+	if (*testCase == "") != (*mockFile == "") {
+		return usageError("run: --mock-config and --test-case go together")
+	}
 	if *limit > 0 {
 		opts = append(opts, baton.WithPayloadLimit(*limit))
 	}
@@ -89,6 +125,9 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 	if *express {
 		lopts = append(lopts, baton.Express())
 	}
+	if name := machineName(*smName, files[0], mocks); name != "" {
+		lopts = append(lopts, baton.Named(name))
+	}
 	sm, err := loadMachine(engine, files[0], lopts...)
 	if err != nil {
 		return err
@@ -98,6 +137,9 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 	var ropts []baton.RunOption
 	if *name != "" {
 		ropts = append(ropts, baton.ExecutionName(*name))
+	}
+	if *testCase != "" {
+		ropts = append(ropts, baton.TestCase(*testCase))
 	}
 	res, err := sm.Run(ctx, in, ropts...)
 	if err != nil {
