@@ -35,6 +35,7 @@ import (
 	"github.com/baton-sh/baton/resource"
 	"github.com/baton-sh/baton/resource/httptask"
 	"github.com/baton-sh/baton/resource/lambda"
+	"github.com/baton-sh/baton/resource/nested"
 	"github.com/baton-sh/baton/value"
 )
 
@@ -42,6 +43,7 @@ import (
 type Engine struct {
 	resources    *resource.Registry
 	callbacks    *driver.Callbacks
+	noExternal   bool // nothing outside the process can call back
 	mocks        *mock.Config
 	clock        clock.Clock
 	payloadLimit int
@@ -74,6 +76,8 @@ func WithAccount(a string) Option { return func(e *Engine) { e.account = a } }
 // New returns an engine.
 func New(opts ...Option) *Engine {
 	e := &Engine{resources: resource.NewRegistry(), callbacks: driver.NewCallbacks(), clock: clock.Real{}, region: "us-east-1", account: "123456789012"}
+	e.callbackResources()
+	(&nested.Resource{Starter: newChildren(e, nil, "")}).Register(e.resources)
 	for _, o := range opts {
 		o(e)
 	}
@@ -88,6 +92,7 @@ func WithConfig(cfg *config.Config) Option {
 	return func(e *Engine) {
 		lambda.New(cfg).Register(e.resources)
 		httptask.New(cfg).Register(e.resources)
+		(&nested.Resource{Starter: newChildren(e, cfg.StateMachines, cfg.Dir)}).Register(e.resources)
 	}
 }
 
@@ -96,9 +101,10 @@ func WithConfig(cfg *config.Config) Option {
 func WithMocks(m *mock.Config) Option { return func(e *Engine) { e.mocks = m } }
 
 // NoCallbacks makes tasks that wait for a callback (.waitForTaskToken)
-// fail at once with a clear cause, for runs that nothing can call back
-// into, such as `baton run`.
-func NoCallbacks() Option { return func(e *Engine) { e.callbacks = nil } }
+// fail at once with a clear cause, for runs that nothing outside can call
+// back into, such as `baton run`; a nested execution's callback, which its
+// child may send, still waits.
+func NoCallbacks() Option { return func(e *Engine) { e.noExternal = true } }
 
 // SendTaskSuccess completes a task that waits for a callback (a
 // .waitForTaskToken task) with its output, given the token the task
@@ -108,26 +114,17 @@ func (e *Engine) SendTaskSuccess(token string, output json.RawMessage) error {
 	if err != nil {
 		return fmt.Errorf("the output is not JSON: %w", err)
 	}
-	if e.callbacks == nil {
-		return driver.ErrUnknownToken
-	}
 	return e.callbacks.Success(token, v)
 }
 
 // SendTaskFailure fails a task that waits for a callback.
 func (e *Engine) SendTaskFailure(token, errName, cause string) error {
-	if e.callbacks == nil {
-		return driver.ErrUnknownToken
-	}
 	return e.callbacks.Failure(token, failure.New(errName, cause))
 }
 
 // SendTaskHeartbeat reports that the work of a task that waits for a
 // callback goes on.
 func (e *Engine) SendTaskHeartbeat(token string) error {
-	if e.callbacks == nil {
-		return driver.ErrUnknownToken
-	}
 	return e.callbacks.Heartbeat(token)
 }
 
@@ -336,7 +333,7 @@ func (sm *StateMachine) Run(ctx context.Context, input json.RawMessage, opts ...
 	if sm.express {
 		cfg.ExecutionARN = fmt.Sprintf("arn:aws:states:%s:%s:express:%s:%s:%s", e.region, e.account, sm.name, rc.name, intrinsic.UUID(src))
 	}
-	d := &driver.Local{Resources: e.resources, Clock: e.clock, Callbacks: e.callbacks, Mock: tc}
+	d := &driver.Local{Resources: e.resources, Clock: e.clock, Callbacks: e.callbacks, NoExternalCallbacks: e.noExternal, Mock: tc}
 	ex := d.Run(ctx, sm.machine, cfg, in)
 	res := &Result{Status: ex.Status.String(), ExecutionARN: cfg.ExecutionARN, StatesEntered: ex.StatesEntered, events: ex.Events}
 	if ex.Status == interpreter.Succeeded {

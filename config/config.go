@@ -17,6 +17,8 @@
 //	connections:
 //	  Payments:                          # ...:connection/Payments/... in Authentication.ConnectionArn
 //	    basic: {username: shop, password: ${PAYMENTS_PASSWORD}}
+//	stateMachines:                       # children of nested workflows, for baton run and baton test
+//	  ProcessItem: process-item.asl.json
 //
 // ${NAME} in any string is replaced by the environment variable NAME, so
 // that secrets stay out of the file.
@@ -42,6 +44,10 @@ import (
 type Config struct {
 	Functions   map[string]*Function   `yaml:"functions"`
 	Connections map[string]*Connection `yaml:"connections"`
+	// StateMachines names the definition files of the state machines that
+	// nested workflows start when Baton runs in-process (baton run, baton
+	// test); relative to this file. The server has its own state machines.
+	StateMachines map[string]string `yaml:"stateMachines"`
 	// Dir is the folder of the file, against which relative paths resolve.
 	Dir string `yaml:"-"`
 }

@@ -8,6 +8,7 @@ package driver
 import (
 	"container/heap"
 	"context"
+	"strings"
 	"sync"
 	"time"
 
@@ -27,6 +28,10 @@ type Local struct {
 	// .waitForTaskToken call, a .sync child) be completed by their token.
 	// Without it such a task waits until its timeout.
 	Callbacks *Callbacks
+	// NoExternalCallbacks says that nothing outside this process can call
+	// back (baton run): a .waitForTaskToken task fails at once, but for a
+	// nested execution's, whose child may answer it.
+	NoExternalCallbacks bool
 	// Mock, when set, answers the Task states its test case names, in
 	// place of their resources.
 	Mock *mock.Case
@@ -253,7 +258,8 @@ func (r *run) startTask(t *interpreter.TaskRequest) {
 		out, err := invoke(ctx, res, req)
 		if s, ok := resource.AsSubmitted(err); ok {
 			send(taskResult{id: t.ID, submitted: s})
-			if r.d.Callbacks == nil {
+			if r.d.Callbacks == nil || r.d.NoExternalCallbacks && strings.HasSuffix(t.Resource, ".waitForTaskToken") &&
+				!strings.HasPrefix(t.Resource, "arn:aws:states:::states:startExecution") {
 				// Nothing can call back: fail now rather than wait forever.
 				send(taskResult{id: t.ID, err: failure.New(failure.TaskFailed, "The task '"+t.Resource+
 					"' waits for a callback with its task token, which cannot arrive in this run: use baton serve, or mock the task.").AsError()})
