@@ -244,7 +244,9 @@ func (f *Functions) call(ctx context.Context, fn *function, payload []byte, typ 
 	inv := f.funcs[fn.name]
 	reqID := newRequestID()
 	if inv == nil {
-		return nil, serviceError("ResourceNotFoundException", 404, reqID, "Function not found: "+fn.arn())
+		err := serviceError("ResourceNotFoundException", 404, reqID, "Function not found: "+fn.arn()).(*resource.Error)
+		err.Cause += " Configure the function '" + fn.name + "' under functions: in baton.yaml (--config), or mock the state."
+		return nil, err
 	}
 	in := &invocation{name: fn.name, qualifier: fn.qualifier, payload: payload, requestID: reqID, region: fn.region, typ: typ}
 	switch typ {
