@@ -299,6 +299,17 @@ func TestWaitForTaskToken(t *testing.T) {
 	if got := strings.Join(r.events, ","); got != "ExecutionStarted,TaskStateEntered,TaskScheduled,TaskStarted,TaskSubmitted,TaskSucceeded,TaskStateExited,ExecutionSucceeded" {
 		t.Errorf("events %s", got)
 	}
+	// A callback nobody answers runs out of heartbeat, counted from the
+	// call's return.
+	silent := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, `{}`) }))
+	defer silent.Close()
+	cfg2 := &config.Config{Functions: map[string]*config.Function{"Ask": {URL: silent.URL}}}
+	r = run(t, cfg2, `{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"`+lambda.InvokeCallbackARN+`","Parameters":{"FunctionName":"Ask","Payload":{}},"HeartbeatSeconds":1,
+		"Catch":[{"ErrorEquals":["States.HeartbeatTimeout"],"Next":"Late"}],"End":true},"Late":{"Type":"Pass","Result":"late","End":true}}}`, `{}`, driver.NewCallbacks())
+	if r.ex.Status != interpreter.Succeeded || value.String(r.ex.Output) != `"late"` {
+		t.Errorf("heartbeat: %v %+v", r.ex.Status, r.ex.Failure)
+	}
+
 	// Without anyone to call back, the run says so instead of hanging.
 	r = run(t, cfg, task(lambda.InvokeCallbackARN, `,"Parameters":{"FunctionName":"Ask","Payload":{}}`), `{}`, nil)
 	if r.ex.Failure == nil || r.ex.Failure.Error != "States.TaskFailed" || !strings.Contains(r.ex.Failure.Cause, "callback") {
