@@ -1,0 +1,73 @@
+package config_test
+
+import (
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/baton-sh/baton/config"
+)
+
+func TestParse(t *testing.T) {
+	t.Setenv("PAYMENTS_PASSWORD", "s3cret")
+	c, err := config.Parse([]byte(`
+functions:
+  validate: {command: [python3, validate.py], dir: fns, timeout: 1m30s}
+  charge: {url: "http://localhost:9001/charge", headers: {X-Key: k}}
+  ship: {lambda: "http://127.0.0.1:3001", function: ShipFn}
+connections:
+  Payments: {basic: {username: shop, password: "${PAYMENTS_PASSWORD}"}}
+  Partner: {oauth: {url: "https://auth.example.com/token", clientId: c, clientSecret: s, method: get}}
+  Open:
+stateMachines:
+  Child: child.asl.json
+`), "/work/project")
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := c.Functions["validate"]
+	if v.Kind() != "command" || v.Dir != filepath.Join("/work/project", "fns") || time.Duration(v.Timeout) != 90*time.Second || v.Name != "validate" {
+		t.Errorf("validate: %+v", v)
+	}
+	if c.Functions["charge"].Kind() != "http" || c.Functions["ship"].Kind() != "lambda" || c.Functions["ship"].Name != "ShipFn" {
+		t.Errorf("functions: %+v %+v", c.Functions["charge"], c.Functions["ship"])
+	}
+	if c.Connections["Payments"].Basic.Password != "s3cret" || c.Connections["Partner"].OAuth.Method != "GET" || c.Connections["Open"] == nil {
+		t.Errorf("connections: %+v", c.Connections)
+	}
+	if c.StateMachines["Child"] != "child.asl.json" {
+		t.Errorf("state machines: %v", c.StateMachines)
+	}
+	if empty, err := config.Parse(nil, "/"); err != nil || len(empty.Functions) != 0 {
+		t.Errorf("an empty file: %v", err)
+	}
+}
+
+func TestParseErrors(t *testing.T) {
+	tests := []struct{ name, file, want string }{
+		{"unknown field", "functions: {f: {comand: [x]}}", "comand"},
+		{"two kinds", "functions: {f: {command: [x], url: 'http://a'}}", "exactly one of command, url and lambda"},
+		{"no kind", "functions: {f: {env: {A: b}}}", "exactly one of command, url and lambda"},
+		{"bad url", "functions: {f: {url: 'ftp://a'}}", "is not an http(s) URL"},
+		{"bad duration", "functions: {f: {command: [x], timeout: soon}}", "is not a duration"},
+		{"missing variable", "functions: {f: {url: '${BATON_SURELY_UNSET_VAR}'}}", "BATON_SURELY_UNSET_VAR"},
+		{"two auths", "connections: {c: {basic: {username: a}, apiKey: {name: k, value: v}}}", "at most one of basic, apiKey and oauth"},
+		{"api key without a name", "connections: {c: {apiKey: {value: v}}}", "name the header"},
+		{"oauth method", "connections: {c: {oauth: {url: 'https://a', method: PUT}}}", "POST or GET"},
+		{"not YAML", "functions: [", "did not find"},
+	}
+	for _, tt := range tests {
+		_, err := config.Parse([]byte(tt.file), "/")
+		if err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%s: %v, want %q", tt.name, err, tt.want)
+		}
+	}
+}
+
+func FuzzParse(f *testing.F) {
+	f.Add([]byte("functions: {f: {command: [x]}}\nconnections: {c: {oauth: {url: 'https://a'}}}\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		config.Parse(data, "/")
+	})
+}
