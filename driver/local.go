@@ -248,6 +248,13 @@ func (r *run) startTask(t *interpreter.TaskRequest) {
 		}()
 		return
 	}
+	// A task whose result may come by its token listens for it before the
+	// call: the answer can come before the call returns (a quick child, a
+	// worker that replies at once).
+	mayCallBack := res != nil && (strings.HasSuffix(t.Resource, ".waitForTaskToken") || strings.Contains(t.Resource, ".sync"))
+	if mayCallBack {
+		r.awaitCallback(t)
+	}
 	go func() {
 		defer cancel()
 		if res == nil {
@@ -258,14 +265,12 @@ func (r *run) startTask(t *interpreter.TaskRequest) {
 		out, err := invoke(ctx, res, req)
 		if s, ok := resource.AsSubmitted(err); ok {
 			send(taskResult{id: t.ID, submitted: s})
-			if r.d.Callbacks == nil || r.d.NoExternalCallbacks && strings.HasSuffix(t.Resource, ".waitForTaskToken") &&
+			if !mayCallBack || r.d.Callbacks == nil || r.d.NoExternalCallbacks && strings.HasSuffix(t.Resource, ".waitForTaskToken") &&
 				!strings.HasPrefix(t.Resource, "arn:aws:states:::states:startExecution") {
 				// Nothing can call back: fail now rather than wait forever.
 				send(taskResult{id: t.ID, err: failure.New(failure.TaskFailed, "The task '"+t.Resource+
 					"' waits for a callback with its task token, which cannot arrive in this run: use baton serve, or mock the task.").AsError()})
-				return
 			}
-			r.awaitCallback(t)
 			return
 		}
 		send(taskResult{id: t.ID, output: out, err: err})
