@@ -678,8 +678,6 @@ func (d *Durable) deliver(ctx context.Context, arn string, entries []entry, chec
 	return nil
 }
 
-// runTask invokes an in-process resource; its result comes back through
-// deliver.
 // mockOf finds the test case an execution runs, if any.
 func (d *Durable) mockOf(l *live) *mock.Case {
 	if !l.mockRead {
@@ -700,6 +698,8 @@ func (d *Durable) mocked(l *live, t *interpreter.TaskRequest) bool {
 	return d.mockOf(l).Mocks(t.StateName)
 }
 
+// runTask invokes an in-process resource, or the execution's mock; the
+// result comes back through deliver.
 func (d *Durable) runTask(l *live, t *interpreter.TaskRequest) {
 	if out, fl, ok := d.mockOf(l).Answer(t.StateName, t.Invocation); ok {
 		res := resource.Func(func(context.Context, *resource.Request) (any, error) {
