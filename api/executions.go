@@ -150,7 +150,7 @@ func (s *Server) startExecution(ctx context.Context, r *request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	execARN, start, err := s.start(ctx, t, in.Name, in.Input, nil, nil)
+	execARN, start, err := s.start(ctx, t, in.Name, in.Input, "", nil, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -160,7 +160,7 @@ func (s *Server) startExecution(ctx context.Context, r *request) (any, error) {
 // start starts an execution of a target: durably for a Standard machine,
 // in memory for an Express one. parent, for a .sync child, is the task
 // that waits for it; done, for an Express child, is told its end.
-func (s *Server) start(ctx context.Context, t *target, name, input string, parent *driver.Parent, done func(*interpreter.Execution, string)) (string, time.Time, error) {
+func (s *Server) start(ctx context.Context, t *target, name, input, startedBy string, parent *driver.Parent, done func(*interpreter.Execution, string)) (string, time.Time, error) {
 	if name == "" {
 		name = newUUID()
 	}
@@ -171,7 +171,7 @@ func (s *Server) start(ctx context.Context, t *target, name, input string, paren
 	rec, err := s.cfg.Durable.StartExecution(ctx, driver.StartRequest{
 		ExecutionARN: execARN, Name: name, StateMachineARN: t.sm.String(), StateMachineName: t.sm.Name,
 		VersionARN: t.versionARN, AliasARN: t.aliasARN, Definition: t.body.Definition, RoleARN: t.body.RoleARN,
-		Region: t.sm.Region, Input: input, PayloadLimit: s.cfg.PayloadLimit, Parent: parent, TestCase: t.testCase,
+		Region: t.sm.Region, Input: input, PayloadLimit: s.cfg.PayloadLimit, Parent: parent, StartedBy: startedBy, TestCase: t.testCase,
 	})
 	if errors.Is(err, store.ErrConflict) {
 		// Starting the same execution again is idempotent while it runs with

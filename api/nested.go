@@ -37,7 +37,7 @@ func (s *Server) Start(ctx context.Context, c *nested.Child) (string, time.Time,
 		parent = &driver.Parent{Token: c.ParentToken, Pattern: c.Pattern}
 		done = func(ex *interpreter.Execution, input string) { s.expressChildDone(t, c, ex, input) }
 	}
-	arn, start, err := s.start(ctx, t, c.Name, c.Input, parent, done)
+	arn, start, err := s.start(ctx, t, c.Name, c.Input, c.ParentARN, parent, done)
 	if err != nil {
 		return "", time.Time{}, startError(err)
 	}

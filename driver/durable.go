@@ -129,6 +129,7 @@ type meta struct {
 	Region           string  `json:"region"`
 	PayloadLimit     int     `json:"payloadLimit,omitempty"`
 	Parent           *Parent `json:"parent,omitempty"`
+	StartedBy        string  `json:"startedBy,omitempty"`
 	TestCase         string  `json:"testCase,omitempty"`
 }
 
@@ -441,6 +442,14 @@ func (d *Durable) cancelSubmitted(arn string, t *interpreter.TaskRequest) {
 	}()
 }
 
+// StartedBy reads the execution that started an execution through a
+// nested workflow ("" for one started otherwise).
+func StartedBy(rec *store.Execution) string {
+	var mt meta
+	json.Unmarshal(rec.Meta, &mt)
+	return mt.StartedBy
+}
+
 // OnFinish sets what is called once an execution that a parent task waits
 // for (a .sync child) has ended, durably: f runs in its own goroutine and
 // may complete the parent's task. Set it before Start, so that children
@@ -485,6 +494,9 @@ type StartRequest struct {
 	PayloadLimit     int
 	// Parent, when set, is the task that waits for this execution to end.
 	Parent *Parent
+	// StartedBy is the execution whose nested-workflow task started this
+	// one, as AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID links them.
+	StartedBy string
 	// TestCase names the test case of the mock configuration (for the
 	// state machine StateMachineName) whose responses answer its tasks.
 	TestCase string
@@ -497,7 +509,7 @@ func (d *Durable) StartExecution(ctx context.Context, req StartRequest) (*store.
 	if err != nil {
 		return nil, err
 	}
-	mt, _ := json.Marshal(meta{StateMachineName: req.StateMachineName, Region: req.Region, PayloadLimit: req.PayloadLimit, Parent: req.Parent, TestCase: req.TestCase})
+	mt, _ := json.Marshal(meta{StateMachineName: req.StateMachineName, Region: req.Region, PayloadLimit: req.PayloadLimit, Parent: req.Parent, StartedBy: req.StartedBy, TestCase: req.TestCase})
 	now := d.clock.Now()
 	l := &live{arn: req.ExecutionARN}
 	l.rec = store.Execution{
