@@ -1,0 +1,1269 @@
+package jsonata
+
+import (
+	"math"
+	"time"
+)
+
+// The evaluator follows jsonata-js 2.0 function by function; the comments
+// name the jsonata-js behaviours that are easy to get wrong.
+
+type evaluator struct {
+	depth    int
+	maxDepth int
+	deadline time.Time
+	ticks    int
+	now      time.Time // the timestamp of this evaluation, for $now and $millis
+	rand     func() float64
+	opts     *Options
+}
+
+// frame is a scope of variable bindings.
+type frame struct {
+	parent *frame
+	names  []string
+	vals   []any
+	global map[string]any // the root frame's built-in functions
+}
+
+func newFrame(parent *frame) *frame { return &frame{parent: parent} }
+
+func (f *frame) bind(name string, v any) {
+	for i, n := range f.names {
+		if n == name {
+			f.vals[i] = v
+			return
+		}
+	}
+	f.names = append(f.names, name)
+	f.vals = append(f.vals, v)
+}
+
+func (f *frame) lookup(name string) any {
+	for e := f; e != nil; e = e.parent {
+		for i := len(e.names) - 1; i >= 0; i-- {
+			if e.names[i] == name {
+				return e.vals[i]
+			}
+		}
+		if e.global != nil {
+			if v, ok := e.global[name]; ok {
+				return v
+			}
+		}
+	}
+	return nil
+}
+
+func frameFromTuple(env *frame, t *tuple) *frame {
+	f := &frame{parent: env, names: make([]string, 0, len(t.names)+1), vals: make([]any, 0, len(t.names)+1)}
+	f.names = append(f.names, "@")
+	f.vals = append(f.vals, t.at)
+	f.names = append(f.names, t.names...)
+	f.vals = append(f.vals, t.vals...)
+	return f
+}
+
+// Lambda is a function value: a lambda expression closed over its scope, a
+// partial application, or a pending tail call.
+type Lambda struct {
+	input  any
+	env    *frame
+	params []string
+	sig    *signature
+	body   *node
+	thunk  bool
+	native *builtin // a partially applied built-in function
+}
+
+func (ev *evaluator) enter(n *node) {
+	ev.depth++
+	if ev.maxDepth > 0 && ev.depth > ev.maxDepth {
+		e := newError("U1001").at(n.pos)
+		e.Message = errDepth
+		panic(e)
+	}
+	ev.ticks++
+	if ev.ticks&255 == 0 && !ev.deadline.IsZero() && time.Now().After(ev.deadline) {
+		e := newError("U1001").at(n.pos)
+		e.Message = errTimeout
+		panic(e)
+	}
+}
+
+func (ev *evaluator) eval(n *node, input any, env *frame) any {
+	ev.enter(n)
+	var result any
+	switch n.kind {
+	case kPath:
+		result = ev.evalPath(n, input, env)
+	case kBinary:
+		result = ev.evalBinary(n, input, env)
+	case kNegate:
+		v := ev.eval(n.lhs, input, env)
+		if v != nil {
+			if !isNumeric(v) {
+				panic(newError("D1002", v).withToken("-").at(n.pos))
+			}
+			f, _ := num(v)
+			result = -f
+		}
+	case kArray:
+		result = ev.evalArray(n, input, env)
+	case kObject:
+		result = ev.evalGroup(n.pairs, n.pos, input, env)
+	case kName:
+		result = lookupField(input, n.op)
+	case kString:
+		result = n.op
+	case kNumber:
+		result = n.num
+	case kValue:
+		result = n.val
+	case kWildcard:
+		result = evalWildcard(input)
+	case kDescendant:
+		result = evalDescendants(input)
+	case kParent:
+		result = env.lookup(n.slot.label)
+	case kCondition:
+		if truthy(ev.eval(n.cond, input, env)) {
+			result = ev.eval(n.then, input, env)
+		} else if n.els != nil {
+			result = ev.eval(n.els, input, env)
+		}
+	case kBlock:
+		f := newFrame(env)
+		for _, e := range n.exprs {
+			result = ev.eval(e, input, f)
+		}
+	case kBind:
+		result = ev.eval(n.rhs, input, env)
+		env.bind(n.lhs.op, result)
+	case kRegex:
+		result = &regexFunc{re: n.re}
+	case kFunction:
+		result = ev.evalFunction(n, input, env, nil, false)
+	case kVariable:
+		if n.op == "" {
+			if a, ok := input.(*array); ok && a.outerWrapper {
+				result = a.items[0]
+			} else {
+				result = input
+			}
+		} else {
+			result = env.lookup(n.op)
+		}
+	case kLambda:
+		result = &Lambda{input: input, env: env, params: n.params, sig: n.sig, body: n.body, thunk: n.thunk}
+	case kPartial:
+		result = ev.evalPartial(n, input, env)
+	case kApply:
+		result = ev.evalApply(n, input, env)
+	case kTransform:
+		result = ev.evalTransform(n, env)
+	case kSort:
+		// only as a step of a path
+		if a, ok := input.(*array); ok {
+			result = ev.evalSort(n, a, env)
+		} else {
+			result = ev.evalSort(n, newSeq(input), env)
+		}
+	}
+	for _, p := range n.predicate {
+		result = ev.filter(p.expr, result, env)
+	}
+	if n.kind != kPath && n.group != nil {
+		result = ev.evalGroup(n.group.pairs, n.group.pos, result, env)
+	}
+	ev.depth--
+	if a, ok := result.(*array); ok && a.seq && !a.tupleStream {
+		if n.keepArray {
+			a.keepSingleton = true
+		}
+		switch len(a.items) {
+		case 0:
+			result = nil
+		case 1:
+			if !a.keepSingleton {
+				result = a.items[0]
+			}
+		}
+	}
+	return result
+}
+
+func (ev *evaluator) evalPath(n *node, input any, env *frame) any {
+	var inputSeq *array
+	if a, ok := input.(*array); ok && n.steps[0].kind != kVariable {
+		inputSeq = a
+	} else {
+		inputSeq = newSeq(input)
+	}
+	var resultSeq any
+	isTuple := false
+	var tuples *array
+	for ii, step := range n.steps {
+		if step.tuple {
+			isTuple = true
+		}
+		if ii == 0 && step.consArray {
+			resultSeq = ev.eval(step, inputSeq, env)
+		} else if isTuple {
+			tuples = ev.evalTupleStep(step, inputSeq, tuples, env)
+		} else {
+			resultSeq = ev.evalStep(step, inputSeq, env, ii == len(n.steps)-1)
+		}
+		if !isTuple {
+			a, ok := resultSeq.(*array)
+			if !ok || len(a.items) == 0 {
+				if !ok && resultSeq != nil && ii == len(n.steps)-1 {
+					break
+				}
+				if !ok {
+					resultSeq = nil
+				}
+				break
+			}
+		}
+		if !step.hasFocus {
+			if a, ok := resultSeq.(*array); ok {
+				inputSeq = a
+			}
+		}
+	}
+	if isTuple {
+		if n.tuple {
+			resultSeq = tuples
+		} else {
+			s := &array{seq: true, items: make([]any, 0, len(tuples.items))}
+			for _, t := range tuples.items {
+				s.items = append(s.items, t.(*tuple).at)
+			}
+			resultSeq = s
+		}
+	}
+	if n.keepSingletonArray {
+		a, ok := resultSeq.(*array)
+		if ok && a.cons && !a.seq {
+			a = newSeq(a)
+		}
+		if ok {
+			a.keepSingleton = true
+			resultSeq = a
+		}
+	}
+	if n.group != nil {
+		if isTuple {
+			resultSeq = ev.evalGroup(n.group.pairs, n.group.pos, tuples, env)
+		} else {
+			resultSeq = ev.evalGroup(n.group.pairs, n.group.pos, resultSeq, env)
+		}
+	}
+	return resultSeq
+}
+
+func (ev *evaluator) evalStep(step *node, input *array, env *frame, last bool) any {
+	if step.kind == kSort {
+		var result any = ev.evalSort(step, input, env)
+		if step.stages != nil {
+			result = ev.evalStages(step.stages, result, env)
+		}
+		return result
+	}
+	result := make([]any, 0, len(input.items))
+	for _, item := range input.items {
+		res := ev.eval(step, item, env)
+		for _, st := range step.stages {
+			if st.filter {
+				res = ev.filter(st.expr, res, env)
+			}
+		}
+		if res != nil {
+			result = append(result, res)
+		}
+	}
+	if last && len(result) == 1 {
+		if a, ok := result[0].(*array); ok && !a.seq {
+			return a
+		}
+	}
+	out := &array{seq: true, items: make([]any, 0, len(result))}
+	for _, res := range result {
+		if a, ok := res.(*array); ok && !a.cons {
+			out.items = append(out.items, a.items...)
+		} else {
+			out.items = append(out.items, res)
+		}
+	}
+	return out
+}
+
+func (ev *evaluator) evalStages(stages []*stage, input any, env *frame) any {
+	result := input
+	for _, st := range stages {
+		if st.filter {
+			result = ev.filter(st.expr, result, env)
+			continue
+		}
+		if a, ok := result.(*array); ok {
+			for i, t := range a.items {
+				if tt, ok := t.(*tuple); ok {
+					tt.set(st.index, float64(i))
+				}
+			}
+		}
+	}
+	return result
+}
+
+func (ev *evaluator) evalTupleStep(step *node, input *array, tuples *array, env *frame) *array {
+	if step.kind == kSort {
+		var result any
+		if tuples != nil {
+			result = ev.evalSort(step, tuples, env)
+		} else {
+			sorted := ev.evalSort(step, input, env)
+			r := &array{seq: true, tupleStream: true, items: make([]any, 0, len(sorted.items))}
+			for i, v := range sorted.items {
+				t := &tuple{at: v}
+				if step.hasIndex {
+					t.set(step.index, float64(i))
+				}
+				r.items = append(r.items, t)
+			}
+			result = r
+		}
+		if step.stages != nil {
+			result = ev.evalStages(step.stages, result, env)
+		}
+		return asTupleArray(result)
+	}
+	result := &array{seq: true, tupleStream: true}
+	if tuples == nil {
+		tuples = &array{seq: true, tupleStream: true, items: make([]any, len(input.items))}
+		for i, item := range input.items {
+			tuples.items[i] = &tuple{at: item}
+		}
+	}
+	for _, tb := range tuples.items {
+		t := tb.(*tuple)
+		res := ev.eval(step, t.at, frameFromTuple(env, t))
+		if res == nil {
+			continue
+		}
+		var items []any
+		resTuples := false
+		if a, ok := res.(*array); ok {
+			items = a.items
+			resTuples = a.tupleStream
+		} else {
+			items = []any{res}
+		}
+		for bb, r := range items {
+			nt := t.clone()
+			if resTuples {
+				rt := r.(*tuple)
+				nt.at = rt.at
+				for i, name := range rt.names {
+					nt.set(name, rt.vals[i])
+				}
+			} else {
+				if step.hasFocus && step.focus != "" {
+					nt.set(step.focus, r)
+				} else {
+					nt.at = r
+				}
+				if step.hasIndex && step.index != "" {
+					nt.set(step.index, float64(bb))
+				}
+				if step.ancestor != nil {
+					nt.set(step.ancestor.label, t.at)
+				}
+			}
+			result.items = append(result.items, nt)
+		}
+	}
+	if step.stages != nil {
+		return asTupleArray(ev.evalStages(step.stages, result, env))
+	}
+	return result
+}
+
+func asTupleArray(v any) *array {
+	switch t := v.(type) {
+	case *array:
+		return t
+	case nil:
+		return &array{seq: true, tupleStream: true}
+	}
+	return &array{seq: true, tupleStream: true, items: []any{v}}
+}
+
+func (ev *evaluator) filter(pred *node, input any, env *frame) any {
+	results := &array{seq: true}
+	in, ok := input.(*array)
+	if ok && in.tupleStream {
+		results.tupleStream = true
+	}
+	if !ok {
+		in = newSeq(input)
+	}
+	if pred.kind == kNumber {
+		index := int(math.Floor(pred.num))
+		if index < 0 {
+			index += len(in.items)
+		}
+		if index >= 0 && index < len(in.items) {
+			item := in.items[index]
+			if item != nil {
+				if a, ok := item.(*array); ok {
+					return a
+				}
+				results.items = append(results.items, item)
+			}
+		}
+		return results
+	}
+	for index, item := range in.items {
+		context, fenv := item, env
+		if in.tupleStream {
+			t := item.(*tuple)
+			context, fenv = t.at, frameFromTuple(env, t)
+		}
+		res := ev.eval(pred, context, fenv)
+		if isNumeric(res) {
+			res = &array{items: []any{res}}
+		}
+		if a, ok := res.(*array); ok && isArrayOfNumbers(res) {
+			for _, ires := range a.items {
+				f, _ := num(ires)
+				ii := int(math.Floor(f))
+				if ii < 0 {
+					ii += len(in.items)
+				}
+				if ii == index {
+					results.items = append(results.items, item)
+				}
+			}
+		} else if truthy(res) {
+			results.items = append(results.items, item)
+		}
+	}
+	return results
+}
+
+func (ev *evaluator) evalBinary(n *node, input any, env *frame) (result any) {
+	lhs := ev.eval(n.lhs, input, env)
+	op := n.op
+	defer func() {
+		if r := recover(); r != nil {
+			if e, ok := r.(*Error); ok && e.Position == 0 && e.Token == "" && e.Code != "U1001" {
+				e.Position, e.Token = n.pos, op
+			}
+			panic(r)
+		}
+	}()
+	switch op {
+	case "and":
+		return boolize(lhs) && boolize(ev.eval(n.rhs, input, env))
+	case "or":
+		return boolize(lhs) || boolize(ev.eval(n.rhs, input, env))
+	}
+	rhs := ev.eval(n.rhs, input, env)
+	switch op {
+	case "+", "-", "*", "/", "%":
+		return numeric(lhs, rhs, op)
+	case "=":
+		if lhs == nil || rhs == nil {
+			return false
+		}
+		return deepEqual(lhs, rhs)
+	case "!=":
+		if lhs == nil || rhs == nil {
+			return false
+		}
+		return !deepEqual(lhs, rhs)
+	case "<", "<=", ">", ">=":
+		return compare(lhs, rhs, op)
+	case "&":
+		return jsonataString(lhs) + jsonataString(rhs)
+	case "..":
+		return rangeOf(lhs, rhs)
+	case "in":
+		if lhs == nil || rhs == nil {
+			return false
+		}
+		if a, ok := rhs.(*array); ok {
+			for _, x := range a.items {
+				if strictEqual(x, lhs) {
+					return true
+				}
+			}
+			return false
+		}
+		return strictEqual(rhs, lhs)
+	}
+	return nil
+}
+
+// jsonataString is the string of an operand of '&': undefined is empty.
+func jsonataString(v any) string {
+	if v == nil {
+		return ""
+	}
+	s, _ := toString(v, false).(string)
+	return s
+}
+
+func numeric(lhs, rhs any, op string) any {
+	if lhs != nil && !isNumeric(lhs) {
+		panic(newError("T2001", lhs).withToken(op))
+	}
+	if rhs != nil && !isNumeric(rhs) {
+		panic(newError("T2002", rhs).withToken(op))
+	}
+	if lhs == nil || rhs == nil {
+		return nil
+	}
+	a, _ := num(lhs)
+	b, _ := num(rhs)
+	switch op {
+	case "+":
+		return a + b
+	case "-":
+		return a - b
+	case "*":
+		return a * b
+	case "/":
+		return a / b
+	}
+	return math.Mod(a, b)
+}
+
+func compare(lhs, rhs any, op string) any {
+	lt, rt := typeOf(lhs), typeOf(rhs)
+	lok := lt == "undefined" || lt == "string" || lt == "number"
+	rok := rt == "undefined" || rt == "string" || rt == "number"
+	if !lok || !rok {
+		v := rhs
+		if lt != "string" && lt != "number" {
+			v = lhs
+		}
+		panic(newError("T2010", v).withToken(op))
+	}
+	if lhs == nil || rhs == nil {
+		return nil
+	}
+	if lt != rt {
+		e := newError("T2009", lhs).withToken(op)
+		e.Value2 = out(rhs)
+		panic(e)
+	}
+	var c int
+	if lt == "string" {
+		c = compareStrings(lhs.(string), rhs.(string))
+	} else {
+		a, _ := num(lhs)
+		b, _ := num(rhs)
+		switch {
+		case a < b:
+			c = -1
+		case a > b:
+			c = 1
+		case a == b:
+			c = 0
+		default: // NaN
+			return false
+		}
+	}
+	switch op {
+	case "<":
+		return c < 0
+	case "<=":
+		return c <= 0
+	case ">":
+		return c > 0
+	}
+	return c >= 0
+}
+
+// compareStrings orders strings as JavaScript does, by UTF-16 code units.
+func compareStrings(a, b string) int {
+	if a == b {
+		return 0
+	}
+	// UTF-8 byte order equals code point order; it differs from UTF-16
+	// order only between supplementary characters and U+E000..U+FFFF.
+	ua, ub := utf16Units(a), utf16Units(b)
+	for i := 0; i < len(ua) && i < len(ub); i++ {
+		if ua[i] != ub[i] {
+			if ua[i] < ub[i] {
+				return -1
+			}
+			return 1
+		}
+	}
+	switch {
+	case len(ua) < len(ub):
+		return -1
+	case len(ua) > len(ub):
+		return 1
+	}
+	return 0
+}
+
+// strictEqual is JavaScript's ===: numbers and strings by value, objects
+// and arrays by identity.
+func strictEqual(a, b any) bool {
+	if x, ok := num(a); ok {
+		y, ok := num(b)
+		return ok && x == y
+	}
+	switch x := a.(type) {
+	case string:
+		y, ok := b.(string)
+		return ok && x == y
+	case bool:
+		y, ok := b.(bool)
+		return ok && x == y
+	case nullType:
+		_, ok := b.(nullType)
+		return ok
+	}
+	defer func() { recover() }() // uncomparable caller types
+	return a == b
+}
+
+func rangeOf(lhs, rhs any) any {
+	if lhs != nil && !isInteger(lhs) {
+		panic(newError("T2003", lhs))
+	}
+	if rhs != nil && !isInteger(rhs) {
+		panic(newError("T2004", rhs))
+	}
+	if lhs == nil || rhs == nil {
+		return nil
+	}
+	a, _ := num(lhs)
+	b, _ := num(rhs)
+	if a > b {
+		return nil
+	}
+	size := b - a + 1
+	if size > 1e7 {
+		panic(newError("D2014", size))
+	}
+	items := make([]any, int(size))
+	for i := range items {
+		items[i] = a + float64(i)
+	}
+	return &array{items: items, seq: true}
+}
+
+func isInteger(v any) bool {
+	f, ok := num(v)
+	return ok && !math.IsInf(f, 0) && f == math.Trunc(f)
+}
+
+func (ev *evaluator) evalArray(n *node, input any, env *frame) any {
+	result := &array{items: make([]any, 0, len(n.exprs))}
+	for _, item := range n.exprs {
+		v := ev.eval(item, input, env)
+		if v == nil {
+			continue
+		}
+		if a, ok := v.(*array); ok && item.kind != kArray {
+			result.items = append(result.items, a.items...)
+		} else {
+			result.items = append(result.items, v)
+		}
+	}
+	if n.consArray {
+		result.cons = true
+	}
+	return result
+}
+
+// lookupField is jsonata-js's lookup: the member of an object, or of every
+// object in an array (flattened).
+func lookupField(input any, key string) any {
+	switch t := input.(type) {
+	case nil, nullType, string, bool, float64:
+		return nil
+	case *array:
+		result := &array{seq: true}
+		for _, item := range t.items {
+			res := lookupField(item, key)
+			if res == nil {
+				continue
+			}
+			if a, ok := res.(*array); ok {
+				result.items = append(result.items, a.items...)
+			} else {
+				result.items = append(result.items, res)
+			}
+		}
+		return result
+	}
+	if o, ok := asObject(input); ok {
+		v, _ := get(o, key)
+		return v
+	}
+	return nil
+}
+
+func evalWildcard(input any) any {
+	results := &array{seq: true}
+	if a, ok := input.(*array); ok && a.outerWrapper && len(a.items) > 0 {
+		input = a.items[0]
+	}
+	add := func(v any) {
+		if a, ok := v.(*array); ok {
+			results = appendJS(results, flatten(a, nil)).(*array)
+		} else {
+			results.items = append(results.items, v)
+		}
+	}
+	if a, ok := input.(*array); ok {
+		for _, v := range a.items {
+			add(v)
+		}
+	} else if o, ok := asObject(input); ok {
+		each(o, func(_ string, v any) bool {
+			add(v)
+			return true
+		})
+	}
+	return results
+}
+
+func flatten(v any, into *array) *array {
+	if into == nil {
+		into = &array{}
+	}
+	if a, ok := v.(*array); ok {
+		for _, x := range a.items {
+			flatten(x, into)
+		}
+	} else {
+		into.items = append(into.items, v)
+	}
+	return into
+}
+
+func evalDescendants(input any) any {
+	if input == nil {
+		return nil
+	}
+	seq := &array{seq: true}
+	recurseDescendants(input, seq)
+	if len(seq.items) == 1 {
+		return seq.items[0]
+	}
+	return seq
+}
+
+func recurseDescendants(input any, results *array) {
+	if a, ok := input.(*array); ok {
+		for _, x := range a.items {
+			recurseDescendants(x, results)
+		}
+		return
+	}
+	results.items = append(results.items, input)
+	if o, ok := asObject(input); ok {
+		each(o, func(_ string, v any) bool {
+			recurseDescendants(v, results)
+			return true
+		})
+	}
+}
+
+// appendJS is jsonata-js's append: undefined is ignored, and the result is
+// a plain array (JavaScript's concat drops the sequence flag).
+func appendJS(a, b any) any {
+	if a == nil {
+		return b
+	}
+	if b == nil {
+		return a
+	}
+	var items []any
+	if x, ok := a.(*array); ok {
+		items = append(make([]any, 0, len(x.items)+1), x.items...)
+	} else {
+		items = []any{a}
+	}
+	if y, ok := b.(*array); ok {
+		items = append(items, y.items...)
+	} else {
+		items = append(items, b)
+	}
+	return &array{items: items}
+}
+
+type groupEntry struct {
+	data      any
+	exprIndex int
+}
+
+func (ev *evaluator) evalGroup(pairs [][2]*node, pos int, input any, env *frame) any {
+	result := newObject(len(pairs))
+	groups := newObject(0) // key -> *groupEntry, in JavaScript key order
+	var items []any
+	reduce := false
+	if a, ok := input.(*array); ok {
+		items = a.items
+		reduce = a.tupleStream
+	} else {
+		items = []any{input}
+	}
+	if len(items) == 0 {
+		items = []any{nil}
+	}
+	for _, item := range items {
+		ctx, ienv := item, env
+		if reduce {
+			t := item.(*tuple)
+			ctx, ienv = t.at, frameFromTuple(env, t)
+		}
+		for pi, pair := range pairs {
+			key := ev.eval(pair[0], ctx, ienv)
+			if key == nil {
+				continue
+			}
+			k, ok := key.(string)
+			if !ok {
+				panic(newError("T1003", key).at(pos))
+			}
+			if e, ok := groups.Get(k); ok {
+				ge := e.(*groupEntry)
+				if ge.exprIndex != pi {
+					panic(newError("D1009", k).at(pos))
+				}
+				ge.data = appendJS(ge.data, item)
+			} else {
+				groups.Set(k, &groupEntry{data: item, exprIndex: pi})
+			}
+		}
+	}
+	for i, key := range groups.keys {
+		ge := groups.vals[i].(*groupEntry)
+		ctx, genv := ge.data, env
+		if reduce {
+			t := reduceTupleStream(ge.data)
+			ctx = t.at
+			t.at = nil
+			genv = frameFromTupleNoAt(env, t)
+		}
+		v := ev.eval(pairs[ge.exprIndex][1], ctx, genv)
+		if v != nil {
+			result.Set(key, v)
+		}
+	}
+	return result
+}
+
+func frameFromTupleNoAt(env *frame, t *tuple) *frame {
+	return &frame{parent: env, names: append([]string(nil), t.names...), vals: append([]any(nil), t.vals...)}
+}
+
+func reduceTupleStream(v any) *tuple {
+	a, ok := v.(*array)
+	if !ok {
+		return v.(*tuple).clone()
+	}
+	first := a.items[0].(*tuple)
+	result := first.clone()
+	for _, x := range a.items[1:] {
+		t := x.(*tuple)
+		result.at = appendJS(result.at, t.at)
+		for i, name := range t.names {
+			prev, _ := result.get(name)
+			result.set(name, appendJS(prev, t.vals[i]))
+		}
+	}
+	return result
+}
+
+func (ev *evaluator) evalSort(n *node, input *array, env *frame) *array {
+	isTupleSort := input.tupleStream
+	termValue := func(term sortTerm, x any) any {
+		if isTupleSort {
+			t := x.(*tuple)
+			return ev.eval(term.expr, t.at, frameFromTuple(env, t))
+		}
+		return ev.eval(term.expr, x, env)
+	}
+	swap := func(a, b any) bool {
+		comp := 0
+		for i := 0; comp == 0 && i < len(n.terms); i++ {
+			term := n.terms[i]
+			aa := termValue(term, a)
+			bb := termValue(term, b)
+			if aa == nil {
+				if bb != nil {
+					comp = 1
+				}
+				continue
+			}
+			if bb == nil {
+				comp = -1
+				continue
+			}
+			at, bt := typeOf(aa), typeOf(bb)
+			if (at != "string" && at != "number") || (bt != "string" && bt != "number") {
+				v := bb
+				if at != "string" && at != "number" {
+					v = aa
+				}
+				panic(newError("T2008", v).at(n.pos))
+			}
+			if at != bt {
+				e := newError("T2007", aa).at(n.pos)
+				e.Value2 = out(bb)
+				panic(e)
+			}
+			var c int
+			if at == "string" {
+				c = compareStrings(aa.(string), bb.(string))
+			} else {
+				x, _ := num(aa)
+				y, _ := num(bb)
+				switch {
+				case x < y:
+					c = -1
+				case x > y:
+					c = 1
+				}
+			}
+			if c == 0 {
+				continue
+			}
+			comp = c
+			if term.descending {
+				comp = -comp
+			}
+		}
+		return comp == 1
+	}
+	return mergeSort(input, swap)
+}
+
+// mergeSort is jsonata-js's stable merge sort: swap(a, b) reports whether b
+// must come before a. An array of one item is returned as it is.
+func mergeSort(input *array, swap func(a, b any) bool) *array {
+	if len(input.items) <= 1 {
+		return input
+	}
+	var msort func(items []any) []any
+	msort = func(items []any) []any {
+		if len(items) <= 1 {
+			return items
+		}
+		mid := len(items) / 2
+		left := msort(append([]any(nil), items[:mid]...))
+		right := msort(append([]any(nil), items[mid:]...))
+		merged := make([]any, 0, len(items))
+		for len(left) > 0 && len(right) > 0 {
+			if swap(left[0], right[0]) {
+				merged = append(merged, right[0])
+				right = right[1:]
+			} else {
+				merged = append(merged, left[0])
+				left = left[1:]
+			}
+		}
+		merged = append(merged, left...)
+		return append(merged, right...)
+	}
+	return &array{items: msort(input.items)}
+}
+
+func (ev *evaluator) evalFunction(n *node, input any, env *frame, applyTo any, hasApplyTo bool) any {
+	proc := ev.eval(n.proc, input, env)
+	if proc == nil && n.proc.kind == kPath && env.lookup(n.proc.steps[0].op) != nil {
+		panic(newError("T1005").withToken(n.proc.steps[0].op).at(n.pos))
+	}
+	args := make([]any, 0, len(n.args)+1)
+	if hasApplyTo {
+		args = append(args, applyTo)
+	}
+	for _, a := range n.args {
+		args = append(args, ev.eval(a, input, env))
+	}
+	name := n.proc.op
+	if n.proc.kind == kPath {
+		name = n.proc.steps[0].op
+	}
+	return ev.apply(proc, args, input, env, name, n.pos)
+}
+
+// apply calls a function value, running tail calls in a loop.
+func (ev *evaluator) apply(proc any, args []any, input any, env *frame, name string, pos int) any {
+	result := ev.applyInner(proc, args, input, env, name, pos)
+	for {
+		l, ok := result.(*Lambda)
+		if !ok || !l.thunk {
+			return result
+		}
+		call := l.body
+		next := ev.eval(call.proc, l.input, l.env)
+		nextName := call.proc.op
+		if call.proc.kind == kPath {
+			nextName = call.proc.steps[0].op
+		}
+		targs := make([]any, len(call.args))
+		for i, a := range call.args {
+			targs[i] = ev.eval(a, l.input, l.env)
+		}
+		result = ev.applyInner(next, targs, input, env, nextName, call.pos)
+	}
+}
+
+func (ev *evaluator) applyInner(proc any, args []any, input any, env *frame, name string, pos int) (result any) {
+	defer func() {
+		if r := recover(); r != nil {
+			if e, ok := r.(*Error); ok && e.Code != "U1001" {
+				if e.Token == "" {
+					e.Token = name
+				}
+				if e.Position == 0 {
+					e.Position = pos
+				}
+			}
+			panic(r)
+		}
+	}()
+	switch p := proc.(type) {
+	case *Lambda:
+		if p.sig != nil {
+			args = p.sig.validate(args, input, name)
+		}
+		return ev.applyProcedure(p, args)
+	case *builtin:
+		if p.sig != nil {
+			args = p.sig.validate(args, input, name)
+		}
+		return p.fn(&call{ev: ev, input: input, env: env, name: name}, args)
+	case *regexFunc:
+		var s any
+		if len(args) > 0 {
+			s = args[0]
+		}
+		str, ok := s.(string)
+		if !ok {
+			return nil
+		}
+		m := p.re.exec(str, 0)
+		if m == nil {
+			return nil
+		}
+		return m.object(p.re, str)
+	}
+	panic(newError("T1006").withToken(name).at(pos))
+}
+
+func (ev *evaluator) applyProcedure(p *Lambda, args []any) any {
+	env := newFrame(p.env)
+	for i, name := range p.params {
+		var v any
+		if i < len(args) {
+			v = args[i]
+		}
+		env.bind(name, v)
+	}
+	if p.native != nil {
+		nargs := make([]any, len(p.native.params))
+		for i, name := range p.native.params {
+			nargs[i] = env.lookup(name)
+		}
+		if p.native.sig != nil {
+			nargs = p.native.sig.validate(trimUndefined(nargs), nil, p.native.name)
+		}
+		return p.native.fn(&call{ev: ev, env: env, name: p.native.name}, nargs)
+	}
+	return ev.eval(p.body, p.input, env)
+}
+
+// trimUndefined drops trailing undefined arguments, which a partially
+// applied built-in receives for parameters nobody supplied.
+func trimUndefined(args []any) []any {
+	for len(args) > 0 && args[len(args)-1] == nil {
+		args = args[:len(args)-1]
+	}
+	return args
+}
+
+func (ev *evaluator) evalPartial(n *node, input any, env *frame) any {
+	args := make([]any, len(n.args))
+	placeholder := make([]bool, len(n.args))
+	for i, a := range n.args {
+		if a.kind == kPlaceholder {
+			placeholder[i] = true
+		} else {
+			args[i] = ev.eval(a, input, env)
+		}
+	}
+	proc := ev.eval(n.proc, input, env)
+	if proc == nil && n.proc.kind == kPath && env.lookup(n.proc.steps[0].op) != nil {
+		panic(newError("T1007").withToken(n.proc.steps[0].op).at(n.pos))
+	}
+	var params []string
+	var l *Lambda
+	switch p := proc.(type) {
+	case *Lambda:
+		params = p.params
+		l = &Lambda{input: p.input, env: newFrame(p.env), body: p.body, native: p.native}
+	case *builtin:
+		params = p.params
+		l = &Lambda{env: newFrame(env), native: p}
+	default:
+		name := n.proc.op
+		if n.proc.kind == kPath {
+			name = n.proc.steps[0].op
+		}
+		panic(newError("T1008").withToken(name).at(n.pos))
+	}
+	for i, param := range params {
+		if i < len(args) && placeholder[i] {
+			l.params = append(l.params, param)
+		} else {
+			var v any
+			if i < len(args) {
+				v = args[i]
+			}
+			l.env.bind(param, v)
+		}
+	}
+	return l
+}
+
+var chainAST = func() *node {
+	n, err := parse("function($f, $g) { function($x){ $g($f($x)) } }")
+	if err != nil {
+		panic(err)
+	}
+	return n
+}()
+
+func (ev *evaluator) evalApply(n *node, input any, env *frame) any {
+	lhs := ev.eval(n.lhs, input, env)
+	if n.rhs.kind == kFunction {
+		return ev.evalFunction(n.rhs, input, env, lhs, true)
+	}
+	fn := ev.eval(n.rhs, input, env)
+	if !isFunction(fn) {
+		panic(newError("T2006", fn).at(n.pos))
+	}
+	if isFunction(lhs) {
+		chain := ev.eval(chainAST, nil, env)
+		return ev.apply(chain, []any{lhs, fn}, nil, env, "", n.pos)
+	}
+	return ev.apply(fn, []any{lhs}, nil, env, "", n.pos)
+}
+
+func (ev *evaluator) evalTransform(n *node, env *frame) any {
+	sig, _ := parseSignature("<(oa):o>")
+	return &builtin{name: "", sig: sig, params: []string{"obj"}, fn: func(c *call, args []any) any {
+		obj := args[0]
+		if obj == nil {
+			return nil
+		}
+		cloneFn := env.lookup("clone")
+		if !isFunction(cloneFn) {
+			panic(newError("T2013").at(n.pos))
+		}
+		result := ev.apply(cloneFn, []any{obj}, nil, env, "clone", n.pos)
+		matches := ev.eval(n.pattern, result, env)
+		if matches == nil {
+			return result
+		}
+		var list []any
+		if a, ok := matches.(*array); ok {
+			list = a.items
+		} else {
+			list = []any{matches}
+		}
+		for _, match := range list {
+			update := ev.eval(n.update, match, env)
+			if update != nil {
+				uo, ok := asObject(update)
+				if !ok {
+					panic(newError("T2011", update).at(n.update.pos))
+				}
+				if mo, ok := match.(*object); ok {
+					each(uo, func(k string, v any) bool {
+						mo.Set(k, v)
+						return true
+					})
+				}
+			}
+			if n.del != nil {
+				deletions := ev.eval(n.del, match, env)
+				if deletions != nil {
+					val := deletions
+					if _, ok := deletions.(*array); !ok {
+						deletions = &array{items: []any{deletions}}
+					}
+					if !isArrayOfStrings(deletions) {
+						panic(newError("T2012", val).at(n.del.pos))
+					}
+					if mo, ok := match.(*object); ok {
+						for _, k := range deletions.(*array).items {
+							mo.Delete(k.(string))
+						}
+					}
+				}
+			}
+		}
+		return result
+	}}
+}
+
+// truthy is jsonata-js's $boolean used as a condition: undefined is false.
+func truthy(v any) bool {
+	b, _ := toBoolean(v).(bool)
+	return b
+}
+
+func boolize(v any) bool { return truthy(v) }
+
+// toBoolean is $boolean: the effective boolean value, undefined for
+// undefined.
+func toBoolean(v any) any {
+	switch t := v.(type) {
+	case nil:
+		return nil
+	case bool:
+		return t
+	case string:
+		return t != ""
+	case nullType:
+		return false
+	case *array:
+		switch len(t.items) {
+		case 0:
+			return false
+		case 1:
+			return truthy(t.items[0])
+		}
+		for _, x := range t.items {
+			if truthy(x) {
+				return true
+			}
+		}
+		return false
+	case *Lambda, *builtin, *regexFunc:
+		return false
+	}
+	if isNumeric(v) {
+		f, _ := num(v)
+		return f != 0
+	}
+	if o, ok := asObject(v); ok {
+		return o.Len() > 0
+	}
+	return false
+}

@@ -1,0 +1,225 @@
+// Package jsonata evaluates JSONata 2.0 expressions (https://jsonata.org):
+// the query and transformation language of JSON documents that AWS Step
+// Functions adopted in 2024. It follows jsonata-js 2.0.6, the reference
+// implementation, down to its error codes, and it is checked against that
+// implementation's test suite.
+//
+// An expression is compiled once and evaluated many times, concurrently if
+// need be:
+//
+//	e, err := jsonata.Compile(`Account.Order.Product[Price > 30].SKU`)
+//	result, err := e.Evaluate(input, nil)
+//
+// Values use a plain model: nil is JSON null, then bool, float64 (or any
+// type with a Float64() float64 method), string, []any, and objects: a
+// *Map, a map[string]any, or any type implementing Object. An expression
+// that yields nothing returns Undefined, which is also the input to pass
+// for "no input". Results hold float64 numbers, []any arrays and *Map
+// objects, unless an input value passes through unchanged.
+//
+// Evaluation is bounded: Options.MaxDepth limits the nesting of evaluation
+// (recursion), Options.Timeout its duration, and the range operator and
+// $pad the size of what they allocate; past a limit the evaluation fails
+// with code U1001. A regular expression match is bounded in time too.
+package jsonata
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"runtime/debug"
+	"time"
+)
+
+// DefaultMaxDepth is the evaluation depth allowed when Options.MaxDepth is
+// zero.
+const DefaultMaxDepth = 10000
+
+// Expression is a compiled JSONata expression. It is safe for concurrent
+// use.
+type Expression struct {
+	src  string
+	root *node
+}
+
+// Compile parses a JSONata expression. A syntax error is an *Error with an
+// S0xxx code.
+func Compile(src string) (*Expression, error) {
+	root, err := parse(src)
+	if err != nil {
+		return nil, err
+	}
+	return &Expression{src: src, root: root}, nil
+}
+
+// MustCompile is Compile for expressions known to be valid.
+func MustCompile(src string) *Expression {
+	e, err := Compile(src)
+	if err != nil {
+		panic(err)
+	}
+	return e
+}
+
+// String returns the expression's source.
+func (e *Expression) String() string { return e.src }
+
+// Options bound and extend one evaluation.
+type Options struct {
+	// Bindings are variables bound before evaluation, by name without the
+	// '$'. Values are in the API model; a *Function is a function.
+	Bindings map[string]any
+	// MaxDepth bounds the nesting of evaluation (DefaultMaxDepth if zero).
+	MaxDepth int
+	// Timeout bounds the evaluation's duration (no limit if zero).
+	Timeout time.Duration
+	// Now is the time $now() and $millis() report (the time of the call
+	// if zero).
+	Now time.Time
+	// Random replaces the source of $random() and $shuffle() (a value in
+	// [0, 1)).
+	Random func() float64
+	// Builder, if set, builds the result's values in the caller's own
+	// model instead of []any and *Map.
+	Builder Builder
+}
+
+// A Builder builds result values in a caller's model. Values it receives
+// are already built; numbers are float64.
+type Builder interface {
+	Null() any
+	Number(f float64) any
+	Array(items []any) any
+	Object(keys []string, values []any) any
+}
+
+// Function is a native function an expression can call, bound through
+// Options.Bindings.
+type Function struct {
+	name   string
+	sig    *signature
+	params []string
+	fn     func(args []any) (any, error)
+}
+
+// NewFunction makes a native function. The signature uses JSONata's
+// notation (for example "<n-n?:n>"; empty for none) and arity is the number
+// of parameters higher-order functions such as $map pass it. fn receives the
+// arguments in the API model (Undefined where one was not given) and may
+// return an *Error.
+func NewFunction(name, signature string, arity int, fn func(args []any) (any, error)) (*Function, error) {
+	f := &Function{name: name, fn: fn}
+	if signature != "" {
+		sig, err := parseSignature(signature)
+		if err != nil {
+			return nil, err
+		}
+		f.sig = sig
+	}
+	for i := range arity {
+		f.params = append(f.params, fmt.Sprintf("arg%d", i))
+	}
+	return f, nil
+}
+
+func (f *Function) builtin() *builtin {
+	return &builtin{name: f.name, sig: f.sig, params: f.params, fn: func(c *call, args []any) any {
+		pub := make([]any, len(args))
+		for i, a := range args {
+			pub[i] = out(a)
+		}
+		res, err := f.fn(pub)
+		if err != nil {
+			if e, ok := err.(*Error); ok {
+				panic(e)
+			}
+			panic(&Error{Code: "D3137", Message: err.Error()})
+		}
+		return in(res)
+	}}
+}
+
+var rootFrame = &frame{global: builtins}
+
+// Evaluate evaluates the expression against input (Undefined for none).
+// Errors are *Error, with jsonata-js's codes.
+func (e *Expression) Evaluate(input any, opts *Options) (result any, err error) {
+	if opts == nil {
+		opts = &Options{}
+	}
+	ev := &evaluator{maxDepth: opts.MaxDepth, now: opts.Now, rand: opts.Random, opts: opts}
+	if ev.maxDepth == 0 {
+		ev.maxDepth = DefaultMaxDepth
+	}
+	if ev.now.IsZero() {
+		ev.now = time.Now()
+	}
+	if opts.Timeout > 0 {
+		ev.deadline = time.Now().Add(opts.Timeout)
+	}
+	if ev.rand == nil {
+		ev.rand = rand.Float64
+	}
+	env := newFrame(rootFrame)
+	for name, v := range opts.Bindings {
+		if f, ok := v.(*Function); ok {
+			env.bind(name, f.builtin())
+			continue
+		}
+		env.bind(name, in(v))
+	}
+	var inner any
+	if input != Undefined {
+		inner = in(input)
+	}
+	env.bind("$", inner)
+	if a, ok := inner.(*array); ok && !a.seq {
+		inner = &array{items: []any{a}, seq: true, outerWrapper: true}
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			if e, ok := r.(*Error); ok {
+				result, err = nil, e
+				return
+			}
+			result, err = nil, &Error{Code: "U1002", Message: fmt.Sprintf("internal error: %v\n%s", r, debug.Stack())}
+		}
+	}()
+	v := ev.eval(e.root, inner, env)
+	if opts.Builder != nil {
+		return build(v, opts.Builder), nil
+	}
+	return out(v), nil
+}
+
+func build(v any, b Builder) any {
+	switch t := v.(type) {
+	case nil:
+		return Undefined
+	case nullType:
+		return b.Null()
+	case float64:
+		return b.Number(t)
+	case *array:
+		items := make([]any, 0, len(t.items))
+		for _, x := range t.items {
+			if x != nil {
+				items = append(items, build(x, b))
+			}
+		}
+		return b.Array(items)
+	case *object:
+		keys := make([]string, 0, len(t.keys))
+		vals := make([]any, 0, len(t.keys))
+		for i, k := range t.keys {
+			if t.vals[i] == nil {
+				continue
+			}
+			keys = append(keys, k)
+			vals = append(vals, build(t.vals[i], b))
+		}
+		return b.Object(keys, vals)
+	case *tuple:
+		return build(t.at, b)
+	}
+	return v
+}

@@ -1,0 +1,605 @@
+package jsonata
+
+import (
+	"encoding/json"
+	"iter"
+	"math"
+	"sort"
+	"strconv"
+)
+
+// Values cross this package's API in a plain model (see the package
+// documentation): nil is JSON null and Undefined is "no value". Inside the
+// evaluator the roles are swapped, as in JavaScript: nil is undefined, the
+// common case, and null is the sentinel below. Arrays inside are *array,
+// which carry the flags jsonata-js keeps on its JavaScript arrays.
+
+// Undefined is the result of an expression that yields nothing, and the
+// input to pass for "no input at all" (which is not the same as null).
+var Undefined = undefinedType{}
+
+type undefinedType struct{}
+
+func (undefinedType) String() string { return "undefined" }
+
+type nullType struct{}
+
+// null is JSON null inside the evaluator.
+var null any = nullType{}
+
+// A Number is a caller's numeric type, such as a number kept as its literal
+// text. The evaluator reads it through Float64 and hands it back unchanged
+// when it passes through.
+type Number interface {
+	Float64() float64
+}
+
+// An Object is a JSON object the evaluator can read: a *Map, or a
+// caller's own ordered object type. Members come in their order.
+type Object interface {
+	Len() int
+	Get(key string) (any, bool)
+	All() iter.Seq2[string, any]
+}
+
+// array is a JavaScript array as jsonata-js uses it: a JSON array, or a
+// sequence (the flattened result of a path), with the flags it hangs on it.
+type array struct {
+	items []any
+	// seq: a sequence rather than a JSON array; a sequence of one item
+	// collapses to the item, an empty one to undefined.
+	seq bool
+	// keepSingleton: a sequence that must stay an array even with one item
+	// (the `[]` suffix).
+	keepSingleton bool
+	// cons: built by an array constructor, so a path does not flatten it.
+	cons bool
+	// outerWrapper: the whole input was an array, wrapped in a sequence of
+	// one so that it is treated as a single value.
+	outerWrapper bool
+	// tupleStream: items are *tuple (paths that bind focus, index or parent
+	// variables).
+	tupleStream bool
+}
+
+func newSeq(items ...any) *array { return &array{items: items, seq: true} }
+
+func isArray(v any) bool {
+	_, ok := v.(*array)
+	return ok
+}
+
+func isSequence(v any) bool {
+	a, ok := v.(*array)
+	return ok && a.seq
+}
+
+// tuple is one item of a tuple stream: the context value and the variables
+// bound along the path so far.
+type tuple struct {
+	at    any
+	names []string
+	vals  []any
+}
+
+func (t *tuple) get(name string) (any, bool) {
+	for i, n := range t.names {
+		if n == name {
+			return t.vals[i], true
+		}
+	}
+	return nil, false
+}
+
+func (t *tuple) set(name string, v any) {
+	for i, n := range t.names {
+		if n == name {
+			t.vals[i] = v
+			return
+		}
+	}
+	t.names = append(t.names, name)
+	t.vals = append(t.vals, v)
+}
+
+func (t *tuple) clone() *tuple {
+	return &tuple{at: t.at, names: append([]string(nil), t.names...), vals: append([]any(nil), t.vals...)}
+}
+
+// ordered is an object whose members keep their order.
+type ordered struct {
+	keys  []string
+	vals  []any
+	index map[string]int // built once the object grows past a few members
+}
+
+// object is a JSON object built by the evaluator; its members hold values in
+// the evaluator's model.
+type object struct{ ordered }
+
+func newObject(n int) *object {
+	return &object{ordered{keys: make([]string, 0, n), vals: make([]any, 0, n)}}
+}
+
+// Map is an ordered JSON object in this package's API model: results hold
+// them, and a caller may pass them in.
+type Map struct{ ordered }
+
+// NewMap returns an empty Map with room for n members.
+func NewMap(n int) *Map {
+	return &Map{ordered{keys: make([]string, 0, n), vals: make([]any, 0, n)}}
+}
+
+// Len returns the number of members.
+func (m *ordered) Len() int { return len(m.keys) }
+
+func (m *ordered) find(key string) int {
+	if m.index != nil {
+		if i, ok := m.index[key]; ok {
+			return i
+		}
+		return -1
+	}
+	for i, k := range m.keys {
+		if k == key {
+			return i
+		}
+	}
+	return -1
+}
+
+// Get returns the member named key.
+func (m *ordered) Get(key string) (any, bool) {
+	if i := m.find(key); i >= 0 {
+		return m.vals[i], true
+	}
+	return nil, false
+}
+
+// Set adds or replaces a member. A new member goes last, except that keys
+// which are array indexes ("0", "17") come first in ascending order, as in
+// a JavaScript object.
+func (m *ordered) Set(key string, v any) {
+	if i := m.find(key); i >= 0 {
+		m.vals[i] = v
+		return
+	}
+	at := len(m.keys)
+	if idx, ok := arrayIndex(key); ok {
+		at = 0
+		for at < len(m.keys) {
+			other, ok := arrayIndex(m.keys[at])
+			if !ok || other > idx {
+				break
+			}
+			at++
+		}
+	}
+	m.keys = append(m.keys, "")
+	m.vals = append(m.vals, nil)
+	if at < len(m.keys)-1 {
+		copy(m.keys[at+1:], m.keys[at:])
+		copy(m.vals[at+1:], m.vals[at:])
+	}
+	m.keys[at] = key
+	m.vals[at] = v
+	if m.index != nil || len(m.keys) > 8 {
+		if m.index == nil || at != len(m.keys)-1 {
+			m.index = make(map[string]int, len(m.keys)*2)
+			for i, k := range m.keys {
+				m.index[k] = i
+			}
+		} else {
+			m.index[key] = at
+		}
+	}
+}
+
+// arrayIndex reports whether key is a canonical array index (0 to 2^32-2).
+func arrayIndex(key string) (uint64, bool) {
+	if key == "" || len(key) > 10 || key[0] < '0' || key[0] > '9' || (key[0] == '0' && len(key) > 1) {
+		return 0, false
+	}
+	var n uint64
+	for i := 0; i < len(key); i++ {
+		c := key[i]
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + uint64(c-'0')
+	}
+	return n, n < 1<<32-1
+}
+
+// Delete removes a member.
+func (m *ordered) Delete(key string) {
+	i := m.find(key)
+	if i < 0 {
+		return
+	}
+	m.keys = append(m.keys[:i:i], m.keys[i+1:]...)
+	m.vals = append(m.vals[:i:i], m.vals[i+1:]...)
+	if m.index != nil {
+		delete(m.index, key)
+		for j := i; j < len(m.keys); j++ {
+			m.index[m.keys[j]] = j
+		}
+	}
+}
+
+// All yields the members in order.
+func (m *ordered) All() iter.Seq2[string, any] {
+	return func(yield func(string, any) bool) {
+		for i, k := range m.keys {
+			if !yield(k, m.vals[i]) {
+				return
+			}
+		}
+	}
+}
+
+// Keys returns the member names in order.
+func (m *ordered) Keys() []string { return m.keys }
+
+// MarshalJSON writes the map as a JSON object, members in order.
+func (m *Map) MarshalJSON() ([]byte, error) {
+	return appendJSON(nil, in(m), "", ""), nil
+}
+
+// in converts a caller's value to the evaluator's model (one level; members
+// of objects are converted when they are read).
+func in(v any) any {
+	switch t := v.(type) {
+	case nil:
+		return null
+	case undefinedType:
+		return nil
+	case string, bool, float64, *object, *array, *Lambda, *builtin, *regexFunc, nullType:
+		return v
+	case []any:
+		return inArray(t)
+	case int:
+		return float64(t)
+	case int64:
+		return float64(t)
+	case int32:
+		return float64(t)
+	case uint64:
+		return float64(t)
+	case float32:
+		return float64(t)
+	case json.Number:
+		f, err := t.Float64()
+		if err != nil {
+			return string(t)
+		}
+		return f
+	case map[string]any:
+		keys := make([]string, 0, len(t))
+		for k := range t {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		m := newObject(len(keys))
+		for _, k := range keys {
+			m.Set(k, in(t[k]))
+		}
+		return m
+	}
+	return v
+}
+
+func inArray(items []any) *array {
+	out := make([]any, len(items))
+	for i, x := range items {
+		out[i] = in(x)
+	}
+	return &array{items: out}
+}
+
+// get reads a member of an object in the evaluator's model.
+func get(o Object, key string) (any, bool) {
+	if m, ok := o.(*object); ok {
+		return m.Get(key)
+	}
+	v, ok := o.Get(key)
+	if !ok {
+		return nil, false
+	}
+	return in(v), true
+}
+
+// each calls f for every member of o, in the evaluator's model.
+func each(o Object, f func(k string, v any) bool) {
+	if m, ok := o.(*object); ok {
+		for i, k := range m.keys {
+			if !f(k, m.vals[i]) {
+				return
+			}
+		}
+		return
+	}
+	for k, v := range o.All() {
+		if !f(k, in(v)) {
+			return
+		}
+	}
+}
+
+func objectKeys(o Object) []string {
+	if m, ok := o.(*object); ok {
+		return m.keys
+	}
+	keys := make([]string, 0, o.Len())
+	for k := range o.All() {
+		keys = append(keys, k)
+	}
+	return keys
+}
+
+// out converts an evaluator value to the caller's model.
+func out(v any) any {
+	switch t := v.(type) {
+	case nil:
+		return Undefined
+	case nullType:
+		return nil
+	case *array:
+		items := make([]any, 0, len(t.items))
+		for _, x := range t.items {
+			if x == nil {
+				continue
+			}
+			items = append(items, out(x))
+		}
+		return items
+	case *object:
+		m := NewMap(len(t.keys))
+		for i, k := range t.keys {
+			if t.vals[i] == nil {
+				continue
+			}
+			m.Set(k, out(t.vals[i]))
+		}
+		return m
+	case *tuple:
+		return out(t.at)
+	}
+	return v
+}
+
+// num returns v as a float64 if it is a number.
+func num(v any) (float64, bool) {
+	switch t := v.(type) {
+	case float64:
+		return t, true
+	case string, bool, nil, nullType, *array, *object:
+		return 0, false
+	case Number:
+		return t.Float64(), true
+	}
+	return 0, false
+}
+
+// isNumeric is jsonata-js's isNumeric: a number that is not NaN. An infinite
+// number cannot be represented in JSON and is an error (D1001).
+func isNumeric(v any) bool {
+	f, ok := num(v)
+	if !ok || math.IsNaN(f) {
+		return false
+	}
+	if math.IsInf(f, 0) {
+		panic(&Error{Code: "D1001", Value: f})
+	}
+	return true
+}
+
+func isObject(v any) bool {
+	_, ok := asObject(v)
+	return ok
+}
+
+func asObject(v any) (Object, bool) {
+	switch t := v.(type) {
+	case *object:
+		return t, true
+	case nil, nullType, string, bool, float64, *array:
+		return nil, false
+	case Object:
+		return t, true
+	}
+	return nil, false
+}
+
+func isFunction(v any) bool {
+	switch v.(type) {
+	case *Lambda, *builtin, *regexFunc:
+		return true
+	}
+	return false
+}
+
+func isString(v any) bool {
+	_, ok := v.(string)
+	return ok
+}
+
+func isArrayOfStrings(v any) bool {
+	a, ok := v.(*array)
+	if !ok {
+		return false
+	}
+	for _, x := range a.items {
+		if _, ok := x.(string); !ok {
+			return false
+		}
+	}
+	return true
+}
+
+func isArrayOfNumbers(v any) bool {
+	a, ok := v.(*array)
+	if !ok {
+		return false
+	}
+	for _, x := range a.items {
+		if !isNumeric(x) {
+			return false
+		}
+	}
+	return true
+}
+
+// typeOf is the JavaScript typeof of v, as the evaluator's checks need it.
+func typeOf(v any) string {
+	switch v.(type) {
+	case nil:
+		return "undefined"
+	case string:
+		return "string"
+	case bool:
+		return "boolean"
+	case *Lambda, *builtin, *regexFunc:
+		return "function"
+	}
+	if _, ok := num(v); ok {
+		return "number"
+	}
+	return "object"
+}
+
+// deepEqual is jsonata-js's isDeepEqual.
+func deepEqual(a, b any) bool {
+	if a == nil || b == nil {
+		return a == nil && b == nil
+	}
+	if x, ok := num(a); ok {
+		y, ok := num(b)
+		return ok && x == y
+	}
+	switch x := a.(type) {
+	case string:
+		y, ok := b.(string)
+		return ok && x == y
+	case bool:
+		y, ok := b.(bool)
+		return ok && x == y
+	case nullType:
+		_, ok := b.(nullType)
+		return ok
+	case *array:
+		y, ok := b.(*array)
+		if !ok || len(x.items) != len(y.items) {
+			return false
+		}
+		for i := range x.items {
+			if !deepEqual(x.items[i], y.items[i]) {
+				return false
+			}
+		}
+		return true
+	}
+	if x, ok := asObject(a); ok {
+		y, ok := asObject(b)
+		if !ok {
+			return false
+		}
+		if x == y {
+			return true
+		}
+		if x.Len() != y.Len() {
+			return false
+		}
+		equal := true
+		each(x, func(k string, v any) bool {
+			w, ok := get(y, k)
+			if !ok || !deepEqual(v, w) {
+				equal = false
+			}
+			return equal
+		})
+		return equal
+	}
+	return a == b
+}
+
+// FormatNumber writes f as JavaScript's Number.prototype.toString does:
+// the shortest digits that read back as f, in plain notation between 1e-7
+// and 1e21 and in exponent notation outside.
+func FormatNumber(f float64) string {
+	return string(appendNumber(nil, f))
+}
+
+func appendNumber(dst []byte, f float64) []byte {
+	switch {
+	case math.IsNaN(f):
+		return append(dst, "NaN"...)
+	case math.IsInf(f, 1):
+		return append(dst, "Infinity"...)
+	case math.IsInf(f, -1):
+		return append(dst, "-Infinity"...)
+	case f == 0:
+		return append(dst, '0')
+	}
+	if f == math.Trunc(f) && math.Abs(f) < 1e15 {
+		return strconv.AppendInt(dst, int64(f), 10)
+	}
+	var buf [32]byte
+	e := strconv.AppendFloat(buf[:0], f, 'e', -1, 64)
+	neg := e[0] == '-'
+	if neg {
+		e = e[1:]
+		dst = append(dst, '-')
+	}
+	// e is d[.ddd]e±xx
+	var digits []byte
+	i := 0
+	for ; i < len(e) && e[i] != 'e'; i++ {
+		if e[i] != '.' {
+			digits = append(digits, e[i])
+		}
+	}
+	exp, _ := strconv.Atoi(string(e[i+1:]))
+	k := len(digits)
+	n := exp + 1
+	switch {
+	case k <= n && n <= 21:
+		dst = append(dst, digits...)
+		for j := 0; j < n-k; j++ {
+			dst = append(dst, '0')
+		}
+	case 0 < n && n <= 21:
+		dst = append(dst, digits[:n]...)
+		dst = append(dst, '.')
+		dst = append(dst, digits[n:]...)
+	case -6 < n && n <= 0:
+		dst = append(dst, '0', '.')
+		for j := 0; j < -n; j++ {
+			dst = append(dst, '0')
+		}
+		dst = append(dst, digits...)
+	default:
+		dst = append(dst, digits[0])
+		if k > 1 {
+			dst = append(dst, '.')
+			dst = append(dst, digits[1:]...)
+		}
+		dst = append(dst, 'e')
+		if n-1 >= 0 {
+			dst = append(dst, '+')
+		}
+		dst = strconv.AppendInt(dst, int64(n-1), 10)
+	}
+	return dst
+}
+
+// toPrecision15 rounds f to 15 significant digits, as jsonata-js does
+// before it writes a number into a string.
+func toPrecision15(f float64) float64 {
+	if f == 0 || math.IsInf(f, 0) || math.IsNaN(f) {
+		return f
+	}
+	s := strconv.FormatFloat(f, 'e', 14, 64)
+	r, _ := strconv.ParseFloat(s, 64)
+	return r
+}
