@@ -1188,4 +1188,3 @@ func isoToMillis(s string) any {
 func daysIn(year, month int) int {
 	return time.Date(year, time.Month(month)+1, 0, 0, 0, 0, 0, time.UTC).Day()
 }
-

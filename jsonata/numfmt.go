@@ -56,20 +56,20 @@ func toFixed(x float64, dp int) string {
 }
 
 type numberPicture struct {
-	prefix, suffix                   []rune
-	activePart, mantissaPart         []rune
-	exponentPart                     []rune
-	hasExponent                      bool
-	integerPart, fractionalPart      []rune
-	subpicture                       []rune
-	integerGroupingPositions         []int
-	regularGrouping                  int
-	minimumIntegerPartSize           int
-	scalingFactor                    int
-	fractionalGroupingPositions      []int
-	minimumFactionalPartSize         int
-	maximumFactionalPartSize         int
-	minimumExponentSize              int
+	prefix, suffix              []rune
+	activePart, mantissaPart    []rune
+	exponentPart                []rune
+	hasExponent                 bool
+	integerPart, fractionalPart []rune
+	subpicture                  []rune
+	integerGroupingPositions    []int
+	regularGrouping             int
+	minimumIntegerPartSize      int
+	scalingFactor               int
+	fractionalGroupingPositions []int
+	minimumFactionalPartSize    int
+	maximumFactionalPartSize    int
+	minimumExponentSize         int
 }
 
 func runeIndex(s []rune, r rune, from int) int {
