@@ -9,6 +9,12 @@ import (
 // name the jsonata-js behaviours that are easy to get wrong.
 
 type evaluator struct {
+	// calls are the function calls in progress, innermost last. An error
+	// raised without a token is attributed to the innermost one, as
+	// jsonata-js's handlers do; the stack is read where the error is
+	// caught, so that errors need not be caught and raised again on the
+	// way out (which costs time quadratic in the depth).
+	calls    []callSite
 	depth    int
 	maxDepth int
 	deadline time.Time
@@ -16,6 +22,27 @@ type evaluator struct {
 	now      time.Time // the timestamp of this evaluation, for $now and $millis
 	rand     func() float64
 	opts     *Options
+}
+
+type callSite struct {
+	name string
+	pos  int
+}
+
+// attribute completes an error caught at the end of an evaluation or of an
+// $eval: the token and position of the innermost call in progress when it
+// was raised.
+func (ev *evaluator) attribute(e *Error, depth int) {
+	if len(ev.calls) > depth && e.Code != "U1001" {
+		top := ev.calls[len(ev.calls)-1]
+		if e.Token == "" {
+			e.Token = top.name
+		}
+		if e.Position == 0 {
+			e.Position = top.pos
+		}
+	}
+	ev.calls = ev.calls[:depth]
 }
 
 // frame is a scope of variable bindings.
@@ -453,17 +480,12 @@ func (ev *evaluator) filter(pred *node, input any, env *frame) any {
 	return results
 }
 
-func (ev *evaluator) evalBinary(n *node, input any, env *frame) (result any) {
+func (ev *evaluator) evalBinary(n *node, input any, env *frame) any {
 	lhs := ev.eval(n.lhs, input, env)
 	op := n.op
-	defer func() {
-		if r := recover(); r != nil {
-			if e, ok := r.(*Error); ok && e.Position == 0 && e.Token == "" && e.Code != "U1001" {
-				e.Position, e.Token = n.pos, op
-			}
-			panic(r)
-		}
-	}()
+	// Errors are raised with their operator and position; recovering and
+	// re-raising them here, as jsonata-js annotates its exceptions, would
+	// cost time quadratic in the depth of recursion.
 	switch op {
 	case "and":
 		return boolize(lhs) && boolize(ev.eval(n.rhs, input, env))
@@ -473,7 +495,7 @@ func (ev *evaluator) evalBinary(n *node, input any, env *frame) (result any) {
 	rhs := ev.eval(n.rhs, input, env)
 	switch op {
 	case "+", "-", "*", "/", "%":
-		return numeric(lhs, rhs, op)
+		return numeric(lhs, rhs, op, n.pos)
 	case "=":
 		if lhs == nil || rhs == nil {
 			return false
@@ -485,11 +507,11 @@ func (ev *evaluator) evalBinary(n *node, input any, env *frame) (result any) {
 		}
 		return !deepEqual(lhs, rhs)
 	case "<", "<=", ">", ">=":
-		return compare(lhs, rhs, op)
+		return compare(lhs, rhs, op, n.pos)
 	case "&":
 		return jsonataString(lhs) + jsonataString(rhs)
 	case "..":
-		return rangeOf(lhs, rhs)
+		return rangeOf(lhs, rhs, n.pos)
 	case "in":
 		if lhs == nil || rhs == nil {
 			return false
@@ -516,12 +538,12 @@ func jsonataString(v any) string {
 	return s
 }
 
-func numeric(lhs, rhs any, op string) any {
+func numeric(lhs, rhs any, op string, pos int) any {
 	if lhs != nil && !isNumeric(lhs) {
-		panic(newError("T2001", lhs).withToken(op))
+		panic(newError("T2001", lhs).withToken(op).at(pos))
 	}
 	if rhs != nil && !isNumeric(rhs) {
-		panic(newError("T2002", rhs).withToken(op))
+		panic(newError("T2002", rhs).withToken(op).at(pos))
 	}
 	if lhs == nil || rhs == nil {
 		return nil
@@ -541,7 +563,7 @@ func numeric(lhs, rhs any, op string) any {
 	return math.Mod(a, b)
 }
 
-func compare(lhs, rhs any, op string) any {
+func compare(lhs, rhs any, op string, pos int) any {
 	lt, rt := typeOf(lhs), typeOf(rhs)
 	lok := lt == "undefined" || lt == "string" || lt == "number"
 	rok := rt == "undefined" || rt == "string" || rt == "number"
@@ -550,13 +572,13 @@ func compare(lhs, rhs any, op string) any {
 		if lt != "string" && lt != "number" {
 			v = lhs
 		}
-		panic(newError("T2010", v).withToken(op))
+		panic(newError("T2010", v).withToken(op).at(pos))
 	}
 	if lhs == nil || rhs == nil {
 		return nil
 	}
 	if lt != rt {
-		e := newError("T2009", lhs).withToken(op)
+		e := newError("T2009", lhs).withToken(op).at(pos)
 		e.Value2 = out(rhs)
 		panic(e)
 	}
@@ -635,12 +657,12 @@ func strictEqual(a, b any) bool {
 	return a == b
 }
 
-func rangeOf(lhs, rhs any) any {
+func rangeOf(lhs, rhs any, pos int) any {
 	if lhs != nil && !isInteger(lhs) {
-		panic(newError("T2003", lhs))
+		panic(newError("T2003", lhs).withToken("..").at(pos))
 	}
 	if rhs != nil && !isInteger(rhs) {
-		panic(newError("T2004", rhs))
+		panic(newError("T2004", rhs).withToken("..").at(pos))
 	}
 	if lhs == nil || rhs == nil {
 		return nil
@@ -652,7 +674,7 @@ func rangeOf(lhs, rhs any) any {
 	}
 	size := b - a + 1
 	if size > 1e7 {
-		panic(newError("D2014", size))
+		panic(newError("D2014", size).withToken("..").at(pos))
 	}
 	items := make([]any, int(size))
 	for i := range items {
@@ -742,9 +764,15 @@ func flatten(v any, into *array) *array {
 	if into == nil {
 		into = &array{}
 	}
+	flattenDepth(v, into, 0)
+	return into
+}
+
+func flattenDepth(v any, into *array, d int) *array {
+	checkDepth(d)
 	if a, ok := v.(*array); ok {
 		for _, x := range a.items {
-			flatten(x, into)
+			flattenDepth(x, into, d+1)
 		}
 	} else {
 		into.items = append(into.items, v)
@@ -757,24 +785,25 @@ func evalDescendants(input any) any {
 		return nil
 	}
 	seq := &array{seq: true}
-	recurseDescendants(input, seq)
+	recurseDescendants(input, seq, 0)
 	if len(seq.items) == 1 {
 		return seq.items[0]
 	}
 	return seq
 }
 
-func recurseDescendants(input any, results *array) {
+func recurseDescendants(input any, results *array, d int) {
+	checkDepth(d)
 	if a, ok := input.(*array); ok {
 		for _, x := range a.items {
-			recurseDescendants(x, results)
+			recurseDescendants(x, results, d+1)
 		}
 		return
 	}
 	results.items = append(results.items, input)
 	if o, ok := asObject(input); ok {
 		each(o, func(_ string, v any) bool {
-			recurseDescendants(v, results)
+			recurseDescendants(v, results, d+1)
 			return true
 		})
 	}
@@ -1022,31 +1051,24 @@ func (ev *evaluator) apply(proc any, args []any, input any, env *frame, name str
 	}
 }
 
-func (ev *evaluator) applyInner(proc any, args []any, input any, env *frame, name string, pos int) (result any) {
-	defer func() {
-		if r := recover(); r != nil {
-			if e, ok := r.(*Error); ok && e.Code != "U1001" {
-				if e.Token == "" {
-					e.Token = name
-				}
-				if e.Position == 0 {
-					e.Position = pos
-				}
-			}
-			panic(r)
-		}
-	}()
+func (ev *evaluator) applyInner(proc any, args []any, input any, env *frame, name string, pos int) any {
 	switch p := proc.(type) {
 	case *Lambda:
 		if p.sig != nil {
 			args = p.sig.validate(args, input, name)
 		}
-		return ev.applyProcedure(p, args)
+		ev.calls = append(ev.calls, callSite{name, pos})
+		result := ev.applyProcedure(p, args)
+		ev.calls = ev.calls[:len(ev.calls)-1]
+		return result
 	case *builtin:
 		if p.sig != nil {
 			args = p.sig.validate(args, input, name)
 		}
-		return p.fn(&call{ev: ev, input: input, env: env, name: name}, args)
+		ev.calls = append(ev.calls, callSite{name, pos})
+		result := p.fn(&call{ev: ev, input: input, env: env, name: name, pos: pos}, args)
+		ev.calls = ev.calls[:len(ev.calls)-1]
+		return result
 	case *regexFunc:
 		var s any
 		if len(args) > 0 {

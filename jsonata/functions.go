@@ -23,6 +23,7 @@ type call struct {
 	input any
 	env   *frame
 	name  string
+	pos   int
 }
 
 func (c *call) apply(fn any, args ...any) any {
@@ -1229,14 +1230,17 @@ func spread(v any) any {
 
 // clone is $clone: a deep copy through JSON, so functions and undefined
 // members disappear.
-func clone(v any) any {
+func clone(v any) any { return cloneDepth(v, 0) }
+
+func cloneDepth(v any, d int) any {
+	checkDepth(d)
 	switch t := v.(type) {
 	case nil:
 		return nil
 	case *array:
 		r := &array{items: make([]any, 0, len(t.items))}
 		for _, x := range t.items {
-			c := clone(x)
+			c := cloneDepth(x, d+1)
 			if c == nil {
 				c = null
 			}
@@ -1249,7 +1253,7 @@ func clone(v any) any {
 	if o, ok := asObject(v); ok {
 		r := newObject(o.Len())
 		each(o, func(k string, x any) bool {
-			if c := clone(x); c != nil {
+			if c := cloneDepth(x, d+1); c != nil {
 				r.Set(k, c)
 			}
 			return true
@@ -1283,10 +1287,13 @@ func evalFn(c *call, a []any) any {
 		panic(e)
 	}
 	var result any
+	depth, evalDepth := len(c.ev.calls), c.ev.depth
 	func() {
 		defer func() {
 			if r := recover(); r != nil {
 				if e, ok := r.(*Error); ok && e.Code != "U1001" {
+					c.ev.attribute(e, depth)
+					c.ev.depth = evalDepth
 					panic(newError("D3121", e.Text()))
 				}
 				panic(r)

@@ -13,6 +13,11 @@ import (
 // it follows $string: numbers rounded to 15 significant digits, functions
 // written as "".
 func writeJSON(dst []byte, v any, indent, prefix string, str bool) []byte {
+	return writeJSONDepth(dst, v, indent, prefix, str, 0)
+}
+
+func writeJSONDepth(dst []byte, v any, indent, prefix string, str bool, d int) []byte {
+	checkDepth(d)
 	switch t := v.(type) {
 	case nil, nullType:
 		return append(dst, "null"...)
@@ -42,7 +47,7 @@ func writeJSON(dst []byte, v any, indent, prefix string, str bool) []byte {
 				dst = append(dst, '\n')
 				dst = append(dst, inner...)
 			}
-			dst = writeJSON(dst, x, indent, inner, str)
+			dst = writeJSONDepth(dst, x, indent, inner, str, d+1)
 		}
 		if indent != "" {
 			dst = append(dst, '\n')
@@ -50,7 +55,7 @@ func writeJSON(dst []byte, v any, indent, prefix string, str bool) []byte {
 		}
 		return append(dst, ']')
 	case *tuple:
-		return writeJSON(dst, t.at, indent, prefix, str)
+		return writeJSONDepth(dst, t.at, indent, prefix, str, d)
 	}
 	if f, ok := num(v); ok {
 		if str && isNumeric(v) {
@@ -85,7 +90,7 @@ func writeJSON(dst []byte, v any, indent, prefix string, str bool) []byte {
 			if indent != "" {
 				dst = append(dst, ' ')
 			}
-			dst = writeJSON(dst, x, indent, inner, str)
+			dst = writeJSONDepth(dst, x, indent, inner, str, d+1)
 			return true
 		})
 		if n > 0 && indent != "" {

@@ -178,6 +178,7 @@ func (e *Expression) Evaluate(input any, opts *Options) (result any, err error) 
 	defer func() {
 		if r := recover(); r != nil {
 			if e, ok := r.(*Error); ok {
+				ev.attribute(e, 0)
 				result, err = nil, e
 				return
 			}
@@ -191,7 +192,10 @@ func (e *Expression) Evaluate(input any, opts *Options) (result any, err error) 
 	return out(v), nil
 }
 
-func build(v any, b Builder) any {
+func build(v any, b Builder) any { return buildDepth(v, b, 0) }
+
+func buildDepth(v any, b Builder, d int) any {
+	checkDepth(d)
 	switch t := v.(type) {
 	case nil:
 		return Undefined
@@ -203,7 +207,7 @@ func build(v any, b Builder) any {
 		items := make([]any, 0, len(t.items))
 		for _, x := range t.items {
 			if x != nil {
-				items = append(items, build(x, b))
+				items = append(items, buildDepth(x, b, d+1))
 			}
 		}
 		return b.Array(items)
@@ -215,11 +219,11 @@ func build(v any, b Builder) any {
 				continue
 			}
 			keys = append(keys, k)
-			vals = append(vals, build(t.vals[i], b))
+			vals = append(vals, buildDepth(t.vals[i], b, d+1))
 		}
 		return b.Object(keys, vals)
 	case *tuple:
-		return build(t.at, b)
+		return buildDepth(t.at, b, d)
 	}
 	return v
 }

@@ -1,6 +1,8 @@
 package jsonata
 
 import (
+	"strconv"
+	"strings"
 	"time"
 	"unicode/utf16"
 	"unicode/utf8"
@@ -31,12 +33,87 @@ func compileRegex(pattern, flags string) (*regexLiteral, error) {
 			opts |= regexp2.Multiline
 		}
 	}
-	re, err := regexp2.Compile(pattern, opts)
+	re, err := regexp2.Compile(numberGroups(pattern), opts)
 	if err != nil {
 		return nil, err
 	}
 	re.MatchTimeout = regexTimeout
 	return &regexLiteral{source: pattern, flags: flags, re: re}, nil
+}
+
+// numberGroups turns named groups into plain ones: JavaScript numbers every
+// capturing group from the left, named or not, while regexp2 numbers named
+// groups after the others. Backreferences by name become numbered ones.
+func numberGroups(p string) string {
+	if !strings.Contains(p, "(?<") {
+		return p
+	}
+	names := map[string]int{}
+	n := 0
+	inClass := false
+	for i := 0; i < len(p); i++ {
+		switch c := p[i]; {
+		case c == '\\':
+			i++
+		case inClass:
+			if c == ']' {
+				inClass = false
+			}
+		case c == '[':
+			inClass = true
+		case c == '(':
+			if i+1 < len(p) && p[i+1] == '?' {
+				if strings.HasPrefix(p[i:], "(?<") && !strings.HasPrefix(p[i:], "(?<=") && !strings.HasPrefix(p[i:], "(?<!") {
+					n++
+					if end := strings.IndexByte(p[i:], '>'); end > 0 {
+						names[p[i+3:i+end]] = n
+					}
+				}
+				continue
+			}
+			n++
+		}
+	}
+	var b strings.Builder
+	inClass = false
+	for i := 0; i < len(p); i++ {
+		c := p[i]
+		switch {
+		case c == '\\' && strings.HasPrefix(p[i:], "\\k<") && !inClass:
+			if end := strings.IndexByte(p[i:], '>'); end > 0 {
+				if g, ok := names[p[i+3:i+end]]; ok {
+					b.WriteString("(?:\\" + strconv.Itoa(g) + ")")
+					i += end
+					continue
+				}
+			}
+			b.WriteByte(c)
+		case c == '\\':
+			b.WriteByte(c)
+			if i+1 < len(p) {
+				i++
+				b.WriteByte(p[i])
+			}
+		case inClass:
+			if c == ']' {
+				inClass = false
+			}
+			b.WriteByte(c)
+		case c == '[':
+			inClass = true
+			b.WriteByte(c)
+		case c == '(' && strings.HasPrefix(p[i:], "(?<") && !strings.HasPrefix(p[i:], "(?<=") && !strings.HasPrefix(p[i:], "(?<!"):
+			if end := strings.IndexByte(p[i:], '>'); end > 0 {
+				b.WriteByte('(')
+				i += end
+				continue
+			}
+			b.WriteByte(c)
+		default:
+			b.WriteByte(c)
+		}
+	}
+	return b.String()
 }
 
 // regexFunc is the value of a regular expression literal: a function that

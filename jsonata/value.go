@@ -248,7 +248,9 @@ func (m *Map) MarshalJSON() ([]byte, error) {
 
 // in converts a caller's value to the evaluator's model (one level; members
 // of objects are converted when they are read).
-func in(v any) any {
+func in(v any) any { return inDepth(v, 0) }
+
+func inDepth(v any, d int) any {
 	switch t := v.(type) {
 	case nil:
 		return null
@@ -257,7 +259,7 @@ func in(v any) any {
 	case string, bool, float64, *object, *array, *Lambda, *builtin, *regexFunc, nullType:
 		return v
 	case []any:
-		return inArray(t)
+		return inArray(t, d)
 	case int:
 		return float64(t)
 	case int64:
@@ -282,17 +284,18 @@ func in(v any) any {
 		sort.Strings(keys)
 		m := newObject(len(keys))
 		for _, k := range keys {
-			m.Set(k, in(t[k]))
+			m.Set(k, inDepth(t[k], d+1))
 		}
 		return m
 	}
 	return v
 }
 
-func inArray(items []any) *array {
+func inArray(items []any, d int) *array {
+	checkDepth(d)
 	out := make([]any, len(items))
 	for i, x := range items {
-		out[i] = in(x)
+		out[i] = inDepth(x, d+1)
 	}
 	return &array{items: out}
 }
@@ -338,7 +341,10 @@ func objectKeys(o Object) []string {
 }
 
 // out converts an evaluator value to the caller's model.
-func out(v any) any {
+func out(v any) any { return outDepth(v, 0) }
+
+func outDepth(v any, d int) any {
+	checkDepth(d)
 	switch t := v.(type) {
 	case nil:
 		return Undefined
@@ -350,7 +356,7 @@ func out(v any) any {
 			if x == nil {
 				continue
 			}
-			items = append(items, out(x))
+			items = append(items, outDepth(x, d+1))
 		}
 		return items
 	case *object:
@@ -359,11 +365,11 @@ func out(v any) any {
 			if t.vals[i] == nil {
 				continue
 			}
-			m.Set(k, out(t.vals[i]))
+			m.Set(k, outDepth(t.vals[i], d+1))
 		}
 		return m
 	case *tuple:
-		return out(t.at)
+		return outDepth(t.at, d)
 	}
 	return v
 }
@@ -469,7 +475,10 @@ func typeOf(v any) string {
 }
 
 // deepEqual is jsonata-js's isDeepEqual.
-func deepEqual(a, b any) bool {
+func deepEqual(a, b any) bool { return deepEqualDepth(a, b, 0) }
+
+func deepEqualDepth(a, b any, d int) bool {
+	checkDepth(d)
 	if a == nil || b == nil {
 		return a == nil && b == nil
 	}
@@ -493,7 +502,7 @@ func deepEqual(a, b any) bool {
 			return false
 		}
 		for i := range x.items {
-			if !deepEqual(x.items[i], y.items[i]) {
+			if !deepEqualDepth(x.items[i], y.items[i], d+1) {
 				return false
 			}
 		}
@@ -513,7 +522,7 @@ func deepEqual(a, b any) bool {
 		equal := true
 		each(x, func(k string, v any) bool {
 			w, ok := get(y, k)
-			if !ok || !deepEqual(v, w) {
+			if !ok || !deepEqualDepth(v, w, d+1) {
 				equal = false
 			}
 			return equal
@@ -602,4 +611,16 @@ func toPrecision15(f float64) float64 {
 	s := strconv.FormatFloat(f, 'e', 14, 64)
 	r, _ := strconv.ParseFloat(s, 64)
 	return r
+}
+
+// maxDataDepth bounds the nesting of the values the evaluator walks (an
+// expression can build deeper ones, for example by tail recursion).
+const maxDataDepth = 100000
+
+func checkDepth(d int) {
+	if d > maxDataDepth {
+		e := newError("U1001")
+		e.Message = "Value nested too deeply"
+		panic(e)
+	}
 }
