@@ -163,6 +163,9 @@ func MarshalJSON(v any) []byte {
 	if v == Undefined {
 		return nil
 	}
+	if isFunction(v) {
+		return []byte(`""`) // as $string writes a function
+	}
 	return appendJSON(nil, in(v), "", "")
 }
 

@@ -26,6 +26,8 @@ Usage:
   baton graph FILE [--format mermaid|dot]
                                          print the state machine as a diagram
   baton test FILE...                     run test files (definition, mocks, cases, expectations)
+  baton eval EXPR [--input JSON|@FILE] [--bindings JSON|@FILE] [--json]
+                                         evaluate a JSONata expression
 
 Definitions may be JSON or YAML. Run "baton COMMAND --help" for a command's flags.
 `
@@ -68,6 +70,8 @@ func runMain(args []string, stdout, stderr io.Writer) int {
 		err = cmdServe(args[1:], stdout, stderr)
 	case "test":
 		err = cmdTest(args[1:], stdout, stderr)
+	case "eval":
+		err = cmdEval(args[1:], stdout, stderr)
 	default:
 		fmt.Fprintf(stderr, "baton: unknown command %q\n\n%s", args[0], usage)
 		return 2
