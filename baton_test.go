@@ -68,9 +68,26 @@ func TestRunOptions(t *testing.T) {
 }
 
 func TestUnsupported(t *testing.T) {
-	_, err := baton.New().Load([]byte(`{"QueryLanguage":"JSONata","StartAt":"P","States":{"P":{"Type":"Pass","Output":"{% 1 %}","End":true}}}`))
+	_, err := baton.New().Load([]byte(`{"StartAt":"M","States":{"M":{"Type":"Map","ItemReader":{"Resource":"arn:aws:states:::s3:getObject","Parameters":{"Bucket":"b","Key":"k"}},` +
+		`"ItemProcessor":{"ProcessorConfig":{"Mode":"DISTRIBUTED","ExecutionType":"STANDARD"},"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}},"End":true}}}`))
 	if !errors.Is(err, baton.ErrUnsupported) {
-		t.Errorf("JSONata: %v", err)
+		t.Errorf("ItemReader: %v", err)
+	}
+}
+
+func TestJSONataAndVariables(t *testing.T) {
+	sm, err := baton.New().Load([]byte(`{"StartAt":"Total","States":{
+		"Total":{"Type":"Pass","QueryLanguage":"JSONata","Assign":{"total":"{% $sum($states.input.items.price) %}"},"Output":{"n":"{% $count($states.input.items) %}"},"Next":"Report"},
+		"Report":{"Type":"Pass","Parameters":{"total.$":"$total","n.$":"$.n"},"End":true}}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := sm.Run(context.Background(), json.RawMessage(`{"items":[{"price":2.5},{"price":4}]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := `{"total":6.5,"n":2}`; res.Status != "SUCCEEDED" || string(res.Output) != want {
+		t.Errorf("%s %s %s, want %s", res.Status, res.Output, res.Cause, want)
 	}
 }
 

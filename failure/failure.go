@@ -34,6 +34,9 @@ const (
 type Failure struct {
 	Error string
 	Cause string
+	// Location names the field of a JSONata expression that failed
+	// (States.QueryEvaluationError), for the EvaluationFailed event.
+	Location string
 }
 
 // New returns a failure.

@@ -182,6 +182,14 @@ type Detail struct {
 	WorkerName             string
 	RedriveCount           int
 	Location               string // EvaluationFailed
+	// Assigned are the variables a state assigned (*StateExited).
+	Assigned []Assignment
+}
+
+// Assignment is one variable a state assigned.
+type Assignment struct {
+	Name  string
+	Value any
 }
 
 // AppendJSON appends the event in GetExecutionHistory's shape. When
@@ -367,6 +375,19 @@ func (e *Event) appendDetails(dst []byte, includeData bool) []byte {
 		} else if isExited(e.Type) {
 			w.str("name", e.Name)
 			data("output")
+			if len(d.Assigned) > 0 {
+				w.sep()
+				w.dst = append(w.dst, `"assignedVariables":{`...)
+				for i, a := range d.Assigned {
+					if i > 0 {
+						w.dst = append(w.dst, ',')
+					}
+					w.dst = value.AppendString(w.dst, a.Name)
+					w.dst = append(w.dst, ':')
+					w.dst = value.AppendString(w.dst, value.String(a.Value))
+				}
+				w.dst = append(w.dst, `},"assignedVariablesDetails":{"truncated":false}`...)
+			}
 		}
 	}
 	return w.dst

@@ -86,6 +86,13 @@ type frame struct {
 	// silent frames are the iterations of a distributed Map: on AWS they are
 	// child executions, and their events are not in the parent's history.
 	silent bool
+
+	// Workflow variables: the frame's own scope (made when it first
+	// assigns), the scope it reads from outside, and the assignments of
+	// the current state, which take effect when it leaves.
+	vars    *varScope
+	outer   *varScope
+	assigns *value.Object
 }
 
 type taskState struct {
@@ -174,12 +181,7 @@ func (f *frame) step() {
 	case phaseTaskDone:
 		f.taskDone()
 	case phaseWaitDone:
-		out, fl := f.outputPath(f.input)
-		if fl != nil {
-			f.stateFailed(fl, false)
-			return
-		}
-		f.exit(out, f.st.Next)
+		f.waitFinished()
 	case phaseChildrenDone:
 		f.childrenDone()
 	case phaseFailed:
@@ -207,6 +209,10 @@ var abortedType = [...]history.Type{
 }
 
 func (f *frame) execute() {
+	if f.st.JSONata {
+		f.executeJSONata()
+		return
+	}
 	switch f.st.Kind {
 	case machine.Pass:
 		f.pass()
@@ -244,11 +250,22 @@ func (f *frame) exit(output any, next *machine.State) {
 			"The state/task '%s' returned a result with a size exceeding the maximum number of bytes service limit.", f.st.Name))
 		return
 	}
+	var d *history.Detail
+	if f.assigns != nil {
+		assigned, fl := f.commit()
+		if fl != nil {
+			f.frameFailed(fl)
+			return
+		}
+		if assigned != nil {
+			d = &history.Detail{Assigned: assigned}
+		}
+	}
 	if ex.test != nil && f.parent == nil {
 		f.testExit(output, next)
 		return
 	}
-	f.prev = f.emit(exitedType[f.st.Kind], f.prev, f.st.Name, output, true, nil, nil)
+	f.prev = f.emit(exitedType[f.st.Kind], f.prev, f.st.Name, output, true, nil, d)
 	if next == nil {
 		f.complete(output)
 		return
@@ -328,6 +345,7 @@ func (f *frame) stateFailed(fl *failure.Failure, fromKids bool) {
 	ex := f.ex
 	st := f.st
 	f.cancelWaits()
+	f.assigns = nil // a failed state assigns nothing
 	for i := range st.Retry {
 		r := &st.Retry[i]
 		if !failure.Matches(r.ErrorEquals, fl.Error) {
@@ -376,7 +394,15 @@ func (f *frame) stateFailed(fl *failure.Failure, fromKids bool) {
 			continue
 		}
 		errOut := errorOutput(fl)
-		out, rfl := applyResultPath(c.ResultPath, f.input, errOut)
+		var out any
+		var rfl *failure.Failure
+		if st.JSONata {
+			env := f.jenv(f.input)
+			env.ErrorOutput, env.HasError = errOut, true
+			out, rfl = f.jLeave(env, c.Assign, c.Output, errOut)
+		} else if rfl = f.assignPath(c.Assign, errOut); rfl == nil {
+			out, rfl = applyResultPath(c.ResultPath, f.input, errOut)
+		}
 		if rfl != nil {
 			f.frameFailed(rfl)
 			return
@@ -482,16 +508,6 @@ func (f *frame) Context() any {
 		f.ctx = f.ex.contextObject(f, nil)
 	}
 	return f.ctx
-}
-
-// Variable implements machine.Scope. Workflow variables come with the
-// JSONata and Assign support; until then only those a TestState call
-// gives exist.
-func (f *frame) Variable(name string) (any, bool) {
-	if t := f.ex.test; t != nil && t.Variables != nil {
-		return t.Variables.Get(name)
-	}
-	return nil, false
 }
 
 // Random implements machine.Scope.

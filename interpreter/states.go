@@ -57,8 +57,23 @@ func (f *frame) inputPath() (any, *failure.Failure) {
 
 func (f *frame) outputPath(v any) (any, *failure.Failure) { return f.selectPath(f.st.OutputPath, v) }
 
-// effectiveInput applies InputPath then Parameters.
+// effectiveInput applies InputPath then Parameters, or a JSONata state's
+// Arguments.
 func (f *frame) effectiveInput() (any, *failure.Failure) {
+	if f.st.JSONata {
+		in := f.input
+		if f.st.Arguments != nil {
+			v, fl := f.jEval(f.st.Arguments, f.jenv(f.input))
+			if fl != nil {
+				return nil, fl
+			}
+			in = v
+		}
+		if t := f.ex.test; t != nil {
+			t.Inspection.AfterArguments.set(in)
+		}
+		return in, nil
+	}
 	in, fl := f.inputPath()
 	if fl != nil {
 		return nil, fl
@@ -95,6 +110,15 @@ func applyResultPath(p machine.Path, raw, result any) (any, *failure.Failure) {
 // leaves the state.
 func (f *frame) finishState(result any) {
 	st := f.st
+	if st.JSONata {
+		f.jFinish(result)
+		return
+	}
+	// Assign reads the result as the task gave it.
+	if fl := f.assignPath(st.Assign, result); fl != nil {
+		f.stateFailed(fl, false)
+		return
+	}
 	if st.ResultSelector != nil {
 		v, fl := st.ResultSelector.Eval(result, f)
 		if fl != nil {
@@ -152,6 +176,10 @@ func (f *frame) pass() {
 		}
 		result = eff
 	}
+	if fl := f.assignPath(st.Assign, result); fl != nil {
+		f.stateFailed(fl, false)
+		return
+	}
 	f.placeResult(result)
 }
 
@@ -163,6 +191,7 @@ func (f *frame) choice() {
 		return
 	}
 	var next *machine.State
+	assign := st.Assign
 	for _, r := range st.Choices {
 		ok, fl := r.Match(in, f)
 		if fl != nil {
@@ -170,7 +199,7 @@ func (f *frame) choice() {
 			return
 		}
 		if ok {
-			next = r.Next
+			next, assign = r.Next, r.Assign
 			break
 		}
 	}
@@ -179,6 +208,10 @@ func (f *frame) choice() {
 	}
 	if next == nil {
 		f.stateFailed(failure.Newf(failure.NoChoiceMatched, "No Matches!"), false)
+		return
+	}
+	if fl := f.assignPath(assign, in); fl != nil {
+		f.stateFailed(fl, false)
 		return
 	}
 	out, fl := f.outputPath(in)
@@ -236,6 +269,15 @@ func (f *frame) failField(p *jsonpath.Path, c *intrinsic.Call, field string) (st
 func (f *frame) waitState() {
 	ex := f.ex
 	st := f.st
+	if st.JSONata {
+		until, fl := f.jWaitUntil()
+		if fl != nil {
+			f.stateFailed(fl, false)
+			return
+		}
+		f.waitUntil(until)
+		return
+	}
 	in, fl := f.inputPath()
 	if fl != nil {
 		f.stateFailed(fl, false)
@@ -286,6 +328,12 @@ func (f *frame) waitState() {
 		until = t
 	}
 	f.input = in
+	f.waitUntil(until)
+}
+
+// waitUntil blocks the frame until the time comes.
+func (f *frame) waitUntil(until time.Time) {
+	ex := f.ex
 	// A tested Wait state reports where it goes without waiting.
 	if !until.After(ex.now) || ex.test != nil {
 		f.phase = phaseWaitDone
@@ -303,6 +351,30 @@ func rawText(v any) string {
 		return s
 	}
 	return value.String(v)
+}
+
+// waitFinished leaves a Wait state whose time has come.
+func (f *frame) waitFinished() {
+	st := f.st
+	if st.JSONata {
+		out, fl := f.jLeave(f.jenv(f.input), st.Assign, st.Output, f.input)
+		if fl != nil {
+			f.stateFailed(fl, false)
+			return
+		}
+		f.exit(out, st.Next)
+		return
+	}
+	if fl := f.assignPath(st.Assign, f.input); fl != nil {
+		f.stateFailed(fl, false)
+		return
+	}
+	out, fl := f.outputPath(f.input)
+	if fl != nil {
+		f.stateFailed(fl, false)
+		return
+	}
+	f.exit(out, st.Next)
 }
 
 func (f *frame) waitDone() {
@@ -395,6 +467,9 @@ func (f *frame) task() {
 func (f *frame) seconds(n machine.Number, field string) (int64, *failure.Failure) {
 	if !n.Set {
 		return 0, nil
+	}
+	if n.Expr != nil {
+		return f.jInteger(n, f.jenv(f.input), 1)
 	}
 	if n.Path == nil {
 		return n.Value, nil
@@ -556,7 +631,7 @@ func (f *frame) parallel() {
 	f.results = make([]any, n)
 	f.pending = n
 	for i, b := range f.st.Branches {
-		k := &frame{ex: ex, m: b, parent: f, slot: i, index: -1, prev: f.prev, silent: f.silent}
+		k := &frame{ex: ex, m: b, parent: f, slot: i, index: -1, prev: f.prev, silent: f.silent, outer: f.scope()}
 		k.enter(b.StartAt, eff)
 		f.kids[i] = k
 		ex.schedule(k)
@@ -569,37 +644,29 @@ func (f *frame) mapState() {
 	ex := f.ex
 	st := f.st
 	f.kidState = nil
-	in, fl := f.inputPath()
-	if fl != nil {
-		f.stateFailed(fl, false)
-		return
-	}
-	items := in
-	if st.ItemsPath.Path != nil {
-		v, err := f.readPath(st.ItemsPath.Path, in)
-		if err != nil {
-			var nf *jsonpath.NotFoundError
-			msg := err.Error()
-			if errors.As(err, &nf) {
-				msg = nf.Msg
-			}
-			f.stateFailed(f.runtimeFailure(failure.Newf(failure.Runtime, "Invalid path '%s' : %s", st.ItemsPath.Path.String(), msg)), false)
-			return
+	var (
+		in      any
+		arr     []any
+		maxConc float64
+		tc      int64
+		pct     float64
+		fl      *failure.Failure
+	)
+	if st.JSONata {
+		in = f.input
+		arr, maxConc, tc, pct, fl = f.jMapSettings()
+	} else {
+		in, arr, maxConc, fl = f.mapPathSettings()
+		if fl == nil && ex.test != nil {
+			tc, pct, fl = f.tolerance(in)
 		}
-		items = v
 	}
-	arr, ok := items.([]any)
-	if !ok {
-		f.stateFailed(f.runtimeFailure(failure.Newf(failure.Runtime, "Map state input must be an array but was: %s", value.String(items))), false)
-		return
-	}
-	maxConc, fl := f.mapNumber(st.MaxConcurrency, "MaxConcurrencyPath", in, false)
 	if fl != nil {
 		f.stateFailed(fl, false)
 		return
 	}
 	if ex.test != nil {
-		f.testMap(in, arr, maxConc)
+		f.testMap(in, arr, maxConc, tc, pct)
 		return
 	}
 	f.kidState = &kidState{}
@@ -607,18 +674,13 @@ func (f *frame) mapState() {
 	f.prev = f.startedID
 	f.tolCount, f.tolPct = 0, 0
 	if st.Distributed {
-		tc, fl := f.mapNumber(st.ToleratedFailureCount, "ToleratedFailureCountPath", in, false)
-		if fl != nil {
-			f.stateFailed(fl, false)
-			return
+		if !st.JSONata {
+			if tc, pct, fl = f.tolerance(in); fl != nil {
+				f.stateFailed(fl, false)
+				return
+			}
 		}
-		f.tolCount = int64(tc)
-		pct, fl := f.tolerancePercentage(in)
-		if fl != nil {
-			f.stateFailed(fl, false)
-			return
-		}
-		f.tolPct = pct
+		f.tolCount, f.tolPct = tc, pct
 		f.prev = f.emit(history.MapRunStarted, f.prev, "", nil, false, nil, &history.Detail{MapRunARN: ex.cfg.StateMachineARN + "/" + st.Name + ":" + ex.cfg.ExecutionName})
 	}
 	f.effInput = in
@@ -640,6 +702,52 @@ func (f *frame) mapState() {
 	f.startIterations()
 }
 
+// mapPathSettings evaluates a JSONPath Map state's InputPath, ItemsPath
+// and MaxConcurrencyPath.
+func (f *frame) mapPathSettings() (in any, arr []any, maxConc float64, fl *failure.Failure) {
+	st := f.st
+	if in, fl = f.inputPath(); fl != nil {
+		return
+	}
+	items := in
+	if st.ItemsPath.Path != nil {
+		v, err := f.readPath(st.ItemsPath.Path, in)
+		if err != nil {
+			var nf *jsonpath.NotFoundError
+			msg := err.Error()
+			if errors.As(err, &nf) {
+				msg = nf.Msg
+			}
+			fl = f.runtimeFailure(failure.Newf(failure.Runtime, "Invalid path '%s' : %s", st.ItemsPath.Path.String(), msg))
+			return
+		}
+		items = v
+	}
+	arr, ok := items.([]any)
+	if !ok {
+		fl = f.runtimeFailure(failure.Newf(failure.Runtime, "Map state input must be an array but was: %s", value.String(items)))
+		return
+	}
+	if maxConc, fl = f.mapNumber(st.MaxConcurrency, "MaxConcurrencyPath", in, false); fl != nil {
+		return
+	}
+	return in, arr, maxConc, nil
+}
+
+// tolerance evaluates a JSONPath Map state's ToleratedFailureCount(Path)
+// and ToleratedFailurePercentage(Path).
+func (f *frame) tolerance(in any) (int64, float64, *failure.Failure) {
+	tc, fl := f.mapNumber(f.st.ToleratedFailureCount, "ToleratedFailureCountPath", in, false)
+	if fl != nil {
+		return 0, 0, fl
+	}
+	pct, fl := f.tolerancePercentage(in)
+	if fl != nil {
+		return 0, 0, fl
+	}
+	return int64(tc), pct, nil
+}
+
 // mapNumber evaluates MaxConcurrency(Path) and ToleratedFailureCount(Path).
 func (f *frame) mapNumber(n machine.Number, field string, in any, float bool) (float64, *failure.Failure) {
 	if !n.Set {
@@ -656,6 +764,10 @@ func (f *frame) mapNumber(n machine.Number, field string, in any, float bool) (f
 		return 0, f.runtimeFailure(failure.Newf(failure.Runtime, "The %s field refers to a path that does not exist: %s", field, n.Path.String()))
 	}
 	num, ok := v.(value.Number)
+	if s, isStr := v.(string); isStr {
+		// AWS reads a number written as a string too ("1").
+		num, ok = value.Number(s), value.ValidNumber(s)
+	}
 	kind := "integer"
 	if float {
 		kind = "float"
@@ -692,7 +804,16 @@ func (f *frame) startIterations() {
 		f.nextItem++
 		item := f.items[i]
 		input := item
-		if st.ItemSelector != nil {
+		switch {
+		case st.JItemSelector != nil:
+			v, fl := f.jItemInput(i, item)
+			if fl != nil {
+				f.abortChildren()
+				f.fail(fl, false)
+				return
+			}
+			input = v
+		case st.ItemSelector != nil:
 			sc := &mapItemScope{f: f, index: i, item: item}
 			v, fl := st.ItemSelector.Eval(f.effInput, sc)
 			if fl != nil {
@@ -703,6 +824,11 @@ func (f *frame) startIterations() {
 			input = v
 		}
 		k := &frame{ex: ex, m: st.Processor, parent: f, slot: i, index: i, prev: f.startedID, status: framePending, silent: f.silent || st.Distributed}
+		// The iterations of a distributed Map are executions of their
+		// own: they see no variables of the parent.
+		if !st.Distributed {
+			k.outer = f.scope()
+		}
 		k.st = st.Processor.StartAt
 		k.input = input
 		k.phase = phaseExecute

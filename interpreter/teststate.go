@@ -40,6 +40,7 @@ func (d *Data) set(v any) { d.Value, d.Set = v, true }
 // Inspection is what a tested state did on the way to its outcome.
 type Inspection struct {
 	Input, AfterInputPath, AfterParameters Data
+	AfterArguments                         Data // JSONata
 	Result, AfterResultSelector            Data
 	AfterResultPath                        Data
 	AfterItemsPath, AfterItemSelector      Data
@@ -47,6 +48,9 @@ type Inspection struct {
 	ToleratedFailurePercentage             Data
 	RetryIndex, CatchIndex                 int // -1: none
 	RetryBackoffSeconds                    int64
+	// Variables are the workflow variables after the state: those it was
+	// given and those it assigned.
+	Variables Data
 }
 
 // Mock stands in for a state's work: a Task's call, or every branch or
@@ -91,7 +95,7 @@ func TestState(st *machine.State, input any, cfg Config, t *StateTest, now time.
 	ex.Input = input
 	ex.StartTime = now
 	ex.root = &ex.rootFrame
-	*ex.root = frame{ex: ex, m: st.Machine, index: -1}
+	*ex.root = frame{ex: ex, m: st.Machine, index: -1, vars: scopeOf(t.Variables)}
 	ex.root.enter(st, input)
 	ex.schedule(ex.root)
 	ex.run()
@@ -105,6 +109,7 @@ func (f *frame) testExit(output any, next *machine.State) {
 		t.Status = TestSucceeded
 	}
 	t.Output.set(output)
+	f.testVariables()
 	if next != nil {
 		t.Next = next.Name
 	}
@@ -118,7 +123,15 @@ func (f *frame) testFailed(fl *failure.Failure) {
 		t.Status = TestFailed
 	}
 	t.Failure = fl
+	f.testVariables()
 	f.ex.finish(Failed, nil, fl)
+}
+
+// testVariables reports the variables the tested state leaves behind.
+func (f *frame) testVariables() {
+	if f.scope() != nil {
+		f.ex.test.Inspection.Variables.set(f.Variables())
+	}
 }
 
 // testRetry reports whether retrier i takes the failure, and if so ends the
@@ -158,35 +171,31 @@ func (f *frame) testMock() {
 
 // testMap reports what a Map state would iterate over and with which
 // limits, then answers from the mock.
-func (f *frame) testMap(in any, items []any, maxConc float64) {
+func (f *frame) testMap(in any, items []any, maxConc float64, tc int64, pct float64) {
 	st := f.st
 	t := f.ex.test
 	t.Inspection.AfterItemsPath.set(items)
 	if st.MaxConcurrency.Set {
 		t.Inspection.MaxConcurrency.set(value.Int(int64(maxConc)))
 	}
-	tc, fl := f.mapNumber(st.ToleratedFailureCount, "ToleratedFailureCountPath", in, false)
-	if fl != nil {
-		f.stateFailed(fl, false)
-		return
-	}
 	if st.ToleratedFailureCount.Set {
-		t.Inspection.ToleratedFailureCount.set(value.Int(int64(tc)))
-	}
-	pct, fl := f.tolerancePercentage(in)
-	if fl != nil {
-		f.stateFailed(fl, false)
-		return
+		t.Inspection.ToleratedFailureCount.set(value.Int(tc))
 	}
 	if st.ToleratedFailurePercentage.Set {
 		t.Inspection.ToleratedFailurePercentage.set(value.Float(pct))
 	}
-	if st.ItemSelector != nil {
+	if st.ItemSelector != nil || st.JItemSelector != nil {
 		selected := make([]any, len(items))
 		for i, item := range items {
-			v, fl := st.ItemSelector.Eval(in, &mapItemScope{f: f, index: i, item: item})
+			var v any
+			var fl *failure.Failure
+			if st.JSONata {
+				v, fl = f.jItemInput(i, item)
+			} else if v, fl = st.ItemSelector.Eval(in, &mapItemScope{f: f, index: i, item: item}); fl != nil {
+				fl = f.runtimeFailure(fl)
+			}
 			if fl != nil {
-				f.stateFailed(f.runtimeFailure(fl), false)
+				f.stateFailed(fl, false)
 				return
 			}
 			selected[i] = v
@@ -194,7 +203,7 @@ func (f *frame) testMap(in any, items []any, maxConc float64) {
 		t.Inspection.AfterItemSelector.set(selected)
 	}
 	if st.Distributed && t.MapIterationFailureCount > 0 {
-		limit := int64(tc)
+		limit := tc
 		if byPct := int64(math.Floor(pct / 100 * float64(len(items)))); byPct > limit {
 			limit = byPct
 		}

@@ -51,6 +51,9 @@ type frame struct {
 	names  []string
 	vals   []any
 	global map[string]any // the root frame's built-in functions
+	// vars resolves the caller's variables (Options.Vars) in an
+	// evaluation's top frame.
+	vars func(name string) (any, bool)
 }
 
 func newFrame(parent *frame) *frame { return &frame{parent: parent} }
@@ -71,6 +74,11 @@ func (f *frame) lookup(name string) any {
 		for i := len(e.names) - 1; i >= 0; i-- {
 			if e.names[i] == name {
 				return e.vals[i]
+			}
+		}
+		if e.vars != nil {
+			if v, ok := e.vars(name); ok {
+				return in(v)
 			}
 		}
 		if e.global != nil {

@@ -81,7 +81,38 @@ type Options struct {
 	// Builder, if set, builds the result's values in the caller's own
 	// model instead of []any and *Map.
 	Builder Builder
+	// Env holds bindings made once for many evaluations, such as extra
+	// functions; Bindings and Vars shadow them, and they shadow the
+	// built-in functions.
+	Env *Env
+	// Vars resolves variables on demand, by name without the '$', before
+	// Env and the built-in functions; values are in the API model.
+	Vars func(name string) (any, bool)
 }
+
+// Env is a set of bindings made once and shared, read-only, by many
+// evaluations (see Options.Env). A binding to Undefined hides a built-in
+// function.
+type Env struct {
+	f *frame
+}
+
+// NewEnv makes an Env from bindings in the API model; a *Function is a
+// function.
+func NewEnv(bindings map[string]any) *Env {
+	f := newFrame(rootFrame)
+	for name, v := range bindings {
+		if fn, ok := v.(*Function); ok {
+			f.bind(name, fn.b)
+			continue
+		}
+		f.bind(name, in(v))
+	}
+	return &Env{f: f}
+}
+
+// IsFunction reports whether a value (of the API model) is a function.
+func IsFunction(v any) bool { return isFunction(v) }
 
 // A Builder builds result values in a caller's model. Values it receives
 // are already built; numbers are float64.
@@ -93,49 +124,58 @@ type Builder interface {
 }
 
 // Function is a native function an expression can call, bound through
-// Options.Bindings.
+// Options.Bindings or an Env.
 type Function struct {
-	name   string
-	sig    *signature
-	params []string
-	fn     func(args []any) (any, error)
+	b *builtin
 }
+
+// Context is what a native function sees of the evaluation calling it.
+type Context struct {
+	ev *evaluator
+}
+
+// Random returns a number in [0, 1) from the evaluation's source
+// (Options.Random).
+func (c *Context) Random() float64 { return c.ev.rand() }
+
+// Now returns the evaluation's time (Options.Now).
+func (c *Context) Now() time.Time { return c.ev.now }
 
 // NewFunction makes a native function. The signature uses JSONata's
 // notation (for example "<n-n?:n>"; empty for none) and arity is the number
 // of parameters higher-order functions such as $map pass it. fn receives the
 // arguments in the API model (Undefined where one was not given) and may
-// return an *Error.
-func NewFunction(name, signature string, arity int, fn func(args []any) (any, error)) (*Function, error) {
-	f := &Function{name: name, fn: fn}
+// return an *Error; Undefined as its result is no value.
+func NewFunction(name, signature string, arity int, fn func(c *Context, args []any) (any, error)) (*Function, error) {
+	b := &builtin{name: name}
 	if signature != "" {
 		sig, err := parseSignature(signature)
 		if err != nil {
 			return nil, err
 		}
-		f.sig = sig
+		b.sig = sig
 	}
 	for i := range arity {
-		f.params = append(f.params, fmt.Sprintf("arg%d", i))
+		b.params = append(b.params, fmt.Sprintf("arg%d", i))
 	}
-	return f, nil
-}
-
-func (f *Function) builtin() *builtin {
-	return &builtin{name: f.name, sig: f.sig, params: f.params, fn: func(c *call, args []any) any {
+	b.fn = func(c *call, args []any) any {
 		pub := make([]any, len(args))
 		for i, a := range args {
 			pub[i] = out(a)
 		}
-		res, err := f.fn(pub)
+		res, err := fn(&Context{ev: c.ev}, pub)
 		if err != nil {
 			if e, ok := err.(*Error); ok {
 				panic(e)
 			}
 			panic(&Error{Code: "D3137", Message: err.Error()})
 		}
+		if res == Undefined {
+			return nil
+		}
 		return in(res)
-	}}
+	}
+	return &Function{b: b}, nil
 }
 
 var rootFrame = &frame{global: builtins}
@@ -159,10 +199,15 @@ func (e *Expression) Evaluate(input any, opts *Options) (result any, err error) 
 	if ev.rand == nil {
 		ev.rand = rand.Float64
 	}
-	env := newFrame(rootFrame)
+	parent := rootFrame
+	if opts.Env != nil {
+		parent = opts.Env.f
+	}
+	env := newFrame(parent)
+	env.vars = opts.Vars
 	for name, v := range opts.Bindings {
 		if f, ok := v.(*Function); ok {
-			env.bind(name, f.builtin())
+			env.bind(name, f.b)
 			continue
 		}
 		env.bind(name, in(v))

@@ -188,7 +188,7 @@ func TestAPIModel(t *testing.T) {
 	if got != nil {
 		t.Errorf("null input: got %v", got)
 	}
-	double, err := NewFunction("double", "<n:n>", 1, func(args []any) (any, error) {
+	double, err := NewFunction("double", "<n:n>", 1, func(_ *Context, args []any) (any, error) {
 		return args[0].(float64) * 2, nil
 	})
 	if err != nil {
@@ -227,4 +227,48 @@ func FuzzCompile(f *testing.F) {
 			t.Fatalf("%q: %v", src, err)
 		}
 	})
+}
+
+func TestReferences(t *testing.T) {
+	tests := []struct {
+		expr      string
+		top, vars []string
+		root      bool
+	}{
+		{`phone`, []string{"phone"}, nil, false},
+		{`aaa + bbb`, []string{"aaa", "bbb"}, nil, false},
+		{`$.phone`, []string{"$"}, nil, false},
+		{`$states.input.items[phone > 3]`, nil, []string{"states"}, false},
+		{`$map($states.input.a, function($x){ $x.phone })`, nil, []string{"states"}, false},
+		{`$map($states.input.a, function($x){ b })`, []string{"b"}, []string{"states"}, false},
+		{`$phone & $sum($other)`, nil, []string{"phone", "other"}, false},
+		{`($y := 1; $y + $z)`, nil, []string{"z"}, false},
+		{`$$.a`, nil, nil, true},
+		{`{"a": x}`, []string{"x"}, nil, false},
+		{`$states.input ~> |a|{"b": c}|`, nil, []string{"states"}, false},
+		{`*.a`, []string{"*"}, nil, false},
+		{`foo()`, []string{"foo"}, nil, false},
+	}
+	for _, tt := range tests {
+		r := MustCompile(tt.expr).References()
+		if !equalStrings(r.TopLevel, tt.top) || !equalStrings(r.Variables, tt.vars) || r.Root != tt.root {
+			t.Errorf("%s: got %q %q %v, want %q %q %v", tt.expr, r.TopLevel, r.Variables, r.Root, tt.top, tt.vars, tt.root)
+		}
+	}
+	r := MustCompile(`$states.input.a & $states.context.b & $states.input.c`).References()
+	if !equalStrings(r.Fields["states"], []string{"input", "context"}) {
+		t.Errorf("fields: %v", r.Fields)
+	}
+}
+
+func equalStrings(a, b []string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
 }

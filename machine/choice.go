@@ -26,6 +26,31 @@ type Rule struct {
 	path     *jsonpath.Path
 	pattern  []matchPart
 	kids     []*Rule
+
+	// Assign of a top-level rule, in either query language.
+	Assign *Assign
+	// JSONata rules: a Condition (an expression or a boolean) and an Output.
+	JSONata   bool
+	Condition *Expr
+	condLit   bool
+	Output    *JTemplate
+}
+
+// MatchJSONata evaluates a JSONata rule's Condition, which must give a
+// boolean.
+func (r *Rule) MatchJSONata(env *JEnv) (bool, *failure.Failure) {
+	if r.Condition == nil {
+		return r.condLit, nil
+	}
+	v, fl := r.Condition.Eval(env)
+	if fl != nil {
+		return false, fl
+	}
+	b, ok := v.(bool)
+	if !ok {
+		return false, r.Condition.TypeFailure("boolean", v)
+	}
+	return b, nil
 }
 
 type cmpKind uint8

@@ -6,6 +6,7 @@ package machine
 import (
 	"errors"
 	"fmt"
+	"strconv"
 
 	"github.com/baton-sh/baton/definition"
 	"github.com/baton-sh/baton/intrinsic"
@@ -49,6 +50,9 @@ type Machine struct {
 	Parent *State
 	// Count is the number of states in this machine and every sub-machine.
 	Count int
+	// JSONata is the query language of states that do not name one: the
+	// top-level QueryLanguage, which sub-machines inherit.
+	JSONata bool
 }
 
 // Path is an optional path field: absent ($), null, or a path.
@@ -77,14 +81,25 @@ type Catcher struct {
 	ErrorEquals []string
 	Next        *State
 	ResultPath  Path
+	Assign      *Assign
+	Output      *JTemplate // JSONata
 }
 
-// Number is a numeric field given as a value or read from a path.
+// Number is a numeric field given as a value, read from a path, or
+// computed by a JSONata expression.
 type Number struct {
 	Set   bool
 	Value int64
 	Float float64
 	Path  *jsonpath.Path
+	Expr  *Expr
+}
+
+// Assign is a compiled Assign field: a payload template in a JSONPath state
+// ("name.$" entries evaluated), a JSONata template in a JSONata state.
+type Assign struct {
+	Path    *Template
+	JSONata *JTemplate
 }
 
 // State is one compiled state.
@@ -105,6 +120,14 @@ type State struct {
 	// interpreter builds the context object only when needed.
 	UsesContext bool
 
+	// JSONata is the state's query language: JSONata rather than JSONPath.
+	JSONata bool
+	// Assign sets workflow variables when the state ends.
+	Assign *Assign
+	// JSONata states: Arguments (Task, Parallel) and Output (all but Fail).
+	Arguments *JTemplate
+	Output    *JTemplate
+
 	// Pass
 	Result    any
 	HasResult bool
@@ -124,12 +147,14 @@ type State struct {
 	Seconds       Number
 	Timestamp     string // literal timestamp
 	TimestampPath *jsonpath.Path
+	TimestampExpr *Expr
 
 	// Fail
 	Error, Cause         string
 	HasError, HasCause   bool
 	ErrorPath, CausePath *jsonpath.Path
 	ErrorCall, CauseCall *intrinsic.Call
+	ErrorExpr, CauseExpr *Expr
 
 	// Parallel
 	Branches []*Machine
@@ -137,7 +162,9 @@ type State struct {
 	// Map
 	Processor                  *Machine
 	ItemsPath                  Path
+	Items                      *JTemplate // JSONata: an array or an expression
 	ItemSelector               *Template
+	JItemSelector              *JTemplate // JSONata
 	MaxConcurrency             Number
 	ToleratedFailureCount      Number
 	ToleratedFailurePercentage Number
@@ -147,9 +174,6 @@ type State struct {
 
 // Compile turns a validated definition into a Machine.
 func Compile(def *value.Object) (*Machine, error) {
-	if ql, _ := def.Get("QueryLanguage"); ql == definition.JSONata {
-		return nil, fmt.Errorf("QueryLanguage JSONata: %w", ErrUnsupported)
-	}
 	m, err := compileMachine(def, nil)
 	if err != nil {
 		return nil, err
@@ -163,6 +187,11 @@ func Compile(def *value.Object) (*Machine, error) {
 
 func compileMachine(def *value.Object, parent *State) (*Machine, error) {
 	m := &Machine{Source: def, Parent: parent, ByName: map[string]*State{}}
+	if parent != nil {
+		m.JSONata = parent.Machine.JSONata
+	} else if ql, _ := def.Get("QueryLanguage"); ql == definition.JSONata {
+		m.JSONata = true
+	}
 	if c, ok := def.Get("Comment"); ok {
 		m.Comment, _ = c.(string)
 	}
@@ -217,11 +246,11 @@ func (st *State) str(field string) string {
 
 func (st *State) compile() error {
 	src := st.Source
-	if ql, _ := src.Get("QueryLanguage"); ql == definition.JSONata {
-		return fmt.Errorf("QueryLanguage JSONata: %w", ErrUnsupported)
-	}
-	if src.Has("Assign") {
-		return fmt.Errorf("Assign (workflow variables): %w", ErrUnsupported)
+	// A state is JSONPath only when it says exactly that; any other
+	// QueryLanguage makes it JSONata.
+	st.JSONata = st.Machine.JSONata
+	if ql, ok := src.Get("QueryLanguage"); ok {
+		st.JSONata = ql != definition.JSONPath
 	}
 	if next := st.str("Next"); next != "" {
 		st.Next = st.Machine.ByName[next]
@@ -231,6 +260,12 @@ func (st *State) compile() error {
 	}
 	if end, _ := st.get("End"); end == true {
 		st.End = true
+	}
+	if err := st.compileCommon(); err != nil {
+		return err
+	}
+	if st.JSONata {
+		return st.compileJSONata()
 	}
 	var err error
 	if st.InputPath, err = st.optPath("InputPath"); err != nil {
@@ -246,12 +281,6 @@ func (st *State) compile() error {
 		return err
 	}
 	if st.ResultSelector, err = st.template("ResultSelector"); err != nil {
-		return err
-	}
-	if st.Retry, err = compileRetry(src); err != nil {
-		return err
-	}
-	if st.Catch, err = st.compileCatch(); err != nil {
 		return err
 	}
 	switch st.Kind {
@@ -276,6 +305,13 @@ func (st *State) compile() error {
 			rule, err := compileRule(ro, st.Machine.ByName, true)
 			if err != nil {
 				return err
+			}
+			if a, ok := ro.Get("Assign"); ok {
+				t, err := CompileTemplate(a)
+				if err != nil {
+					return err
+				}
+				rule.Assign = &Assign{Path: t}
 			}
 			st.Choices = append(st.Choices, rule)
 		}
@@ -306,18 +342,8 @@ func (st *State) compile() error {
 			return err
 		}
 	case Parallel:
-		b, _ := st.get("Branches")
-		arr, _ := b.([]any)
-		for _, x := range arr {
-			bo, _ := x.(*value.Object)
-			if bo == nil {
-				return fmt.Errorf("a branch is not an object")
-			}
-			sub, err := compileMachine(bo, st)
-			if err != nil {
-				return err
-			}
-			st.Branches = append(st.Branches, sub)
+		if err := st.compileBranches(); err != nil {
+			return err
 		}
 	case Map:
 		if err := st.compileMap(); err != nil {
@@ -328,8 +354,57 @@ func (st *State) compile() error {
 	return nil
 }
 
-func (st *State) compileMap() error {
+// compileCommon compiles what JSONPath and JSONata states share in form:
+// Retry, Catch and Assign.
+func (st *State) compileCommon() error {
 	var err error
+	if st.Retry, err = compileRetry(st.Source); err != nil {
+		return err
+	}
+	if st.Catch, err = st.compileCatch(); err != nil {
+		return err
+	}
+	if v, ok := st.get("Assign"); ok {
+		if st.Assign, err = st.compileAssign(v, "Assign"); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (st *State) compileAssign(v any, field string) (*Assign, error) {
+	if st.JSONata {
+		t, err := CompileJSONataTemplate(v, field)
+		if err != nil {
+			return nil, err
+		}
+		return &Assign{JSONata: t}, nil
+	}
+	t, err := CompileTemplate(v)
+	if err != nil {
+		return nil, err
+	}
+	return &Assign{Path: t}, nil
+}
+
+func (st *State) compileBranches() error {
+	b, _ := st.get("Branches")
+	arr, _ := b.([]any)
+	for _, x := range arr {
+		bo, _ := x.(*value.Object)
+		if bo == nil {
+			return fmt.Errorf("a branch is not an object")
+		}
+		sub, err := compileMachine(bo, st)
+		if err != nil {
+			return err
+		}
+		st.Branches = append(st.Branches, sub)
+	}
+	return nil
+}
+
+func (st *State) compileProcessor() error {
 	proc, ok := st.get("ItemProcessor")
 	if !ok {
 		proc, _ = st.get("Iterator")
@@ -345,7 +420,226 @@ func (st *State) compileMap() error {
 			}
 		}
 	}
+	var err error
 	if st.Processor, err = compileMachine(po, st); err != nil {
+		return err
+	}
+	st.Label = st.str("Label")
+	for _, f := range []string{"ItemReader", "ResultWriter", "ItemBatcher"} {
+		if st.Source.Has(f) {
+			return fmt.Errorf("Map %s: %w", f, ErrUnsupported)
+		}
+	}
+	return nil
+}
+
+// compileJSONata compiles the fields of a JSONata state.
+func (st *State) compileJSONata() error {
+	var err error
+	if v, ok := st.get("Output"); ok {
+		if st.Output, err = CompileJSONataTemplate(v, "Output"); err != nil {
+			return err
+		}
+	}
+	if v, ok := st.get("Arguments"); ok {
+		if st.Arguments, err = CompileJSONataTemplate(v, "Arguments"); err != nil {
+			return err
+		}
+	}
+	switch st.Kind {
+	case Task:
+		st.Resource = st.str("Resource")
+		if st.Timeout, err = st.jnumber("TimeoutSeconds"); err != nil {
+			return err
+		}
+		if st.Heartbeat, err = st.jnumber("HeartbeatSeconds"); err != nil {
+			return err
+		}
+	case Choice:
+		rules, _ := st.get("Choices")
+		arr, _ := rules.([]any)
+		for i, r := range arr {
+			ro, _ := r.(*value.Object)
+			if ro == nil {
+				return fmt.Errorf("a choice rule is not an object")
+			}
+			rule, err := st.compileJSONataRule(ro, i)
+			if err != nil {
+				return err
+			}
+			st.Choices = append(st.Choices, rule)
+		}
+		if d := st.str("Default"); d != "" {
+			st.Default = st.Machine.ByName[d]
+		}
+	case Wait:
+		if st.Seconds, err = st.jnumber("Seconds"); err != nil {
+			return err
+		}
+		if v, ok := st.get("Timestamp"); ok {
+			if st.TimestampExpr, err = jexpr(v, "Timestamp"); err != nil {
+				return err
+			}
+			if st.TimestampExpr == nil {
+				st.Timestamp, _ = v.(string)
+			}
+		}
+	case Fail:
+		if v, ok := st.get("Error"); ok {
+			if st.ErrorExpr, err = jexpr(v, "Error"); err != nil {
+				return err
+			}
+			if st.ErrorExpr == nil {
+				st.Error, st.HasError = v.(string)
+			}
+		}
+		if v, ok := st.get("Cause"); ok {
+			if st.CauseExpr, err = jexpr(v, "Cause"); err != nil {
+				return err
+			}
+			if st.CauseExpr == nil {
+				st.Cause, st.HasCause = v.(string)
+			}
+		}
+	case Parallel:
+		if err := st.compileBranches(); err != nil {
+			return err
+		}
+	case Map:
+		if err := st.compileProcessor(); err != nil {
+			return err
+		}
+		if v, ok := st.get("Items"); ok {
+			if st.Items, err = CompileJSONataTemplate(v, "Items"); err != nil {
+				return err
+			}
+		}
+		if v, ok := st.get("ItemSelector"); ok {
+			if st.JItemSelector, err = CompileJSONataTemplate(v, "ItemSelector"); err != nil {
+				return err
+			}
+		}
+		if st.MaxConcurrency, err = st.jnumber("MaxConcurrency"); err != nil {
+			return err
+		}
+		if st.ToleratedFailureCount, err = st.jnumber("ToleratedFailureCount"); err != nil {
+			return err
+		}
+		if st.ToleratedFailurePercentage, err = st.jnumber("ToleratedFailurePercentage"); err != nil {
+			return err
+		}
+	}
+	st.UsesContext = st.jsonataReadsContext()
+	return nil
+}
+
+// jexpr compiles a field that may be a JSONata expression; nil if it is
+// a literal.
+func jexpr(v any, field string) (*Expr, error) {
+	s, ok := v.(string)
+	if !ok {
+		return nil, nil
+	}
+	return CompileExpr(s, field)
+}
+
+// jnumber compiles a numeric field of a JSONata state: a number or an
+// expression.
+func (st *State) jnumber(field string) (Number, error) {
+	v, ok := st.get(field)
+	if !ok {
+		return Number{}, nil
+	}
+	x, err := jexpr(v, field)
+	if err != nil {
+		return Number{}, err
+	}
+	if x != nil {
+		return Number{Set: true, Expr: x}, nil
+	}
+	n, _ := v.(value.Number)
+	i, _ := n.Int64()
+	return Number{Set: true, Value: i, Float: n.Float64()}, nil
+}
+
+func (st *State) compileJSONataRule(r *value.Object, i int) (*Rule, error) {
+	prefix := "Choices[" + strconv.Itoa(i) + "]"
+	rule := &Rule{JSONata: true, op: "Condition"}
+	next, _ := r.Get("Next")
+	name, _ := next.(string)
+	rule.Next = st.Machine.ByName[name]
+	var err error
+	cond, _ := r.Get("Condition")
+	if b, ok := cond.(bool); ok {
+		rule.condLit = b
+		rule.Text = strconv.FormatBool(b)
+	} else {
+		if rule.Condition, err = jexpr(cond, prefix+"/Condition"); err != nil {
+			return nil, err
+		}
+		if rule.Condition == nil {
+			return nil, fmt.Errorf("a choice rule's Condition is neither a boolean nor an expression")
+		}
+		rule.Text = rule.Condition.Src
+	}
+	if v, ok := r.Get("Assign"); ok {
+		if rule.Assign, err = st.compileAssign(v, prefix+"/Assign"); err != nil {
+			return nil, err
+		}
+	}
+	if v, ok := r.Get("Output"); ok {
+		if rule.Output, err = CompileJSONataTemplate(v, prefix+"/Output"); err != nil {
+			return nil, err
+		}
+	}
+	return rule, nil
+}
+
+// jsonataReadsContext reports whether any expression of the state reads
+// $states.context, so that a task's request carries the context object.
+func (st *State) jsonataReadsContext() bool {
+	uses := false
+	check := func(x *Expr) {
+		if x == nil || uses {
+			return
+		}
+		for _, f := range x.References().Fields["states"] {
+			if f == "context" {
+				uses = true
+			}
+		}
+	}
+	each := func(t *JTemplate) {
+		if t != nil {
+			t.Exprs(check)
+		}
+	}
+	each(st.Arguments)
+	each(st.Output)
+	each(st.Items)
+	each(st.JItemSelector)
+	if st.Assign != nil {
+		each(st.Assign.JSONata)
+	}
+	for _, n := range []Number{st.Timeout, st.Heartbeat, st.Seconds, st.MaxConcurrency, st.ToleratedFailureCount, st.ToleratedFailurePercentage} {
+		check(n.Expr)
+	}
+	check(st.TimestampExpr)
+	check(st.ErrorExpr)
+	check(st.CauseExpr)
+	for _, r := range st.Choices {
+		check(r.Condition)
+		each(r.Output)
+		if r.Assign != nil {
+			each(r.Assign.JSONata)
+		}
+	}
+	return uses
+}
+
+func (st *State) compileMap() error {
+	var err error
+	if err = st.compileProcessor(); err != nil {
 		return err
 	}
 	if st.ItemsPath, err = st.optPath("ItemsPath"); err != nil {
@@ -366,12 +660,6 @@ func (st *State) compileMap() error {
 	}
 	if st.ToleratedFailurePercentage, err = st.number("ToleratedFailurePercentage", "ToleratedFailurePercentagePath"); err != nil {
 		return err
-	}
-	st.Label = st.str("Label")
-	for _, f := range []string{"ItemReader", "ResultWriter", "ItemBatcher"} {
-		if st.Source.Has(f) {
-			return fmt.Errorf("Map %s: %w", f, ErrUnsupported)
-		}
 	}
 	return nil
 }
@@ -528,9 +816,6 @@ func (st *State) compileCatch() ([]Catcher, error) {
 		if o == nil {
 			return nil, fmt.Errorf("a catcher is not an object")
 		}
-		if o.Has("Assign") || o.Has("Output") {
-			return nil, fmt.Errorf("Assign and Output in Catch: %w", ErrUnsupported)
-		}
 		ee, _ := o.Get("ErrorEquals")
 		next, _ := o.Get("Next")
 		name, _ := next.(string)
@@ -538,7 +823,20 @@ func (st *State) compileCatch() ([]Catcher, error) {
 		if c.Next == nil {
 			return nil, fmt.Errorf("a catcher's Next names no state")
 		}
-		if rp, ok := o.Get("ResultPath"); ok {
+		prefix := "Catch[" + strconv.Itoa(len(out)) + "]"
+		if a, ok := o.Get("Assign"); ok {
+			var err error
+			if c.Assign, err = st.compileAssign(a, prefix+"/Assign"); err != nil {
+				return nil, err
+			}
+		}
+		if v, ok := o.Get("Output"); ok && st.JSONata {
+			var err error
+			if c.Output, err = CompileJSONataTemplate(v, prefix+"/Output"); err != nil {
+				return nil, err
+			}
+		}
+		if rp, ok := o.Get("ResultPath"); ok && !st.JSONata {
 			if rp == nil {
 				c.ResultPath = Path{Null: true}
 			} else {

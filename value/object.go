@@ -1,6 +1,9 @@
 package value
 
-import "sync/atomic"
+import (
+	"iter"
+	"sync/atomic"
+)
 
 // Member is one key/value pair of an Object.
 type Member struct {
@@ -109,6 +112,17 @@ func (o *Object) Len() int { return len(o.members) }
 
 // Members returns the members in order. The slice must not be modified.
 func (o *Object) Members() []Member { return o.members }
+
+// All yields the members in order.
+func (o *Object) All() iter.Seq2[string, any] {
+	return func(yield func(string, any) bool) {
+		for _, m := range o.members {
+			if !yield(m.Key, m.Value) {
+				return
+			}
+		}
+	}
+}
 
 // Get returns the value for key and whether the key is present.
 func (o *Object) Get(key string) (any, bool) {
