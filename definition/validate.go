@@ -364,11 +364,10 @@ func (v *validator) state(name string, st *value.Object, loc string, machineLang
 		}
 	}
 	if a, ok := st.Get("Assign"); ok {
-		if _, isObj := a.(*value.Object); !isObj {
-			v.wrongType(join(loc, "Assign"), "Object", a)
-		} else if lang == JSONPath {
-			v.template(a, join(loc, "Assign"), false)
-		}
+		v.assign(a, join(loc, "Assign"), lang)
+	}
+	if lang == JSONata {
+		v.jsonataState(st, loc, typ)
 	}
 
 	switch typ {
@@ -496,8 +495,8 @@ func (v *validator) exclusive(st *value.Object, loc string, fields ...string) in
 }
 
 func (v *validator) isExpression(x any) bool {
-	s, ok := x.(string)
-	return ok && strings.HasPrefix(s, "{%") && strings.HasSuffix(s, "%}")
+	_, ok := ExpressionText(x)
+	return ok
 }
 
 func (v *validator) referencePathField(st *value.Object, loc, field string, allowContext bool) {
@@ -825,6 +824,9 @@ func (v *validator) catch(st *value.Object, loc, lang string) {
 			}
 		}
 		v.errorEquals(co, cl, i == len(arr)-1, "Catch")
+		if a, ok := co.Get("Assign"); ok {
+			v.assign(a, join(cl, "Assign"), lang)
+		}
 		if next, ok := co.Get("Next"); !ok {
 			v.schema(cl, "These fields are required: [Next]")
 		} else if _, isStr := next.(string); !isStr {
@@ -918,7 +920,9 @@ func (v *validator) choiceRule(r *value.Object, loc string, top bool, lang strin
 		}
 		for _, mem := range r.Members() {
 			switch mem.Key {
-			case "Condition", "Next", "Comment", "Assign", "Output":
+			case "Assign":
+				v.assign(mem.Value, join(loc, "Assign"), lang)
+			case "Condition", "Next", "Comment", "Output":
 			default:
 				v.schema(loc, "Field '%s' is not supported", mem.Key)
 			}
@@ -932,6 +936,8 @@ func (v *validator) choiceRule(r *value.Object, loc string, top bool, lang strin
 		case "Assign":
 			if !top {
 				v.schema(loc, "Field 'Assign' is not supported")
+			} else {
+				v.assign(mem.Value, join(loc, "Assign"), lang)
 			}
 		case "And", "Or", "Not":
 			ops = append(ops, mem.Key)

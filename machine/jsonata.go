@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/baton-sh/baton/definition"
 	"github.com/baton-sh/baton/failure"
 	"github.com/baton-sh/baton/jsonata"
 	"github.com/baton-sh/baton/value"
@@ -25,15 +26,6 @@ const (
 	JSONataTimeout = 5 * time.Second
 )
 
-// ExpressionText returns the expression of a "{% ... %}" string.
-func ExpressionText(v any) (string, bool) {
-	s, ok := v.(string)
-	if !ok || len(s) < 4 || !strings.HasPrefix(s, "{%") || !strings.HasSuffix(s, "%}") {
-		return "", false
-	}
-	return strings.TrimSpace(s[2 : len(s)-2]), true
-}
-
 // Expr is a compiled JSONata expression of a definition field.
 type Expr struct {
 	// Src is the expression text, as causes quote it.
@@ -47,7 +39,7 @@ type Expr struct {
 // CompileExpr compiles the expression of a "{% ... %}" string; field names
 // where it sits.
 func CompileExpr(s, field string) (*Expr, error) {
-	src, ok := ExpressionText(s)
+	src, ok := definition.ExpressionText(s)
 	if !ok {
 		return nil, nil
 	}
