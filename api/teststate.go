@@ -65,6 +65,7 @@ type inspectionData struct {
 	Input                      *string       `json:"input,omitempty"`
 	AfterInputPath             *string       `json:"afterInputPath,omitempty"`
 	AfterParameters            *string       `json:"afterParameters,omitempty"`
+	AfterArguments             *string       `json:"afterArguments,omitempty"`
 	Result                     *string       `json:"result,omitempty"`
 	AfterResultSelector        *string       `json:"afterResultSelector,omitempty"`
 	AfterResultPath            *string       `json:"afterResultPath,omitempty"`
@@ -385,14 +386,11 @@ func testStateResult(in *testStateInput, t *interpreter.StateTest) *testStateOut
 	ins := &t.Inspection
 	data := &inspectionData{
 		Input: text(ins.Input), AfterInputPath: text(ins.AfterInputPath), AfterParameters: text(ins.AfterParameters),
+		AfterArguments: text(ins.AfterArguments), Variables: text(ins.Variables),
 		Result: text(ins.Result), AfterResultSelector: text(ins.AfterResultSelector), AfterResultPath: text(ins.AfterResultPath),
 		AfterItemsPath: text(ins.AfterItemsPath), AfterItemSelector: text(ins.AfterItemSelector),
 		MaxConcurrency: num(ins.MaxConcurrency), ToleratedFailureCount: num(ins.ToleratedFailureCount),
 		ToleratedFailurePercentage: num(ins.ToleratedFailurePercentage),
-	}
-	if t.Variables != nil {
-		s := value.String(t.Variables)
-		data.Variables = &s
 	}
 	switch {
 	case ins.RetryIndex >= 0:

@@ -205,6 +205,25 @@ func TestTestState(t *testing.T) {
 				"variables": map[string]any{"name": "Ada"}},
 			want: map[string]any{"status": "SUCCEEDED", "output": `{"who":"Ada"}`},
 		},
+		{
+			name: "a JSONata task assigns variables",
+			req: map[string]any{"definition": map[string]any{"QueryLanguage": "JSONata", "Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
+				"Arguments": map[string]any{"FunctionName": "f", "Payload": map[string]any{"n": "{% $states.input.n + $base %}"}},
+				"Assign":    map[string]any{"last": "{% $states.result.Payload %}", "base": "{% $base * 2 %}"},
+				"Output":    "{% $states.result.Payload.total %}", "End": true},
+				"input": map[string]any{"n": 1}, "variables": map[string]any{"base": 10, "other": "x"},
+				"mock": resultMock(`{"Payload":{"total":11}}`), "inspectionLevel": "DEBUG"},
+			want: map[string]any{"status": "SUCCEEDED", "output": "11", "inspectionData": map[string]any{
+				"input": `{"n":1}`, "afterArguments": `{"FunctionName":"f","Payload":{"n":11}}`, "result": `{"Payload":{"total":11}}`,
+				"variables": `{"base":20,"other":"x","last":{"total":11}}`,
+			}},
+		},
+		{
+			name: "a JSONata expression that gives nothing",
+			req: map[string]any{"definition": map[string]any{"QueryLanguage": "JSONata", "Type": "Pass", "Output": map[string]any{"v": "{% $states.input.missing %}"}, "End": true},
+				"input": map[string]any{}},
+			want: map[string]any{"status": "FAILED", "error": "States.QueryEvaluationError"},
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

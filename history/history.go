@@ -376,17 +376,20 @@ func (e *Event) appendDetails(dst []byte, includeData bool) []byte {
 			w.str("name", e.Name)
 			data("output")
 			if len(d.Assigned) > 0 {
-				w.sep()
-				w.dst = append(w.dst, `"assignedVariables":{`...)
-				for i, a := range d.Assigned {
-					if i > 0 {
-						w.dst = append(w.dst, ',')
+				if includeData {
+					w.sep()
+					w.dst = append(w.dst, `"assignedVariables":{`...)
+					for i, a := range d.Assigned {
+						if i > 0 {
+							w.dst = append(w.dst, ',')
+						}
+						w.dst = value.AppendString(w.dst, a.Name)
+						w.dst = append(w.dst, ':')
+						w.dst = value.AppendString(w.dst, value.String(a.Value))
 					}
-					w.dst = value.AppendString(w.dst, a.Name)
-					w.dst = append(w.dst, ':')
-					w.dst = value.AppendString(w.dst, value.String(a.Value))
+					w.dst = append(w.dst, '}')
 				}
-				w.dst = append(w.dst, `},"assignedVariablesDetails":{"truncated":false}`...)
+				w.raw("assignedVariablesDetails", `{"truncated":false}`)
 			}
 		}
 	}

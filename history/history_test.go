@@ -37,9 +37,15 @@ func TestEventJSON(t *testing.T) {
 			t.Errorf("%s: invalid JSON", tt.e.Type)
 		}
 	}
-	e := Event{Type: PassStateExited, ID: 3, PreviousID: 2, Time: at, Name: "P", Data: "secret", HasData: true}
-	if got := string(e.AppendJSON(nil, false)); got != `{"timestamp":1704164645.678,"type":"PassStateExited","id":3,"previousEventId":2,"stateExitedEventDetails":{"name":"P","outputDetails":{"truncated":false}}}` {
+	e := Event{Type: PassStateExited, ID: 3, PreviousID: 2, Time: at, Name: "P", Data: "secret", HasData: true,
+		Detail: &Detail{Assigned: []Assignment{{Name: "x", Value: value.MustParse(`{"a":[1,"b"]}`)}, {Name: "y", Value: "s"}}}}
+	if got := string(e.AppendJSON(nil, false)); got != `{"timestamp":1704164645.678,"type":"PassStateExited","id":3,"previousEventId":2,"stateExitedEventDetails":{"name":"P","outputDetails":{"truncated":false},"assignedVariablesDetails":{"truncated":false}}}` {
 		t.Errorf("without data: %s", got)
+	}
+	want := `{"timestamp":1704164645.678,"type":"PassStateExited","id":3,"previousEventId":2,"stateExitedEventDetails":{"name":"P","output":"\"secret\"","outputDetails":{"truncated":false},` +
+		`"assignedVariables":{"x":"{\"a\":[1,\"b\"]}","y":"\"s\""},"assignedVariablesDetails":{"truncated":false}}}`
+	if got := string(e.AppendJSON(nil, true)); got != want {
+		t.Errorf("assigned variables:\n got  %s\n want %s", got, want)
 	}
 }
 
