@@ -173,6 +173,7 @@ func (f *frame) step() {
 			f.attempts = nil
 			f.retryCount = 0
 			f.ctx = nil
+			f.assigns = nil
 			f.enteredID = f.emit(enteredType[f.st.Kind], f.prev, f.st.Name, f.input, true, nil, nil)
 			f.prev = f.enteredID
 			f.ex.StatesEntered++
