@@ -15,7 +15,7 @@ import (
 
 // The workloads of the peer benchmark (../shared/bench), kept here so that
 // the interpreter's speed and correctness on them are checked by go test.
-var workloads = []string{"hello", "chain100", "loop1000", "parallel10", "map1000", "payload"}
+var workloads = []string{"hello", "chain100", "loop1000", "parallel10", "map1000", "payload", "chain100-jsonata", "map1000-jsonata"}
 
 func loadWorkload(tb testing.TB, name string) (*machine.Machine, any, any) {
 	tb.Helper()

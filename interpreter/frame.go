@@ -93,6 +93,8 @@ type frame struct {
 	vars    *varScope
 	outer   *varScope
 	assigns *value.Object
+	// env is the environment of the JSONata states' expressions.
+	env *machine.JEnv
 }
 
 type taskState struct {

@@ -15,9 +15,14 @@ import (
 // expression reads the state's data through $states and the variables
 // through their names.
 
-// jenv is what the current state's expressions read.
+// jenv is what the current state's expressions read. The frame keeps one
+// environment for all its states.
 func (f *frame) jenv(input any) *machine.JEnv {
-	return &machine.JEnv{Scope: f, Input: input, Now: f.ex.now}
+	if f.env == nil {
+		f.env = &machine.JEnv{}
+	}
+	f.env.Reset(f, input, f.ex.now)
+	return f.env
 }
 
 // executeJSONata runs the work of a JSONata state.

@@ -17,11 +17,17 @@ type evaluator struct {
 	calls    []callSite
 	depth    int
 	maxDepth int
+	// The evaluation may take timeout (none if 0). Its deadline is set at
+	// the first check, so that the many short evaluations read no clock.
+	timeout  time.Duration
 	deadline time.Time
 	ticks    int
 	now      time.Time // the timestamp of this evaluation, for $now and $millis
 	rand     func() float64
 	opts     *Options
+	// closures is set once the evaluation makes a function that holds
+	// its frames, which then must not be reused.
+	closures bool
 }
 
 type callSite struct {
@@ -119,10 +125,15 @@ func (ev *evaluator) enter(n *node) {
 		panic(e)
 	}
 	ev.ticks++
-	if ev.ticks&255 == 0 && !ev.deadline.IsZero() && time.Now().After(ev.deadline) {
-		e := newError("U1001").at(n.pos)
-		e.Message = errTimeout
-		panic(e)
+	if ev.ticks&255 == 0 && ev.timeout > 0 {
+		switch now := time.Now(); {
+		case ev.deadline.IsZero():
+			ev.deadline = now.Add(ev.timeout)
+		case now.After(ev.deadline):
+			e := newError("U1001").at(n.pos)
+			e.Message = errTimeout
+			panic(e)
+		}
 	}
 }
 
@@ -190,6 +201,7 @@ func (ev *evaluator) eval(n *node, input any, env *frame) any {
 			result = env.lookup(n.op)
 		}
 	case kLambda:
+		ev.closures = true
 		result = &Lambda{input: input, env: env, params: n.params, sig: n.sig, body: n.body, thunk: n.thunk}
 	case kPartial:
 		result = ev.evalPartial(n, input, env)
@@ -229,6 +241,9 @@ func (ev *evaluator) eval(n *node, input any, env *frame) any {
 }
 
 func (ev *evaluator) evalPath(n *node, input any, env *frame) any {
+	if v, ok := ev.namePath(n, input, env); ok {
+		return v
+	}
 	var inputSeq *array
 	if a, ok := input.(*array); ok && n.steps[0].kind != kVariable {
 		inputSeq = a
@@ -296,6 +311,57 @@ func (ev *evaluator) evalPath(n *node, input any, env *frame) any {
 		}
 	}
 	return resultSeq
+}
+
+// namePath is a short way through the commonest path: a variable or a
+// name followed by names, each applied to a single object, as in
+// $states.input.order.id. Sequences never form along it, so it returns the
+// value the last name selects, which is what the general path gives: a
+// single result is not wrapped, and an array the last step selects is
+// returned as it is. It declines (ok false) anything else, including a
+// path that meets an array on the way.
+func (ev *evaluator) namePath(n *node, input any, env *frame) (v any, ok bool) {
+	if !plainNames(n) || ev.maxDepth > 0 && ev.depth+1 > ev.maxDepth {
+		return nil, false
+	}
+	cur := input
+	for i, step := range n.steps {
+		if i == 0 && step.kind == kVariable {
+			cur = env.lookup(step.op)
+			continue
+		}
+		switch t := cur.(type) {
+		case nil:
+			return nil, true
+		case *array, *tuple:
+			return nil, false
+		case Object:
+			cur, _ = get(t, step.op)
+		default:
+			return nil, true // a name selects nothing from a string, number, boolean, null or function
+		}
+	}
+	if a, isArr := cur.(*array); isArr && (a.seq || len(n.steps) == 1) {
+		return nil, false // a sequence is flattened by the general path's rules
+	}
+	return cur, true
+}
+
+// plainNames reports whether a path is a variable or a name followed by
+// names, with nothing else on its steps (no predicate, stage, binding,
+// grouping or [] to keep arrays).
+func plainNames(n *node) bool {
+	if n.kind != kPath || n.keepSingletonArray || n.group != nil {
+		return false
+	}
+	for i, step := range n.steps {
+		if step.kind != kName && (i > 0 || step.kind != kVariable || step.op == "") ||
+			step.keepArray || step.consArray || step.tuple || step.hasFocus || step.hasIndex ||
+			step.ancestor != nil || len(step.predicate) > 0 || len(step.stages) > 0 {
+			return false
+		}
+	}
+	return true
 }
 
 func (ev *evaluator) evalStep(step *node, input *array, env *frame, last bool) any {
@@ -846,6 +912,9 @@ type groupEntry struct {
 }
 
 func (ev *evaluator) evalGroup(pairs [][2]*node, pos int, input any, env *frame) any {
+	if o, ok := ev.literalObject(pairs, input, env); ok {
+		return o
+	}
 	result := newObject(len(pairs))
 	groups := newObject(0) // key -> *groupEntry, in JavaScript key order
 	var items []any
@@ -900,6 +969,41 @@ func (ev *evaluator) evalGroup(pairs [][2]*node, pos int, input any, env *frame)
 		}
 	}
 	return result
+}
+
+// literalObject builds the commonest object constructor, {"a": x, "b": y}
+// over a single input: keys that are distinct string literals, none an
+// array index. Grouping then puts each value under its own key in the
+// order written, so the values are simply evaluated in turn.
+func (ev *evaluator) literalObject(pairs [][2]*node, input any, env *frame) (*object, bool) {
+	if len(pairs) > 8 {
+		return nil, false
+	}
+	if a, ok := input.(*array); ok && (len(a.items) != 1 || a.tupleStream) {
+		return nil, false
+	}
+	for i, p := range pairs {
+		k := p[0]
+		if k.kind != kString || k.op != "" && k.op[0] >= '0' && k.op[0] <= '9' {
+			return nil, false
+		}
+		for _, q := range pairs[:i] {
+			if q[0].op == k.op {
+				return nil, false
+			}
+		}
+	}
+	if a, ok := input.(*array); ok {
+		input = a.items[0]
+	}
+	result := newObject(len(pairs))
+	for _, p := range pairs {
+		if v := ev.eval(p[1], input, env); v != nil {
+			result.keys = append(result.keys, p[0].op)
+			result.vals = append(result.vals, v)
+		}
+	}
+	return result, true
 }
 
 func frameFromTupleNoAt(env *frame, t *tuple) *frame {
@@ -1142,6 +1246,7 @@ func (ev *evaluator) evalPartial(n *node, input any, env *frame) any {
 	}
 	var params []string
 	var l *Lambda
+	ev.closures = true
 	switch p := proc.(type) {
 	case *Lambda:
 		params = p.params

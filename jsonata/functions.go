@@ -511,11 +511,23 @@ func init() {
 		if a[0] == nil {
 			return nil
 		}
-		result := newObject(0)
-		for _, x := range items(a[0]) {
+		objs := items(a[0])
+		n := 0
+		for _, x := range objs {
 			if o, ok := asObject(x); ok {
+				n += o.Len()
+			}
+		}
+		result := newObject(n)
+		for _, x := range objs {
+			if o, ok := asObject(x); ok {
+				// The first object's keys are unique: no need to look for them.
+				add := result.Set
+				if result.Len() == 0 {
+					add = result.appendUnique
+				}
 				each(o, func(k string, v any) bool {
-					result.Set(k, v)
+					add(k, v)
 					return true
 				})
 			}

@@ -27,6 +27,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"runtime/debug"
+	"sync"
 	"time"
 )
 
@@ -58,6 +59,28 @@ func MustCompile(src string) *Expression {
 		panic(err)
 	}
 	return e
+}
+
+// NamePath reports whether the expression only reads a variable and names
+// in it, one after the other ($order.customer.name gives "order" and
+// [customer name]), so that a caller whose values are objects may read it
+// itself: the value is what the names select, step by step, from a single
+// object each time; a name selects nothing from a string, number, boolean
+// or null; and the expression must be evaluated when a step meets an
+// array, which JSONata maps over.
+func (e *Expression) NamePath() (variable string, names []string, ok bool) {
+	n := e.root
+	if n.kind == kVariable && n.op != "" && n.op != "$" {
+		return n.op, nil, true
+	}
+	if !plainNames(n) || n.steps[0].kind != kVariable || n.steps[0].op == "$" {
+		return "", nil, false
+	}
+	names = make([]string, len(n.steps)-1)
+	for i, step := range n.steps[1:] {
+		names[i] = step.op
+	}
+	return n.steps[0].op, names, true
 }
 
 // String returns the expression's source.
@@ -115,12 +138,21 @@ func NewEnv(bindings map[string]any) *Env {
 func IsFunction(v any) bool { return isFunction(v) }
 
 // A Builder builds result values in a caller's model. Values it receives
-// are already built; numbers are float64.
+// are already built; numbers are float64. It must not change or keep the
+// slices it is given.
 type Builder interface {
 	Null() any
 	Number(f float64) any
 	Array(items []any) any
 	Object(keys []string, values []any) any
+}
+
+// An Adopter is a Builder that converts values of the caller's own that
+// reach a result unchanged (an object given as input or through
+// Options.Vars, for one), for a caller whose objects are not all in its
+// result model.
+type Adopter interface {
+	Adopt(v any) any
 }
 
 // Function is a native function an expression can call, bound through
@@ -186,15 +218,14 @@ func (e *Expression) Evaluate(input any, opts *Options) (result any, err error) 
 	if opts == nil {
 		opts = &Options{}
 	}
-	ev := &evaluator{maxDepth: opts.MaxDepth, now: opts.Now, rand: opts.Random, opts: opts}
+	st := statePool.Get().(*evalState)
+	ev := &st.ev
+	*ev = evaluator{maxDepth: opts.MaxDepth, now: opts.Now, rand: opts.Random, opts: opts, timeout: opts.Timeout, calls: st.ev.calls[:0]}
 	if ev.maxDepth == 0 {
 		ev.maxDepth = DefaultMaxDepth
 	}
 	if ev.now.IsZero() {
 		ev.now = time.Now()
-	}
-	if opts.Timeout > 0 {
-		ev.deadline = time.Now().Add(opts.Timeout)
 	}
 	if ev.rand == nil {
 		ev.rand = rand.Float64
@@ -203,8 +234,8 @@ func (e *Expression) Evaluate(input any, opts *Options) (result any, err error) 
 	if opts.Env != nil {
 		parent = opts.Env.f
 	}
-	env := newFrame(parent)
-	env.vars = opts.Vars
+	env := &st.env
+	*env = frame{parent: parent, names: st.names[:0], vals: st.vals[:0], vars: opts.Vars}
 	for name, v := range opts.Bindings {
 		if f, ok := v.(*Function); ok {
 			env.bind(name, f.b)
@@ -225,16 +256,42 @@ func (e *Expression) Evaluate(input any, opts *Options) (result any, err error) 
 			if e, ok := r.(*Error); ok {
 				ev.attribute(e, 0)
 				result, err = nil, e
-				return
+			} else {
+				result, err = nil, &Error{Code: "U1002", Message: fmt.Sprintf("internal error: %v\n%s", r, debug.Stack())}
 			}
-			result, err = nil, &Error{Code: "U1002", Message: fmt.Sprintf("internal error: %v\n%s", r, debug.Stack())}
 		}
+		st.release()
 	}()
 	v := ev.eval(e.root, inner, env)
 	if opts.Builder != nil {
 		return build(v, opts.Builder), nil
 	}
 	return out(v), nil
+}
+
+// evalState is what every evaluation needs, in one piece that evaluations
+// reuse.
+type evalState struct {
+	ev    evaluator
+	env   frame
+	names [1]string
+	vals  [1]any
+}
+
+var statePool = sync.Pool{New: func() any { return new(evalState) }}
+
+// release returns the state to the pool, unless a function made during the
+// evaluation may still hold its frame.
+func (st *evalState) release() {
+	if st.ev.closures {
+		return
+	}
+	clear(st.ev.calls[:cap(st.ev.calls)])
+	calls := st.ev.calls[:0]
+	st.ev = evaluator{calls: calls}
+	st.env = frame{}
+	st.names, st.vals = [1]string{}, [1]any{}
+	statePool.Put(st)
 }
 
 func build(v any, b Builder) any { return buildDepth(v, b, 0) }
@@ -257,18 +314,26 @@ func buildDepth(v any, b Builder, d int) any {
 		}
 		return b.Array(items)
 	case *object:
-		keys := make([]string, 0, len(t.keys))
+		keys := t.keys // shared when no member is undefined
 		vals := make([]any, 0, len(t.keys))
-		for i, k := range t.keys {
-			if t.vals[i] == nil {
+		for i, v := range t.vals {
+			if v == nil {
+				if len(vals) == i {
+					keys = append([]string(nil), t.keys[:i]...)
+				}
 				continue
 			}
-			keys = append(keys, k)
-			vals = append(vals, buildDepth(t.vals[i], b, d+1))
+			if len(keys) != len(t.keys) {
+				keys = append(keys, t.keys[i])
+			}
+			vals = append(vals, buildDepth(v, b, d+1))
 		}
 		return b.Object(keys, vals)
 	case *tuple:
 		return buildDepth(t.at, b, d)
+	}
+	if a, ok := b.(Adopter); ok {
+		return a.Adopt(v)
 	}
 	return v
 }

@@ -42,6 +42,14 @@ type Object interface {
 	All() iter.Seq2[string, any]
 }
 
+// Indexed is an Object that also gives its members by position (0 to
+// Len()-1), in the order All yields them; reading it that way is cheaper
+// than through an iterator.
+type Indexed interface {
+	Object
+	At(i int) (key string, v any)
+}
+
 // array is a JavaScript array as jsonata-js uses it: a JSON array, or a
 // sequence (the flattened result of a path), with the flags it hangs on it.
 type array struct {
@@ -110,7 +118,24 @@ func (t *tuple) clone() *tuple {
 type ordered struct {
 	keys  []string
 	vals  []any
-	index map[string]int // built once the object grows past a few members
+	index map[string]int
+	// An object the evaluator builds is indexed lazily, after a few
+	// searches (finds): most are built and read once, and a short scan is
+	// cheaper than a map. A Map, which callers may share between
+	// goroutines, is indexed as it grows, so that reading it never writes.
+	lazy  bool
+	finds int
+}
+
+// indexAfter is the size above which an object is indexed, and the number
+// of searches after which a lazily indexed one is.
+const indexAfter = 8
+
+func (m *ordered) buildIndex() {
+	m.index = make(map[string]int, len(m.keys)*2)
+	for i, k := range m.keys {
+		m.index[k] = i
+	}
 }
 
 // object is a JSON object built by the evaluator; its members hold values in
@@ -118,7 +143,7 @@ type ordered struct {
 type object struct{ ordered }
 
 func newObject(n int) *object {
-	return &object{ordered{keys: make([]string, 0, n), vals: make([]any, 0, n)}}
+	return &object{ordered{keys: make([]string, 0, n), vals: make([]any, 0, n), lazy: true}}
 }
 
 // Map is an ordered JSON object in this package's API model: results hold
@@ -134,6 +159,11 @@ func NewMap(n int) *Map {
 func (m *ordered) Len() int { return len(m.keys) }
 
 func (m *ordered) find(key string) int {
+	if m.lazy && m.index == nil && len(m.keys) > indexAfter {
+		if m.finds++; m.finds > indexAfter {
+			m.buildIndex()
+		}
+	}
 	if m.index != nil {
 		if i, ok := m.index[key]; ok {
 			return i
@@ -183,16 +213,29 @@ func (m *ordered) Set(key string, v any) {
 	}
 	m.keys[at] = key
 	m.vals[at] = v
-	if m.index != nil || len(m.keys) > 8 {
-		if m.index == nil || at != len(m.keys)-1 {
-			m.index = make(map[string]int, len(m.keys)*2)
-			for i, k := range m.keys {
-				m.index[k] = i
-			}
-		} else {
-			m.index[key] = at
+	switch {
+	case m.index == nil:
+		if !m.lazy && len(m.keys) > indexAfter {
+			m.buildIndex()
+		}
+	case at == len(m.keys)-1:
+		m.index[key] = at
+	default:
+		for i := at; i < len(m.keys); i++ {
+			m.index[m.keys[i]] = i
 		}
 	}
+}
+
+// appendUnique adds members known not to be there yet, in order (but for
+// array-index keys, which Set places).
+func (m *ordered) appendUnique(key string, v any) {
+	if m.index != nil || !m.lazy || len(key) > 0 && key[0] >= '0' && key[0] <= '9' {
+		m.Set(key, v)
+		return
+	}
+	m.keys = append(m.keys, key)
+	m.vals = append(m.vals, v)
 }
 
 // arrayIndex reports whether key is a canonical array index (0 to 2^32-2).
@@ -293,6 +336,21 @@ func inDepth(v any, d int) any {
 
 func inArray(items []any, d int) *array {
 	checkDepth(d)
+	// Items the evaluator reads as they are need no copy: the array shares
+	// them (capped, so that nothing is ever appended in their place).
+	shared := true
+	for _, x := range items {
+		switch x.(type) {
+		case nil, undefinedType, []any, map[string]any, json.Number, int, int64, int32, uint64, float32:
+			shared = false
+		}
+		if !shared {
+			break
+		}
+	}
+	if shared {
+		return &array{items: items[:len(items):len(items)]}
+	}
 	out := make([]any, len(items))
 	for i, x := range items {
 		out[i] = inDepth(x, d+1)
@@ -317,6 +375,15 @@ func each(o Object, f func(k string, v any) bool) {
 	if m, ok := o.(*object); ok {
 		for i, k := range m.keys {
 			if !f(k, m.vals[i]) {
+				return
+			}
+		}
+		return
+	}
+	if ix, ok := o.(Indexed); ok {
+		for i := range o.Len() {
+			k, v := ix.At(i)
+			if !f(k, in(v)) {
 				return
 			}
 		}

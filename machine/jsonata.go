@@ -34,6 +34,10 @@ type Expr struct {
 	// "Output/a/b[0]", "Choices[1]/Condition".
 	Field string
 	e     *jsonata.Expression
+	// An expression that reads names in a variable ($states.input.id) is
+	// read here, without an evaluation, when the values allow it.
+	variable string
+	names    []string
 }
 
 // CompileExpr compiles the expression of a "{% ... %}" string; field names
@@ -47,14 +51,17 @@ func CompileExpr(s, field string) (*Expr, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Expr{Src: src, Field: field, e: e}, nil
+	x := &Expr{Src: src, Field: field, e: e}
+	x.variable, x.names, _ = e.NamePath()
+	return x, nil
 }
 
 // References describes what the expression reads.
 func (x *Expr) References() jsonata.References { return x.e.References() }
 
 // JEnv is what a JSONata evaluation reads: the state's $states members, the
-// variables in scope, the time and the randomness.
+// variables in scope, the time and the randomness. An environment may be
+// Reset and used again, which spares building the evaluation's options.
 type JEnv struct {
 	Scope  Scope
 	Input  any
@@ -66,22 +73,31 @@ type JEnv struct {
 	HasError    bool
 	Now         time.Time
 
-	opts *jsonata.Options
+	opts  jsonata.Options
+	ready bool
+}
+
+// Reset prepares the environment for the expressions of another state (or
+// of the same state again).
+func (env *JEnv) Reset(scope Scope, input any, now time.Time) {
+	env.Scope, env.Input, env.Now = scope, input, now
+	env.Result, env.HasResult, env.ErrorOutput, env.HasError = nil, false, nil, false
 }
 
 func (env *JEnv) options() *jsonata.Options {
-	if env.opts == nil {
-		env.opts = &jsonata.Options{
+	if !env.ready {
+		env.opts = jsonata.Options{
 			MaxDepth: MaxJSONataDepth,
 			Timeout:  JSONataTimeout,
-			Now:      env.Now,
 			Builder:  valueBuilder{},
 			Env:      awsFunctions,
 			Vars:     env.lookup,
 			Random:   env.random,
 		}
+		env.ready = true
 	}
-	return env.opts
+	env.opts.Now = env.Now
+	return &env.opts
 }
 
 func (env *JEnv) lookup(name string) (any, bool) {
@@ -158,8 +174,18 @@ func (valueBuilder) Number(f float64) any {
 	case math.IsInf(f, -1):
 		return "-Infinity"
 	}
+	if f >= 0 && f < float64(len(smallNumbers)) && f == math.Trunc(f) && !(f == 0 && math.Signbit(f)) {
+		return smallNumbers[int(f)] // shared, neither formatted nor boxed
+	}
 	return value.Number(jsonata.FormatNumber(f))
 }
+
+var smallNumbers = func() (s [1024]any) {
+	for i := range s {
+		s[i] = value.Int(int64(i))
+	}
+	return
+}()
 
 func (valueBuilder) Array(items []any) any {
 	for i, x := range items {
@@ -170,21 +196,51 @@ func (valueBuilder) Array(items []any) any {
 	return items
 }
 
+// Adopt makes $states, when a result holds it whole, an object of its own.
+func (valueBuilder) Adopt(v any) any {
+	s, ok := v.(*statesObject)
+	if !ok {
+		return v
+	}
+	ms := make([]value.Member, 0, 4)
+	for k, x := range s.All() {
+		ms = append(ms, value.Member{Key: k, Value: x})
+	}
+	return value.NewObject(ms)
+}
+
+// Object builds an object; the keys of a JSONata object are unique.
 func (valueBuilder) Object(keys []string, vals []any) any {
-	b := value.NewBuilder(len(keys))
+	n := 0
+	for _, v := range vals {
+		if !jsonata.IsFunction(v) {
+			n++
+		}
+	}
+	o := value.Make(n)
+	j := 0
 	for i, k := range keys {
 		if jsonata.IsFunction(vals[i]) {
-			continue // and leaves a function member out
+			continue // JSON.stringify leaves a function member out
 		}
-		b.Set(k, vals[i])
+		o.Set(j, k, vals[i])
+		j++
 	}
-	return b.Object()
+	return o
 }
 
 // Eval evaluates the expression. A result that is nothing (undefined) or a
 // function fails with States.QueryEvaluationError, as does an error of the
 // expression itself.
 func (x *Expr) Eval(env *JEnv) (any, *failure.Failure) {
+	if x.variable != "" {
+		if v, defined, ok := x.readNames(env); ok {
+			if !defined {
+				return nil, x.failf("returned nothing (undefined).")
+			}
+			return v, nil
+		}
+	}
 	v, err := x.e.Evaluate(jsonata.Undefined, env.options())
 	if err != nil {
 		return nil, x.fail(err)
@@ -196,6 +252,42 @@ func (x *Expr) Eval(env *JEnv) (any, *failure.Failure) {
 		return nil, x.failf("returned an unsupported result type.")
 	}
 	return v, nil
+}
+
+// readNames reads a variable and names in it as JSONata would, and gives up
+// (ok false) where JSONata's rules take more than that: a variable the
+// scope does not have (a function, or nothing), or an array on the way.
+func (x *Expr) readNames(env *JEnv) (v any, defined, ok bool) {
+	var cur any
+	if x.variable == "states" {
+		cur = (*statesObject)(env)
+	} else {
+		if env.Scope == nil {
+			return nil, false, false
+		}
+		var found bool
+		if cur, found = env.Scope.Variable(x.variable); !found {
+			return nil, false, false
+		}
+	}
+	for _, name := range x.names {
+		var found bool
+		switch t := cur.(type) {
+		case *value.Object:
+			cur, found = t.Get(name)
+		case *statesObject:
+			cur, found = t.Get(name)
+		case []any:
+			return nil, false, false
+		}
+		if !found {
+			return nil, false, true // nothing by that name, or not an object
+		}
+	}
+	if s, isStates := cur.(*statesObject); isStates {
+		cur = valueBuilder{}.Adopt(s)
+	}
+	return cur, true, true
 }
 
 func (x *Expr) failf(what string) *failure.Failure {

@@ -113,6 +113,9 @@ func (o *Object) Len() int { return len(o.members) }
 // Members returns the members in order. The slice must not be modified.
 func (o *Object) Members() []Member { return o.members }
 
+// At returns the member at position i.
+func (o *Object) At(i int) (string, any) { return o.members[i].Key, o.members[i].Value }
+
 // All yields the members in order.
 func (o *Object) All() iter.Seq2[string, any] {
 	return func(yield func(string, any) bool) {
