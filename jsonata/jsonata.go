@@ -70,7 +70,8 @@ func MustCompile(src string) *Expression {
 // array, which JSONata maps over.
 func (e *Expression) NamePath() (variable string, names []string, ok bool) {
 	n := e.root
-	if n.kind == kVariable && n.op != "" && n.op != "$" {
+	if n.kind == kVariable && n.op != "" && n.op != "$" && !n.keepArray && !n.tuple && !n.hasFocus && !n.hasIndex &&
+		len(n.predicate) == 0 && len(n.stages) == 0 && n.group == nil {
 		return n.op, nil, true
 	}
 	if !plainNames(n) || n.steps[0].kind != kVariable || n.steps[0].op == "$" {
