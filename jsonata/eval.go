@@ -163,7 +163,11 @@ func (ev *evaluator) eval(n *node, input any, env *frame) any {
 	case kString:
 		result = n.op
 	case kNumber:
-		result = n.num
+		if n.val != nil {
+			result = n.val // boxed once, at compile time
+		} else {
+			result = n.num
+		}
 	case kValue:
 		result = n.val
 	case kWildcard:

@@ -520,16 +520,33 @@ func init() {
 		}
 		result := newObject(n)
 		for _, x := range objs {
-			if o, ok := asObject(x); ok {
-				// The first object's keys are unique: no need to look for them.
-				add := result.Set
-				if result.Len() == 0 {
-					add = result.appendUnique
+			o, ok := asObject(x)
+			if !ok {
+				continue
+			}
+			// The first object's keys are unique: no need to look for them.
+			first := result.Len() == 0
+			put := func(k string, v any) {
+				if first {
+					result.appendUnique(k, v)
+				} else {
+					result.Set(k, v)
 				}
-				each(o, func(k string, v any) bool {
-					add(k, v)
-					return true
-				})
+			}
+			switch t := o.(type) {
+			case *object:
+				for i, k := range t.keys {
+					put(k, t.vals[i])
+				}
+			case Indexed:
+				for i := range t.Len() {
+					k, v := t.At(i)
+					put(k, in(v))
+				}
+			default:
+				for k, v := range t.All() {
+					put(k, in(v))
+				}
 			}
 		}
 		return result

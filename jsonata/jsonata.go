@@ -49,7 +49,46 @@ func Compile(src string) (*Expression, error) {
 	if err != nil {
 		return nil, err
 	}
+	boxNumbers(root)
 	return &Expression{src: src, root: root}, nil
+}
+
+// boxNumbers stores each number literal as an interface value, so that
+// evaluating it does not allocate.
+func boxNumbers(n *node) {
+	if n == nil {
+		return
+	}
+	if n.kind == kNumber {
+		n.val = n.num
+	}
+	for _, k := range []*node{n.lhs, n.rhs, n.proc, n.body, n.cond, n.then, n.els, n.pattern, n.update, n.del} {
+		boxNumbers(k)
+	}
+	for _, list := range [][]*node{n.steps, n.exprs, n.args} {
+		for _, k := range list {
+			boxNumbers(k)
+		}
+	}
+	for _, p := range n.pairs {
+		boxNumbers(p[0])
+		boxNumbers(p[1])
+	}
+	if n.group != nil {
+		for _, p := range n.group.pairs {
+			boxNumbers(p[0])
+			boxNumbers(p[1])
+		}
+	}
+	for _, t := range n.terms {
+		boxNumbers(t.expr)
+	}
+	for _, st := range n.predicate {
+		boxNumbers(st.expr)
+	}
+	for _, st := range n.stages {
+		boxNumbers(st.expr)
+	}
 }
 
 // MustCompile is Compile for expressions known to be valid.

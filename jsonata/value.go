@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"iter"
 	"math"
+	"reflect"
 	"sort"
 	"strconv"
 )
@@ -339,13 +340,21 @@ func inArray(items []any, d int) *array {
 	// Items the evaluator reads as they are need no copy: the array shares
 	// them (capped, so that nothing is ever appended in their place).
 	shared := true
+	var last reflect.Type // items of one type are checked once
 	for _, x := range items {
-		switch x.(type) {
-		case nil, undefinedType, []any, map[string]any, json.Number, int, int64, int32, uint64, float32:
+		if x == nil {
 			shared = false
-		}
-		if !shared {
 			break
+		}
+		if t := reflect.TypeOf(x); t != last {
+			last = t
+			switch x.(type) {
+			case undefinedType, []any, map[string]any, json.Number, int, int64, int32, uint64, float32:
+				shared = false
+			}
+			if !shared {
+				break
+			}
 		}
 	}
 	if shared {
