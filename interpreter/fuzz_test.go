@@ -20,7 +20,7 @@ import (
 // an execution must end (any status) without a panic, and so must its
 // redrive when it did not succeed.
 func FuzzRun(f *testing.F) {
-	for _, pattern := range []string{"testdata/golden/*.asl.json", "testdata/bench/hello.json", "testdata/bench/parallel10.json"} {
+	for _, pattern := range []string{"testdata/golden/*.asl.json", "testdata/bench/hello.json", "testdata/bench/parallel10.json", "testdata/bench/*-jsonata.json", "../definition/testdata/valid/jsonata.json"} {
 		files, _ := filepath.Glob(pattern)
 		for _, file := range files {
 			data, _ := os.ReadFile(file)
