@@ -86,9 +86,13 @@ func (f *frame) jFinish(result any) {
 	f.exit(out, f.st.Next)
 }
 
+// jChoice runs a JSONata Choice state. The state's Assign applies
+// whichever way it goes, as AWS documents it, and the matched rule's own
+// after it; the rule's Output, else the state's, gives the output.
 func (f *frame) jChoice() {
 	st := f.st
 	env := f.jenv(f.input)
+	var rule *machine.Rule
 	for _, r := range st.Choices {
 		ok, fl := r.MatchJSONata(env)
 		if fl != nil {
@@ -96,25 +100,32 @@ func (f *frame) jChoice() {
 			return
 		}
 		if ok {
-			out, fl := f.jLeave(env, r.Assign, r.Output, f.input)
-			if fl != nil {
-				f.stateFailed(fl, false)
-				return
-			}
-			f.exit(out, r.Next)
-			return
+			rule = r
+			break
 		}
 	}
-	if st.Default == nil {
+	next := st.Default
+	if rule != nil {
+		next = rule.Next
+	}
+	if next == nil {
 		f.stateFailed(failure.Newf(failure.NoChoiceMatched, "No Matches!"), false)
 		return
 	}
-	out, fl := f.jLeave(env, st.Assign, st.Output, f.input)
+	out, fl := f.jLeave(env, st.Assign, nil, f.input)
+	if fl == nil && rule != nil {
+		out, fl = f.jLeave(env, rule.Assign, rule.Output, out)
+		if fl == nil && rule.Output == nil && st.Output != nil {
+			out, fl = f.jEval(st.Output, env)
+		}
+	} else if fl == nil && st.Output != nil {
+		out, fl = f.jEval(st.Output, env)
+	}
 	if fl != nil {
 		f.stateFailed(fl, false)
 		return
 	}
-	f.exit(out, st.Default)
+	f.exit(out, next)
 }
 
 func (f *frame) jFail() {

@@ -191,7 +191,7 @@ func (f *frame) choice() {
 		return
 	}
 	var next *machine.State
-	assign := st.Assign
+	var rule *machine.Rule
 	for _, r := range st.Choices {
 		ok, fl := r.Match(in, f)
 		if fl != nil {
@@ -199,7 +199,7 @@ func (f *frame) choice() {
 			return
 		}
 		if ok {
-			next, assign = r.Next, r.Assign
+			next, rule = r.Next, r
 			break
 		}
 	}
@@ -210,7 +210,13 @@ func (f *frame) choice() {
 		f.stateFailed(failure.Newf(failure.NoChoiceMatched, "No Matches!"), false)
 		return
 	}
-	if fl := f.assignPath(assign, in); fl != nil {
+	// The state's Assign applies whichever way it goes, then the matched
+	// rule's.
+	fl = f.assignPath(st.Assign, in)
+	if fl == nil && rule != nil {
+		fl = f.assignPath(rule.Assign, in)
+	}
+	if fl != nil {
 		f.stateFailed(fl, false)
 		return
 	}

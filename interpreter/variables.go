@@ -120,8 +120,27 @@ func (f *frame) assignPath(a *machine.Assign, dollar any) *failure.Failure {
 		return f.runtimeFailure(fl)
 	}
 	o, _ := v.(*value.Object)
-	f.assigns = o
+	f.pend(o)
 	return nil
+}
+
+// pend adds assignments to those the state makes when it leaves; a later
+// one of a name replaces an earlier.
+func (f *frame) pend(o *value.Object) {
+	if f.assigns == nil || o == nil {
+		if o != nil {
+			f.assigns = o
+		}
+		return
+	}
+	b := value.NewBuilder(f.assigns.Len() + o.Len())
+	for _, m := range f.assigns.Members() {
+		b.Set(m.Key, m.Value)
+	}
+	for _, m := range o.Members() {
+		b.Set(m.Key, m.Value)
+	}
+	f.assigns = b.Object()
 }
 
 // assignJSONata evaluates a JSONata state's Assign.
@@ -134,7 +153,7 @@ func (f *frame) assignJSONata(a *machine.Assign, env *machine.JEnv) *failure.Fai
 		return f.evalFailed(fl)
 	}
 	o, _ := v.(*value.Object)
-	f.assigns = o
+	f.pend(o)
 	return nil
 }
 

@@ -68,10 +68,18 @@ func TestJSONataStates(t *testing.T) {
 				"Default":"D","Assign":{"big":false},"Output":"default"},
 			"D":{"Type":"Pass","Output":{"in":"{% $states.input %}","big":"{% $big %}"},"End":true}`),
 			input: `{"n":0}`, output: `{"in":"default","big":false}`},
-		{name: "choice matched rule without output passes its input", def: jsonataMachine("C", `
-			"C":{"Type":"Choice","Choices":[{"Condition":true,"Next":"D"}],"Output":"unused","Default":"D"},
+		{name: "choice matched rule without output takes the state's", def: jsonataMachine("C", `
+			"C":{"Type":"Choice","Choices":[{"Condition":true,"Next":"D"}],"Output":"state","Default":"D"},
+			"D":{"Type":"Succeed"}`),
+			input: `{"n":0}`, output: `"state"`},
+		{name: "choice without any output passes its input", def: jsonataMachine("C", `
+			"C":{"Type":"Choice","Choices":[{"Condition":true,"Next":"D"}],"Default":"D"},
 			"D":{"Type":"Succeed"}`),
 			input: `{"n":0}`, output: `{"n":0}`},
+		{name: "choice state assign applies with a matched rule, the rule's after it", def: jsonataMachine("C", `
+			"C":{"Type":"Choice","Choices":[{"Condition":true,"Assign":{"a":"rule","r":1},"Next":"D"}],"Assign":{"a":"state","s":1},"Default":"D"},
+			"D":{"Type":"Pass","Output":{"a":"{% $a %}","r":"{% $r %}","s":"{% $s %}"},"End":true}`),
+			input: `{}`, output: `{"a":"rule","r":1,"s":1}`},
 		{name: "a condition that is not a boolean", def: jsonataMachine("C", `
 			"C":{"Type":"Choice","Choices":[{"Condition":"{% $states.input.n %}","Next":"D"}],"Default":"D"},
 			"D":{"Type":"Succeed"}`),
@@ -120,9 +128,9 @@ func TestVariables(t *testing.T) {
 			"H":{"Type":"Pass","Parameters":{"err.$":"$err","in.$":"$"},"End":true}}}`,
 			input: `{}`, output: `{"err":"E","in":{"e":{"Error":"E","Cause":"C"}}}`},
 		{name: "jsonpath choice rule assign", def: `{"StartAt":"C","States":{
-			"C":{"Type":"Choice","Choices":[{"Variable":"$.n","NumericGreaterThan":1,"Assign":{"big":true},"Next":"D"}],"Default":"D","Assign":{"big":false}},
-			"D":{"Type":"Pass","Parameters":{"big.$":"$big"},"End":true}}}`,
-			input: `{"n":5}`, output: `{"big":true}`},
+			"C":{"Type":"Choice","Choices":[{"Variable":"$.n","NumericGreaterThan":1,"Assign":{"big":true},"Next":"D"}],"Default":"D","Assign":{"big":false,"seen.$":"$.n"}},
+			"D":{"Type":"Pass","Parameters":{"big.$":"$big","seen.$":"$seen"},"End":true}}}`,
+			input: `{"n":5}`, output: `{"big":true,"seen":5}`},
 		{name: "a branch reads outer variables and keeps its own", def: `{"StartAt":"A","States":{
 			"A":{"Type":"Pass","Assign":{"outer":1},"Next":"P"},
 			"P":{"Type":"Parallel","Branches":[{"StartAt":"X","States":{"X":{"Type":"Pass","Assign":{"inner":2},"Next":"Y"},
