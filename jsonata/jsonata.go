@@ -201,7 +201,8 @@ type Function struct {
 	b *builtin
 }
 
-// Context is what a native function sees of the evaluation calling it.
+// Context is what a native function sees of the evaluation calling it. It
+// is valid only during the call: evaluations reuse what it refers to.
 type Context struct {
 	ev *evaluator
 }
