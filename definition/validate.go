@@ -649,6 +649,11 @@ func (v *validator) mapState(st *value.Object, loc, lang string) {
 		v.schema(loc, "These fields are required: [ItemProcessor]")
 	}
 	v.exclusive(st, loc, "ItemSelector", "Parameters")
+	if x, ok := st.Get("Items"); ok && lang == JSONata {
+		if _, isArr := x.([]any); !isArr && !v.isExpression(x) {
+			v.schema(join(loc, "Items"), "The value for the field 'Items' must be an array or a JSONata expression")
+		}
+	}
 	v.exclusive(st, loc, "MaxConcurrency", "MaxConcurrencyPath")
 	v.exclusive(st, loc, "ToleratedFailureCount", "ToleratedFailureCountPath")
 	v.exclusive(st, loc, "ToleratedFailurePercentage", "ToleratedFailurePercentagePath")

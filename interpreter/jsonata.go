@@ -243,7 +243,11 @@ func (f *frame) jMapItems(env *machine.JEnv) ([]any, *failure.Failure) {
 		if ok {
 			return arr, nil
 		}
-		fl = st.Items.Expr().TypeFailure("array", v)
+		x := st.Items.Expr()
+		if x == nil { // a literal, which validation refuses unless it is an array
+			return nil, f.runtimeFailure(failure.Newf(failure.Runtime, "Map state input must be an array but was: %s", value.String(v)))
+		}
+		fl = x.TypeFailure("array", v)
 	}
 	return nil, f.evalFailed(fl)
 }
