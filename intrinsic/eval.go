@@ -358,6 +358,17 @@ func evalHash(c *Call, args []any, _ Env) (any, error) {
 	if n := utf8.RuneCountInString(data); n > maxEncodeInput {
 		return nil, c.failf("the input is %d characters long; the limit is %d", n, maxEncodeInput)
 	}
+	sum, ok := Hash(alg, data)
+	if !ok {
+		return nil, c.failf("the algorithm must be one of MD5, SHA-1, SHA-256, SHA-384, SHA-512, but was %q", alg)
+	}
+	return sum, nil
+}
+
+// Hash returns the hex digest of data with one of the algorithms Step
+// Functions offers (MD5, SHA-1, SHA-256, SHA-384, SHA-512), and false for
+// any other.
+func Hash(alg, data string) (string, bool) {
 	var h hash.Hash
 	switch alg {
 	case "MD5":
@@ -371,10 +382,10 @@ func evalHash(c *Call, args []any, _ Env) (any, error) {
 	case "SHA-512":
 		h = sha512.New()
 	default:
-		return nil, c.failf("the algorithm must be one of MD5, SHA-1, SHA-256, SHA-384, SHA-512, but was %q", alg)
+		return "", false
 	}
 	h.Write([]byte(data))
-	return hex.EncodeToString(h.Sum(nil)), nil
+	return hex.EncodeToString(h.Sum(nil)), true
 }
 
 func evalJSONMerge(c *Call, args []any, _ Env) (any, error) {

@@ -1,17 +1,13 @@
 package machine
 
 import (
-	"crypto/md5"
-	"crypto/sha1"
-	"crypto/sha256"
-	"crypto/sha512"
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"hash"
 	"math"
 	"math/rand/v2"
 
+	"github.com/baton-sh/baton/intrinsic"
 	"github.com/baton-sh/baton/jsonata"
 	"github.com/baton-sh/baton/value"
 )
@@ -108,23 +104,11 @@ func hashFn(_ *jsonata.Context, args []any) (any, error) {
 	if !ok {
 		return jsonata.Undefined, nil
 	}
-	var h hash.Hash
-	switch algo {
-	case "MD5":
-		h = md5.New()
-	case "SHA-1":
-		h = sha1.New()
-	case "SHA-256":
-		h = sha256.New()
-	case "SHA-384":
-		h = sha512.New384()
-	case "SHA-512":
-		h = sha512.New()
-	default:
+	sum, ok := intrinsic.Hash(algo, s)
+	if !ok {
 		return nil, fmt.Errorf("Invalid hashing algorithm: %s. Valid algorithms are: MD5, SHA-1, SHA-256, SHA-384, SHA-512", algo)
 	}
-	h.Write([]byte(s))
-	return hex.EncodeToString(h.Sum(nil)), nil
+	return sum, nil
 }
 
 // $random([seed]): a number in [0, 1); the same one for the same seed.
