@@ -281,12 +281,3 @@ func (f *frame) jMapSettings() (items []any, maxConc float64, tolCount int64, to
 	}
 	return items, float64(mc), tolCount, tolPct, nil
 }
-
-// jItemInput evaluates a JSONata Map state's ItemSelector for item i.
-func (f *frame) jItemInput(i int, item any) (any, *failure.Failure) {
-	if f.st.JItemSelector == nil {
-		return item, nil
-	}
-	env := &machine.JEnv{Scope: &mapItemScope{f: f, index: i, item: item}, Input: f.input, Now: f.ex.now}
-	return f.jEval(f.st.JItemSelector, env)
-}

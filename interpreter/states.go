@@ -809,25 +809,11 @@ func (f *frame) startIterations() {
 		i := f.nextItem
 		f.nextItem++
 		item := f.items[i]
-		input := item
-		switch {
-		case st.JItemSelector != nil:
-			v, fl := f.jItemInput(i, item)
-			if fl != nil {
-				f.abortChildren()
-				f.fail(fl, false)
-				return
-			}
-			input = v
-		case st.ItemSelector != nil:
-			sc := &mapItemScope{f: f, index: i, item: item}
-			v, fl := st.ItemSelector.Eval(f.effInput, sc)
-			if fl != nil {
-				f.abortChildren()
-				f.fail(f.runtimeFailure(fl), false)
-				return
-			}
-			input = v
+		input, fl := f.itemInput(f.effInput, i, item)
+		if fl != nil {
+			f.abortChildren()
+			f.fail(fl, false)
+			return
 		}
 		k := &frame{ex: ex, m: st.Processor, parent: f, slot: i, index: i, prev: f.startedID, status: framePending, silent: f.silent || st.Distributed}
 		// The iterations of a distributed Map are executions of their
@@ -842,6 +828,24 @@ func (f *frame) startIterations() {
 		f.active++
 		ex.schedule(k)
 	}
+}
+
+// itemInput is the input of a Map state's iteration i: its item, or what
+// the ItemSelector makes of it and of the state's input in.
+func (f *frame) itemInput(in any, i int, item any) (any, *failure.Failure) {
+	st := f.st
+	switch {
+	case st.JItemSelector != nil:
+		env := &machine.JEnv{Scope: &mapItemScope{f: f, index: i, item: item}, Input: in, Now: f.ex.now}
+		return f.jEval(st.JItemSelector, env)
+	case st.ItemSelector != nil:
+		v, fl := st.ItemSelector.Eval(in, &mapItemScope{f: f, index: i, item: item})
+		if fl != nil {
+			return nil, f.runtimeFailure(fl)
+		}
+		return v, nil
+	}
+	return item, nil
 }
 
 func (f *frame) childDone(k *frame) {

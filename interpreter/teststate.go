@@ -187,13 +187,7 @@ func (f *frame) testMap(in any, items []any, maxConc float64, tc int64, pct floa
 	if st.ItemSelector != nil || st.JItemSelector != nil {
 		selected := make([]any, len(items))
 		for i, item := range items {
-			var v any
-			var fl *failure.Failure
-			if st.JSONata {
-				v, fl = f.jItemInput(i, item)
-			} else if v, fl = st.ItemSelector.Eval(in, &mapItemScope{f: f, index: i, item: item}); fl != nil {
-				fl = f.runtimeFailure(fl)
-			}
+			v, fl := f.itemInput(in, i, item)
 			if fl != nil {
 				f.stateFailed(fl, false)
 				return
