@@ -99,6 +99,10 @@ type live struct {
 	closed     bool
 	gone       bool                         // removed from the live map
 	tasks      map[int64]context.CancelFunc // in-process tasks running
+	// early holds completions by token of tasks whose call has not yet
+	// returned (a .sync child that ended first): they are recorded after
+	// the call's own result, so that the history keeps AWS's order.
+	early map[int64][]entry
 	activities map[int64]string             // pending activity tasks: id -> token
 	redrives   []redrive                    // the execution's redrives, from its journal
 	mock       *mock.Case                   // its test case, when it runs one
@@ -411,6 +415,7 @@ func (d *Durable) after(l *live, entries []entry, cmds []interpreter.Command) {
 				cancel()
 				delete(l.tasks, c.ID)
 			}
+			delete(l.early, c.ID)
 			delete(l.activities, c.ID)
 			if c.Task != nil && c.Task.Submitted {
 				d.cancelSubmitted(l.arn, c.Task)
@@ -664,6 +669,31 @@ func (d *Durable) deliver(ctx context.Context, arn string, entries []entry, chec
 		return err
 	}
 	defer l.mu.Unlock()
+	return d.deliverLocked(ctx, l, entries, check)
+}
+
+// deliverCall records the result of an in-process task's call, and after
+// it the completions that arrived by token while the call ran.
+func (d *Durable) deliverCall(ctx context.Context, arn string, id int64, entries []entry) error {
+	l, err := d.acquire(ctx, arn)
+	if err != nil {
+		if l := d.peek(arn); l != nil {
+			l.mu.Lock()
+			delete(l.tasks, id)
+			delete(l.early, id)
+			l.mu.Unlock()
+		}
+		return err
+	}
+	defer l.mu.Unlock()
+	entries = append(entries, l.early[id]...)
+	delete(l.early, id)
+	delete(l.tasks, id)
+	return d.deliverLocked(ctx, l, entries, func(ex *interpreter.Execution) bool { return ex.WaitsOnTask(id) })
+}
+
+// deliverLocked is deliver with the execution's lock held.
+func (d *Durable) deliverLocked(ctx context.Context, l *live, entries []entry, check func(*interpreter.Execution) bool) error {
 	if l.closed {
 		return ErrExecutionClosed
 	}
@@ -758,14 +788,9 @@ func (d *Durable) invokeTask(l *live, t *interpreter.TaskRequest, res resource.R
 				entries = append(entries, entry{Kind: "ok", ID: id, Data: json.RawMessage(value.Marshal(out))})
 			}
 		}
-		err := d.deliver(d.ctx, arn, entries, func(ex *interpreter.Execution) bool { return ex.WaitsOnTask(id) })
+		err := d.deliverCall(d.ctx, arn, id, entries)
 		if err != nil && !errors.Is(err, ErrStale) && !errors.Is(err, ErrExecutionClosed) && d.ctx.Err() == nil {
 			d.log.Error("recording a task result", "execution", arn, "task", id, "error", err)
-		}
-		if l2 := d.peek(arn); l2 != nil {
-			l2.mu.Lock()
-			delete(l2.tasks, id)
-			l2.mu.Unlock()
 		}
 	}()
 }
@@ -797,6 +822,9 @@ func (d *Durable) complete(ctx context.Context, token string, e entry) error {
 		return err
 	}
 	e.ID = id
+	if e.Kind != "heartbeat" && d.park(arn, e) {
+		return nil
+	}
 	err = d.deliver(ctx, arn, []entry{e}, func(ex *interpreter.Execution) bool { return ex.WaitsOnTask(id) })
 	switch {
 	case errors.Is(err, store.ErrNotFound):
@@ -805,6 +833,25 @@ func (d *Durable) complete(ctx context.Context, token string, e entry) error {
 		return ErrStale
 	}
 	return err
+}
+
+// park keeps a completion of a task whose in-process call is still running,
+// for deliverCall to record after the call's result.
+func (d *Durable) park(arn string, e entry) bool {
+	l := d.peek(arn)
+	if l == nil {
+		return false
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if _, running := l.tasks[e.ID]; !running || l.closed || l.gone {
+		return false
+	}
+	if l.early == nil {
+		l.early = map[int64][]entry{}
+	}
+	l.early[e.ID] = append(l.early[e.ID], e)
+	return true
 }
 
 // TaskSuccess records a task's output (JSON text) given its token.

@@ -238,3 +238,32 @@ func TestDurableManyWaiting(t *testing.T) {
 		}
 	}
 }
+
+// TestDurableCompletedBeforeSubmitted completes a task by its token while
+// the call that hands the token out is still running (a .sync child that
+// ends at once): the completion is recorded after the call's result, so the
+// history keeps AWS's order.
+func TestDurableCompletedBeforeSubmitted(t *testing.T) {
+	reg := resource.NewRegistry()
+	var d *driver.Durable
+	reg.Register("arn:aws:states:::states:startExecution.sync:2", resource.Func(func(ctx context.Context, req *resource.Request) (any, error) {
+		if err := d.TaskSuccess(ctx, req.Token, `{"child":"done"}`); err != nil {
+			return nil, err
+		}
+		return nil, &resource.Submitted{Output: map[string]any{"ExecutionArn": "child"}}
+	}))
+	d, s := openDurable(t, t.TempDir(), reg)
+	defer d.Close()
+	def := `{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:states:::states:startExecution.sync:2","End":true}}}`
+	rec, err := d.StartExecution(context.Background(), startReq("early", def, `{}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := waitFor(t, s, rec.ARN, 10*time.Second)
+	if done.Status != "SUCCEEDED" || done.Output != `{"child":"done"}` {
+		t.Fatalf("%s %s", done.Status, done.Output)
+	}
+	if got := eventTypes(t, s, rec.ARN); got != "ExecutionStarted,TaskStateEntered,TaskScheduled,TaskStarted,TaskSubmitted,TaskSucceeded,TaskStateExited,ExecutionSucceeded" {
+		t.Errorf("events %s", got)
+	}
+}
