@@ -91,22 +91,22 @@ var (
 )
 
 type live struct {
-	mu         sync.Mutex
-	arn        string
-	ex         *interpreter.Execution
-	rec        store.Execution
-	seq        int64
-	closed     bool
-	gone       bool                         // removed from the live map
-	tasks      map[int64]context.CancelFunc // in-process tasks running
+	mu     sync.Mutex
+	arn    string
+	ex     *interpreter.Execution
+	rec    store.Execution
+	seq    int64
+	closed bool
+	gone   bool                         // removed from the live map
+	tasks  map[int64]context.CancelFunc // in-process tasks running
 	// early holds completions by token of tasks whose call has not yet
 	// returned (a .sync child that ended first): they are recorded after
 	// the call's own result, so that the history keeps AWS's order.
-	early map[int64][]entry
-	activities map[int64]string             // pending activity tasks: id -> token
-	redrives   []redrive                    // the execution's redrives, from its journal
-	mock       *mock.Case                   // its test case, when it runs one
-	mockRead   bool                         // mock has been looked up
+	early      map[int64][]entry
+	activities map[int64]string // pending activity tasks: id -> token
+	redrives   []redrive        // the execution's redrives, from its journal
+	mock       *mock.Case       // its test case, when it runs one
+	mockRead   bool             // mock has been looked up
 }
 
 // redrive remembers one redrive and the client token that asked for it.
