@@ -25,6 +25,34 @@ type Error struct {
 	hasValue bool
 	typ      string // T0412: the expected item type
 	exp      any    // D3061: the exponent
+	// raw and raw2 are Value and Value2 in the evaluator's model, until
+	// finish converts them (pending): a value can be large, and its
+	// conversion is charged to the evaluation's budget.
+	raw, raw2 any
+	pending   bool
+}
+
+// finish converts the offending values to the API model, charging ev (nil
+// for none).
+func (e *Error) finish(ev *evaluator) {
+	if !e.pending {
+		return
+	}
+	e.pending = false
+	if e.hasValue {
+		e.Value = outCharged(ev, e.raw)
+	}
+	if e.raw2 != nil {
+		e.Value2 = outCharged(ev, e.raw2)
+	}
+	e.raw, e.raw2 = nil, nil
+}
+
+// setValue2 sets the second offending value, in the evaluator's model.
+func (e *Error) setValue2(v any) *Error {
+	e.raw2 = v
+	e.pending = true
+	return e
 }
 
 func (e *Error) Error() string {
@@ -33,6 +61,7 @@ func (e *Error) Error() string {
 
 // Text is the error message without the code.
 func (e *Error) Text() string {
+	e.finish(nil)
 	if e.Message != "" {
 		return e.Message
 	}
@@ -111,8 +140,9 @@ func jsString(v any) string {
 func newError(code string, value ...any) *Error {
 	e := &Error{Code: code}
 	if len(value) > 0 {
-		e.Value = out(value[0])
+		e.raw = value[0]
 		e.hasValue = true
+		e.pending = true
 	}
 	return e
 }

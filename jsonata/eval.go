@@ -17,14 +17,11 @@ type evaluator struct {
 	calls    []callSite
 	depth    int
 	maxDepth int
-	// The evaluation may take timeout (none if 0). Its deadline is set at
-	// the first check, so that the many short evaluations read no clock.
-	timeout  time.Duration
-	deadline time.Time
-	ticks    int
-	now      time.Time // the timestamp of this evaluation, for $now and $millis
-	rand     func() float64
-	opts     *Options
+	// left is what remains of the work budget, in steps (see budget.go).
+	left int
+	now  time.Time // the timestamp of this evaluation, for $now and $millis
+	rand func() float64
+	opts *Options
 	// closures is set once the evaluation makes a function that holds
 	// its frames, which then must not be reused.
 	closures bool
@@ -124,16 +121,10 @@ func (ev *evaluator) enter(n *node) {
 		e.Message = errDepth
 		panic(e)
 	}
-	ev.ticks++
-	if ev.ticks&255 == 0 && ev.timeout > 0 {
-		switch now := time.Now(); {
-		case ev.deadline.IsZero():
-			ev.deadline = now.Add(ev.timeout)
-		case now.After(ev.deadline):
-			e := newError("U1001").at(n.pos)
-			e.Message = errTimeout
-			panic(e)
-		}
+	ev.left -= costNode
+	if ev.left < 0 {
+		ev.left = -1
+		panic(budgetError().at(n.pos))
 	}
 }
 
@@ -159,7 +150,7 @@ func (ev *evaluator) eval(n *node, input any, env *frame) any {
 	case kObject:
 		result = ev.evalGroup(n.pairs, n.pos, input, env)
 	case kName:
-		result = lookupField(input, n.op)
+		result = ev.lookupField(input, n.op)
 	case kString:
 		result = n.op
 	case kNumber:
@@ -171,13 +162,13 @@ func (ev *evaluator) eval(n *node, input any, env *frame) any {
 	case kValue:
 		result = n.val
 	case kWildcard:
-		result = evalWildcard(input)
+		result = ev.evalWildcard(input)
 	case kDescendant:
-		result = evalDescendants(input)
+		result = ev.evalDescendants(input)
 	case kParent:
 		result = env.lookup(n.slot.label)
 	case kCondition:
-		if truthy(ev.eval(n.cond, input, env)) {
+		if ev.truthy(ev.eval(n.cond, input, env)) {
 			result = ev.eval(n.then, input, env)
 		} else if n.els != nil {
 			result = ev.eval(n.els, input, env)
@@ -290,6 +281,7 @@ func (ev *evaluator) evalPath(n *node, input any, env *frame) any {
 		if n.tuple {
 			resultSeq = tuples
 		} else {
+			ev.chargeItems(len(tuples.items))
 			s := &array{seq: true, items: make([]any, 0, len(tuples.items))}
 			for _, t := range tuples.items {
 				s.items = append(s.items, t.(*tuple).at)
@@ -396,6 +388,7 @@ func (ev *evaluator) evalStep(step *node, input *array, env *frame, last bool) a
 	out := &array{seq: true, items: make([]any, 0, len(result))}
 	for _, res := range result {
 		if a, ok := res.(*array); ok && !a.cons {
+			ev.chargeItems(len(a.items))
 			out.items = append(out.items, a.items...)
 		} else {
 			out.items = append(out.items, res)
@@ -412,6 +405,7 @@ func (ev *evaluator) evalStages(stages []*stage, input any, env *frame) any {
 			continue
 		}
 		if a, ok := result.(*array); ok {
+			ev.chargeItems(len(a.items))
 			for i, t := range a.items {
 				if tt, ok := t.(*tuple); ok {
 					tt.set(st.index, float64(i))
@@ -429,6 +423,7 @@ func (ev *evaluator) evalTupleStep(step *node, input *array, tuples *array, env 
 			result = ev.evalSort(step, tuples, env)
 		} else {
 			sorted := ev.evalSort(step, input, env)
+			ev.chargeItems(len(sorted.items))
 			r := &array{seq: true, tupleStream: true, items: make([]any, 0, len(sorted.items))}
 			for i, v := range sorted.items {
 				t := &tuple{at: v}
@@ -446,6 +441,7 @@ func (ev *evaluator) evalTupleStep(step *node, input *array, tuples *array, env 
 	}
 	result := &array{seq: true, tupleStream: true}
 	if tuples == nil {
+		ev.chargeItems(len(input.items))
 		tuples = &array{seq: true, tupleStream: true, items: make([]any, len(input.items))}
 		for i, item := range input.items {
 			tuples.items[i] = &tuple{at: item}
@@ -453,6 +449,7 @@ func (ev *evaluator) evalTupleStep(step *node, input *array, tuples *array, env 
 	}
 	for _, tb := range tuples.items {
 		t := tb.(*tuple)
+		ev.chargeItems(len(t.names))
 		res := ev.eval(step, t.at, frameFromTuple(env, t))
 		if res == nil {
 			continue
@@ -465,6 +462,7 @@ func (ev *evaluator) evalTupleStep(step *node, input *array, tuples *array, env 
 		} else {
 			items = []any{res}
 		}
+		ev.chargeItems(len(items) * (1 + len(t.names)))
 		for bb, r := range items {
 			nt := t.clone()
 			if resTuples {
@@ -534,13 +532,14 @@ func (ev *evaluator) filter(pred *node, input any, env *frame) any {
 		context, fenv := item, env
 		if in.tupleStream {
 			t := item.(*tuple)
+			ev.chargeItems(len(t.names))
 			context, fenv = t.at, frameFromTuple(env, t)
 		}
 		res := ev.eval(pred, context, fenv)
 		if isNumeric(res) {
 			res = &array{items: []any{res}}
 		}
-		if a, ok := res.(*array); ok && isArrayOfNumbers(res) {
+		if a, ok := res.(*array); ok && ev.arrayOfNumbers(a) {
 			for _, ires := range a.items {
 				f, _ := num(ires)
 				ii := int(math.Floor(f))
@@ -551,7 +550,7 @@ func (ev *evaluator) filter(pred *node, input any, env *frame) any {
 					results.items = append(results.items, item)
 				}
 			}
-		} else if truthy(res) {
+		} else if ev.truthy(res) {
 			results.items = append(results.items, item)
 		}
 	}
@@ -566,9 +565,9 @@ func (ev *evaluator) evalBinary(n *node, input any, env *frame) any {
 	// cost time quadratic in the depth of recursion.
 	switch op {
 	case "and":
-		return boolize(lhs) && boolize(ev.eval(n.rhs, input, env))
+		return ev.truthy(lhs) && ev.truthy(ev.eval(n.rhs, input, env))
 	case "or":
-		return boolize(lhs) || boolize(ev.eval(n.rhs, input, env))
+		return ev.truthy(lhs) || ev.truthy(ev.eval(n.rhs, input, env))
 	}
 	rhs := ev.eval(n.rhs, input, env)
 	switch op {
@@ -578,23 +577,26 @@ func (ev *evaluator) evalBinary(n *node, input any, env *frame) any {
 		if lhs == nil || rhs == nil {
 			return false
 		}
-		return deepEqual(lhs, rhs)
+		return ev.deepEqual(lhs, rhs)
 	case "!=":
 		if lhs == nil || rhs == nil {
 			return false
 		}
-		return !deepEqual(lhs, rhs)
+		return !ev.deepEqual(lhs, rhs)
 	case "<", "<=", ">", ">=":
-		return compare(lhs, rhs, op, n.pos)
+		return ev.compare(lhs, rhs, op, n.pos)
 	case "&":
-		return jsonataString(lhs) + jsonataString(rhs)
+		l, r := ev.jsonataString(lhs), ev.jsonataString(rhs)
+		ev.chargeBytes(len(l) + len(r))
+		return l + r
 	case "..":
-		return rangeOf(lhs, rhs, n.pos)
+		return ev.rangeOf(lhs, rhs, n.pos)
 	case "in":
 		if lhs == nil || rhs == nil {
 			return false
 		}
 		if a, ok := rhs.(*array); ok {
+			ev.chargeItems(len(a.items))
 			for _, x := range a.items {
 				if strictEqual(x, lhs) {
 					return true
@@ -608,11 +610,14 @@ func (ev *evaluator) evalBinary(n *node, input any, env *frame) any {
 }
 
 // jsonataString is the string of an operand of '&': undefined is empty.
-func jsonataString(v any) string {
-	if v == nil {
+func (ev *evaluator) jsonataString(v any) string {
+	switch t := v.(type) {
+	case nil:
 		return ""
+	case string:
+		return t
 	}
-	s, _ := toString(v, false).(string)
+	s, _ := ev.toString(v, false).(string)
 	return s
 }
 
@@ -641,7 +646,7 @@ func numeric(lhs, rhs any, op string, pos int) any {
 	return math.Mod(a, b)
 }
 
-func compare(lhs, rhs any, op string, pos int) any {
+func (ev *evaluator) compare(lhs, rhs any, op string, pos int) any {
 	lt, rt := typeOf(lhs), typeOf(rhs)
 	lok := lt == "undefined" || lt == "string" || lt == "number"
 	rok := rt == "undefined" || rt == "string" || rt == "number"
@@ -656,13 +661,11 @@ func compare(lhs, rhs any, op string, pos int) any {
 		return nil
 	}
 	if lt != rt {
-		e := newError("T2009", lhs).withToken(op).at(pos)
-		e.Value2 = out(rhs)
-		panic(e)
+		panic(newError("T2009", lhs).withToken(op).at(pos).setValue2(rhs))
 	}
 	var c int
 	if lt == "string" {
-		c = compareStrings(lhs.(string), rhs.(string))
+		c = ev.compareStrings(lhs.(string), rhs.(string))
 	} else {
 		a, _ := num(lhs)
 		b, _ := num(rhs)
@@ -689,28 +692,73 @@ func compare(lhs, rhs any, op string, pos int) any {
 }
 
 // compareStrings orders strings as JavaScript does, by UTF-16 code units.
-func compareStrings(a, b string) int {
-	if a == b {
+func (ev *evaluator) compareStrings(a, b string) int {
+	ev.chargeBytes(min(len(a), len(b)))
+	return compareUnits(a, b)
+}
+
+// compareUnits orders strings by UTF-16 code units. UTF-8 byte order is
+// code point order, which differs from UTF-16 order only between
+// supplementary characters and U+E000..U+FFFF: the strings are compared at
+// their first differing character.
+func compareUnits(a, b string) int {
+	i := 0
+	for i < len(a) && i < len(b) && a[i] == b[i] {
+		i++
+	}
+	if i == len(a) || i == len(b) {
+		switch {
+		case len(a) < len(b):
+			return -1
+		case len(a) > len(b):
+			return 1
+		}
 		return 0
 	}
-	// UTF-8 byte order equals code point order; it differs from UTF-16
-	// order only between supplementary characters and U+E000..U+FFFF.
-	ua, ub := utf16Units(a), utf16Units(b)
-	for i := 0; i < len(ua) && i < len(ub); i++ {
-		if ua[i] != ub[i] {
-			if ua[i] < ub[i] {
+	for i > 0 && a[i]&0xC0 == 0x80 { // back to the start of the character
+		i--
+	}
+	ra, _ := decodeRune(a[i:])
+	rb, _ := decodeRune(b[i:])
+	ua, ub := firstUnit(ra), firstUnit(rb)
+	switch {
+	case ua < ub:
+		return -1
+	case ua > ub:
+		return 1
+	}
+	// the same high surrogate: the characters compare as code points
+	switch {
+	case ra < rb:
+		return -1
+	case ra > rb:
+		return 1
+	}
+	// invalid UTF-8, read as U+FFFD
+	ca, cb := utf16Units(a[i:]), utf16Units(b[i:])
+	for j := 0; j < len(ca) && j < len(cb); j++ {
+		if ca[j] != cb[j] {
+			if ca[j] < cb[j] {
 				return -1
 			}
 			return 1
 		}
 	}
 	switch {
-	case len(ua) < len(ub):
+	case len(ca) < len(cb):
 		return -1
-	case len(ua) > len(ub):
+	case len(ca) > len(cb):
 		return 1
 	}
 	return 0
+}
+
+// firstUnit is the first UTF-16 code unit of a character.
+func firstUnit(r rune) rune {
+	if r >= 0x10000 {
+		return 0xD800 + (r-0x10000)>>10
+	}
+	return r
 }
 
 // strictEqual is JavaScript's ===: numbers and strings by value, objects
@@ -735,7 +783,7 @@ func strictEqual(a, b any) bool {
 	return a == b
 }
 
-func rangeOf(lhs, rhs any, pos int) any {
+func (ev *evaluator) rangeOf(lhs, rhs any, pos int) any {
 	if lhs != nil && !isInteger(lhs) {
 		panic(newError("T2003", lhs).withToken("..").at(pos))
 	}
@@ -754,6 +802,7 @@ func rangeOf(lhs, rhs any, pos int) any {
 	if size > 1e7 {
 		panic(newError("D2014", size).withToken("..").at(pos))
 	}
+	ev.charge(int(size) * costRangeItem)
 	items := make([]any, int(size))
 	for i := range items {
 		items[i] = a + float64(i)
@@ -774,6 +823,7 @@ func (ev *evaluator) evalArray(n *node, input any, env *frame) any {
 			continue
 		}
 		if a, ok := v.(*array); ok && item.kind != kArray {
+			ev.chargeItems(len(a.items))
 			result.items = append(result.items, a.items...)
 		} else {
 			result.items = append(result.items, v)
@@ -787,18 +837,20 @@ func (ev *evaluator) evalArray(n *node, input any, env *frame) any {
 
 // lookupField is jsonata-js's lookup: the member of an object, or of every
 // object in an array (flattened).
-func lookupField(input any, key string) any {
+func (ev *evaluator) lookupField(input any, key string) any {
 	switch t := input.(type) {
 	case nil, nullType, string, bool, float64:
 		return nil
 	case *array:
+		ev.chargeItems(len(t.items))
 		result := &array{seq: true}
 		for _, item := range t.items {
-			res := lookupField(item, key)
+			res := ev.lookupField(item, key)
 			if res == nil {
 				continue
 			}
 			if a, ok := res.(*array); ok {
+				ev.chargeItems(len(a.items))
 				result.items = append(result.items, a.items...)
 			} else {
 				result.items = append(result.items, res)
@@ -813,14 +865,15 @@ func lookupField(input any, key string) any {
 	return nil
 }
 
-func evalWildcard(input any) any {
+func (ev *evaluator) evalWildcard(input any) any {
 	results := &array{seq: true}
 	if a, ok := input.(*array); ok && a.outerWrapper && len(a.items) > 0 {
 		input = a.items[0]
 	}
 	add := func(v any) {
+		ev.chargeItems(1)
 		if a, ok := v.(*array); ok {
-			results = appendJS(results, flatten(a, nil)).(*array)
+			results = ev.appendJS(results, ev.flatten(a, nil)).(*array)
 		} else {
 			results.items = append(results.items, v)
 		}
@@ -838,19 +891,20 @@ func evalWildcard(input any) any {
 	return results
 }
 
-func flatten(v any, into *array) *array {
+func (ev *evaluator) flatten(v any, into *array) *array {
 	if into == nil {
 		into = &array{}
 	}
-	flattenDepth(v, into, 0)
+	ev.flattenDepth(v, into, 0)
 	return into
 }
 
-func flattenDepth(v any, into *array, d int) *array {
+func (ev *evaluator) flattenDepth(v any, into *array, d int) *array {
 	checkDepth(d)
 	if a, ok := v.(*array); ok {
+		ev.chargeItems(len(a.items))
 		for _, x := range a.items {
-			flattenDepth(x, into, d+1)
+			ev.flattenDepth(x, into, d+1)
 		}
 	} else {
 		into.items = append(into.items, v)
@@ -858,30 +912,31 @@ func flattenDepth(v any, into *array, d int) *array {
 	return into
 }
 
-func evalDescendants(input any) any {
+func (ev *evaluator) evalDescendants(input any) any {
 	if input == nil {
 		return nil
 	}
 	seq := &array{seq: true}
-	recurseDescendants(input, seq, 0)
+	ev.recurseDescendants(input, seq, 0)
 	if len(seq.items) == 1 {
 		return seq.items[0]
 	}
 	return seq
 }
 
-func recurseDescendants(input any, results *array, d int) {
+func (ev *evaluator) recurseDescendants(input any, results *array, d int) {
 	checkDepth(d)
+	ev.chargeItems(1)
 	if a, ok := input.(*array); ok {
 		for _, x := range a.items {
-			recurseDescendants(x, results, d+1)
+			ev.recurseDescendants(x, results, d+1)
 		}
 		return
 	}
 	results.items = append(results.items, input)
 	if o, ok := asObject(input); ok {
 		each(o, func(_ string, v any) bool {
-			recurseDescendants(v, results, d+1)
+			ev.recurseDescendants(v, results, d+1)
 			return true
 		})
 	}
@@ -889,13 +944,21 @@ func recurseDescendants(input any, results *array, d int) {
 
 // appendJS is jsonata-js's append: undefined is ignored, and the result is
 // a plain array (JavaScript's concat drops the sequence flag).
-func appendJS(a, b any) any {
+func (ev *evaluator) appendJS(a, b any) any {
 	if a == nil {
 		return b
 	}
 	if b == nil {
 		return a
 	}
+	n := 1
+	if x, ok := a.(*array); ok {
+		n += len(x.items)
+	}
+	if y, ok := b.(*array); ok {
+		n += len(y.items)
+	}
+	ev.chargeItems(n)
 	var items []any
 	if x, ok := a.(*array); ok {
 		items = append(make([]any, 0, len(x.items)+1), x.items...)
@@ -952,7 +1015,7 @@ func (ev *evaluator) evalGroup(pairs [][2]*node, pos int, input any, env *frame)
 				if ge.exprIndex != pi {
 					panic(newError("D1009", k).at(pos))
 				}
-				ge.data = appendJS(ge.data, item)
+				ge.data = ev.appendJS(ge.data, item)
 			} else {
 				groups.Set(k, &groupEntry{data: item, exprIndex: pi})
 			}
@@ -962,7 +1025,7 @@ func (ev *evaluator) evalGroup(pairs [][2]*node, pos int, input any, env *frame)
 		ge := groups.vals[i].(*groupEntry)
 		ctx, genv := ge.data, env
 		if reduce {
-			t := reduceTupleStream(ge.data)
+			t := ev.reduceTupleStream(ge.data)
 			ctx = t.at
 			t.at = nil
 			genv = frameFromTupleNoAt(env, t)
@@ -1014,7 +1077,7 @@ func frameFromTupleNoAt(env *frame, t *tuple) *frame {
 	return &frame{parent: env, names: append([]string(nil), t.names...), vals: append([]any(nil), t.vals...)}
 }
 
-func reduceTupleStream(v any) *tuple {
+func (ev *evaluator) reduceTupleStream(v any) *tuple {
 	a, ok := v.(*array)
 	if !ok {
 		return v.(*tuple).clone()
@@ -1023,10 +1086,10 @@ func reduceTupleStream(v any) *tuple {
 	result := first.clone()
 	for _, x := range a.items[1:] {
 		t := x.(*tuple)
-		result.at = appendJS(result.at, t.at)
+		result.at = ev.appendJS(result.at, t.at)
 		for i, name := range t.names {
 			prev, _ := result.get(name)
-			result.set(name, appendJS(prev, t.vals[i]))
+			result.set(name, ev.appendJS(prev, t.vals[i]))
 		}
 	}
 	return result
@@ -1066,13 +1129,11 @@ func (ev *evaluator) evalSort(n *node, input *array, env *frame) *array {
 				panic(newError("T2008", v).at(n.pos))
 			}
 			if at != bt {
-				e := newError("T2007", aa).at(n.pos)
-				e.Value2 = out(bb)
-				panic(e)
+				panic(newError("T2007", aa).at(n.pos).setValue2(bb))
 			}
 			var c int
 			if at == "string" {
-				c = compareStrings(aa.(string), bb.(string))
+				c = ev.compareStrings(aa.(string), bb.(string))
 			} else {
 				x, _ := num(aa)
 				y, _ := num(bb)
@@ -1093,37 +1154,46 @@ func (ev *evaluator) evalSort(n *node, input *array, env *frame) *array {
 		}
 		return comp == 1
 	}
-	return mergeSort(input, swap)
+	return ev.mergeSort(input, swap)
 }
 
 // mergeSort is jsonata-js's stable merge sort: swap(a, b) reports whether b
-// must come before a. An array of one item is returned as it is.
-func mergeSort(input *array, swap func(a, b any) bool) *array {
+// must come before a. It splits and merges as jsonata-js does, so that swap
+// sees the same pairs in the same order. An array of one item is returned
+// as it is.
+func (ev *evaluator) mergeSort(input *array, swap func(a, b any) bool) *array {
 	if len(input.items) <= 1 {
 		return input
 	}
-	var msort func(items []any) []any
-	msort = func(items []any) []any {
+	items := append([]any(nil), input.items...)
+	buf := make([]any, len(items))
+	var msort func(items, buf []any)
+	msort = func(items, buf []any) {
 		if len(items) <= 1 {
-			return items
+			return
 		}
 		mid := len(items) / 2
-		left := msort(append([]any(nil), items[:mid]...))
-		right := msort(append([]any(nil), items[mid:]...))
-		merged := make([]any, 0, len(items))
+		msort(items[:mid], buf[:mid])
+		msort(items[mid:], buf[mid:])
+		ev.chargeItems(len(items))
+		copy(buf, items)
+		left, right := buf[:mid], buf[mid:]
+		k := 0
 		for len(left) > 0 && len(right) > 0 {
 			if swap(left[0], right[0]) {
-				merged = append(merged, right[0])
+				items[k] = right[0]
 				right = right[1:]
 			} else {
-				merged = append(merged, left[0])
+				items[k] = left[0]
 				left = left[1:]
 			}
+			k++
 		}
-		merged = append(merged, left...)
-		return append(merged, right...)
+		k += copy(items[k:], left)
+		copy(items[k:], right)
 	}
-	return &array{items: msort(input.items)}
+	msort(items, buf)
+	return &array{items: items}
 }
 
 func (ev *evaluator) evalFunction(n *node, input any, env *frame, applyTo any, hasApplyTo bool) any {
@@ -1171,7 +1241,7 @@ func (ev *evaluator) applyInner(proc any, args []any, input any, env *frame, nam
 	switch p := proc.(type) {
 	case *Lambda:
 		if p.sig != nil {
-			args = p.sig.validate(args, input, name)
+			args = p.sig.validate(ev, args, input, name)
 		}
 		ev.calls = append(ev.calls, callSite{name, pos})
 		result := ev.applyProcedure(p, args)
@@ -1179,7 +1249,7 @@ func (ev *evaluator) applyInner(proc any, args []any, input any, env *frame, nam
 		return result
 	case *builtin:
 		if p.sig != nil {
-			args = p.sig.validate(args, input, name)
+			args = p.sig.validate(ev, args, input, name)
 		}
 		ev.calls = append(ev.calls, callSite{name, pos})
 		result := p.fn(&call{ev: ev, input: input, env: env, name: name, pos: pos}, args)
@@ -1218,7 +1288,7 @@ func (ev *evaluator) applyProcedure(p *Lambda, args []any) any {
 			nargs[i] = env.lookup(name)
 		}
 		if p.native.sig != nil {
-			nargs = p.native.sig.validate(trimUndefined(nargs), nil, p.native.name)
+			nargs = p.native.sig.validate(ev, trimUndefined(nargs), nil, p.native.name)
 		}
 		return p.native.fn(&call{ev: ev, env: env, name: p.native.name}, nargs)
 	}
@@ -1305,7 +1375,9 @@ func (ev *evaluator) evalApply(n *node, input any, env *frame) any {
 
 func (ev *evaluator) evalTransform(n *node, env *frame) any {
 	sig, _ := parseSignature("<(oa):o>")
+	ev.closures = true // the function holds env
 	return &builtin{name: "", sig: sig, params: []string{"obj"}, fn: func(c *call, args []any) any {
+		ev := c.ev
 		obj := args[0]
 		if obj == nil {
 			return nil
@@ -1333,6 +1405,7 @@ func (ev *evaluator) evalTransform(n *node, env *frame) any {
 					panic(newError("T2011", update).at(n.update.pos))
 				}
 				if mo, ok := match.(*object); ok {
+					ev.chargeItems(uo.Len())
 					each(uo, func(k string, v any) bool {
 						mo.Set(k, v)
 						return true
@@ -1350,6 +1423,7 @@ func (ev *evaluator) evalTransform(n *node, env *frame) any {
 						panic(newError("T2012", val).at(n.del.pos))
 					}
 					if mo, ok := match.(*object); ok {
+						ev.chargeItems(len(deletions.(*array).items))
 						for _, k := range deletions.(*array).items {
 							mo.Delete(k.(string))
 						}
@@ -1361,17 +1435,27 @@ func (ev *evaluator) evalTransform(n *node, env *frame) any {
 	}}
 }
 
+// arrayOfNumbers is isArrayOfNumbers, charged.
+func (ev *evaluator) arrayOfNumbers(a *array) bool {
+	ev.chargeItems(len(a.items))
+	return isArrayOfNumbers(a)
+}
+
 // truthy is jsonata-js's $boolean used as a condition: undefined is false.
-func truthy(v any) bool {
-	b, _ := toBoolean(v).(bool)
+func (ev *evaluator) truthy(v any) bool {
+	switch t := v.(type) {
+	case bool:
+		return t
+	case nil:
+		return false
+	}
+	b, _ := ev.toBoolean(v).(bool)
 	return b
 }
 
-func boolize(v any) bool { return truthy(v) }
-
 // toBoolean is $boolean: the effective boolean value, undefined for
 // undefined.
-func toBoolean(v any) any {
+func (ev *evaluator) toBoolean(v any) any {
 	switch t := v.(type) {
 	case nil:
 		return nil
@@ -1386,10 +1470,11 @@ func toBoolean(v any) any {
 		case 0:
 			return false
 		case 1:
-			return truthy(t.items[0])
+			return ev.truthy(t.items[0])
 		}
 		for _, x := range t.items {
-			if truthy(x) {
+			ev.chargeItems(1)
+			if ev.truthy(x) {
 				return true
 			}
 		}

@@ -98,8 +98,10 @@ func init() {
 		if a[0] == nil {
 			return nil
 		}
+		xs := items(a[0])
+		c.ev.chargeItems(len(xs))
 		total := 0.0
-		for _, x := range items(a[0]) {
+		for _, x := range xs {
 			total += numArg(x)
 		}
 		return total
@@ -112,6 +114,7 @@ func init() {
 		if len(xs) == 0 {
 			return nil
 		}
+		c.ev.chargeItems(len(xs))
 		m := math.Inf(-1)
 		for _, x := range xs {
 			f := numArg(x)
@@ -126,6 +129,7 @@ func init() {
 		if len(xs) == 0 {
 			return nil
 		}
+		c.ev.chargeItems(len(xs))
 		m := math.Inf(1)
 		for _, x := range xs {
 			f := numArg(x)
@@ -140,6 +144,7 @@ func init() {
 		if len(xs) == 0 {
 			return nil
 		}
+		c.ev.chargeItems(len(xs))
 		total := 0.0
 		for _, x := range xs {
 			total += numArg(x)
@@ -150,12 +155,13 @@ func init() {
 	// strings
 	def("string", "<x-b?:s>", "arg", func(c *call, a []any) any {
 		pretty, _ := arg(a, 1).(bool)
-		return toString(a[0], pretty)
+		return c.ev.toString(a[0], pretty)
 	})
 	def("substring", "<s-nn?:s>", "str,start,length", func(c *call, a []any) any {
 		if a[0] == nil {
 			return nil
 		}
+		c.ev.chargeBytes(len(a[0].(string)))
 		return substring(a[0].(string), numArg(a[1]), a[2])
 	})
 	def("substringBefore", "<s-s:s>", "str,chars", func(c *call, a []any) any {
@@ -164,6 +170,7 @@ func init() {
 		}
 		s := a[0].(string)
 		chars, _ := a[1].(string)
+		c.ev.chargeBytes(len(s))
 		if i := strings.Index(s, chars); i >= 0 {
 			return s[:i]
 		}
@@ -175,6 +182,7 @@ func init() {
 		}
 		s := a[0].(string)
 		chars, _ := a[1].(string)
+		c.ev.chargeBytes(len(s))
 		if i := strings.Index(s, chars); i >= 0 {
 			return s[i+len(chars):]
 		}
@@ -184,24 +192,29 @@ func init() {
 		if a[0] == nil {
 			return nil
 		}
+		c.ev.chargeBytes(len(a[0].(string)))
 		return jsLower(a[0].(string))
 	})
 	def("uppercase", "<s-:s>", "str", func(c *call, a []any) any {
 		if a[0] == nil {
 			return nil
 		}
+		c.ev.chargeBytes(len(a[0].(string)))
 		return jsUpper(a[0].(string))
 	})
 	def("length", "<s-:n>", "str", func(c *call, a []any) any {
 		if a[0] == nil {
 			return nil
 		}
-		return float64(len(codePoints(a[0].(string))))
+		s := a[0].(string)
+		c.ev.chargeBytes(len(s))
+		return float64(utf8.RuneCountInString(s))
 	})
 	def("trim", "<s-:s>", "str", func(c *call, a []any) any {
 		if a[0] == nil {
 			return nil
 		}
+		c.ev.chargeBytes(len(a[0].(string)))
 		return trim(a[0].(string))
 	})
 	def("pad", "<s-ns?:s>", "str,width,char", func(c *call, a []any) any {
@@ -209,7 +222,7 @@ func init() {
 			return nil
 		}
 		ch, _ := arg(a, 2).(string)
-		return pad(a[0].(string), numArg(a[1]), ch)
+		return pad(c.ev, a[0].(string), numArg(a[1]), ch)
 	})
 	def("match", "<s-f<s:o>n?:a<o>>", "str,regex,limit", matchFn)
 	def("contains", "<s-(sf):b>", "str,token", func(c *call, a []any) any {
@@ -218,6 +231,7 @@ func init() {
 		}
 		s := a[0].(string)
 		if tok, ok := a[1].(string); ok {
+			c.ev.chargeBytes(len(s))
 			return strings.Contains(s, tok)
 		}
 		return c.firstMatch(a[1], s) != nil
@@ -230,10 +244,14 @@ func init() {
 		}
 		sep, _ := arg(a, 1).(string)
 		xs := items(a[0])
+		c.ev.chargeItems(len(xs))
 		parts := make([]string, len(xs))
+		n := len(sep) * len(xs)
 		for i, x := range xs {
 			parts[i], _ = x.(string)
+			n += len(parts[i])
 		}
+		c.ev.chargeBytes(n)
 		return strings.Join(parts, sep)
 	})
 	def("formatNumber", "<n-so?:s>", "value,picture,options", func(c *call, a []any) any {
@@ -245,6 +263,7 @@ func init() {
 			opts = o
 		}
 		pic, _ := a[1].(string)
+		c.ev.chargeBytes(len(pic))
 		return formatNumber(numArg(a[0]), pic, opts)
 	})
 	def("formatBase", "<n-n?:s>", "value,radix", func(c *call, a []any) any {
@@ -258,6 +277,7 @@ func init() {
 			return nil
 		}
 		pic, _ := a[1].(string)
+		c.ev.chargeBytes(len(pic))
 		return formatInteger(numArg(a[0]), pic)
 	})
 	def("parseInteger", "<s-s:n>", "value,picture", func(c *call, a []any) any {
@@ -265,6 +285,7 @@ func init() {
 			return nil
 		}
 		pic, _ := a[1].(string)
+		c.ev.chargeBytes(len(pic) + len(a[0].(string)))
 		return parseInteger(a[0].(string), pic)
 	})
 	def("base64encode", "<s-:s>", "str", func(c *call, a []any) any {
@@ -272,6 +293,7 @@ func init() {
 			return nil
 		}
 		// Node's Buffer(str, 'binary'): each UTF-16 unit's low byte
+		c.ev.chargeBytes(4 * len(a[0].(string)))
 		units := utf16Units(a[0].(string))
 		b := make([]byte, len(units))
 		for i, u := range units {
@@ -283,6 +305,7 @@ func init() {
 		if a[0] == nil {
 			return nil
 		}
+		c.ev.chargeBytes(4 * len(a[0].(string)))
 		b := decodeBase64Lenient(a[0].(string))
 		// Node's toString('binary'): each byte is one character
 		var sb strings.Builder
@@ -295,29 +318,38 @@ func init() {
 		if a[0] == nil {
 			return nil
 		}
+		c.ev.chargeBytes(4 * len(a[0].(string)))
 		return encodeURI(c, a[0].(string), uriComponentSafe, "encodeUrlComponent")
 	})
 	def("encodeUrl", "<s-:s>", "str", func(c *call, a []any) any {
 		if a[0] == nil {
 			return nil
 		}
+		c.ev.chargeBytes(4 * len(a[0].(string)))
 		return encodeURI(c, a[0].(string), uriSafe, "encodeUrl")
 	})
 	def("decodeUrlComponent", "<s-:s>", "str", func(c *call, a []any) any {
 		if a[0] == nil {
 			return nil
 		}
+		c.ev.chargeBytes(4 * len(a[0].(string)))
 		return decodeURI(a[0].(string), "", "decodeUrlComponent")
 	})
 	def("decodeUrl", "<s-:s>", "str", func(c *call, a []any) any {
 		if a[0] == nil {
 			return nil
 		}
+		c.ev.chargeBytes(4 * len(a[0].(string)))
 		return decodeURI(a[0].(string), ";/?:@&=+$,#", "decodeUrl")
 	})
 
 	// numbers
-	def("number", "<(nsb)-:n>", "arg", func(c *call, a []any) any { return toNumber(a[0]) })
+	def("number", "<(nsb)-:n>", "arg", func(c *call, a []any) any {
+		if s, ok := a[0].(string); ok {
+			c.ev.chargeBytes(len(s))
+		}
+		return toNumber(a[0])
+	})
 	def("floor", "<n-:n>", "arg", func(c *call, a []any) any {
 		if a[0] == nil {
 			return nil
@@ -371,12 +403,12 @@ func init() {
 	def("random", "<:n>", "", func(c *call, a []any) any { return c.ev.rand() })
 
 	// booleans
-	def("boolean", "<x-:b>", "arg", func(c *call, a []any) any { return toBoolean(a[0]) })
+	def("boolean", "<x-:b>", "arg", func(c *call, a []any) any { return c.ev.toBoolean(a[0]) })
 	def("not", "<x-:b>", "arg", func(c *call, a []any) any {
 		if a[0] == nil {
 			return nil
 		}
-		return !truthy(a[0])
+		return !c.ev.truthy(a[0])
 	})
 	def("exists", "<x:b>", "arg", func(c *call, a []any) any { return arg(a, 0) != nil })
 
@@ -387,6 +419,7 @@ func init() {
 		}
 		result := &array{seq: true}
 		xs := items(a[0])
+		c.ev.chargeItems(len(xs))
 		for i, x := range xs {
 			res := c.apply(a[1], hofArgs(a[1], x, float64(i), a[0])...)
 			if res != nil {
@@ -400,8 +433,10 @@ func init() {
 			return nil
 		}
 		result := &array{seq: true}
-		for i, x := range items(a[0]) {
-			if truthy(c.apply(a[1], hofArgs(a[1], x, float64(i), a[0])...)) {
+		xs := items(a[0])
+		c.ev.chargeItems(len(xs))
+		for i, x := range xs {
+			if c.ev.truthy(c.apply(a[1], hofArgs(a[1], x, float64(i), a[0])...)) {
 				result.items = append(result.items, x)
 			}
 		}
@@ -413,10 +448,12 @@ func init() {
 		}
 		found := false
 		var result any
-		for i, x := range items(a[0]) {
+		xs := items(a[0])
+		c.ev.chargeItems(len(xs))
+		for i, x := range xs {
 			ok := true
 			if f := arg(a, 1); f != nil {
-				ok = truthy(c.apply(f, hofArgs(f, x, float64(i), a[0])...))
+				ok = c.ev.truthy(c.apply(f, hofArgs(f, x, float64(i), a[0])...))
 			}
 			if ok {
 				if found {
@@ -440,6 +477,7 @@ func init() {
 			panic(newError("D3050").withIndex(1))
 		}
 		xs := items(a[0])
+		c.ev.chargeItems(len(xs))
 		var result any
 		i := 0
 		if init := arg(a, 2); init == nil && len(xs) > 0 {
@@ -472,6 +510,9 @@ func init() {
 		if len(a) == 0 {
 			length = 0
 		}
+		if length > 0 {
+			c.ev.chargeItems(length * (len(a) + 1))
+		}
 		result := &array{}
 		for i := 0; i < length; i++ {
 			t := &array{}
@@ -489,8 +530,9 @@ func init() {
 		}
 		fn := arg(a, 1)
 		result := newObject(0)
+		c.ev.chargeItems(o.Len())
 		each(o, func(k string, v any) bool {
-			if truthy(c.apply(fn, hofArgs(fn, v, k, a[0])...)) {
+			if c.ev.truthy(c.apply(fn, hofArgs(fn, v, k, a[0])...)) {
 				result.Set(k, v)
 			}
 			return true
@@ -500,13 +542,13 @@ func init() {
 		}
 		return result
 	})
-	def("keys", "<x-:a<s>>", "arg", func(c *call, a []any) any { return keysOf(a[0]) })
+	def("keys", "<x-:a<s>>", "arg", func(c *call, a []any) any { return c.ev.keysOf(a[0]) })
 	def("lookup", "<x-s:x>", "input,key", func(c *call, a []any) any {
 		k, _ := a[1].(string)
-		return lookupField(a[0], k)
+		return c.ev.lookupField(a[0], k)
 	})
-	def("append", "<xx:a>", "arg1,arg2", func(c *call, a []any) any { return appendJS(a[0], a[1]) })
-	def("spread", "<x-:a<o>>", "arg", func(c *call, a []any) any { return spread(a[0]) })
+	def("append", "<xx:a>", "arg1,arg2", func(c *call, a []any) any { return c.ev.appendJS(a[0], a[1]) })
+	def("spread", "<x-:a<o>>", "arg", func(c *call, a []any) any { return c.ev.spread(a[0]) })
 	def("merge", "<a<o>:o>", "arg", func(c *call, a []any) any {
 		if a[0] == nil {
 			return nil
@@ -518,6 +560,7 @@ func init() {
 				n += o.Len()
 			}
 		}
+		c.ev.chargeItems(len(objs) + n)
 		result := newObject(n)
 		for _, x := range objs {
 			o, ok := asObject(x)
@@ -560,6 +603,7 @@ func init() {
 			return arr
 		}
 		n := len(arr.items)
+		c.ev.chargeItems(n)
 		r := &array{items: make([]any, n)}
 		for i, x := range arr.items {
 			r.items[n-1-i] = x
@@ -572,6 +616,7 @@ func init() {
 		if !ok {
 			return result
 		}
+		c.ev.chargeItems(o.Len())
 		each(o, func(k string, v any) bool {
 			if res := c.apply(a[1], hofArgs(a[1], v, k, a[0])...); res != nil {
 				result.items = append(result.items, res)
@@ -627,19 +672,19 @@ func init() {
 		}
 		var swap func(x, y any) bool
 		if f := arg(a, 1); f != nil {
-			swap = func(x, y any) bool { return truthy(c.apply(f, x, y)) }
+			swap = func(x, y any) bool { return c.ev.truthy(c.apply(f, x, y)) }
 		} else {
-			if !isArrayOfNumbers(arr) && !isArrayOfStrings(arr) {
+			if !c.ev.arrayOfNumbers(arr) && !isArrayOfStrings(arr) {
 				panic(newError("D3070").withIndex(1))
 			}
 			swap = func(x, y any) bool {
 				if s, ok := x.(string); ok {
-					return compareStrings(s, y.(string)) > 0
+					return c.ev.compareStrings(s, y.(string)) > 0
 				}
 				return numArg(x) > numArg(y)
 			}
 		}
-		return mergeSort(arr, swap)
+		return c.ev.mergeSort(arr, swap)
 	})
 	def("shuffle", "<a:a>", "arr", func(c *call, a []any) any {
 		if a[0] == nil {
@@ -649,6 +694,7 @@ func init() {
 		if len(arr.items) <= 1 {
 			return arr
 		}
+		c.ev.chargeItems(len(arr.items))
 		result := make([]any, len(arr.items))
 		for i, x := range arr.items {
 			j := int(math.Floor(c.ev.rand() * float64(i+1)))
@@ -669,7 +715,7 @@ func init() {
 		for _, x := range arr.items {
 			dup := false
 			for _, y := range result.items {
-				if deepEqual(x, y) {
+				if c.ev.deepEqual(x, y) {
 					dup = true
 					break
 				}
@@ -684,6 +730,7 @@ func init() {
 	// date and time
 	def("now", "<s?s?:s>", "picture,timezone", func(c *call, a []any) any {
 		pic, hasPic := arg(a, 0).(string)
+		c.ev.chargeBytes(len(pic))
 		tz, hasTZ := arg(a, 1).(string)
 		return formatDateTime(float64(c.ev.now.UnixMilli()), pic, hasPic, tz, hasTZ)
 	})
@@ -694,13 +741,16 @@ func init() {
 		}
 		pic, hasPic := arg(a, 1).(string)
 		tz, hasTZ := arg(a, 2).(string)
+		c.ev.chargeBytes(len(pic))
 		return formatDateTime(numArg(a[0]), pic, hasPic, tz, hasTZ)
 	})
 	def("toMillis", "<s-s?:n>", "timestamp,picture", func(c *call, a []any) any {
 		if a[0] == nil {
 			return nil
 		}
+		c.ev.chargeBytes(len(a[0].(string)))
 		if pic, ok := arg(a, 1).(string); ok {
+			c.ev.chargeBytes(len(pic))
 			return parseDateTime(c.ev.now, a[0].(string), pic)
 		}
 		return isoToMillis(a[0].(string))
@@ -708,12 +758,12 @@ func init() {
 
 	// evaluation
 	def("eval", "<sx?:x>", "expr,focus", evalFn)
-	def("clone", "<(oa)-:o>", "arg", func(c *call, a []any) any { return clone(a[0]) })
+	def("clone", "<(oa)-:o>", "arg", func(c *call, a []any) any { return c.ev.clone(a[0]) })
 }
 
 // toString is $string: strings as they are, functions as "", anything else
 // as JSON with numbers rounded to 15 significant digits.
-func toString(v any, pretty bool) any {
+func (ev *evaluator) toString(v any, pretty bool) any {
 	switch t := v.(type) {
 	case nil:
 		return nil
@@ -732,7 +782,7 @@ func toString(v any, pretty bool) any {
 	if pretty {
 		indent = "  "
 	}
-	return string(writeJSON(nil, v, indent, "", true))
+	return string(writeJSON(ev, nil, v, indent, "", true))
 }
 
 func substring(s string, start float64, length any) string {
@@ -805,14 +855,16 @@ func trim(s string) string {
 // allocate without limit.
 const maxPad = 1 << 24
 
-func pad(s string, width float64, ch string) string {
+func pad(ev *evaluator, s string, width float64, ch string) string {
 	if ch == "" {
 		ch = " "
 	}
-	padLength := int(math.Min(math.Abs(width), maxPad)) - len(codePoints(s))
+	ev.chargeBytes(len(s))
+	padLength := int(math.Min(math.Abs(width), maxPad)) - utf8.RuneCountInString(s)
 	if padLength <= 0 {
 		return s
 	}
+	ev.chargeBytes(padLength * len(ch))
 	padding := strings.Repeat(ch, padLength)
 	if len(codePoints(ch)) > 1 {
 		padding = substring(padding, 0, float64(padLength))
@@ -882,11 +934,13 @@ func replaceFn(c *call, a []any) any {
 		var b strings.Builder
 		pos := 0
 		rs, _ := replacement.(string)
+		c.ev.chargeBytes(len(s))
 		for {
 			i := strings.Index(s[pos:], pattern)
 			if i < 0 || (hasLimit && count >= limit) {
 				break
 			}
+			c.ev.chargeBytes(len(rs))
 			b.WriteString(s[pos : pos+i])
 			b.WriteString(rs)
 			pos += i + len(pattern)
@@ -992,8 +1046,10 @@ func splitFn(c *call, a []any) any {
 		return result
 	}
 	if sep, ok := a[1].(string); ok {
+		c.ev.chargeBytes(len(s))
 		var parts []string
 		if sep == "" {
+			c.ev.chargeItems(len(s))
 			units := utf16Units(s)
 			for _, u := range units {
 				parts = append(parts, unitsToString([]uint16{u}))
@@ -1002,6 +1058,7 @@ func splitFn(c *call, a []any) any {
 			parts = strings.Split(s, sep)
 		}
 		// String.prototype.split takes the limit as an unsigned integer
+		c.ev.chargeItems(len(parts))
 		for i, p := range parts {
 			if hasLimit && i >= int(uint32(int64(limit))) {
 				break
@@ -1214,12 +1271,13 @@ func jsPow(x, y float64) float64 {
 	return math.Pow(x, y)
 }
 
-func keysOf(v any) any {
+func (ev *evaluator) keysOf(v any) any {
 	result := &array{seq: true}
 	if a, ok := v.(*array); ok {
 		merged := newObject(0)
 		for _, item := range a.items {
-			for _, k := range items(keysOf(item)) {
+			ev.chargeItems(1)
+			for _, k := range items(ev.keysOf(item)) {
 				merged.Set(k.(string), true)
 			}
 		}
@@ -1229,6 +1287,7 @@ func keysOf(v any) any {
 		return result
 	}
 	if o, ok := asObject(v); ok {
+		ev.chargeItems(o.Len())
 		for _, k := range objectKeys(o) {
 			result.items = append(result.items, k)
 		}
@@ -1236,16 +1295,17 @@ func keysOf(v any) any {
 	return result
 }
 
-func spread(v any) any {
+func (ev *evaluator) spread(v any) any {
 	if a, ok := v.(*array); ok {
 		var result any = &array{seq: true}
 		for _, item := range a.items {
-			result = appendJS(result, spread(item))
+			result = ev.appendJS(result, ev.spread(item))
 		}
 		return result
 	}
 	if o, ok := asObject(v); ok {
 		result := &array{seq: true}
+		ev.chargeItems(o.Len())
 		each(o, func(k string, val any) bool {
 			one := newObject(1)
 			one.Set(k, val)
@@ -1259,17 +1319,18 @@ func spread(v any) any {
 
 // clone is $clone: a deep copy through JSON, so functions and undefined
 // members disappear.
-func clone(v any) any { return cloneDepth(v, 0) }
+func (ev *evaluator) clone(v any) any { return ev.cloneDepth(v, 0) }
 
-func cloneDepth(v any, d int) any {
+func (ev *evaluator) cloneDepth(v any, d int) any {
 	checkDepth(d)
+	ev.chargeItems(1)
 	switch t := v.(type) {
 	case nil:
 		return nil
 	case *array:
 		r := &array{items: make([]any, 0, len(t.items))}
 		for _, x := range t.items {
-			c := cloneDepth(x, d+1)
+			c := ev.cloneDepth(x, d+1)
 			if c == nil {
 				c = null
 			}
@@ -1282,7 +1343,7 @@ func cloneDepth(v any, d int) any {
 	if o, ok := asObject(v); ok {
 		r := newObject(o.Len())
 		each(o, func(k string, x any) bool {
-			if c := cloneDepth(x, d+1); c != nil {
+			if c := ev.cloneDepth(x, d+1); c != nil {
 				r.Set(k, c)
 			}
 			return true
@@ -1310,6 +1371,7 @@ func evalFn(c *call, a []any) any {
 			input = &array{items: []any{arr}, seq: true, outerWrapper: true}
 		}
 	}
+	c.ev.chargeItems(len(src))
 	ast, err := parse(src)
 	if err != nil {
 		e := newError("D3120", err.(*Error).Text())
@@ -1323,6 +1385,7 @@ func evalFn(c *call, a []any) any {
 				if e, ok := r.(*Error); ok && e.Code != "U1001" {
 					c.ev.attribute(e, depth)
 					c.ev.depth = evalDepth
+					e.finish(c.ev)
 					panic(newError("D3121", e.Text()))
 				}
 				panic(r)

@@ -12,12 +12,14 @@ import (
 // writeJSON writes an evaluator value as JSON.stringify does. With str set
 // it follows $string: numbers rounded to 15 significant digits, functions
 // written as "".
-func writeJSON(dst []byte, v any, indent, prefix string, str bool) []byte {
-	return writeJSONDepth(dst, v, indent, prefix, str, 0)
+// Writing is charged to ev (nil for none).
+func writeJSON(ev *evaluator, dst []byte, v any, indent, prefix string, str bool) []byte {
+	return writeJSONDepth(ev, dst, v, indent, prefix, str, 0)
 }
 
-func writeJSONDepth(dst []byte, v any, indent, prefix string, str bool, d int) []byte {
+func writeJSONDepth(ev *evaluator, dst []byte, v any, indent, prefix string, str bool, d int) []byte {
 	checkDepth(d)
+	ev.chargeItems(1)
 	switch t := v.(type) {
 	case nil, nullType:
 		return append(dst, "null"...)
@@ -27,6 +29,7 @@ func writeJSONDepth(dst []byte, v any, indent, prefix string, str bool, d int) [
 		}
 		return append(dst, "false"...)
 	case string:
+		ev.chargeBytes(len(t))
 		return appendQuoted(dst, t)
 	case *Lambda, *builtin, *regexFunc:
 		if str {
@@ -44,10 +47,11 @@ func writeJSONDepth(dst []byte, v any, indent, prefix string, str bool, d int) [
 				dst = append(dst, ',')
 			}
 			if indent != "" {
+				ev.chargeBytes(len(inner))
 				dst = append(dst, '\n')
 				dst = append(dst, inner...)
 			}
-			dst = writeJSONDepth(dst, x, indent, inner, str, d+1)
+			dst = writeJSONDepth(ev, dst, x, indent, inner, str, d+1)
 		}
 		if indent != "" {
 			dst = append(dst, '\n')
@@ -55,9 +59,10 @@ func writeJSONDepth(dst []byte, v any, indent, prefix string, str bool, d int) [
 		}
 		return append(dst, ']')
 	case *tuple:
-		return writeJSONDepth(dst, t.at, indent, prefix, str, d)
+		return writeJSONDepth(ev, dst, t.at, indent, prefix, str, d)
 	}
 	if f, ok := num(v); ok {
+		ev.charge(costNumber)
 		if str && isNumeric(v) {
 			f = toPrecision15(f)
 		}
@@ -82,15 +87,17 @@ func writeJSONDepth(dst []byte, v any, indent, prefix string, str bool, d int) [
 			}
 			n++
 			if indent != "" {
+				ev.chargeBytes(len(inner))
 				dst = append(dst, '\n')
 				dst = append(dst, inner...)
 			}
+			ev.chargeBytes(len(k))
 			dst = appendQuoted(dst, k)
 			dst = append(dst, ':')
 			if indent != "" {
 				dst = append(dst, ' ')
 			}
-			dst = writeJSONDepth(dst, x, indent, inner, str, d+1)
+			dst = writeJSONDepth(ev, dst, x, indent, inner, str, d+1)
 			return true
 		})
 		if n > 0 && indent != "" {
@@ -104,7 +111,7 @@ func writeJSONDepth(dst []byte, v any, indent, prefix string, str bool, d int) [
 
 // appendJSON writes an evaluator value as JSON.
 func appendJSON(dst []byte, v any, indent, prefix string) []byte {
-	return writeJSON(dst, v, indent, prefix, false)
+	return writeJSON(nil, dst, v, indent, prefix, false)
 }
 
 // appendQuoted writes a JSON string as JSON.stringify does: control

@@ -133,7 +133,15 @@ type Options struct {
 	Bindings map[string]any
 	// MaxDepth bounds the nesting of evaluation (DefaultMaxDepth if zero).
 	MaxDepth int
-	// Timeout bounds the evaluation's duration (no limit if zero).
+	// MaxSteps bounds the work of the evaluation, counted in steps of
+	// about 10 ns each (see DefaultMaxSteps): DefaultMaxSteps if zero, no
+	// limit if negative. The count depends only on the expression and its
+	// input, so an evaluation succeeds or fails the same way every time.
+	MaxSteps int
+	// Timeout, when MaxSteps is zero, sets it to StepsPerSecond steps a
+	// second: a budget, not a clock, which is never read.
+	//
+	// Deprecated: use MaxSteps.
 	Timeout time.Duration
 	// Now is the time $now() and $millis() report (the time of the call
 	// if zero).
@@ -214,6 +222,13 @@ func (c *Context) Random() float64 { return c.ev.rand() }
 // Now returns the evaluation's time (Options.Now).
 func (c *Context) Now() time.Time { return c.ev.now }
 
+// Charge takes steps from the evaluation's work budget (Options.MaxSteps),
+// which a function doing work in proportion to its arguments should do as
+// it goes: about one step per item it makes or visits, and one per 32
+// bytes of text. Past the budget it fails the evaluation (U1001): it does
+// not return.
+func (c *Context) Charge(steps int) { c.ev.charge(max(steps, 0)) }
+
 // NewFunction makes a native function. The signature uses JSONata's
 // notation (for example "<n-n?:n>"; empty for none) and arity is the number
 // of parameters higher-order functions such as $map pass it. fn receives the
@@ -234,7 +249,7 @@ func NewFunction(name, signature string, arity int, fn func(c *Context, args []a
 	b.fn = func(c *call, args []any) any {
 		pub := make([]any, len(args))
 		for i, a := range args {
-			pub[i] = out(a)
+			pub[i] = outCharged(c.ev, a)
 		}
 		res, err := fn(&Context{ev: c.ev}, pub)
 		if err != nil {
@@ -261,7 +276,7 @@ func (e *Expression) Evaluate(input any, opts *Options) (result any, err error) 
 	}
 	st := statePool.Get().(*evalState)
 	ev := &st.ev
-	*ev = evaluator{maxDepth: opts.MaxDepth, now: opts.Now, rand: opts.Random, opts: opts, timeout: opts.Timeout, calls: st.ev.calls[:0]}
+	*ev = evaluator{maxDepth: opts.MaxDepth, now: opts.Now, rand: opts.Random, opts: opts, left: opts.budget(), calls: st.ev.calls[:0]}
 	if ev.maxDepth == 0 {
 		ev.maxDepth = DefaultMaxDepth
 	}
@@ -296,7 +311,7 @@ func (e *Expression) Evaluate(input any, opts *Options) (result any, err error) 
 		if r := recover(); r != nil {
 			if e, ok := r.(*Error); ok {
 				ev.attribute(e, 0)
-				result, err = nil, e
+				result, err = nil, ev.finish(e)
 			} else {
 				result, err = nil, &Error{Code: "U1002", Message: fmt.Sprintf("internal error: %v\n%s", r, debug.Stack())}
 			}
@@ -305,9 +320,25 @@ func (e *Expression) Evaluate(input any, opts *Options) (result any, err error) 
 	}()
 	v := ev.eval(e.root, inner, env)
 	if opts.Builder != nil {
-		return build(v, opts.Builder), nil
+		return buildDepth(ev, v, opts.Builder, 0), nil
 	}
-	return out(v), nil
+	return outCharged(ev, v), nil
+}
+
+// finish converts an error's values within what remains of the budget:
+// past it, the error is the budget's.
+func (ev *evaluator) finish(e *Error) (res *Error) {
+	defer func() {
+		if r := recover(); r != nil {
+			be, ok := r.(*Error)
+			if !ok {
+				panic(r)
+			}
+			res = be
+		}
+	}()
+	e.finish(ev)
+	return e
 }
 
 // evalState is what every evaluation needs, in one piece that evaluations
@@ -335,9 +366,7 @@ func (st *evalState) release() {
 	statePool.Put(st)
 }
 
-func build(v any, b Builder) any { return buildDepth(v, b, 0) }
-
-func buildDepth(v any, b Builder, d int) any {
+func buildDepth(ev *evaluator, v any, b Builder, d int) any {
 	checkDepth(d)
 	switch t := v.(type) {
 	case nil:
@@ -347,14 +376,16 @@ func buildDepth(v any, b Builder, d int) any {
 	case float64:
 		return b.Number(t)
 	case *array:
+		ev.chargeItems(len(t.items))
 		items := make([]any, 0, len(t.items))
 		for _, x := range t.items {
 			if x != nil {
-				items = append(items, buildDepth(x, b, d+1))
+				items = append(items, buildDepth(ev, x, b, d+1))
 			}
 		}
 		return b.Array(items)
 	case *object:
+		ev.chargeItems(len(t.keys))
 		keys := t.keys // shared when no member is undefined
 		vals := make([]any, 0, len(t.keys))
 		for i, v := range t.vals {
@@ -367,11 +398,11 @@ func buildDepth(v any, b Builder, d int) any {
 			if len(keys) != len(t.keys) {
 				keys = append(keys, t.keys[i])
 			}
-			vals = append(vals, buildDepth(v, b, d+1))
+			vals = append(vals, buildDepth(ev, v, b, d+1))
 		}
 		return b.Object(keys, vals)
 	case *tuple:
-		return buildDepth(t.at, b, d)
+		return buildDepth(ev, t.at, b, d)
 	}
 	if a, ok := b.(Adopter); ok {
 		return a.Adopt(v)

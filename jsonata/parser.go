@@ -49,6 +49,7 @@ func parse(src string) (root *node, err error) {
 			if !ok {
 				panic(r)
 			}
+			e.finish(nil)
 			root, err = nil, e
 		}
 	}()

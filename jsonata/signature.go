@@ -236,7 +236,7 @@ var arraySignatureMapping = map[string]string{
 // the function receives them: the context value in place of a missing
 // argument marked '-', and single values wrapped in an array where the
 // parameter is an array.
-func (s *signature) validate(args []any, context any, name string) []any {
+func (s *signature) validate(ev *evaluator, args []any, context any, name string) []any {
 	syms := make([]byte, len(args))
 	for i, a := range args {
 		syms[i] = symbolOf(a)
@@ -259,7 +259,7 @@ func (s *signature) validate(args []any, context any, name string) []any {
 				if p.accepts(symbolOf(context)) {
 					validated = append(validated, context)
 				} else {
-					panic(&Error{Code: "T0411", Value: out(context), hasValue: true, Index: argIndex + 1, Token: name})
+					panic(newError("T0411", context).withIndex(argIndex + 1).withToken(name))
 				}
 			} else {
 				validated = append(validated, arg)
@@ -285,6 +285,7 @@ func (s *signature) validate(args []any, context any, name string) []any {
 							ok = false
 						} else if single == 'a' {
 							items := arg.(*array).items
+							ev.chargeItems(len(items))
 							if len(items) > 0 {
 								itemType := symbolOf(items[0])
 								if itemType != p.subtype[0] {
@@ -301,7 +302,9 @@ func (s *signature) validate(args []any, context any, name string) []any {
 						}
 					}
 					if !ok {
-						panic(&Error{Code: "T0412", Value: out(arg), hasValue: true, Index: argIndex + 1, Token: name, typ: arraySignatureMapping[p.subtype]})
+						e := newError("T0412", arg).withIndex(argIndex + 1).withToken(name)
+						e.typ = arraySignatureMapping[p.subtype]
+						panic(e)
 					}
 					if single != 'a' {
 						arg = &array{items: []any{arg}}
@@ -324,7 +327,7 @@ func (s *signature) throwValidation(args []any, syms []byte, name string) {
 			if goodTo < len(args) {
 				v = args[goodTo]
 			}
-			panic(&Error{Code: "T0410", Value: out(v), hasValue: true, Index: goodTo + 1, Token: name})
+			panic(newError("T0410", v).withIndex(goodTo + 1).withToken(name))
 		}
 		goodTo = m
 	}
@@ -332,5 +335,5 @@ func (s *signature) throwValidation(args []any, syms []byte, name string) {
 	if goodTo < len(args) {
 		v = args[goodTo]
 	}
-	panic(&Error{Code: "T0410", Value: out(v), hasValue: true, Index: goodTo + 1, Token: name})
+	panic(newError("T0410", v).withIndex(goodTo + 1).withToken(name))
 }

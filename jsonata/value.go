@@ -417,9 +417,12 @@ func objectKeys(o Object) []string {
 }
 
 // out converts an evaluator value to the caller's model.
-func out(v any) any { return outDepth(v, 0) }
+func out(v any) any { return outDepth(nil, v, 0) }
 
-func outDepth(v any, d int) any {
+// outCharged is out charging the conversion to ev's budget.
+func outCharged(ev *evaluator, v any) any { return outDepth(ev, v, 0) }
+
+func outDepth(ev *evaluator, v any, d int) any {
 	checkDepth(d)
 	switch t := v.(type) {
 	case nil:
@@ -427,25 +430,27 @@ func outDepth(v any, d int) any {
 	case nullType:
 		return nil
 	case *array:
+		ev.chargeItems(len(t.items))
 		items := make([]any, 0, len(t.items))
 		for _, x := range t.items {
 			if x == nil {
 				continue
 			}
-			items = append(items, outDepth(x, d+1))
+			items = append(items, outDepth(ev, x, d+1))
 		}
 		return items
 	case *object:
+		ev.chargeItems(len(t.keys))
 		m := NewMap(len(t.keys))
 		for i, k := range t.keys {
 			if t.vals[i] == nil {
 				continue
 			}
-			m.Set(k, outDepth(t.vals[i], d+1))
+			m.Set(k, outDepth(ev, t.vals[i], d+1))
 		}
 		return m
 	case *tuple:
-		return outDepth(t.at, d)
+		return outDepth(ev, t.at, d)
 	}
 	return v
 }
@@ -551,10 +556,11 @@ func typeOf(v any) string {
 }
 
 // deepEqual is jsonata-js's isDeepEqual.
-func deepEqual(a, b any) bool { return deepEqualDepth(a, b, 0) }
+func (ev *evaluator) deepEqual(a, b any) bool { return ev.deepEqualDepth(a, b, 0) }
 
-func deepEqualDepth(a, b any, d int) bool {
+func (ev *evaluator) deepEqualDepth(a, b any, d int) bool {
 	checkDepth(d)
+	ev.chargeItems(1)
 	if a == nil || b == nil {
 		return a == nil && b == nil
 	}
@@ -565,6 +571,9 @@ func deepEqualDepth(a, b any, d int) bool {
 	switch x := a.(type) {
 	case string:
 		y, ok := b.(string)
+		if ok {
+			ev.chargeBytes(len(x))
+		}
 		return ok && x == y
 	case bool:
 		y, ok := b.(bool)
@@ -578,7 +587,7 @@ func deepEqualDepth(a, b any, d int) bool {
 			return false
 		}
 		for i := range x.items {
-			if !deepEqualDepth(x.items[i], y.items[i], d+1) {
+			if !ev.deepEqualDepth(x.items[i], y.items[i], d+1) {
 				return false
 			}
 		}
@@ -598,7 +607,7 @@ func deepEqualDepth(a, b any, d int) bool {
 		equal := true
 		each(x, func(k string, v any) bool {
 			w, ok := get(y, k)
-			if !ok || !deepEqualDepth(v, w, d+1) {
+			if !ok || !ev.deepEqualDepth(v, w, d+1) {
 				equal = false
 			}
 			return equal
