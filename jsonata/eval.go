@@ -1264,7 +1264,7 @@ func (ev *evaluator) applyInner(proc any, args []any, input any, env *frame, nam
 		if !ok {
 			return nil
 		}
-		m := p.re.exec(str, 0)
+		m := p.re.exec(ev, str, 0)
 		if m == nil {
 			return nil
 		}

@@ -894,7 +894,7 @@ func matchFn(c *call, a []any) any {
 			o.Set("index", float64(m.start))
 			o.Set("groups", &array{items: m.groups})
 			result.items = append(result.items, o)
-			m = m.next()
+			m = m.next(c.ev)
 			count++
 		}
 	}
@@ -961,7 +961,7 @@ func replaceFn(c *call, a []any) any {
 		b.WriteString(replacer(m))
 		pos = m.start + len(utf16Units(m.match))
 		count++
-		m = m.next()
+		m = m.next(c.ev)
 	}
 	b.WriteString(unitsToString(units[clampInt(pos, 0, len(units)):]))
 	return b.String()
@@ -1078,7 +1078,7 @@ func splitFn(c *call, a []any) any {
 	for m != nil && (!hasLimit || count < limit) {
 		result.items = append(result.items, unitsToString(units[clampInt(start, 0, len(units)):clampInt(m.start, start, len(units))]))
 		start = m.end
-		m = m.next()
+		m = m.next(c.ev)
 		count++
 	}
 	if !hasLimit || count < limit {

@@ -295,7 +295,7 @@ func (l *lexer) regex() token {
 				re, err := compileRegex(pattern, flags)
 				if err != nil {
 					e := newError("S0303", pattern).at(start)
-					e.Message = "Invalid regular expression: /" + pattern + "/: " + err.Error()
+					e.Message = err.Error()
 					panic(e)
 				}
 				return token{typ: tokRegex, re: re, pos: start - 1}

@@ -1,119 +1,33 @@
 package jsonata
 
 import (
-	"strconv"
-	"strings"
-	"time"
+	"errors"
 	"unicode/utf16"
 	"unicode/utf8"
-
-	"github.com/dlclark/regexp2"
 )
 
-// Regular expressions are JavaScript's, so regexp2 in ECMAScript mode runs
-// them (lookaround and backreferences included). It backtracks, so every
-// match is bounded in time.
-
-// regexTimeout bounds one regular expression match.
-var regexTimeout = 5 * time.Second
+// Regular expressions are JavaScript's, run by Baton's own engine
+// (regexp.go), which charges its work to the evaluation's budget.
 
 type regexLiteral struct {
 	source string
 	flags  string
-	re     *regexp2.Regexp
+	prog   *reProgram
 }
 
+// compileRegex compiles a regular expression literal; the error's text is
+// the message of V8's SyntaxError.
 func compileRegex(pattern, flags string) (*regexLiteral, error) {
-	opts := regexp2.RegexOptions(regexp2.ECMAScript)
-	for _, f := range flags {
-		switch f {
-		case 'i':
-			opts |= regexp2.IgnoreCase
-		case 'm':
-			opts |= regexp2.Multiline
+	for i := 0; i < len(flags); i++ {
+		if containsByte(flags[i+1:], flags[i]) {
+			return nil, errors.New("Invalid flags supplied to RegExp constructor '" + flags + "g'")
 		}
 	}
-	re, err := regexp2.Compile(numberGroups(pattern), opts)
+	prog, err := compileRegexp(pattern, containsByte(flags, 'i'), containsByte(flags, 'm'))
 	if err != nil {
-		return nil, err
+		return nil, errors.New(regexErrorMessage(pattern, flags, err))
 	}
-	re.MatchTimeout = regexTimeout
-	return &regexLiteral{source: pattern, flags: flags, re: re}, nil
-}
-
-// numberGroups turns named groups into plain ones: JavaScript numbers every
-// capturing group from the left, named or not, while regexp2 numbers named
-// groups after the others. Backreferences by name become numbered ones.
-func numberGroups(p string) string {
-	if !strings.Contains(p, "(?<") {
-		return p
-	}
-	names := map[string]int{}
-	n := 0
-	inClass := false
-	for i := 0; i < len(p); i++ {
-		switch c := p[i]; {
-		case c == '\\':
-			i++
-		case inClass:
-			if c == ']' {
-				inClass = false
-			}
-		case c == '[':
-			inClass = true
-		case c == '(':
-			if i+1 < len(p) && p[i+1] == '?' {
-				if strings.HasPrefix(p[i:], "(?<") && !strings.HasPrefix(p[i:], "(?<=") && !strings.HasPrefix(p[i:], "(?<!") {
-					n++
-					if end := strings.IndexByte(p[i:], '>'); end > 0 {
-						names[p[i+3:i+end]] = n
-					}
-				}
-				continue
-			}
-			n++
-		}
-	}
-	var b strings.Builder
-	inClass = false
-	for i := 0; i < len(p); i++ {
-		c := p[i]
-		switch {
-		case c == '\\' && strings.HasPrefix(p[i:], "\\k<") && !inClass:
-			if end := strings.IndexByte(p[i:], '>'); end > 0 {
-				if g, ok := names[p[i+3:i+end]]; ok {
-					b.WriteString("(?:\\" + strconv.Itoa(g) + ")")
-					i += end
-					continue
-				}
-			}
-			b.WriteByte(c)
-		case c == '\\':
-			b.WriteByte(c)
-			if i+1 < len(p) {
-				i++
-				b.WriteByte(p[i])
-			}
-		case inClass:
-			if c == ']' {
-				inClass = false
-			}
-			b.WriteByte(c)
-		case c == '[':
-			inClass = true
-			b.WriteByte(c)
-		case c == '(' && strings.HasPrefix(p[i:], "(?<") && !strings.HasPrefix(p[i:], "(?<=") && !strings.HasPrefix(p[i:], "(?<!"):
-			if end := strings.IndexByte(p[i:], '>'); end > 0 {
-				b.WriteByte('(')
-				i += end
-				continue
-			}
-			b.WriteByte(c)
-		default:
-			b.WriteByte(c)
-		}
-	}
-	return b.String()
+	return &regexLiteral{source: pattern, flags: flags, prog: prog}, nil
 }
 
 // regexFunc is the value of a regular expression literal: a function that
@@ -122,49 +36,25 @@ type regexFunc struct {
 	re *regexLiteral
 }
 
-// text is a string prepared for matching: its runes and, for each rune
-// index, the byte offset and the UTF-16 offset.
+// text is a string prepared for matching: its UTF-16 code units.
 type text struct {
-	s      string
-	runes  []rune
-	bytes  []int
-	units  []int
-	astral bool
+	s     string
+	units []uint16
+	ascii bool // a unit is a byte of s
 }
 
-func newText(s string) *text {
-	t := &text{s: s}
-	t.runes = make([]rune, 0, len(s))
-	t.bytes = make([]int, 0, len(s)+1)
-	t.units = make([]int, 0, len(s)+1)
-	u := 0
-	for i, r := range s {
-		t.runes = append(t.runes, r)
-		t.bytes = append(t.bytes, i)
-		t.units = append(t.units, u)
-		if r >= 0x10000 {
-			u += 2
-			t.astral = true
-		} else {
-			u++
-		}
-	}
-	t.bytes = append(t.bytes, len(s))
-	t.units = append(t.units, u)
-	return t
+func newText(ev *evaluator, s string) *text {
+	ev.chargeBytes(len(s))
+	units := utf16Units(s)
+	return &text{s: s, units: units, ascii: len(units) == len(s) && isASCII(s)}
 }
 
-// runeAtUnit maps a UTF-16 offset to a rune index.
-func (t *text) runeAtUnit(u int) int {
-	if !t.astral {
-		return u
+// slice is the text between two UTF-16 offsets.
+func (t *text) slice(from, to int) string {
+	if t.ascii {
+		return t.s[from:to]
 	}
-	for i, x := range t.units {
-		if x >= u {
-			return i
-		}
-	}
-	return len(t.runes)
+	return unitsToString(t.units[from:to])
 }
 
 // match is one match of a matcher, native or supplied by the caller.
@@ -173,51 +63,40 @@ type match struct {
 	start  int // UTF-16 offsets, as JavaScript reports them
 	end    int
 	groups []any // strings, or null for a group that did not take part
-	next   func() *match
+	next   func(ev *evaluator) *match
 	obj    func() any // the match as the object a function receives
 }
 
-func (r *regexLiteral) exec(s string, from int) *match {
-	return r.execText(newText(s), from)
+func (r *regexLiteral) exec(ev *evaluator, s string, from int) *match {
+	return r.execText(ev, newText(ev, s), from)
 }
 
 // execText finds the first match at or after the UTF-16 offset from, and
 // wires next() the way jsonata-js's regex closure does.
-func (r *regexLiteral) execText(t *text, from int) *match {
-	if from > t.units[len(t.units)-1] {
+func (r *regexLiteral) execText(ev *evaluator, t *text, from int) *match {
+	if from > len(t.units) {
 		return nil
 	}
-	m, err := r.re.FindRunesMatchStartingAt(t.runes, t.runeAtUnit(from))
-	if err != nil {
-		// regexp2 fails a match only when it runs out of time
-		e := newError("U1001")
-		e.Message = "Regular expression evaluation timeout: " + r.source
-		panic(e)
-	}
-	if m == nil {
+	caps := r.prog.exec(t.units, from, &ev.left)
+	if caps == nil {
 		return nil
 	}
-	ri, rl := m.Index, m.Length
-	res := &match{
-		match: t.s[t.bytes[ri]:t.bytes[ri+rl]],
-		start: t.units[ri],
-		end:   t.units[ri+rl],
-	}
-	gs := m.Groups()
-	res.groups = make([]any, 0, len(gs))
-	for _, g := range gs[1:] {
-		if len(g.Captures) == 0 {
-			res.groups = append(res.groups, null)
+	res := &match{match: t.slice(caps[0], caps[1]), start: caps[0], end: caps[1]}
+	ev.chargeItems(r.prog.ncap)
+	res.groups = make([]any, r.prog.ncap-1)
+	for g := range res.groups {
+		if s, e := caps[2*g+2], caps[2*g+3]; s >= 0 && e >= 0 {
+			res.groups[g] = t.slice(s, e)
 		} else {
-			res.groups = append(res.groups, t.s[t.bytes[g.Index]:t.bytes[g.Index+g.Length]])
+			res.groups[g] = null
 		}
 	}
 	lastIndex := res.end
-	res.next = func() *match {
-		if lastIndex >= t.units[len(t.units)-1] {
+	res.next = func(ev *evaluator) *match {
+		if lastIndex >= len(t.units) {
 			return nil
 		}
-		n := r.execText(t, lastIndex)
+		n := r.execText(ev, t, lastIndex)
 		if n != nil && n.match == "" {
 			panic(newError("D1004", r.source))
 		}
@@ -235,7 +114,7 @@ func (m *match) object(r *regexLiteral, s string) any {
 	o.Set("groups", &array{items: m.groups})
 	next := m.next
 	o.Set("next", &builtin{name: "next", fn: func(c *call, args []any) any {
-		n := next()
+		n := next(c.ev)
 		if n == nil {
 			return nil
 		}
@@ -248,7 +127,7 @@ func (m *match) object(r *regexLiteral, s string) any {
 // returning jsonata-js's match structure) against s.
 func (c *call) firstMatch(matcher any, s string) *match {
 	if rf, ok := matcher.(*regexFunc); ok {
-		m := rf.re.exec(s, 0)
+		m := rf.re.exec(c.ev, s, 0)
 		if m != nil {
 			re := rf.re
 			m.obj = func() any { return m.object(re, s) }
@@ -292,7 +171,7 @@ func (c *call) fnMatch(fn any, args []any) *match {
 	if a, ok := groups.(*array); ok {
 		m.groups = a.items
 	}
-	m.next = func() *match {
+	m.next = func(*evaluator) *match {
 		if !isFunction(next) {
 			return nil
 		}
