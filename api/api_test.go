@@ -10,31 +10,50 @@ import (
 	"time"
 
 	"github.com/baton-sh/baton/api"
-	"github.com/baton-sh/baton/driver"
+	"github.com/baton-sh/baton/engine"
+	"github.com/baton-sh/baton/server"
 	"github.com/baton-sh/baton/store/sqlite"
 )
 
-func newServer(t testing.TB) *api.Server {
+// newServer serves the API of an engine on a fresh SQLite data folder.
+func newServer(t testing.TB) http.Handler {
+	return newServerOpts(t, engine.Options{MaxPoll: 10 * time.Millisecond})
+}
+
+func newServerOpts(t testing.TB, o engine.Options) http.Handler {
 	st, err := sqlite.Open(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
-	d := driver.NewDurable(driver.DurableOptions{Store: st})
-	if err := d.Start(context.Background()); err != nil {
+	o.Store = st
+	e, err := engine.New(context.Background(), o)
+	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { d.Close(); st.Close() })
-	return api.New(api.Config{Store: st, Durable: d, MaxPoll: 10 * time.Millisecond})
+	if err := e.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		e.Close()
+		if err := st.Close(); err != nil {
+			t.Error(err)
+		}
+	})
+	return server.Handler(e, nil)
 }
 
-func call(s *api.Server, action, body string) (int, map[string]any) {
+// call makes one API call; every answer, error or not, is a JSON object.
+func call(t testing.TB, s http.Handler, action, body string) (int, map[string]any) {
+	t.Helper()
 	req := httptest.NewRequest("POST", "/", strings.NewReader(body))
 	req.Header.Set("X-Amz-Target", "AWSStepFunctions."+action)
 	req.Header.Set("Content-Type", "application/x-amz-json-1.0")
 	rec := httptest.NewRecorder()
 	s.ServeHTTP(rec, req)
 	var out map[string]any
-	json.Unmarshal(rec.Body.Bytes(), &out)
+	if err := json.Unmarshal(rec.Body.Bytes(), &out); err != nil {
+		t.Errorf("%s %s: the answer %q is not a JSON object: %v", action, body, rec.Body.String(), err)
+	}
 	return rec.Code, out
 }
 
@@ -66,13 +85,13 @@ func TestBadRequests(t *testing.T) {
 		{"CreateStateMachine", `{"name":"x","definition":"{\"StartAt\":\"A\",\"States\":{\"A\":{\"Type\":\"Succeed\"}}}","roleArn":"not-a-role"}`, "InvalidArn", 400},
 		{"DescribeExecution", `{"executionArn":"arn:aws:states:us-east-1:123456789012:execution:m:e"}`, "ExecutionDoesNotExist", 400},
 		{"SendTaskSuccess", `{"taskToken":"x","output":"{}"}`, "InvalidToken", 400},
-		{"SendTaskSuccess", `{"taskToken":"v1.YXJuOmF3czpzdGF0ZXM6dXMtZWFzdC0xOjE6ZXhlY3V0aW9uOm06ZQ.1.x","output":"{}"}`, "TaskDoesNotExist", 400},
+		{"SendTaskSuccess", `{"taskToken":"v1.YXJuOmF3czpzdGF0ZXM6dXMtZWFzdC0xOjE6ZXhlY3V0aW9uOm06ZQ.1.x","output":"{}"}`, "InvalidToken", 400}, // unsigned: forged
 		{"ListStateMachines", `{"maxResults":5000}`, "ValidationException", 400},
 		{"ListStateMachines", `{"nextToken":"!!"}`, "InvalidToken", 400},
 		{"GetActivityTask", `{"activityArn":"arn:aws:states:us-east-1:123456789012:activity:none"}`, "ActivityDoesNotExist", 400},
 	}
 	for _, tt := range tests {
-		status, out := call(s, tt.action, tt.body)
+		status, out := call(t, s, tt.action, tt.body)
 		if status != tt.status || out["__type"] != tt.code || out["message"] == "" {
 			t.Errorf("%s %s: %d %v, want %d %s", tt.action, tt.body, status, out, tt.status, tt.code)
 		}
@@ -110,7 +129,7 @@ func FuzzRequest(f *testing.F) {
 		action := actions[int(which)%len(actions)]
 		done := make(chan int, 1)
 		go func() {
-			status, _ := call(s, action, body)
+			status, _ := call(t, s, action, body)
 			done <- status
 		}()
 		select {

@@ -13,35 +13,35 @@ func TestStartSeesOwnWrites(t *testing.T) {
 		b, _ := json.Marshal(`{"StartAt":"P","States":{"P":{"Type":"Pass","Result":"` + result + `","End":true}}}`)
 		return string(b)
 	}
-	_, out := call(s, "CreateStateMachine", `{"name":"m","type":"EXPRESS","roleArn":"arn:aws:iam::1:role/r","definition":`+def("one")+`}`)
+	_, out := call(t, s, "CreateStateMachine", `{"name":"m","type":"EXPRESS","roleArn":"arn:aws:iam::1:role/r","definition":`+def("one")+`}`)
 	sm, _ := out["stateMachineArn"].(string)
 	start := func() map[string]any {
-		_, out := call(s, "StartSyncExecution", `{"stateMachineArn":"`+sm+`"}`)
+		_, out := call(t, s, "StartSyncExecution", `{"stateMachineArn":"`+sm+`"}`)
 		return out
 	}
 	if out := start(); out["output"] != `"one"` {
 		t.Fatalf("first start: %v", out)
 	}
-	if code, out := call(s, "UpdateStateMachine", `{"stateMachineArn":"`+sm+`","definition":`+def("two")+`,"publish":true}`); code != 200 {
+	if code, out := call(t, s, "UpdateStateMachine", `{"stateMachineArn":"`+sm+`","definition":`+def("two")+`,"publish":true}`); code != 200 {
 		t.Fatalf("update: %v", out)
 	} else if out := start(); out["output"] != `"two"` {
 		t.Fatalf("start after update: %v", out)
 	}
-	_, out = call(s, "CreateStateMachineAlias", `{"name":"live","routingConfiguration":[{"stateMachineVersionArn":"`+sm+`:1","weight":100}]}`)
+	_, out = call(t, s, "CreateStateMachineAlias", `{"name":"live","routingConfiguration":[{"stateMachineVersionArn":"`+sm+`:1","weight":100}]}`)
 	alias, _ := out["stateMachineAliasArn"].(string)
-	if _, out := call(s, "StartSyncExecution", `{"stateMachineArn":"`+alias+`"}`); out["output"] != `"two"` {
+	if _, out := call(t, s, "StartSyncExecution", `{"stateMachineArn":"`+alias+`"}`); out["output"] != `"two"` {
 		t.Fatalf("start through the alias: %v", out)
 	}
-	call(s, "UpdateStateMachine", `{"stateMachineArn":"`+sm+`","definition":`+def("three")+`,"publish":true}`)
-	call(s, "UpdateStateMachineAlias", `{"stateMachineAliasArn":"`+alias+`","routingConfiguration":[{"stateMachineVersionArn":"`+sm+`:2","weight":100}]}`)
-	if _, out := call(s, "StartSyncExecution", `{"stateMachineArn":"`+alias+`"}`); out["output"] != `"three"` {
+	call(t, s, "UpdateStateMachine", `{"stateMachineArn":"`+sm+`","definition":`+def("three")+`,"publish":true}`)
+	call(t, s, "UpdateStateMachineAlias", `{"stateMachineAliasArn":"`+alias+`","routingConfiguration":[{"stateMachineVersionArn":"`+sm+`:2","weight":100}]}`)
+	if _, out := call(t, s, "StartSyncExecution", `{"stateMachineArn":"`+alias+`"}`); out["output"] != `"three"` {
 		t.Fatalf("start through the alias after its update: %v", out)
 	}
-	call(s, "DeleteStateMachineAlias", `{"stateMachineAliasArn":"`+alias+`"}`)
-	if _, out := call(s, "StartSyncExecution", `{"stateMachineArn":"`+alias+`"}`); out["__type"] != "ResourceNotFound" {
+	call(t, s, "DeleteStateMachineAlias", `{"stateMachineAliasArn":"`+alias+`"}`)
+	if _, out := call(t, s, "StartSyncExecution", `{"stateMachineArn":"`+alias+`"}`); out["__type"] != "ResourceNotFound" {
 		t.Fatalf("start through a deleted alias: %v", out)
 	}
-	call(s, "DeleteStateMachine", `{"stateMachineArn":"`+sm+`"}`)
+	call(t, s, "DeleteStateMachine", `{"stateMachineArn":"`+sm+`"}`)
 	if out := start(); out["__type"] != "StateMachineDoesNotExist" {
 		t.Fatalf("start after delete: %v", out)
 	}

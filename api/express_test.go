@@ -4,36 +4,28 @@ import (
 	"context"
 	"encoding/json"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
-	"github.com/baton-sh/baton/api"
 	"github.com/baton-sh/baton/driver"
-	"github.com/baton-sh/baton/resource"
+	"github.com/baton-sh/baton/engine"
+	"github.com/baton-sh/baton/server"
 	"github.com/baton-sh/baton/store/sqlite"
 )
 
 // With ExpressHistory, a finished Express execution can be described and
 // its history read, as a developer would want while debugging.
 func TestExpressHistory(t *testing.T) {
-	st, err := sqlite.Open(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	d := driver.NewDurable(driver.DurableOptions{Store: st})
-	if err := d.Start(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { d.Close(); st.Close() })
-	s := api.New(api.Config{Store: st, Durable: d, ExpressHistory: true})
+	s := newServerOpts(t, engine.Options{ExpressHistory: true})
 	def, _ := json.Marshal(`{"StartAt":"P","States":{"P":{"Type":"Pass","Result":"hi","End":true}}}`)
-	_, out := call(s, "CreateStateMachine", `{"name":"x","type":"EXPRESS","roleArn":"arn:aws:iam::1:role/r","definition":`+string(def)+`}`)
-	_, out = call(s, "StartSyncExecution", `{"stateMachineArn":"`+out["stateMachineArn"].(string)+`","input":"{\"a\":1}"}`)
+	_, out := call(t, s, "CreateStateMachine", `{"name":"x","type":"EXPRESS","roleArn":"arn:aws:iam::1:role/r","definition":`+string(def)+`}`)
+	_, out = call(t, s, "StartSyncExecution", `{"stateMachineArn":"`+out["stateMachineArn"].(string)+`","input":"{\"a\":1}"}`)
 	arn, _ := out["executionArn"].(string)
-	if _, desc := call(s, "DescribeExecution", `{"executionArn":"`+arn+`"}`); desc["status"] != "SUCCEEDED" || desc["output"] != `"hi"` || desc["input"] != `{"a":1}` {
+	if _, desc := call(t, s, "DescribeExecution", `{"executionArn":"`+arn+`"}`); desc["status"] != "SUCCEEDED" || desc["output"] != `"hi"` || desc["input"] != `{"a":1}` {
 		t.Errorf("describe: %v", desc)
 	}
-	_, hist := call(s, "GetExecutionHistory", `{"executionArn":"`+arn+`"}`)
+	_, hist := call(t, s, "GetExecutionHistory", `{"executionArn":"`+arn+`"}`)
 	var types []string
 	events, _ := hist["events"].([]any)
 	for _, e := range events {
@@ -51,35 +43,69 @@ func TestChildRecordsItsParent(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	reg := resource.NewRegistry()
-	d := driver.NewDurable(driver.DurableOptions{Store: st, Resources: reg})
-	s := api.New(api.Config{Store: st, Durable: d, Resources: reg})
-	if err := d.Start(context.Background()); err != nil {
+	e, err := engine.New(context.Background(), engine.Options{Store: st})
+	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { d.Close(); st.Close() })
+	if err := e.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		e.Close()
+		if err := st.Close(); err != nil {
+			t.Error(err)
+		}
+	})
+	s := server.Handler(e, nil)
 	create := func(name, def string) string {
-		b, _ := json.Marshal(def)
-		_, out := call(s, "CreateStateMachine", `{"name":"`+name+`","roleArn":"arn:aws:iam::1:role/r","definition":`+string(b)+`}`)
+		b, err := json.Marshal(def)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, out := call(t, s, "CreateStateMachine", `{"name":"`+name+`","roleArn":"arn:aws:iam::1:role/r","definition":`+string(b)+`}`)
 		return out["stateMachineArn"].(string)
 	}
 	child := create("child", `{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}}`)
 	parent := create("parent", `{"StartAt":"C","States":{"C":{"Type":"Task","Resource":"arn:aws:states:::states:startExecution","Parameters":{"StateMachineArn":"`+child+`","Name":"kid"},"End":true}}}`)
-	_, out := call(s, "StartExecution", `{"stateMachineArn":"`+parent+`","name":"p1"}`)
-	parentARN, _ := out["executionArn"].(string)
 	kid := strings.Replace(child, ":stateMachine:", ":execution:", 1) + ":kid"
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		rec, err := st.GetExecution(context.Background(), kid)
-		if err == nil {
-			if got := driver.StartedBy(rec); got != parentARN {
-				t.Errorf("started by %q, want %q", got, parentARN)
-			}
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the child never started: %v", err)
-		}
-		time.Sleep(10 * time.Millisecond)
+	ended := waitFor(e, kid)
+	_, out := call(t, s, "StartExecution", `{"stateMachineArn":"`+parent+`","name":"p1"}`)
+	parentARN, _ := out["executionArn"].(string)
+	select {
+	case <-ended:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the child never ended")
+	}
+	rec, err := st.GetExecution(context.Background(), kid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := driver.StartedBy(rec); got != parentARN {
+		t.Errorf("started by %q, want %q", got, parentARN)
 	}
 }
+
+// waitFor returns a channel closed once an execution has ended, as the
+// engine's observers learn it.
+func waitFor(e *engine.Engine, arn string) <-chan struct{} {
+	o := &endWatcher{arn: arn, ended: make(chan struct{})}
+	o.stop = e.Subscribe(o)
+	return o.ended
+}
+
+type endWatcher struct {
+	arn   string
+	ended chan struct{}
+	stop  func()
+	once  sync.Once
+}
+
+func (w *endWatcher) Observe(events []engine.Event) {
+	for _, ev := range events {
+		if ev.Kind == engine.ExecutionFinished && ev.ExecutionARN == w.arn {
+			w.once.Do(func() { close(w.ended) })
+		}
+	}
+}
+
+func (w *endWatcher) Dropped(int) {}

@@ -3,14 +3,13 @@ package api_test
 import (
 	"context"
 	"encoding/json"
+	"net/http"
 	"reflect"
 	"testing"
 	"time"
 
-	"github.com/baton-sh/baton/api"
-	"github.com/baton-sh/baton/driver"
+	"github.com/baton-sh/baton/engine"
 	"github.com/baton-sh/baton/resource"
-	"github.com/baton-sh/baton/store/sqlite"
 	"github.com/baton-sh/baton/value"
 )
 
@@ -227,7 +226,7 @@ func TestTestState(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			code, out := call(s, "TestState", testStateBody(tt.req))
+			code, out := call(t, s, "TestState", testStateBody(tt.req))
 			if code != 200 {
 				t.Fatalf("HTTP %d: %v", code, out)
 			}
@@ -247,14 +246,14 @@ func TestTestState(t *testing.T) {
 
 func TestTestStateErrorDetails(t *testing.T) {
 	s := newServer(t)
-	_, out := call(s, "TestState", testStateBody(map[string]any{"definition": with(lambdaTask, "End", true, "Retry", []any{
+	_, out := call(t, s, "TestState", testStateBody(map[string]any{"definition": with(lambdaTask, "End", true, "Retry", []any{
 		map[string]any{"ErrorEquals": []any{"Other"}}, map[string]any{"ErrorEquals": []any{"Lambda.ServiceException"}, "IntervalSeconds": 2, "MaxAttempts": 3, "BackoffRate": 2.0}}),
 		"stateConfiguration": map[string]any{"retrierRetryCount": 1}, "mock": errMock("Lambda.ServiceException", "x"), "inspectionLevel": "DEBUG"}))
 	details, _ := out["inspectionData"].(map[string]any)["errorDetails"].(map[string]any)
 	if !reflect.DeepEqual(details, map[string]any{"retryIndex": 1.0, "retryBackoffIntervalSeconds": 4.0}) {
 		t.Errorf("errorDetails = %v", details)
 	}
-	_, out = call(s, "TestState", testStateBody(map[string]any{"definition": with(lambdaTask, "End", true, "Catch", []any{
+	_, out = call(t, s, "TestState", testStateBody(map[string]any{"definition": with(lambdaTask, "End", true, "Catch", []any{
 		map[string]any{"ErrorEquals": []any{"Other"}, "Next": "A"}, map[string]any{"ErrorEquals": []any{"States.ALL"}, "Next": "B"}}),
 		"mock": errMock("Lambda.ServiceException", "x"), "inspectionLevel": "DEBUG"}))
 	details, _ = out["inspectionData"].(map[string]any)["errorDetails"].(map[string]any)
@@ -298,24 +297,15 @@ func TestTestStateBadRequests(t *testing.T) {
 		{"negative retry count", testStateBody(map[string]any{"definition": with(lambdaTask, "End", true), "mock": resultMock("1"), "stateConfiguration": map[string]any{"retrierRetryCount": -1}}), "ValidationException"},
 	}
 	for _, tt := range tests {
-		code, out := call(s, "TestState", tt.body)
+		code, out := call(t, s, "TestState", tt.body)
 		if code != 400 || out["__type"] != tt.code {
 			t.Errorf("%s: %d %v, want 400 %s", tt.name, code, out, tt.code)
 		}
 	}
 }
 
-func newServerWith(t testing.TB, register func(*resource.Registry)) *api.Server {
-	st, err := sqlite.Open(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
+func newServerWith(t testing.TB, register func(*resource.Registry)) http.Handler {
 	reg := resource.NewRegistry()
 	register(reg)
-	d := driver.NewDurable(driver.DurableOptions{Store: st, Resources: reg})
-	if err := d.Start(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { d.Close(); st.Close() })
-	return api.New(api.Config{Store: st, Durable: d, Resources: reg, MaxPoll: 10 * time.Millisecond})
+	return newServerOpts(t, engine.Options{Resources: reg, MaxPoll: 10 * time.Millisecond})
 }

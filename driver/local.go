@@ -1,15 +1,8 @@
-// Package driver carries out what the interpreter decides: it starts
-// executions, runs their tasks, arms their timers and feeds the results
-// back. This file is the in-process driver, used by `baton run`, `baton
-// bench`, the embedding API and Express executions: it keeps everything in
-// memory and runs one execution to its end.
 package driver
 
 import (
 	"container/heap"
 	"context"
-	"strings"
-	"sync"
 	"time"
 
 	"github.com/baton-sh/baton/clock"
@@ -20,7 +13,14 @@ import (
 	"github.com/baton-sh/baton/resource"
 )
 
-// Local runs executions in the calling goroutine (tasks run in their own).
+// Local runs an execution in memory, in the calling goroutine (tasks run in
+// their own), from its start to its end.
+//
+// On a virtual clock (clock.Virtual) time moves only when nothing is at
+// work: the execution's loop holds the clock while it decides, each task
+// holds it while it runs, and a result hands its hold on to the loop; so a
+// day of Wait states takes no time, and a task's TimeoutSeconds never runs
+// out while the task is still working.
 type Local struct {
 	Resources *resource.Registry
 	Clock     clock.Clock
@@ -35,8 +35,13 @@ type Local struct {
 	// Mock, when set, answers the Task states its test case names, in
 	// place of their resources.
 	Mock *mock.Case
+	// Observe, when set, is told every step.
+	Observe Observer
 }
 
+// taskResult is a message from a task to its execution's loop. done, set
+// on a task's last message, ends the hold its sender had on a virtual clock:
+// the loop calls it once it holds the clock itself.
 type taskResult struct {
 	id        int64
 	started   bool
@@ -44,6 +49,7 @@ type taskResult struct {
 	heartbeat bool
 	output    any
 	err       error
+	done      func()
 }
 
 type pendingTimer struct {
@@ -74,8 +80,9 @@ type run struct {
 	inflight  map[int64]context.CancelFunc
 	timers    timerHeap
 	cancelled map[int64]bool
-	mu        sync.Mutex // guards tokens, which task goroutines append to
-	tokens    []string   // tokens registered with Callbacks
+	tokens    []string // tokens registered with Callbacks
+	seen      int      // events already observed
+	release   func()   // ends the loop's hold on a virtual clock
 }
 
 // Run starts an execution of m with input and returns when it has finished
@@ -83,7 +90,7 @@ type run struct {
 func (d *Local) Run(ctx context.Context, m *machine.Machine, cfg interpreter.Config, input any) *interpreter.Execution {
 	ex := interpreter.New(m, cfg)
 	cmds := ex.Start(input, d.now())
-	if len(cmds) == 0 && ex.Done() {
+	if len(cmds) == 0 && ex.Done() && d.Observe == nil {
 		return ex // the common case of a machine without tasks or waits
 	}
 	d.Drive(ctx, ex, cmds)
@@ -93,11 +100,21 @@ func (d *Local) Run(ctx context.Context, m *machine.Machine, cfg interpreter.Con
 // Drive carries an execution that has begun, with the commands it gave,
 // to its end or until ctx is done.
 func (d *Local) Drive(ctx context.Context, ex *interpreter.Execution, cmds []interpreter.Command) {
+	d.DriveHolding(ctx, ex, cmds, clock.Hold(d.Clock))()
+}
+
+// DriveHolding is Drive for a caller that holds the clock already (a
+// nested execution started by a task that holds it): the loop takes over
+// that hold, and hands the one it has at the end back, for the caller to
+// release once it has reported the end.
+func (d *Local) DriveHolding(ctx context.Context, ex *interpreter.Execution, cmds []interpreter.Command, hold func()) (release func()) {
+	r := &run{d: d, ex: ex, ctx: ctx, release: hold}
+	r.observe(cmds, 0)
 	if len(cmds) == 0 && ex.Done() {
-		return
+		return r.release
 	}
-	r := &run{d: d, ex: ex, ctx: ctx}
 	r.loop(cmds)
+	return r.release
 }
 
 func (d *Local) now() time.Time {
@@ -107,67 +124,75 @@ func (d *Local) now() time.Time {
 	return d.Clock.Now()
 }
 
-func (d *Local) after(dur time.Duration) <-chan time.Time {
-	if d.Clock == nil {
-		return time.After(dur)
+func (r *run) observe(cmds []interpreter.Command, fired int64) {
+	if r.d.Observe == nil {
+		return
 	}
-	return d.Clock.After(dur)
+	events := r.ex.Events[r.seen:]
+	r.seen = len(r.ex.Events)
+	observe(r.d.Observe, r.ex, events, cmds, fired)
 }
 
 func (r *run) loop(cmds []interpreter.Command) {
 	ex := r.ex
+	var fired int64
 	for {
+		if fired != 0 || cmds != nil {
+			r.observe(cmds, fired)
+		}
+		fired = 0
 		r.apply(cmds)
 		if ex.Done() {
 			r.cancelAll()
 			return
 		}
-		var timerC <-chan time.Time
 		for len(r.timers) > 0 && r.cancelled[r.timers.peek().id] {
 			delete(r.cancelled, heap.Pop(&r.timers).(pendingTimer).id)
 		}
+		var timer *clock.Timer
+		var timerC <-chan time.Time
 		if len(r.timers) > 0 {
 			wait := r.timers.peek().at.Sub(r.d.now())
 			if wait <= 0 {
 				t := heap.Pop(&r.timers).(pendingTimer)
-				cmds = ex.TimerFired(t.id, r.d.now())
+				cmds, fired = ex.TimerFired(t.id, r.d.now()), t.id
 				continue
 			}
-			// With tasks in flight, a virtual clock must not jump ahead
-			// of them: tasks get a moment of real time to answer first.
-			if _, virtual := r.d.Clock.(*clock.Virtual); !virtual || len(r.inflight) == 0 {
-				timerC = r.d.after(wait)
-			} else {
-				grace := time.NewTimer(virtualGrace)
-				select {
-				case res := <-r.results:
-					grace.Stop()
-					cmds = r.deliver(res)
-					continue
-				case <-grace.C:
-					timerC = r.d.after(wait)
-				}
-			}
+			timer = clock.NewTimer(r.d.Clock, wait)
+			timerC = timer.C
 		}
-		if timerC == nil && len(r.inflight) == 0 {
+		if timer == nil && len(r.inflight) == 0 {
 			// Nothing can move the execution forward: this is a bug.
 			cmds = ex.Stop(failure.New(failure.Runtime, "the execution has nothing left to wait for"), r.d.now())
 			continue
 		}
+		// Waiting: a virtual clock may move now.
+		r.release()
+		var res taskResult
+		got := false
 		select {
-		case res := <-r.results:
-			cmds = r.deliver(res)
+		case res = <-r.results:
+			got = true
 		case <-timerC:
-			cmds = nil
 		case <-r.ctx.Done():
+		}
+		r.release = clock.Hold(r.d.Clock)
+		if timer != nil {
+			timer.Stop()
+		}
+		switch {
+		case got:
+			if res.done != nil {
+				res.done()
+			}
+			cmds = r.deliver(res)
+		case r.ctx.Err() != nil:
 			cmds = ex.Stop(failure.New("States.Aborted", "the execution was stopped"), r.d.now())
+		default:
+			cmds = nil // the timer is due: the next turn fires it
 		}
 	}
 }
-
-// virtualGrace is how long, in real time, a driver on a virtual clock lets
-// running tasks answer before it moves the clock to the next timer.
-const virtualGrace = 20 * time.Millisecond
 
 func (r *run) deliver(res taskResult) []interpreter.Command {
 	ex := r.ex
@@ -219,61 +244,55 @@ func (r *run) startTask(t *interpreter.TaskRequest) {
 	}
 	ctx, cancel := context.WithCancel(r.ctx)
 	r.inflight[t.ID] = cancel
-	var res resource.Resource
-	if r.d.Resources != nil {
-		res, _ = r.d.Resources.Lookup(t.Resource)
-	}
-	req := &resource.Request{
-		Resource: t.Resource, Input: t.Input, StateName: t.StateName, ExecutionARN: r.ex.ExecutionARN(),
-		Token: t.Token, Timeout: t.Timeout, Heartbeat: t.Heartbeat, Context: t.Context,
-	}
+	to := route(r.d.Resources, r.d.Mock, t, false)
+	req := request(r.ex.ExecutionARN(), t)
 	results := r.results
+	// The task holds a virtual clock while it runs; its last message hands
+	// the hold to the loop.
+	hold := clock.Hold(r.d.Clock)
 	// A send gives up once the task is cancelled: the execution may have
 	// ended and stopped reading.
 	send := func(tr taskResult) {
 		select {
 		case results <- tr:
 		case <-ctx.Done():
+			if tr.done != nil {
+				tr.done()
+			}
 		}
 	}
-	if out, fl, ok := r.d.Mock.Answer(t.StateName, t.Invocation); ok {
-		go func() {
-			defer cancel()
-			send(taskResult{id: t.ID, started: true})
-			if fl != nil {
-				send(taskResult{id: t.ID, err: fl.AsError()})
-				return
-			}
-			send(taskResult{id: t.ID, output: out})
-		}()
-		return
+	last := func(tr taskResult) {
+		tr.done = hold
+		send(tr)
 	}
 	// A task whose result may come by its token listens for it before the
 	// call: the answer can come before the call returns (a quick child, a
 	// worker that replies at once).
-	mayCallBack := res != nil && (strings.HasSuffix(t.Resource, ".waitForTaskToken") || strings.Contains(t.Resource, ".sync"))
+	mayCallBack := to.res != nil && t.Resource.Callback() && !r.d.Mock.Mocks(t.StateName)
 	if mayCallBack {
 		r.awaitCallback(t)
 	}
 	go func() {
 		defer cancel()
-		if res == nil {
-			send(taskResult{id: t.ID, err: failure.New(failure.TaskFailed, resource.NoHandlerCause(t.Resource, t.StateName)).AsError()})
+		if to.res == nil {
+			last(taskResult{id: t.ID, err: unserved(t)})
 			return
 		}
 		send(taskResult{id: t.ID, started: true})
-		out, err := invoke(ctx, res, req)
+		out, err := invoke(ctx, to.res, req)
 		if s, ok := resource.AsSubmitted(err); ok {
-			send(taskResult{id: t.ID, submitted: s})
-			if !mayCallBack || r.d.Callbacks == nil || r.d.NoExternalCallbacks && strings.HasSuffix(t.Resource, ".waitForTaskToken") &&
-				!strings.HasPrefix(t.Resource, "arn:aws:states:::states:startExecution") {
+			if !mayCallBack || r.d.Callbacks == nil || r.d.NoExternalCallbacks && t.Resource.Pattern == machine.WaitForTaskToken &&
+				!(t.Resource.Service == "states" && t.Resource.Action == "startExecution") {
 				// Nothing can call back: fail now rather than wait forever.
-				send(taskResult{id: t.ID, err: failure.New(failure.TaskFailed, "The task '"+t.Resource+
+				send(taskResult{id: t.ID, submitted: s})
+				last(taskResult{id: t.ID, err: failure.New(failure.TaskFailed, "The task '"+t.Resource.ARN+
 					"' waits for a callback with its task token, which cannot arrive in this run: use baton serve, or mock the task.").AsError()})
+				return
 			}
+			last(taskResult{id: t.ID, submitted: s})
 			return
 		}
-		send(taskResult{id: t.ID, output: out, err: err})
+		last(taskResult{id: t.ID, output: out, err: err})
 	}()
 }
 
@@ -284,30 +303,21 @@ func (r *run) awaitCallback(t *interpreter.TaskRequest) {
 	if cb == nil {
 		return
 	}
-	results, done := r.results, r.ctx.Done()
+	results, done, clk := r.results, r.ctx.Done(), r.d.Clock
 	cb.wait(t.Token, func(tr taskResult) bool {
 		tr.id = t.ID
+		// Whoever calls back is at work: the message holds the clock until
+		// the loop has taken it.
+		tr.done = clock.Hold(clk)
 		select {
 		case results <- tr:
 			return true
 		case <-done:
+			tr.done()
 			return false
 		}
 	})
-	r.mu.Lock()
 	r.tokens = append(r.tokens, t.Token)
-	r.mu.Unlock()
-}
-
-// invoke calls a resource and turns a panic into a task failure, so that a
-// faulty handler fails its task, not the process.
-func invoke(ctx context.Context, res resource.Resource, req *resource.Request) (out any, err error) {
-	defer func() {
-		if p := recover(); p != nil {
-			err = failure.Newf(failure.TaskFailed, "the task handler panicked: %v", p).AsError()
-		}
-	}()
-	return res.Invoke(ctx, req)
 }
 
 func (r *run) cancelAll() {
@@ -316,11 +326,9 @@ func (r *run) cancelAll() {
 		delete(r.inflight, id)
 	}
 	if r.d.Callbacks != nil {
-		r.mu.Lock()
 		for _, tok := range r.tokens {
 			r.d.Callbacks.forget(tok)
 		}
 		r.tokens = nil
-		r.mu.Unlock()
 	}
 }

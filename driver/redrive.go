@@ -2,8 +2,10 @@ package driver
 
 import (
 	"context"
+	"errors"
 	"time"
 
+	"github.com/baton-sh/baton/clock"
 	"github.com/baton-sh/baton/store"
 )
 
@@ -47,6 +49,7 @@ func RedriveReason(rec *store.Execution, lastEventID int64, now time.Time) strin
 // durable. A client token repeated within 15 minutes of the redrive it
 // asked for gets that redrive's date again instead of a new redrive.
 func (d *Durable) RedriveExecution(ctx context.Context, arn, token string) (time.Time, error) {
+	defer clock.Hold(d.clock)()
 	l, err := d.acquire(ctx, arn)
 	if err != nil {
 		return time.Time{}, err
@@ -58,39 +61,47 @@ func (d *Durable) RedriveExecution(ctx context.Context, arn, token string) (time
 			l.ex = nil
 			return time.Time{}, err
 		}
+		// A closed execution need not stay in memory unless it runs again.
+		defer func() {
+			if l.closed {
+				l.ex = nil
+			}
+		}()
 	}
 	now := d.clock.Now()
 	if token != "" {
 		recent := l.redrives[max(0, len(l.redrives)-redriveTokensKept):]
 		for _, r := range recent {
 			if r.token == token && now.Sub(r.at) < redriveTokenLife {
-				if wasClosed {
-					l.ex = nil
-				}
 				return r.at, nil
 			}
 		}
 	}
 	if reason := RedriveReason(&l.rec, l.ex.LastEventID(), now); reason != "" {
-		if wasClosed {
-			l.ex = nil // a closed execution need not stay in memory
-		}
 		return time.Time{}, &NotRedrivableError{Reason: reason}
 	}
-	entries := []entry{{Kind: "redrive", Time: now.UnixNano(), Token: token}}
+	if lease := d.currentLease(); l.rec.Owner != lease {
+		if err := d.store.TakeExecution(ctx, arn, lease, now); err != nil {
+			if errors.Is(err, store.ErrLeaseLost) {
+				return time.Time{}, ErrOwnedElsewhere
+			}
+			return time.Time{}, err
+		}
+		l.rec.Owner = lease
+	}
+	entries := []entry{{Kind: kindRedrive, Time: now.UnixNano(), Token: token}}
 	cmds := apply(l.ex, &entries[0])
 	l.rec.RedriveDate = now
-	st, err := d.step(l, entries, cmds, false)
+	st, events, err := d.step(l, entries, cmds, false, now)
 	if err == nil {
 		err = d.commit.Commit(ctx, st)
 	}
 	if err != nil {
-		l.ex, l.closed = nil, false
-		d.forget(l)
+		d.drop(l)
 		return time.Time{}, err
 	}
 	l.closed = false
 	l.redrives = append(l.redrives, redrive{token: token, at: now})
-	d.after(l, entries, cmds)
+	d.after(l, entries, cmds, events)
 	return now, nil
 }

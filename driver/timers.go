@@ -2,24 +2,28 @@ package driver
 
 import (
 	"container/heap"
-	"context"
 	"errors"
 	"sync"
+	"sync/atomic"
 	"time"
 
+	"github.com/baton-sh/baton/clock"
 	"github.com/baton-sh/baton/interpreter"
 	"github.com/baton-sh/baton/store"
 )
 
-// Timers live in the store. The driver also keeps the ones it armed itself
-// and that fall due soon in a heap, so that short waits fire on time; the
-// store is polled for the rest (long waits, and every timer after a
-// restart).
+// Timers live in the store, claimed by the node that fires them. The driver
+// also keeps the ones it armed itself and that fall due soon in a heap, so
+// that short waits fire on time; the store is polled for the rest (long
+// waits, and every timer after a restart or a takeover).
 const (
 	heapHorizon  = time.Minute
 	pollInterval = time.Second
 	pollBatch    = 1000
 	fireParallel = 64
+	// claimFor is how long a claimed timer is left to its claimer before
+	// another poll may claim it again.
+	claimFor = time.Minute
 )
 
 type queuedTimer struct {
@@ -46,6 +50,9 @@ type timerQueue struct {
 	h      dueHeap
 	wake   chan struct{}
 	firing map[timerKey]bool
+	// poll asks the loop to poll the store at once: executions were just
+	// taken over, and their timers are in the store only.
+	poll atomic.Bool
 }
 
 type timerKey struct {
@@ -57,8 +64,9 @@ func newTimerQueue() *timerQueue {
 	return &timerQueue{wake: make(chan struct{}, 1), firing: map[timerKey]bool{}}
 }
 
-func (q *timerQueue) add(arn string, id int64, at time.Time) {
-	if time.Until(at) > heapHorizon {
+// add keeps a timer that falls due within the horizon.
+func (q *timerQueue) add(arn string, id int64, at, now time.Time) {
+	if at.Sub(now) > heapHorizon {
 		return // the store poll will find it
 	}
 	q.mu.Lock()
@@ -116,19 +124,22 @@ func (q *timerQueue) release(arn string, id int64) {
 	q.mu.Unlock()
 }
 
+// timerLoop fires timers as they fall due. It holds a virtual clock while
+// it works, and each timer it fires holds it until its step is durable.
 func (d *Durable) timerLoop() {
 	defer d.wg.Done()
 	sem := make(chan struct{}, fireParallel)
-	lastPoll := time.Time{}
+	var lastPoll time.Time
+	hold := clock.Hold(d.clock)
+	defer func() { hold() }()
 	for {
 		now := d.clock.Now()
-		var fire []queuedTimer
-		fire = append(fire, d.timers.due(now)...)
-		if now.Sub(lastPoll) >= pollInterval {
+		fire := d.timers.due(now)
+		if lastPoll.IsZero() || now.Sub(lastPoll) >= pollInterval || d.timers.poll.Swap(false) {
 			lastPoll = now
-			stored, err := d.store.DueTimers(d.ctx, now, pollBatch)
+			stored, err := d.store.ClaimTimers(d.ctx, d.currentLease(), now, now.Add(claimFor), pollBatch)
 			if err != nil && d.ctx.Err() == nil {
-				d.log.Error("reading due timers", "error", err)
+				d.log.Error("claiming due timers", "error", err)
 			}
 			for _, t := range stored {
 				fire = append(fire, queuedTimer{t.ExecutionARN, t.ID, t.Due})
@@ -143,58 +154,50 @@ func (d *Durable) timerLoop() {
 			case <-d.ctx.Done():
 				return
 			}
+			release := clock.Hold(d.clock)
 			d.wg.Add(1)
 			go func(t queuedTimer) {
 				defer d.wg.Done()
 				defer func() { <-sem }()
+				defer release()
 				defer d.timers.release(t.arn, t.id)
 				d.fireTimer(t.arn, t.id)
 			}(t)
 		}
 		wait := pollInterval - d.clock.Now().Sub(lastPoll)
 		if at, ok := d.timers.next(); ok {
-			if w := time.Until(at); w < wait {
+			if w := at.Sub(d.clock.Now()); w < wait {
 				wait = w
 			}
 		}
-		if wait < time.Millisecond {
-			wait = time.Millisecond
-		}
-		t := time.NewTimer(wait)
+		wait = max(wait, time.Millisecond)
+		timer := clock.NewTimer(d.clock, wait)
+		hold()
 		select {
 		case <-d.ctx.Done():
-			t.Stop()
+			hold = clock.Hold(d.clock)
+			timer.Stop()
 			return
 		case <-d.timers.wake:
-			t.Stop()
-		case <-t.C:
+		case <-timer.C:
 		}
+		hold = clock.Hold(d.clock)
+		timer.Stop()
 	}
 }
 
 func (d *Durable) fireTimer(arn string, id int64) {
-	err := d.deliver(d.ctx, arn, []entry{{Kind: "timer", ID: id}}, func(ex *interpreter.Execution) bool { return ex.HasTimer(id) })
+	err := d.deliver(d.ctx, arn, []entry{{Kind: kindTimer, ID: id}}, func(ex *interpreter.Execution) bool { return ex.HasTimer(id) })
 	switch {
 	case err == nil, d.ctx.Err() != nil:
 	case errors.Is(err, ErrStale), errors.Is(err, ErrExecutionClosed), errors.Is(err, store.ErrNotFound):
-		d.dropTimer(arn, id)
+		// Nobody waits for it any more.
+		if err := d.store.DropTimer(d.ctx, arn, id); err != nil && d.ctx.Err() == nil {
+			d.log.Error("dropping a stale timer", "execution", arn, "timer", id, "error", err)
+		}
+	case errors.Is(err, ErrOwnedElsewhere):
+		// Another node took the execution; its timers are its own.
 	default:
 		d.log.Error("firing a timer", "execution", arn, "timer", id, "error", err)
-	}
-}
-
-// dropTimer deletes a stored timer nobody waits for any more.
-func (d *Durable) dropTimer(arn string, id int64) {
-	l, err := d.acquire(d.ctx, arn)
-	if err != nil {
-		return
-	}
-	defer l.mu.Unlock()
-	if !l.closed && l.ex.HasTimer(id) {
-		return
-	}
-	err = d.commit.Commit(d.ctx, &store.Step{Execution: l.rec, DeleteTimers: []int64{id}})
-	if err != nil && d.ctx.Err() == nil && !errors.Is(err, context.Canceled) {
-		d.log.Error("dropping a stale timer", "execution", arn, "timer", id, "error", err)
 	}
 }

@@ -86,7 +86,7 @@ func (b *builder) machine(m *machine.Machine, c *cluster, exit string) {
 		}
 		label := st.Name + "\n" + st.Kind.String()
 		if st.Kind == machine.Task {
-			label += "\n" + st.Resource
+			label += "\n" + st.Resource.ARN
 		}
 		c.nodes = append(c.nodes, node{id: id, label: label, shape: shape})
 		after := exit

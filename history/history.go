@@ -131,6 +131,16 @@ func (t Type) IsStateEntered() bool {
 	return false
 }
 
+// IsStateExited reports whether t is the <Type>StateExited of a state.
+func (t Type) IsStateExited() bool {
+	switch t {
+	case PassStateExited, TaskStateExited, ChoiceStateExited, WaitStateExited, SucceedStateExited,
+		ParallelStateExited, MapStateExited:
+		return true
+	}
+	return false
+}
+
 // ParseType returns the Type named s.
 func ParseType(s string) (Type, bool) {
 	for i, n := range typeNames {

@@ -13,7 +13,9 @@
 package interpreter
 
 import (
+	"maps"
 	"math/rand/v2"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -22,6 +24,7 @@ import (
 	"github.com/baton-sh/baton/failure"
 	"github.com/baton-sh/baton/history"
 	"github.com/baton-sh/baton/machine"
+	"github.com/baton-sh/baton/token"
 	"github.com/baton-sh/baton/value"
 )
 
@@ -46,6 +49,9 @@ type Config struct {
 	// NoHistory drops history events as they are made, for executions whose
 	// history nobody will read (Express workflows, benchmarks).
 	NoHistory bool
+	// Tokens makes the task tokens; nil: a fixed key, for runs whose
+	// tokens nothing outside the process checks.
+	Tokens *token.Key
 	// RedriveCount is the number of times the execution was redriven.
 	RedriveCount int
 	// MaxEvents bounds the history (0: AWS's 25,000 for Standard
@@ -105,7 +111,7 @@ type Command struct {
 // TaskRequest describes one attempt of a Task state.
 type TaskRequest struct {
 	ID        int64
-	Resource  string
+	Resource  *machine.Resource
 	Input     any
 	StateName string
 	Timeout   time.Duration // 0: none
@@ -235,6 +241,16 @@ func (ex *Execution) Machine() *machine.Machine { return ex.m }
 
 // Config returns the execution's configuration.
 func (ex *Execution) Config() *Config { return &ex.cfg }
+
+// fixedKey makes the tokens of executions configured without a key.
+var fixedKey, _ = token.NewKey([]byte("baton: tokens checked in this process only"))
+
+func (ex *Execution) tokens() *token.Key {
+	if ex.cfg.Tokens != nil {
+		return ex.cfg.Tokens
+	}
+	return fixedKey
+}
 
 // Done reports whether the execution has finished.
 func (ex *Execution) Done() bool { return ex.Status != Running }
@@ -486,14 +502,16 @@ func (ex *Execution) finish(st Status, output any, fl *failure.Failure) {
 		ex.Failure = fl
 		ex.emit(history.ExecutionAborted, prev, "", nil, false, fl, nil)
 	}
+	// Commands come out in id order, never in map order: a replay must
+	// give exactly what the first run gave.
 	if len(ex.tasks) > 0 {
-		for id, f := range ex.tasks {
-			ex.cmds = append(ex.cmds, Command{Kind: CancelTask, ID: id, Task: f.req})
+		for _, id := range slices.Sorted(maps.Keys(ex.tasks)) {
+			ex.cmds = append(ex.cmds, Command{Kind: CancelTask, ID: id, Task: ex.tasks[id].req})
 		}
 		ex.tasks = nil
 	}
 	if len(ex.timers) > 0 {
-		for id := range ex.timers {
+		for _, id := range slices.Sorted(maps.Keys(ex.timers)) {
 			ex.cmds = append(ex.cmds, Command{Kind: CancelTimer, ID: id})
 		}
 		ex.timers = nil

@@ -3,7 +3,6 @@ package interpreter
 import (
 	"math"
 	"math/rand/v2"
-	"strings"
 	"time"
 
 	"github.com/baton-sh/baton/failure"
@@ -104,7 +103,6 @@ type taskState struct {
 	hbTimer        int64
 	heartbeat      time.Duration
 	token          string
-	taskStyle      taskStyle
 	taskResult     any
 	startedEmitted bool
 }
@@ -583,34 +581,4 @@ func (ex *Execution) contextObject(f *frame, item *mapItemScope) any {
 		return testContext(value.NewObject(ms), ex.test.Context, f.st, ex.Input)
 	}
 	return value.NewObject(ms)
-}
-
-// ---- task flavours -----------------------------------------------------------
-
-// taskStyle decides which family of events a Task state writes: activities
-// and Lambda function ARNs have their own, service integrations share Task*.
-type taskStyle struct {
-	kind         uint8 // 0 task, 1 activity, 2 lambda
-	resourceType string
-	resource     string
-}
-
-func styleOf(arn string) taskStyle {
-	parts := strings.SplitN(arn, ":", 7)
-	if len(parts) >= 6 {
-		switch {
-		case parts[2] == "states" && strings.HasPrefix(parts[5], "activity"):
-			return taskStyle{kind: 1}
-		case parts[2] == "lambda" && strings.HasPrefix(parts[5], "function"):
-			return taskStyle{kind: 2}
-		case parts[2] == "states" && parts[3] == "" && parts[4] == "":
-			rest := strings.Join(parts[5:], ":")
-			if i := strings.Index(rest, ":"); i > 0 {
-				return taskStyle{resourceType: rest[:i], resource: rest[i+1:]}
-			}
-			return taskStyle{resourceType: rest, resource: rest}
-		}
-		return taskStyle{resourceType: parts[2], resource: strings.Join(parts[5:], ":")}
-	}
-	return taskStyle{resourceType: "unknown", resource: arn}
 }

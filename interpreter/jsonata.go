@@ -3,7 +3,6 @@ package interpreter
 import (
 	"time"
 
-	"github.com/baton-sh/baton/definition"
 	"github.com/baton-sh/baton/failure"
 	"github.com/baton-sh/baton/history"
 	"github.com/baton-sh/baton/machine"
@@ -212,15 +211,14 @@ func (f *frame) jWaitUntil() (time.Time, *failure.Failure) {
 			return time.Time{}, f.evalFailed(fl)
 		}
 		s, _ := v.(string)
-		t, ok := definition.ParseTimestamp(s)
+		t, ok := machine.ParseTimestamp(s)
 		if !ok {
 			return time.Time{}, f.evalFailed(&failure.Failure{Error: failure.QueryEvaluationError, Location: "Timestamp",
 				Cause: "The Timestamp field cannot be parsed as an ISO-8601 extended offset date-time format string: " + rawText(v)})
 		}
 		return t, nil
-	case st.Timestamp != "":
-		t, _ := definition.ParseTimestamp(st.Timestamp)
-		return t, nil
+	case !st.Timestamp.IsZero():
+		return st.Timestamp, nil
 	}
 	return ex.now, nil
 }

@@ -3,10 +3,8 @@ package interpreter
 import (
 	"errors"
 	"math"
-	"strings"
 	"time"
 
-	"github.com/baton-sh/baton/definition"
 	"github.com/baton-sh/baton/failure"
 	"github.com/baton-sh/baton/history"
 	"github.com/baton-sh/baton/intrinsic"
@@ -313,16 +311,15 @@ func (f *frame) waitState() {
 			return
 		}
 		until = ex.now.Add(time.Duration(i) * time.Second)
-	case st.Timestamp != "":
-		t, _ := definition.ParseTimestamp(st.Timestamp)
-		until = t
+	case !st.Timestamp.IsZero():
+		until = st.Timestamp
 	case st.TimestampPath != nil:
 		v, err := f.readPath(st.TimestampPath, in)
 		var t time.Time
 		ok := err == nil
 		if ok {
 			s, isStr := v.(string)
-			t, ok = definition.ParseTimestamp(s)
+			t, ok = machine.ParseTimestamp(s)
 			ok = ok && isStr
 		}
 		if !ok {
@@ -403,7 +400,7 @@ func (f *frame) task() {
 	// them.
 	ex.taskSeq++
 	id := ex.taskSeq
-	f.token = TaskToken(ex.ExecutionARN(), id, ex.cfg.Random.Uint64())
+	f.token = ex.tokens().Make(ex.ExecutionARN(), id, ex.cfg.Random.Uint64())
 	eff, fl := f.effectiveInput()
 	if fl != nil {
 		f.stateFailed(fl, false)
@@ -423,17 +420,16 @@ func (f *frame) task() {
 		f.testMock()
 		return
 	}
-	f.taskStyle = styleOf(st.Resource)
-	s := f.taskStyle
+	res := st.Resource
 	var ev int64
-	switch s.kind {
-	case 1:
-		ev = f.emit(history.ActivityScheduled, f.prev, "", eff, true, nil, &history.Detail{Resource: st.Resource, Timeout: timeout, Heartbeat: heartbeat})
-	case 2:
-		ev = f.emit(history.LambdaFunctionScheduled, f.prev, "", eff, true, nil, &history.Detail{Resource: st.Resource, Timeout: timeout})
+	switch res.Kind {
+	case machine.Activity:
+		ev = f.emit(history.ActivityScheduled, f.prev, "", eff, true, nil, &history.Detail{Resource: res.ARN, Timeout: timeout, Heartbeat: heartbeat})
+	case machine.Function:
+		ev = f.emit(history.LambdaFunctionScheduled, f.prev, "", eff, true, nil, &history.Detail{Resource: res.ARN, Timeout: timeout})
 	default:
 		ev = f.emit(history.TaskScheduled, f.prev, "", eff, true, nil, &history.Detail{
-			ResourceType: s.resourceType, Resource: s.resource, Region: ex.cfg.Region, Timeout: timeout, Heartbeat: heartbeat})
+			ResourceType: res.EventType, Resource: res.EventResource, Region: ex.cfg.Region, Timeout: timeout, Heartbeat: heartbeat})
 	}
 	f.prev = ev
 	f.taskID = id
@@ -446,7 +442,7 @@ func (f *frame) task() {
 		ex.invocations = map[string]int{}
 	}
 	req := &TaskRequest{
-		ID: id, Resource: st.Resource, Input: eff, StateName: st.Name,
+		ID: id, Resource: res, Input: eff, StateName: st.Name,
 		Timeout: time.Duration(timeout) * time.Second, Heartbeat: time.Duration(heartbeat) * time.Second, Token: f.token,
 		Invocation: ex.invocations[st.Name],
 	}
@@ -462,7 +458,7 @@ func (f *frame) task() {
 	f.heartbeat = req.Heartbeat
 	// A callback's heartbeat starts counting once the call that hands out
 	// the token has returned (TaskSubmitted), not while it runs.
-	if heartbeat > 0 && !strings.HasSuffix(st.Resource, ".waitForTaskToken") {
+	if heartbeat > 0 && res.Pattern != machine.WaitForTaskToken {
 		f.hbTimer = ex.armTimer(timerHeartbeat, f, id, ex.now.Add(req.Heartbeat))
 	}
 	f.status = frameBlocked
@@ -504,13 +500,13 @@ func (f *frame) markStarted(worker string) {
 		return
 	}
 	f.startedEmitted = true
-	switch f.taskStyle.kind {
-	case 1:
+	switch f.st.Resource.Kind {
+	case machine.Activity:
 		f.prev = f.emit(history.ActivityStarted, f.prev, "", nil, false, nil, &history.Detail{WorkerName: worker})
-	case 2:
+	case machine.Function:
 		f.prev = f.emit(history.LambdaFunctionStarted, f.prev, "", nil, false, nil, nil)
 	default:
-		f.prev = f.emit(history.TaskStarted, f.prev, "", nil, false, nil, &history.Detail{ResourceType: f.taskStyle.resourceType, Resource: f.taskStyle.resource})
+		f.prev = f.emit(history.TaskStarted, f.prev, "", nil, false, nil, f.taskDetail())
 	}
 }
 
@@ -524,9 +520,15 @@ func (f *frame) submitted(output any) {
 	if f.heartbeat > 0 && f.hbTimer == 0 {
 		f.hbTimer = f.ex.armTimer(timerHeartbeat, f, f.taskID, f.ex.now.Add(f.heartbeat))
 	}
-	if f.taskStyle.kind == 0 {
-		f.prev = f.emit(history.TaskSubmitted, f.prev, "", output, true, nil, &history.Detail{ResourceType: f.taskStyle.resourceType, Resource: f.taskStyle.resource})
+	if k := f.st.Resource.Kind; k != machine.Activity && k != machine.Function {
+		f.prev = f.emit(history.TaskSubmitted, f.prev, "", output, true, nil, f.taskDetail())
 	}
+}
+
+// taskDetail is the detail of a service integration's Task* events.
+func (f *frame) taskDetail() *history.Detail {
+	res := f.st.Resource
+	return &history.Detail{ResourceType: res.EventType, Resource: res.EventResource}
 }
 
 func (f *frame) heartbeatReceived() {
@@ -549,13 +551,13 @@ func (f *frame) endTask() {
 
 func (f *frame) taskSucceeded(output any) {
 	f.endTask()
-	switch f.taskStyle.kind {
-	case 1:
+	switch f.st.Resource.Kind {
+	case machine.Activity:
 		f.prev = f.emit(history.ActivitySucceeded, f.prev, "", output, true, nil, nil)
-	case 2:
+	case machine.Function:
 		f.prev = f.emit(history.LambdaFunctionSucceeded, f.prev, "", output, true, nil, nil)
 	default:
-		f.prev = f.emit(history.TaskSucceeded, f.prev, "", output, true, nil, &history.Detail{ResourceType: f.taskStyle.resourceType, Resource: f.taskStyle.resource})
+		f.prev = f.emit(history.TaskSucceeded, f.prev, "", output, true, nil, f.taskDetail())
 	}
 	f.taskResult = output
 	f.resume(phaseTaskDone)
@@ -563,13 +565,13 @@ func (f *frame) taskSucceeded(output any) {
 
 func (f *frame) taskFailed(fl *failure.Failure) {
 	f.endTask()
-	switch f.taskStyle.kind {
-	case 1:
+	switch f.st.Resource.Kind {
+	case machine.Activity:
 		f.prev = f.emit(history.ActivityFailed, f.prev, "", nil, false, fl, nil)
-	case 2:
+	case machine.Function:
 		f.prev = f.emit(history.LambdaFunctionFailed, f.prev, "", nil, false, fl, nil)
 	default:
-		f.prev = f.emit(history.TaskFailed, f.prev, "", nil, false, fl, &history.Detail{ResourceType: f.taskStyle.resourceType, Resource: f.taskStyle.resource})
+		f.prev = f.emit(history.TaskFailed, f.prev, "", nil, false, fl, f.taskDetail())
 	}
 	f.fail(fl, false)
 }
@@ -588,13 +590,13 @@ func (f *frame) taskTimedOut(task int64, name string) {
 	f.endTask()
 	ex.cmds = append(ex.cmds, Command{Kind: CancelTask, ID: task, Task: req})
 	fl := failure.New(name, "")
-	switch f.taskStyle.kind {
-	case 1:
+	switch f.st.Resource.Kind {
+	case machine.Activity:
 		f.prev = f.emit(history.ActivityTimedOut, f.prev, "", nil, false, fl, nil)
-	case 2:
+	case machine.Function:
 		f.prev = f.emit(history.LambdaFunctionTimedOut, f.prev, "", nil, false, fl, nil)
 	default:
-		f.prev = f.emit(history.TaskTimedOut, f.prev, "", nil, false, fl, &history.Detail{ResourceType: f.taskStyle.resourceType, Resource: f.taskStyle.resource})
+		f.prev = f.emit(history.TaskTimedOut, f.prev, "", nil, false, fl, f.taskDetail())
 	}
 	f.fail(fl, false)
 }

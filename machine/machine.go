@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"time"
 
 	"github.com/baton-sh/baton/definition"
 	"github.com/baton-sh/baton/intrinsic"
@@ -133,7 +134,7 @@ type State struct {
 	HasResult bool
 
 	// Task
-	Resource  string
+	Resource  *Resource
 	Timeout   Number
 	Heartbeat Number
 	Retry     []Retrier
@@ -145,7 +146,7 @@ type State struct {
 
 	// Wait
 	Seconds       Number
-	Timestamp     string // literal timestamp
+	Timestamp     time.Time // a literal timestamp (zero: none)
 	TimestampPath *jsonpath.Path
 	TimestampExpr *Expr
 
@@ -287,7 +288,7 @@ func (st *State) compile() error {
 	case Pass:
 		st.Result, st.HasResult = src.Get("Result")
 	case Task:
-		st.Resource = st.str("Resource")
+		st.Resource = CompileResource(st.str("Resource"))
 		if st.Timeout, err = st.number("TimeoutSeconds", "TimeoutSecondsPath"); err != nil {
 			return err
 		}
@@ -322,7 +323,9 @@ func (st *State) compile() error {
 		if st.Seconds, err = st.number("Seconds", "SecondsPath"); err != nil {
 			return err
 		}
-		st.Timestamp = st.str("Timestamp")
+		if ts := st.str("Timestamp"); ts != "" {
+			st.Timestamp, _ = ParseTimestamp(ts)
+		}
 		if p := st.str("TimestampPath"); p != "" {
 			if st.TimestampPath, err = jsonpath.Parse(p); err != nil {
 				return err
@@ -448,7 +451,7 @@ func (st *State) compileJSONata() error {
 	}
 	switch st.Kind {
 	case Task:
-		st.Resource = st.str("Resource")
+		st.Resource = CompileResource(st.str("Resource"))
 		if st.Timeout, err = st.jnumber("TimeoutSeconds"); err != nil {
 			return err
 		}
@@ -480,8 +483,8 @@ func (st *State) compileJSONata() error {
 			if st.TimestampExpr, err = jexpr(v, "Timestamp"); err != nil {
 				return err
 			}
-			if st.TimestampExpr == nil {
-				st.Timestamp, _ = v.(string)
+			if s, ok := v.(string); ok && st.TimestampExpr == nil {
+				st.Timestamp, _ = ParseTimestamp(s)
 			}
 		}
 	case Fail:
@@ -868,4 +871,14 @@ func (m *Machine) Walk(f func(*State)) {
 			st.Processor.Walk(f)
 		}
 	}
+}
+
+// CompileText loads (JSON or YAML), validates and compiles a definition.
+// An invalid one is an error carrying its definition.Diagnostics.
+func CompileText(def string) (*Machine, error) {
+	doc, diags := definition.Load([]byte(def), definition.Options{})
+	if diags.HasErrors() {
+		return nil, diags
+	}
+	return Compile(doc)
 }

@@ -12,6 +12,7 @@ package mock
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -20,6 +21,7 @@ import (
 	"strings"
 
 	"github.com/baton-sh/baton/failure"
+	"github.com/baton-sh/baton/resource"
 	"github.com/baton-sh/baton/value"
 )
 
@@ -230,4 +232,19 @@ func (tc *Case) Mocks(state string) bool {
 	}
 	_, ok := tc.states[state]
 	return ok
+}
+
+// Resource answers the tasks of the states the case mocks, as a task
+// resource: by the request's state name and invocation number.
+func (tc *Case) Resource() resource.Resource {
+	return resource.Func(func(_ context.Context, req *resource.Request) (any, error) {
+		out, fl, ok := tc.Answer(req.StateName, req.Invocation)
+		switch {
+		case !ok:
+			return nil, failure.New(failure.TaskFailed, "the test case does not mock the state '"+req.StateName+"'").AsError()
+		case fl != nil:
+			return nil, fl.AsError()
+		}
+		return out, nil
+	})
 }

@@ -26,6 +26,9 @@ type Request struct {
 	Timeout      time.Duration
 	Heartbeat    time.Duration
 	Context      any // the context object, when the state reads it
+	// Invocation counts the earlier tasks of the same state in the
+	// execution (retries and Map iterations included): 0 for the first.
+	Invocation int
 }
 
 // Resource carries out tasks. Invoke returns the task's result, or an error:

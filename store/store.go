@@ -21,9 +21,22 @@ var (
 	// ErrNotFound: no record has that key.
 	ErrNotFound = errors.New("store: not found")
 	// ErrConflict: a record with that key exists already, or a conditional
-	// write found the record changed.
+	// write found the record changed: another writer got there first.
 	ErrConflict = errors.New("store: conflict")
+	// ErrLeaseLost: the writer does not hold the execution's lease (another
+	// node took it over, or the writer's own lease is stale).
+	ErrLeaseLost = errors.New("store: lease lost")
 )
+
+// Lease is a node's right to advance the executions it owns. A node
+// registers (RegisterNode) and renews its lease while it runs; every
+// execution it owns names it (node and epoch), and every write to an
+// execution names the lease it was made under, so a node that lost an
+// execution, or an older incarnation of the same node, cannot write it.
+type Lease struct {
+	Node  string
+	Epoch int64 // the node's incarnation: each RegisterNode makes a new one
+}
 
 // Resource kinds kept in the resource table.
 const (
@@ -80,6 +93,12 @@ type Execution struct {
 	// Meta is the driver's own JSON about the execution (its configuration),
 	// opaque to the store.
 	Meta []byte
+	// Owner is the lease of the node that advances the execution (the zero
+	// Lease for none), and Seq the journal position of its last write.
+	// Both are set by Commit; the fields are read, never written, by the
+	// caller.
+	Owner Lease
+	Seq   int64
 }
 
 // ExecutionFilter selects executions for ListExecutions.
@@ -130,9 +149,14 @@ type ActivityTask struct {
 // it armed or dropped.
 type Step struct {
 	Execution Execution
-	// Create inserts the execution (ErrConflict when its ARN exists);
-	// otherwise the execution is updated.
+	// Create inserts the execution (ErrConflict when its ARN exists), owned
+	// by Lease; otherwise the execution is updated, if Lease owns it
+	// (else ErrLeaseLost) and its journal ends at ExpectSeq (else
+	// ErrConflict: another write came first).
 	Create       bool
+	Lease        Lease
+	ExpectSeq    int64
+	Now          time.Time
 	Inputs       []Input
 	Events       []Event
 	AddTimers    []Timer
@@ -164,11 +188,34 @@ type Store interface {
 	// before `after` (0: the end) descending when reverse is set.
 	Events(ctx context.Context, executionARN string, after int64, limit int, reverse bool) ([]Event, error)
 	Journal(ctx context.Context, executionARN string) ([]Input, error)
-	// OpenExecutions lists the ARNs of executions still RUNNING.
-	OpenExecutions(ctx context.Context) ([]string, error)
 
-	// Timers due at or before a time, earliest first.
-	DueTimers(ctx context.Context, before time.Time, limit int) ([]Timer, error)
+	// Leases.
+	// RegisterNode starts a new incarnation of a node, whose lease runs
+	// until expires. The executions of its earlier incarnations are free to
+	// be claimed at once.
+	RegisterNode(ctx context.Context, node string, now, expires time.Time) (Lease, error)
+	// RenewLease extends a lease (ErrLeaseLost when the node registered
+	// again since).
+	RenewLease(ctx context.Context, l Lease, expires time.Time) error
+	// ReleaseLease ends a lease now, so that other nodes may take its
+	// executions at once.
+	ReleaseLease(ctx context.Context, l Lease) error
+	// ClaimExecutions gives l the running Standard executions whose owner's
+	// lease has expired or ended (or that have none) and returns their ARNs,
+	// at most limit of them.
+	ClaimExecutions(ctx context.Context, l Lease, now time.Time, limit int) ([]string, error)
+	// TakeExecution gives l one running execution, unless another node's
+	// lease that has not expired holds it (ErrLeaseLost). Taking one that l
+	// holds already does nothing.
+	TakeExecution(ctx context.Context, arn string, l Lease, now time.Time) error
+
+	// Timers.
+	// ClaimTimers claims the timers due at now of the executions l owns that
+	// nobody has claimed (or whose claim ran out), until the time until,
+	// earliest first: two claimers never get the same timer at once.
+	ClaimTimers(ctx context.Context, l Lease, now, until time.Time, limit int) ([]Timer, error)
+	// DropTimer deletes a timer nobody waits for.
+	DropTimer(ctx context.Context, executionARN string, id int64) error
 
 	// Activity tasks.
 	// ClaimActivityTask gives the oldest unclaimed task of an activity to a
@@ -178,6 +225,11 @@ type Store interface {
 	// ReleaseActivityTask makes a claimed task available again (ErrNotFound
 	// if it does not exist).
 	ReleaseActivityTask(ctx context.Context, token string) error
+
+	// Secret returns the secret of that name, storing fresh as the secret
+	// if it has none yet: every caller gets the same secret, whoever came
+	// first.
+	Secret(ctx context.Context, name string, fresh []byte) ([]byte, error)
 
 	Close() error
 }

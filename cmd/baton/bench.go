@@ -17,9 +17,7 @@ import (
 	"time"
 
 	"github.com/baton-sh/baton"
-	"github.com/baton-sh/baton/driver"
-	"github.com/baton-sh/baton/interpreter"
-	"github.com/baton-sh/baton/resource"
+	"github.com/baton-sh/baton/engine"
 	"github.com/baton-sh/baton/value"
 )
 
@@ -77,8 +75,6 @@ func cmdBench(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	m := sm.Machine()
-	d := &driver.Local{Resources: resource.NewRegistry()}
-	smARN := sm.ARN()
 
 	step := 1
 	if *n > maxLatencySamples {
@@ -130,28 +126,26 @@ func cmdBench(args []string, stdout, stderr io.Writer) error {
 					if timed {
 						t0 = time.Now()
 					}
-					cfg := interpreter.Config{
-						StateMachineName: "bench", StateMachineARN: smARN,
-						ExecutionName: strconv.FormatInt(i, 10),
-						Region:        "us-east-1", RoleARN: "arn:aws:iam::123456789012:role/baton",
-						Random: src, NoHistory: *noHistory,
+					run, err := m.Run(context.Background(), in, engine.RunOptions{Name: strconv.FormatInt(i, 10), Random: src, NoHistory: *noHistory})
+					if err != nil {
+						failMu.Lock()
+						firstFail = err.Error()
+						failMu.Unlock()
+						break
 					}
-					ex := d.Run(context.Background(), m, cfg, in)
 					if timed {
 						local = append(local, time.Since(t0))
 					}
-					localTrans += int64(ex.StatesEntered)
-					if ex.Status != interpreter.Succeeded {
+					localTrans += int64(run.StatesEntered())
+					if !run.Succeeded() {
 						failMu.Lock()
 						if firstFail == "" {
-							firstFail = ex.Status.String()
-							if ex.Failure != nil {
-								firstFail += " " + ex.Failure.String()
-							}
+							name, cause := run.Failure()
+							firstFail = run.Status() + " " + name + ": " + cause
 						}
 						failMu.Unlock()
 					}
-					ex.Release()
+					run.Release()
 				}
 				done.Add(last - first)
 			}

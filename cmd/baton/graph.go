@@ -29,7 +29,7 @@ func cmdGraph(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	text, err := graph.Render(sm.Machine(), *format)
+	text, err := sm.Graph(*format)
 	if err != nil {
 		return usageError("graph: %v", err)
 	}

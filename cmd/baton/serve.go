@@ -14,13 +14,13 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/baton-sh/baton/api"
 	"github.com/baton-sh/baton/config"
-	"github.com/baton-sh/baton/driver"
+	"github.com/baton-sh/baton/engine"
 	"github.com/baton-sh/baton/mock"
 	"github.com/baton-sh/baton/resource"
 	"github.com/baton-sh/baton/resource/httptask"
 	"github.com/baton-sh/baton/resource/lambda"
+	httpserver "github.com/baton-sh/baton/server"
 	"github.com/baton-sh/baton/store/sqlite"
 )
 
@@ -62,6 +62,11 @@ func cmdServe(args []string, stdout, stderr io.Writer) error {
 			return usageError("serve: %v", err)
 		}
 	}
+	lock, err := sqlite.LockFolder(*data)
+	if err != nil {
+		return &exitError{code: 1, msg: "serve: " + err.Error()}
+	}
+	defer lock.Unlock()
 	st, err := sqlite.Open(*data)
 	if err != nil {
 		return &exitError{code: 1, msg: err.Error()}
@@ -70,19 +75,23 @@ func cmdServe(args []string, stdout, stderr io.Writer) error {
 	resources := resource.NewRegistry()
 	lambda.New(cfg).Register(resources)
 	httptask.New(cfg).Register(resources)
-	durable := driver.NewDurable(driver.DurableOptions{Store: st, Resources: resources, Logger: log, Mocks: mocks})
-	// The API before recovery: it serves nested workflows, whose children
-	// and parents recovery may find.
-	handler := api.New(api.Config{Store: st, Durable: durable, Resources: resources, Logger: log, Account: *account, PayloadLimit: *limit, ExpressHistory: *expressHistory, Mocks: mocks})
-	if err := durable.Start(context.Background()); err != nil {
+	eng, err := engine.New(context.Background(), engine.Options{
+		Store: st, Resources: resources, Logger: log, Account: *account, PayloadLimit: *limit, ExpressHistory: *expressHistory, Mocks: mocks,
+	})
+	if err != nil {
 		return &exitError{code: 1, msg: err.Error()}
 	}
+	// Recovery runs nested workflows, whose children and parents the engine
+	// serves: it starts once the engine is whole.
+	if err := eng.Start(context.Background()); err != nil {
+		return &exitError{code: 1, msg: err.Error()}
+	}
+	defer eng.Close()
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
-		durable.Close()
 		return &exitError{code: 1, msg: err.Error()}
 	}
-	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
+	srv := &http.Server{Handler: httpserver.Handler(eng, log), ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	served := make(chan error, 1)
@@ -90,7 +99,6 @@ func cmdServe(args []string, stdout, stderr io.Writer) error {
 	log.Info("serving the Step Functions API", "url", "http://"+ln.Addr().String(), "data", *data)
 	select {
 	case err := <-served:
-		durable.Close()
 		return &exitError{code: 1, msg: err.Error()}
 	case <-ctx.Done():
 	}
@@ -100,6 +108,5 @@ func cmdServe(args []string, stdout, stderr io.Writer) error {
 	if err := srv.Shutdown(shutdownCtx); err != nil && !errors.Is(err, context.DeadlineExceeded) {
 		log.Error("shutdown", "error", err)
 	}
-	durable.Close()
 	return nil
 }

@@ -18,7 +18,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sfn/types"
 	"github.com/aws/smithy-go/middleware"
 	smithyhttp "github.com/aws/smithy-go/transport/http"
-	"github.com/baton-sh/baton/interpreter"
+
+	"github.com/baton-sh/baton/token"
 )
 
 // server is a running `baton serve` process.
@@ -518,10 +519,18 @@ func TestServeActivities(t *testing.T) {
 	wantCode(t, err, "TaskTimedOut")
 	_, err = c.SendTaskSuccess(ctx, &sfn.SendTaskSuccessInput{TaskToken: aws.String("garbage"), Output: aws.String(`{}`)})
 	wantCode(t, err, "InvalidToken")
-	// A well-formed token of an execution that does not exist.
-	_, err = c.SendTaskSuccess(ctx, &sfn.SendTaskSuccessInput{Output: aws.String(`{}`),
-		TaskToken: aws.String(interpreter.TaskToken("arn:aws:states:eu-west-3:123456789012:execution:workflow:none", 1, 7))})
-	wantCode(t, err, "TaskDoesNotExist")
+	// A token forged for the real execution and task, with a key other than
+	// the server's, and a real token altered by one character.
+	forged := token.RandomKey().Make(aws.ToString(exec1.ExecutionArn), 1, 7)
+	_, err = c.SendTaskSuccess(ctx, &sfn.SendTaskSuccessInput{Output: aws.String(`{}`), TaskToken: aws.String(forged)})
+	wantCode(t, err, "InvalidToken")
+	real := aws.ToString(task.TaskToken)
+	altered := real[:len(real)-1] + "A"
+	if strings.HasSuffix(real, "A") {
+		altered = real[:len(real)-1] + "B"
+	}
+	_, err = c.SendTaskSuccess(ctx, &sfn.SendTaskSuccessInput{Output: aws.String(`{}`), TaskToken: aws.String(altered)})
+	wantCode(t, err, "InvalidToken")
 	task2, err := c.GetActivityTask(ctx, &sfn.GetActivityTaskInput{ActivityArn: act.ActivityArn, WorkerName: aws.String("w2")})
 	if err != nil || task2.TaskToken == nil {
 		t.Fatalf("second poll: %v", err)

@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -20,9 +21,6 @@ import (
 
 	"github.com/baton-sh/baton/store"
 )
-
-//go:embed schema.sql
-var schema string
 
 // FileName is the database's name in the data folder.
 const FileName = "baton.db"
@@ -64,6 +62,22 @@ type errRow struct{ err error }
 
 func (r errRow) Scan(...any) error { return r.err }
 
+func (s *Store) wrow(ctx context.Context, q string, args ...any) interface{ Scan(...any) error } {
+	st, err := s.prepared(ctx, s.w, &s.wstmts, q)
+	if err != nil {
+		return errRow{err}
+	}
+	return st.QueryRowContext(ctx, args...)
+}
+
+func (s *Store) wquery(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	st, err := s.prepared(ctx, s.w, &s.wstmts, q)
+	if err != nil {
+		return nil, err
+	}
+	return st.QueryContext(ctx, args...)
+}
+
 func (s *Store) rrow(ctx context.Context, q string, args ...any) interface{ Scan(...any) error } {
 	st, err := s.prepared(ctx, s.r, &s.rstmts, q)
 	if err != nil {
@@ -100,7 +114,7 @@ func (s *Store) txrow(ctx context.Context, tx *sql.Tx, q string, args ...any) *s
 
 // prepareWrites prepares the statements transactions use.
 func (s *Store) prepareWrites(ctx context.Context) error {
-	qs := []string{qInsertExecution, qUpdateExecution, qInsertJournal, qDeleteTimer, qInsertTimer, qDeleteTask, qInsertTask, qClaimSelect, qClaimUpdate,
+	qs := []string{qInsertExecution, qUpdateExecution, qExecutionState, qNodeEpoch, qInsertJournal, qDeleteTimer, qInsertTimer, qDeleteTask, qInsertTask,
 		`SAVEPOINT step`, `ROLLBACK TO step`, `RELEASE step`}
 	for n := 1; n <= eventChunk; n++ {
 		qs = append(qs, eventInsert(n))
@@ -136,9 +150,9 @@ func Open(dir string) (*Store, error) {
 		return nil, fmt.Errorf("sqlite: %w", err)
 	}
 	w.SetMaxOpenConns(1)
-	if _, err := w.Exec(schema); err != nil {
+	if err := migrate(context.Background(), w); err != nil {
 		w.Close()
-		return nil, fmt.Errorf("sqlite: schema: %w", err)
+		return nil, fmt.Errorf("sqlite: %w", err)
 	}
 	st := &Store{w: w}
 	if err := st.prepareWrites(context.Background()); err != nil {
@@ -327,10 +341,15 @@ func (s *Store) Commit(ctx context.Context, steps []*store.Step) []error {
 
 func (s *Store) applyStep(ctx context.Context, tx *sql.Tx, st *store.Step) error {
 	e := &st.Execution
+	seq := st.ExpectSeq
+	if n := len(st.Inputs); n > 0 {
+		seq = st.Inputs[n-1].Seq
+	}
 	if st.Create {
 		_, err := s.txexec(ctx, tx, qInsertExecution,
 			e.ARN, e.StateMachineARN, e.VersionARN, e.AliasARN, e.Name, e.Express, e.Status, e.Input, e.Output, e.HasOutput,
-			e.Error, e.Cause, nanos(e.Start), nanos(e.Stop), e.RedriveCount, nanos(e.RedriveDate), e.Definition, e.RoleARN, e.Meta)
+			e.Error, e.Cause, nanos(e.Start), nanos(e.Stop), e.RedriveCount, nanos(e.RedriveDate), e.Definition, e.RoleARN, e.Meta,
+			st.Lease.Node, st.Lease.Epoch, seq)
 		if isConstraint(err) {
 			return store.ErrConflict
 		}
@@ -339,12 +358,13 @@ func (s *Store) applyStep(ctx context.Context, tx *sql.Tx, st *store.Step) error
 		}
 	} else {
 		res, err := s.txexec(ctx, tx, qUpdateExecution,
-			e.Status, e.Output, e.HasOutput, e.Error, e.Cause, nanos(e.Stop), e.RedriveCount, nanos(e.RedriveDate), e.Meta, e.ARN)
+			e.Status, e.Output, e.HasOutput, e.Error, e.Cause, nanos(e.Stop), e.RedriveCount, nanos(e.RedriveDate), e.Meta, seq,
+			e.ARN, st.ExpectSeq, st.Lease.Node, st.Lease.Epoch)
 		if err != nil {
 			return err
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
-			return store.ErrNotFound
+			return s.whyNotWritten(ctx, tx, e.ARN, st.Lease)
 		}
 	}
 	for _, in := range st.Inputs {
@@ -384,6 +404,28 @@ func (s *Store) applyStep(ctx context.Context, tx *sql.Tx, st *store.Step) error
 	return nil
 }
 
+// whyNotWritten tells why a conditional update of an execution wrote
+// nothing: it is missing, another lease holds it, or its journal moved on.
+func (s *Store) whyNotWritten(ctx context.Context, tx *sql.Tx, arn string, l store.Lease) error {
+	var seq, epoch int64
+	var owner string
+	err := s.txrow(ctx, tx, qExecutionState, arn).Scan(&seq, &owner, &epoch)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return store.ErrNotFound
+	case err != nil:
+		return err
+	case owner != l.Node || epoch != l.Epoch:
+		return store.ErrLeaseLost
+	}
+	// The lease is no longer the node's current one: it registered again.
+	var current int64
+	if err := s.txrow(ctx, tx, qNodeEpoch, l.Node).Scan(&current); err != nil || current != l.Epoch {
+		return store.ErrLeaseLost
+	}
+	return store.ErrConflict
+}
+
 // eventChunk is how many events one INSERT writes.
 const eventChunk = 16
 
@@ -421,26 +463,31 @@ func (s *Store) insertEvents(ctx context.Context, tx *sql.Tx, arn string, events
 
 const (
 	qInsertExecution = `INSERT INTO executions (arn, state_machine, version, alias, name, express, status, input, output, has_output,
-		error, cause, start, stop, redrive_count, redrive_date, definition, role_arn, meta) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+		error, cause, start, stop, redrive_count, redrive_date, definition, role_arn, meta, owner, owner_epoch, seq)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 	qUpdateExecution = `UPDATE executions SET status = ?, output = ?, has_output = ?, error = ?, cause = ?, stop = ?,
-		redrive_count = ?, redrive_date = ?, meta = ? WHERE arn = ?`
-	qInsertJournal = `INSERT INTO journal (execution, seq, body) VALUES (?, ?, ?)`
-	qDeleteTimer   = `DELETE FROM timers WHERE execution = ? AND id = ?`
-	qInsertTimer   = `INSERT OR REPLACE INTO timers (execution, id, due) VALUES (?, ?, ?)`
-	qDeleteTask    = `DELETE FROM activity_tasks WHERE token = ?`
-	qInsertTask    = `INSERT INTO activity_tasks (token, activity, execution, task_id, input, created) VALUES (?, ?, ?, ?, ?, ?)`
-	qClaimSelect   = `SELECT ` + taskColumns + ` FROM activity_tasks WHERE activity = ? AND claimed = 0 ORDER BY created, token LIMIT 1`
-	qClaimUpdate   = `UPDATE activity_tasks SET worker = ?, claimed = ? WHERE token = ?`
+		redrive_count = ?, redrive_date = ?, meta = ?, seq = ? WHERE arn = ? AND seq = ? AND owner = ? AND owner_epoch = ?
+		AND EXISTS (SELECT 1 FROM nodes WHERE id = owner AND epoch = owner_epoch)`
+	qExecutionState = `SELECT seq, owner, owner_epoch FROM executions WHERE arn = ?`
+	qNodeEpoch      = `SELECT epoch FROM nodes WHERE id = ?`
+	qInsertJournal  = `INSERT INTO journal (execution, seq, body) VALUES (?, ?, ?)`
+	qDeleteTimer    = `DELETE FROM timers WHERE execution = ? AND id = ?`
+	qInsertTimer    = `INSERT OR REPLACE INTO timers (execution, id, due) VALUES (?, ?, ?)`
+	qDeleteTask     = `DELETE FROM activity_tasks WHERE token = ?`
+	qInsertTask     = `INSERT INTO activity_tasks (token, activity, execution, task_id, input, created) VALUES (?, ?, ?, ?, ?, ?)`
+	qClaim          = `UPDATE activity_tasks SET worker = ?, claimed = ? WHERE token =
+		(SELECT token FROM activity_tasks WHERE activity = ? AND claimed = 0 ORDER BY created, token LIMIT 1) RETURNING ` + taskColumns
 )
 
 const executionColumns = `arn, state_machine, version, alias, name, express, status, input, output, has_output, error, cause,
-	start, stop, redrive_count, redrive_date, definition, role_arn, meta`
+	start, stop, redrive_count, redrive_date, definition, role_arn, meta, owner, owner_epoch, seq`
 
 func scanExecution(sc interface{ Scan(...any) error }) (*store.Execution, error) {
 	var e store.Execution
 	var start, stop, redrive int64
 	if err := sc.Scan(&e.ARN, &e.StateMachineARN, &e.VersionARN, &e.AliasARN, &e.Name, &e.Express, &e.Status, &e.Input, &e.Output,
-		&e.HasOutput, &e.Error, &e.Cause, &start, &stop, &e.RedriveCount, &redrive, &e.Definition, &e.RoleARN, &e.Meta); err != nil {
+		&e.HasOutput, &e.Error, &e.Cause, &start, &stop, &e.RedriveCount, &redrive, &e.Definition, &e.RoleARN, &e.Meta,
+		&e.Owner.Node, &e.Owner.Epoch, &e.Seq); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil, store.ErrNotFound
 		}
@@ -547,9 +594,43 @@ func (s *Store) Journal(ctx context.Context, arn string) ([]store.Input, error) 
 	return out, rows.Err()
 }
 
-// OpenExecutions lists running executions.
-func (s *Store) OpenExecutions(ctx context.Context) ([]string, error) {
-	rows, err := s.rquery(ctx, `SELECT arn FROM executions WHERE status = 'RUNNING' AND express = 0`)
+// ---- leases and timers ------------------------------------------------------
+
+// RegisterNode starts a new incarnation of a node.
+func (s *Store) RegisterNode(ctx context.Context, node string, now, expires time.Time) (store.Lease, error) {
+	l := store.Lease{Node: node}
+	err := s.wrow(ctx, `INSERT INTO nodes (id, epoch, expires) VALUES (?, 1, ?)
+		ON CONFLICT (id) DO UPDATE SET epoch = epoch + 1, expires = excluded.expires RETURNING epoch`, node, nanos(expires)).Scan(&l.Epoch)
+	return l, err
+}
+
+// RenewLease extends a lease.
+func (s *Store) RenewLease(ctx context.Context, l store.Lease, expires time.Time) error {
+	res, err := s.wstmt(ctx, `UPDATE nodes SET expires = ? WHERE id = ? AND epoch = ?`, nanos(expires), l.Node, l.Epoch)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return store.ErrLeaseLost
+	}
+	return nil
+}
+
+// ReleaseLease ends a lease now.
+func (s *Store) ReleaseLease(ctx context.Context, l store.Lease) error {
+	_, err := s.wstmt(ctx, `UPDATE nodes SET expires = 0 WHERE id = ? AND epoch = ?`, l.Node, l.Epoch)
+	return err
+}
+
+// orphaned selects running executions that no live lease holds.
+const orphaned = `status = 'RUNNING' AND express = 0 AND NOT EXISTS
+	(SELECT 1 FROM nodes n WHERE n.id = executions.owner AND n.epoch = executions.owner_epoch AND n.expires > ?)`
+
+// ClaimExecutions takes over running executions that no live lease holds.
+func (s *Store) ClaimExecutions(ctx context.Context, l store.Lease, now time.Time, limit int) ([]string, error) {
+	rows, err := s.wquery(ctx, `UPDATE executions SET owner = ?, owner_epoch = ?
+		WHERE arn IN (SELECT arn FROM executions WHERE NOT (owner = ? AND owner_epoch = ?) AND `+orphaned+` LIMIT ?) RETURNING arn`,
+		l.Node, l.Epoch, l.Node, l.Epoch, nanos(now), limit)
 	if err != nil {
 		return nil, err
 	}
@@ -565,9 +646,35 @@ func (s *Store) OpenExecutions(ctx context.Context) ([]string, error) {
 	return out, rows.Err()
 }
 
-// DueTimers lists timers due at or before a time.
-func (s *Store) DueTimers(ctx context.Context, before time.Time, limit int) ([]store.Timer, error) {
-	rows, err := s.rquery(ctx, `SELECT execution, id, due FROM timers WHERE due <= ? ORDER BY due LIMIT ?`, nanos(before), limit)
+// TakeExecution takes over one execution unless a live lease holds it.
+func (s *Store) TakeExecution(ctx context.Context, arn string, l store.Lease, now time.Time) error {
+	res, err := s.wstmt(ctx, `UPDATE executions SET owner = ?, owner_epoch = ? WHERE arn = ? AND
+		((owner = ? AND owner_epoch = ?) OR `+orphaned+`)`, l.Node, l.Epoch, arn, l.Node, l.Epoch, nanos(now))
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n > 0 {
+		return nil
+	}
+	var status string
+	err = s.rrow(ctx, `SELECT status FROM executions WHERE arn = ?`, arn).Scan(&status)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return store.ErrNotFound
+	case err != nil:
+		return err
+	case status != "RUNNING":
+		return store.ErrConflict
+	}
+	return store.ErrLeaseLost
+}
+
+// ClaimTimers claims the due timers of l's executions.
+func (s *Store) ClaimTimers(ctx context.Context, l store.Lease, now, until time.Time, limit int) ([]store.Timer, error) {
+	rows, err := s.wquery(ctx, `UPDATE timers SET claimed_until = ? WHERE rowid IN (
+		SELECT t.rowid FROM timers t JOIN executions e ON e.arn = t.execution
+		WHERE t.due <= ? AND t.claimed_until <= ? AND e.owner = ? AND e.owner_epoch = ? ORDER BY t.due LIMIT ?)
+		RETURNING execution, id, due`, nanos(until), nanos(now), nanos(now), l.Node, l.Epoch, limit)
 	if err != nil {
 		return nil, err
 	}
@@ -582,27 +689,35 @@ func (s *Store) DueTimers(ctx context.Context, before time.Time, limit int) ([]s
 		t.Due = fromNanos(due)
 		out = append(out, t)
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	slices.SortFunc(out, func(a, b store.Timer) int { return a.Due.Compare(b.Due) })
+	return out, nil
+}
+
+// DropTimer deletes a timer.
+func (s *Store) DropTimer(ctx context.Context, arn string, id int64) error {
+	_, err := s.wstmt(ctx, qDeleteTimer, arn, id)
+	return err
+}
+
+// Secret returns a named secret, storing fresh if there is none.
+func (s *Store) Secret(ctx context.Context, name string, fresh []byte) ([]byte, error) {
+	if _, err := s.wstmt(ctx, `INSERT INTO secrets (name, value) VALUES (?, ?) ON CONFLICT (name) DO NOTHING`, name, fresh); err != nil {
+		return nil, err
+	}
+	var v []byte
+	err := s.wrow(ctx, `SELECT value FROM secrets WHERE name = ?`, name).Scan(&v)
+	return v, err
 }
 
 // ---- activity tasks --------------------------------------------------------------
 
-// ClaimActivityTask hands the oldest unclaimed task of an activity to a worker.
+// ClaimActivityTask hands the oldest unclaimed task of an activity to a
+// worker, in one statement: the claim is atomic whoever else polls.
 func (s *Store) ClaimActivityTask(ctx context.Context, activity, worker string, now time.Time) (*store.ActivityTask, error) {
-	tx, err := s.w.BeginTx(ctx, nil)
-	if err != nil {
-		return nil, err
-	}
-	defer tx.Rollback()
-	t, err := scanTask(s.txrow(ctx, tx, qClaimSelect, activity))
-	if err != nil {
-		return nil, err
-	}
-	t.Worker, t.Claimed = worker, now
-	if _, err := s.txexec(ctx, tx, qClaimUpdate, worker, nanos(now), t.Token); err != nil {
-		return nil, err
-	}
-	return t, tx.Commit()
+	return scanTask(s.wrow(ctx, qClaim, worker, nanos(now), activity))
 }
 
 const taskColumns = `token, activity, execution, task_id, input, created, worker, claimed`

@@ -1,12 +1,14 @@
 // Package storetest is the suite every store driver must pass: call
-// Exercise from the driver's tests with a function that opens a new, empty
-// store.
+// Exercise from the driver's tests with a function that makes a new, empty
+// database and returns how to open stores over it. Several stores over one
+// database stand for several Baton nodes sharing it.
 package storetest
 
 import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -14,25 +16,68 @@ import (
 	"github.com/baton-sh/baton/store"
 )
 
-// Exercise runs the suite.
-func Exercise(t *testing.T, open func(t *testing.T) store.Store) {
-	t.Run("Resources", func(t *testing.T) { testResources(t, open(t)) })
-	t.Run("Executions", func(t *testing.T) { testExecutions(t, open(t)) })
-	t.Run("StepAtomicity", func(t *testing.T) { testAtomicity(t, open(t)) })
-	t.Run("Timers", func(t *testing.T) { testTimers(t, open(t)) })
-	t.Run("ActivityTasks", func(t *testing.T) { testTasks(t, open(t)) })
-	t.Run("Committer", func(t *testing.T) { testCommitter(t, open(t)) })
+// Database opens another store over the same database.
+type Database func(t *testing.T) store.Store
+
+// Exercise runs the suite. newDatabase makes an empty database; the stores
+// it opens are closed by the test's cleanup.
+func Exercise(t *testing.T, newDatabase func(t *testing.T) Database) {
+	tests := []struct {
+		name string
+		f    func(t *testing.T, db Database)
+	}{
+		{"Resources", testResources},
+		{"Executions", testExecutions},
+		{"StepAtomicity", testAtomicity},
+		{"Timers", testTimers},
+		{"ActivityTasks", testTasks},
+		{"Committer", testCommitter},
+		{"Leases", testLeases},
+		{"ConditionalWrites", testConditionalWrites},
+		{"TimerClaimRace", testTimerRace},
+		{"ActivityClaimRace", testActivityRace},
+		{"Secrets", testSecrets},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			tc.f(t, newDatabase(t))
+		})
+	}
 }
 
 var ctx = context.Background()
 
 var t0 = time.Date(2024, 3, 1, 12, 0, 0, 0, time.UTC)
 
-func testResources(t *testing.T, s store.Store) {
-	r := &store.Resource{ARN: "arn:sm:a", Kind: store.KindStateMachine, Name: "a", Created: t0, Body: []byte(`{"x":1}`), Tags: map[string]string{"k": "v"}}
-	if err := s.PutResource(ctx, r, true); err != nil {
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
 		t.Fatal(err)
 	}
+}
+
+func commit(t *testing.T, s store.Store, steps ...*store.Step) {
+	t.Helper()
+	for i, err := range s.Commit(ctx, steps) {
+		if err != nil {
+			t.Fatalf("step %d: %v", i, err)
+		}
+	}
+}
+
+// lease registers a node whose lease runs for an hour after t0.
+func lease(t *testing.T, s store.Store, node string) store.Lease {
+	t.Helper()
+	l, err := s.RegisterNode(ctx, node, t0, t0.Add(time.Hour))
+	must(t, err)
+	return l
+}
+
+func testResources(t *testing.T, db Database) {
+	s := db(t)
+	r := &store.Resource{ARN: "arn:sm:a", Kind: store.KindStateMachine, Name: "a", Created: t0, Body: []byte(`{"x":1}`), Tags: map[string]string{"k": "v"}}
+	must(t, s.PutResource(ctx, r, true))
 	if err := s.PutResource(ctx, r, true); !errors.Is(err, store.ErrConflict) {
 		t.Errorf("second create: %v", err)
 	}
@@ -41,34 +86,34 @@ func testResources(t *testing.T, s store.Store) {
 		t.Errorf("get: %+v %v", got, err)
 	}
 	r.Body = []byte(`{"x":2}`)
-	if err := s.PutResource(ctx, r, false); err != nil {
-		t.Fatal(err)
-	}
-	if got, _ := s.GetResource(ctx, "arn:sm:a"); string(got.Body) != `{"x":2}` {
-		t.Errorf("update: %s", got.Body)
+	must(t, s.PutResource(ctx, r, false))
+	got, err = s.GetResource(ctx, "arn:sm:a")
+	if err != nil || string(got.Body) != `{"x":2}` {
+		t.Errorf("update: %+v %v", got, err)
 	}
 	if err := s.PutResource(ctx, &store.Resource{ARN: "arn:none"}, false); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("update of a missing resource: %v", err)
 	}
 	for i := 0; i < 5; i++ {
-		s.PutResource(ctx, &store.Resource{ARN: fmt.Sprintf("arn:sm:a:%d", i+1), Kind: store.KindVersion, Parent: "arn:sm:a", Name: "a", Created: t0}, true)
+		must(t, s.PutResource(ctx, &store.Resource{ARN: fmt.Sprintf("arn:sm:a:%d", i+1), Kind: store.KindVersion, Parent: "arn:sm:a", Name: "a", Created: t0}, true))
 	}
-	s.PutResource(ctx, &store.Resource{ARN: "arn:sm:b:1", Kind: store.KindVersion, Parent: "arn:sm:b", Name: "b", Created: t0}, true)
-	page1, _ := s.ListResources(ctx, store.KindVersion, "arn:sm:a", store.Page{Limit: 3})
+	must(t, s.PutResource(ctx, &store.Resource{ARN: "arn:sm:b:1", Kind: store.KindVersion, Parent: "arn:sm:b", Name: "b", Created: t0}, true))
+	page1, err := s.ListResources(ctx, store.KindVersion, "arn:sm:a", store.Page{Limit: 3})
+	must(t, err)
 	if len(page1) != 3 || page1[0].ARN != "arn:sm:a:1" {
 		t.Fatalf("page 1: %d", len(page1))
 	}
-	page2, _ := s.ListResources(ctx, store.KindVersion, "arn:sm:a", store.Page{Limit: 3, After: page1[2].ARN})
+	page2, err := s.ListResources(ctx, store.KindVersion, "arn:sm:a", store.Page{Limit: 3, After: page1[2].ARN})
+	must(t, err)
 	if len(page2) != 2 || page2[1].ARN != "arn:sm:a:5" {
 		t.Errorf("page 2: %d", len(page2))
 	}
-	all, _ := s.ListResources(ctx, store.KindVersion, "", store.Page{})
+	all, err := s.ListResources(ctx, store.KindVersion, "", store.Page{})
+	must(t, err)
 	if len(all) != 6 {
 		t.Errorf("all versions: %d", len(all))
 	}
-	if err := s.DeleteResource(ctx, "arn:sm:a"); err != nil {
-		t.Fatal(err)
-	}
+	must(t, s.DeleteResource(ctx, "arn:sm:a"))
 	if _, err := s.GetResource(ctx, "arn:sm:a"); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("get after delete: %v", err)
 	}
@@ -81,88 +126,89 @@ func execution(arn, sm string, start time.Time) store.Execution {
 	return store.Execution{ARN: arn, StateMachineARN: sm, Name: arn, Status: "RUNNING", Input: "{}", Start: start, Definition: "{}", Meta: []byte(`{}`)}
 }
 
-func testExecutions(t *testing.T, s store.Store) {
+func input(seq int64) []store.Input {
+	return []store.Input{{Seq: seq, JSON: []byte(fmt.Sprintf(`{"seq":%d}`, seq))}}
+}
+
+func testExecutions(t *testing.T, db Database) {
+	s := db(t)
+	l := lease(t, s, "n1")
 	for i := 0; i < 5; i++ {
-		st := &store.Step{Create: true, Execution: execution(fmt.Sprintf("arn:e:%d", i), "arn:sm:a", t0.Add(time.Duration(i)*time.Second)),
-			Inputs: []store.Input{{Seq: 1, JSON: []byte(`{"start":1}`)}},
-			Events: []store.Event{{ID: 1, JSON: []byte(`{"id":1}`)}, {ID: 2, JSON: []byte(`{"id":2}`)}}}
+		st := &store.Step{Create: true, Lease: l, Now: t0, Execution: execution(fmt.Sprintf("arn:e:%d", i), "arn:sm:a", t0.Add(time.Duration(i)*time.Second)),
+			Inputs: input(1), Events: []store.Event{{ID: 1, JSON: []byte(`{"id":1}`)}, {ID: 2, JSON: []byte(`{"id":2}`)}}}
 		if i == 4 {
 			st.Execution.StateMachineARN = "arn:sm:b"
 			st.Execution.VersionARN = "arn:sm:b:1"
 		}
-		if errs := s.Commit(ctx, []*store.Step{st}); errs[0] != nil {
-			t.Fatal(errs[0])
-		}
+		commit(t, s, st)
 	}
-	dup := &store.Step{Create: true, Execution: execution("arn:e:0", "arn:sm:a", t0)}
+	dup := &store.Step{Create: true, Lease: l, Execution: execution("arn:e:0", "arn:sm:a", t0)}
 	if errs := s.Commit(ctx, []*store.Step{dup}); !errors.Is(errs[0], store.ErrConflict) {
 		t.Errorf("duplicate execution: %v", errs[0])
 	}
 	done := execution("arn:e:1", "arn:sm:a", t0.Add(time.Second))
 	done.Status, done.Output, done.HasOutput, done.Stop = "SUCCEEDED", `{"ok":true}`, true, t0.Add(time.Minute)
-	errs := s.Commit(ctx, []*store.Step{{Execution: done, Inputs: []store.Input{{Seq: 2, JSON: []byte(`{"timer":1}`)}}, Events: []store.Event{{ID: 3, JSON: []byte(`{"id":3}`)}}}})
-	if errs[0] != nil {
-		t.Fatal(errs[0])
-	}
+	commit(t, s, &store.Step{Execution: done, Lease: l, ExpectSeq: 1, Inputs: input(2), Events: []store.Event{{ID: 3, JSON: []byte(`{"id":3}`)}}})
 	got, err := s.GetExecution(ctx, "arn:e:1")
-	if err != nil || got.Status != "SUCCEEDED" || got.Output != `{"ok":true}` || !got.HasOutput || !got.Stop.Equal(t0.Add(time.Minute)) || got.Definition != "{}" {
+	if err != nil || got.Status != "SUCCEEDED" || got.Output != `{"ok":true}` || !got.HasOutput || !got.Stop.Equal(t0.Add(time.Minute)) ||
+		got.Definition != "{}" || got.Seq != 2 || got.Owner != l {
 		t.Errorf("get: %+v %v", got, err)
 	}
 	if _, err := s.GetExecution(ctx, "arn:e:none"); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("missing execution: %v", err)
 	}
-	list, _ := s.ListExecutions(ctx, store.ExecutionFilter{StateMachineARN: "arn:sm:a"}, store.Page{Limit: 2})
+	list, err := s.ListExecutions(ctx, store.ExecutionFilter{StateMachineARN: "arn:sm:a"}, store.Page{Limit: 2})
+	must(t, err)
 	if len(list) != 2 || list[0].ARN != "arn:e:3" || list[1].ARN != "arn:e:2" {
 		t.Fatalf("newest first: %v", names(list))
 	}
-	next, _ := s.ListExecutions(ctx, store.ExecutionFilter{StateMachineARN: "arn:sm:a"}, store.Page{Limit: 2, After: store.ExecutionCursor(list[1])})
+	next, err := s.ListExecutions(ctx, store.ExecutionFilter{StateMachineARN: "arn:sm:a"}, store.Page{Limit: 2, After: store.ExecutionCursor(list[1])})
+	must(t, err)
 	if len(next) != 2 || next[0].ARN != "arn:e:1" {
 		t.Errorf("page 2: %v", names(next))
 	}
-	running, _ := s.ListExecutions(ctx, store.ExecutionFilter{Status: "SUCCEEDED"}, store.Page{})
-	if len(running) != 1 || running[0].ARN != "arn:e:1" {
-		t.Errorf("status filter: %v", names(running))
+	succeeded, err := s.ListExecutions(ctx, store.ExecutionFilter{Status: "SUCCEEDED"}, store.Page{})
+	must(t, err)
+	if len(succeeded) != 1 || succeeded[0].ARN != "arn:e:1" {
+		t.Errorf("status filter: %v", names(succeeded))
 	}
 	// A redrive brings a finished execution back to RUNNING and counts.
 	redriven := done
-	redriven.Status = "SUCCEEDED"
+	redriven.Status = "RUNNING"
 	redriven.RedriveCount, redriven.RedriveDate = 1, t0.Add(2*time.Minute)
-	if errs := s.Commit(ctx, []*store.Step{{Execution: redriven}}); errs[0] != nil {
-		t.Fatal(errs[0])
-	}
-	if got, _ := s.GetExecution(ctx, "arn:e:1"); got.RedriveCount != 1 || !got.RedriveDate.Equal(t0.Add(2*time.Minute)) {
-		t.Errorf("redrive fields: %+v", got)
+	commit(t, s, &store.Step{Execution: redriven, Lease: l, ExpectSeq: 2, Inputs: input(3)})
+	got, err = s.GetExecution(ctx, "arn:e:1")
+	if err != nil || got.RedriveCount != 1 || !got.RedriveDate.Equal(t0.Add(2*time.Minute)) {
+		t.Errorf("redrive fields: %+v %v", got, err)
 	}
 	yes, no := true, false
-	if list, _ := s.ListExecutions(ctx, store.ExecutionFilter{StateMachineARN: "arn:sm:a", Redriven: &yes}, store.Page{}); len(list) != 1 || list[0].ARN != "arn:e:1" {
-		t.Errorf("redriven filter: %v", names(list))
+	list, err = s.ListExecutions(ctx, store.ExecutionFilter{StateMachineARN: "arn:sm:a", Redriven: &yes}, store.Page{})
+	if err != nil || len(list) != 1 || list[0].ARN != "arn:e:1" {
+		t.Errorf("redriven filter: %v %v", names(list), err)
 	}
-	if list, _ := s.ListExecutions(ctx, store.ExecutionFilter{StateMachineARN: "arn:sm:a", Redriven: &no}, store.Page{}); len(list) != 3 {
-		t.Errorf("not-redriven filter: %v", names(list))
+	list, err = s.ListExecutions(ctx, store.ExecutionFilter{StateMachineARN: "arn:sm:a", Redriven: &no}, store.Page{})
+	if err != nil || len(list) != 3 {
+		t.Errorf("not-redriven filter: %v %v", names(list), err)
 	}
-	byVersion, _ := s.ListExecutions(ctx, store.ExecutionFilter{StateMachineARN: "arn:sm:b:1"}, store.Page{})
-	if len(byVersion) != 1 {
-		t.Errorf("version filter: %v", names(byVersion))
+	byVersion, err := s.ListExecutions(ctx, store.ExecutionFilter{StateMachineARN: "arn:sm:b:1"}, store.Page{})
+	if err != nil || len(byVersion) != 1 {
+		t.Errorf("version filter: %v %v", names(byVersion), err)
 	}
-	open, _ := s.OpenExecutions(ctx)
-	if len(open) != 4 {
-		t.Errorf("open: %v", open)
+	events, err := s.Events(ctx, "arn:e:1", 0, 10, false)
+	if err != nil || len(events) != 3 || events[2].ID != 3 {
+		t.Errorf("events: %v %v", events, err)
 	}
-	events, _ := s.Events(ctx, "arn:e:1", 0, 10, false)
-	if len(events) != 3 || events[2].ID != 3 {
-		t.Errorf("events: %v", events)
+	events, err = s.Events(ctx, "arn:e:1", 1, 1, false)
+	if err != nil || len(events) != 1 || events[0].ID != 2 {
+		t.Errorf("events after 1: %v %v", events, err)
 	}
-	events, _ = s.Events(ctx, "arn:e:1", 1, 1, false)
-	if len(events) != 1 || events[0].ID != 2 {
-		t.Errorf("events after 1: %v", events)
+	events, err = s.Events(ctx, "arn:e:1", 0, 2, true)
+	if err != nil || len(events) != 2 || events[0].ID != 3 || events[1].ID != 2 {
+		t.Errorf("reverse: %v %v", events, err)
 	}
-	events, _ = s.Events(ctx, "arn:e:1", 0, 2, true)
-	if len(events) != 2 || events[0].ID != 3 || events[1].ID != 2 {
-		t.Errorf("reverse: %v", events)
-	}
-	journal, _ := s.Journal(ctx, "arn:e:1")
-	if len(journal) != 2 || string(journal[1].JSON) != `{"timer":1}` {
-		t.Errorf("journal: %v", journal)
+	journal, err := s.Journal(ctx, "arn:e:1")
+	if err != nil || len(journal) != 3 || string(journal[1].JSON) != `{"seq":2}` {
+		t.Errorf("journal: %v %v", journal, err)
 	}
 }
 
@@ -174,21 +220,23 @@ func names(es []*store.Execution) []string {
 	return out
 }
 
-func testAtomicity(t *testing.T, s store.Store) {
-	ok := &store.Step{Create: true, Execution: execution("arn:e:ok", "arn:sm", t0), Events: []store.Event{{ID: 1, JSON: []byte(`1`)}}}
-	s.Commit(ctx, []*store.Step{ok})
+func testAtomicity(t *testing.T, db Database) {
+	s := db(t)
+	l := lease(t, s, "n1")
+	commit(t, s, &store.Step{Create: true, Lease: l, Execution: execution("arn:e:ok", "arn:sm", t0), Inputs: input(1), Events: []store.Event{{ID: 1, JSON: []byte(`1`)}}})
 	// A batch where the middle step conflicts: its parts are all undone, the
 	// others are written.
-	bad := &store.Step{Execution: execution("arn:e:ok", "arn:sm", t0), Events: []store.Event{{ID: 1, JSON: []byte(`dup`)}},
+	bad := &store.Step{Lease: l, ExpectSeq: 1, Execution: execution("arn:e:ok", "arn:sm", t0), Events: []store.Event{{ID: 1, JSON: []byte(`dup`)}},
 		AddTimers: []store.Timer{{ExecutionARN: "arn:e:ok", ID: 9, Due: t0}}}
-	a := &store.Step{Create: true, Execution: execution("arn:e:a", "arn:sm", t0), Events: []store.Event{{ID: 1, JSON: []byte(`a`)}}}
-	b := &store.Step{Create: true, Execution: execution("arn:e:b", "arn:sm", t0), Events: []store.Event{{ID: 1, JSON: []byte(`b`)}}}
+	a := &store.Step{Create: true, Lease: l, Execution: execution("arn:e:a", "arn:sm", t0), Events: []store.Event{{ID: 1, JSON: []byte(`a`)}}}
+	b := &store.Step{Create: true, Lease: l, Execution: execution("arn:e:b", "arn:sm", t0), Events: []store.Event{{ID: 1, JSON: []byte(`b`)}}}
 	errs := s.Commit(ctx, []*store.Step{a, bad, b})
 	if errs[0] != nil || errs[2] != nil || !errors.Is(errs[1], store.ErrConflict) {
 		t.Fatalf("errors %v", errs)
 	}
-	if timers, _ := s.DueTimers(ctx, t0.Add(time.Hour), 10); len(timers) != 0 {
-		t.Errorf("the failed step's timer was written: %v", timers)
+	timers, err := s.ClaimTimers(ctx, l, t0.Add(time.Hour), t0.Add(2*time.Hour), 10)
+	if err != nil || len(timers) != 0 {
+		t.Errorf("the failed step's timer was written: %v %v", timers, err)
 	}
 	for _, arn := range []string{"arn:e:a", "arn:e:b"} {
 		if _, err := s.GetExecution(ctx, arn); err != nil {
@@ -197,44 +245,61 @@ func testAtomicity(t *testing.T, s store.Store) {
 	}
 }
 
-func testTimers(t *testing.T, s store.Store) {
+func testTimers(t *testing.T, db Database) {
+	s := db(t)
+	l := lease(t, s, "n1")
 	e := execution("arn:e:t", "arn:sm", t0)
-	s.Commit(ctx, []*store.Step{{Create: true, Execution: e, AddTimers: []store.Timer{
+	commit(t, s, &store.Step{Create: true, Lease: l, Execution: e, Inputs: input(1), AddTimers: []store.Timer{
 		{ExecutionARN: e.ARN, ID: 1, Due: t0.Add(3 * time.Second)},
 		{ExecutionARN: e.ARN, ID: 2, Due: t0.Add(1 * time.Second)},
 		{ExecutionARN: e.ARN, ID: 3, Due: t0.Add(time.Hour)},
-	}}})
-	due, _ := s.DueTimers(ctx, t0.Add(5*time.Second), 10)
-	if len(due) != 2 || due[0].ID != 2 || due[1].ID != 1 || !due[0].Due.Equal(t0.Add(time.Second)) {
-		t.Fatalf("due: %v", due)
+	}})
+	now := t0.Add(5 * time.Second)
+	due, err := s.ClaimTimers(ctx, l, now, now.Add(time.Minute), 10)
+	if err != nil || len(due) != 2 || due[0].ID != 2 || due[1].ID != 1 || !due[0].Due.Equal(t0.Add(time.Second)) {
+		t.Fatalf("due: %v %v", due, err)
 	}
-	s.Commit(ctx, []*store.Step{{Execution: e, DeleteTimers: []int64{2}}})
-	due, _ = s.DueTimers(ctx, t0.Add(5*time.Second), 10)
-	if len(due) != 1 || due[0].ID != 1 {
-		t.Errorf("after delete: %v", due)
+	// Claimed: nobody gets them again until the claim runs out.
+	if again, err := s.ClaimTimers(ctx, l, now, now.Add(time.Minute), 10); err != nil || len(again) != 0 {
+		t.Errorf("claimed twice: %v %v", again, err)
+	}
+	commit(t, s, &store.Step{Execution: e, Lease: l, ExpectSeq: 1, Inputs: input(2), DeleteTimers: []int64{2}})
+	later := now.Add(2 * time.Minute)
+	due, err = s.ClaimTimers(ctx, l, later, later.Add(time.Minute), 10)
+	if err != nil || len(due) != 1 || due[0].ID != 1 {
+		t.Errorf("after the claim ran out: %v %v", due, err)
+	}
+	must(t, s.DropTimer(ctx, e.ARN, 1))
+	if due, err := s.ClaimTimers(ctx, l, t0.Add(2*time.Hour), t0.Add(3*time.Hour), 10); err != nil || len(due) != 1 || due[0].ID != 3 {
+		t.Errorf("after drop: %v %v", due, err)
+	}
+	// Only the owner's timers are claimed.
+	other := lease(t, s, "n2")
+	if due, err := s.ClaimTimers(ctx, other, t0.Add(5*time.Hour), t0.Add(6*time.Hour), 10); err != nil || len(due) != 0 {
+		t.Errorf("another node claimed: %v %v", due, err)
 	}
 }
 
-func testTasks(t *testing.T, s store.Store) {
+func testTasks(t *testing.T, db Database) {
+	s := db(t)
+	l := lease(t, s, "n1")
 	e := execution("arn:e:w", "arn:sm", t0)
-	s.Commit(ctx, []*store.Step{{Create: true, Execution: e, AddTasks: []store.ActivityTask{
+	commit(t, s, &store.Step{Create: true, Lease: l, Execution: e, Inputs: input(1), AddTasks: []store.ActivityTask{
 		{Token: "tok2", ActivityARN: "arn:act", ExecutionARN: e.ARN, TaskID: 5, Input: `{"b":2}`, Created: t0.Add(time.Second)},
 		{Token: "tok1", ActivityARN: "arn:act", ExecutionARN: e.ARN, TaskID: 4, Input: `{"a":1}`, Created: t0},
-	}}})
+	}})
 	first, err := s.ClaimActivityTask(ctx, "arn:act", "w1", t0.Add(time.Minute))
 	if err != nil || first.Token != "tok1" || first.Worker != "w1" {
 		t.Fatalf("claim: %+v %v", first, err)
 	}
-	second, _ := s.ClaimActivityTask(ctx, "arn:act", "w2", t0)
-	if second == nil || second.Token != "tok2" {
-		t.Fatalf("second claim: %+v", second)
+	second, err := s.ClaimActivityTask(ctx, "arn:act", "w2", t0)
+	if err != nil || second.Token != "tok2" {
+		t.Fatalf("second claim: %+v %v", second, err)
 	}
 	if _, err := s.ClaimActivityTask(ctx, "arn:act", "w3", t0); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("empty queue: %v", err)
 	}
-	if err := s.ReleaseActivityTask(ctx, "tok2"); err != nil {
-		t.Fatal(err)
-	}
+	must(t, s.ReleaseActivityTask(ctx, "tok2"))
 	again, err := s.ClaimActivityTask(ctx, "arn:act", "w4", t0)
 	if err != nil || again.Token != "tok2" || again.Worker != "w4" {
 		t.Errorf("claim after release: %+v %v", again, err)
@@ -246,13 +311,15 @@ func testTasks(t *testing.T, s store.Store) {
 	if err != nil || got.TaskID != 4 || got.Input != `{"a":1}` || got.Worker != "w1" {
 		t.Errorf("get: %+v %v", got, err)
 	}
-	s.Commit(ctx, []*store.Step{{Execution: e, DeleteTasks: []string{"tok1"}}})
+	commit(t, s, &store.Step{Execution: e, Lease: l, ExpectSeq: 1, Inputs: input(2), DeleteTasks: []string{"tok1"}})
 	if _, err := s.GetActivityTask(ctx, "tok1"); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("deleted task: %v", err)
 	}
 }
 
-func testCommitter(t *testing.T, s store.Store) {
+func testCommitter(t *testing.T, db Database) {
+	s := db(t)
+	l := lease(t, s, "n1")
 	c := store.NewCommitter(s, 64)
 	var wg sync.WaitGroup
 	errs := make([]error, 200)
@@ -260,7 +327,7 @@ func testCommitter(t *testing.T, s store.Store) {
 		wg.Add(1)
 		go func(i int) {
 			defer wg.Done()
-			errs[i] = c.Commit(ctx, &store.Step{Create: true, Execution: execution(fmt.Sprintf("arn:c:%d", i%150), "arn:sm:c", t0)})
+			errs[i] = c.Commit(ctx, &store.Step{Create: true, Lease: l, Execution: execution(fmt.Sprintf("arn:c:%d", i%150), "arn:sm:c", t0)})
 		}(i)
 	}
 	wg.Wait()
@@ -281,5 +348,250 @@ func testCommitter(t *testing.T, s store.Store) {
 	}
 	if err := c.Commit(ctx, &store.Step{}); !errors.Is(err, store.ErrClosed) {
 		t.Errorf("commit after close: %v", err)
+	}
+}
+
+// testLeases: executions belong to the node that created them while its
+// lease lives; once it expires, or the node ends it, another node claims
+// them, and the first can no longer write them.
+func testLeases(t *testing.T, db Database) {
+	a, b := db(t), db(t)
+	la, err := a.RegisterNode(ctx, "a", t0, t0.Add(10*time.Second))
+	must(t, err)
+	lb, err := b.RegisterNode(ctx, "b", t0, t0.Add(10*time.Second))
+	must(t, err)
+	for i := 1; i <= 3; i++ {
+		commit(t, a, &store.Step{Create: true, Lease: la, Now: t0, Execution: execution(fmt.Sprintf("arn:l:%d", i), "arn:sm", t0), Inputs: input(1)})
+	}
+	done := execution("arn:l:done", "arn:sm", t0)
+	done.Status = "SUCCEEDED"
+	commit(t, a, &store.Step{Create: true, Lease: la, Now: t0, Execution: done, Inputs: input(1)})
+
+	// While a's lease lives, b claims nothing and takes nothing.
+	if got, err := b.ClaimExecutions(ctx, lb, t0.Add(5*time.Second), 100); err != nil || len(got) != 0 {
+		t.Fatalf("b claimed a live lease's executions: %v %v", got, err)
+	}
+	if err := b.TakeExecution(ctx, "arn:l:1", lb, t0.Add(5*time.Second)); !errors.Is(err, store.ErrLeaseLost) {
+		t.Errorf("take of a live lease's execution: %v", err)
+	}
+	// a renews; at 12 s its lease still lives.
+	must(t, a.RenewLease(ctx, la, t0.Add(20*time.Second)))
+	if got, err := b.ClaimExecutions(ctx, lb, t0.Add(12*time.Second), 100); err != nil || len(got) != 0 {
+		t.Fatalf("b claimed after a renewed: %v %v", got, err)
+	}
+	// At 25 s it has expired: b claims the running ones, in batches.
+	now := t0.Add(25 * time.Second)
+	must(t, b.RenewLease(ctx, lb, now.Add(10*time.Second)))
+	first, err := b.ClaimExecutions(ctx, lb, now, 2)
+	must(t, err)
+	rest, err := b.ClaimExecutions(ctx, lb, now, 2)
+	must(t, err)
+	claimed := append(first, rest...)
+	slices.Sort(claimed)
+	if !slices.Equal(claimed, []string{"arn:l:1", "arn:l:2", "arn:l:3"}) || len(first) != 2 {
+		t.Fatalf("claimed %v then %v", first, rest)
+	}
+	if got, err := b.ClaimExecutions(ctx, lb, now, 100); err != nil || len(got) != 0 {
+		t.Errorf("claimed twice: %v %v", got, err)
+	}
+	rec, err := b.GetExecution(ctx, "arn:l:1")
+	if err != nil || rec.Owner != lb {
+		t.Errorf("owner after the claim: %+v %v", rec, err)
+	}
+	// a's write is refused: it lost the lease.
+	st := &store.Step{Lease: la, ExpectSeq: 1, Now: now, Execution: execution("arn:l:1", "arn:sm", t0), Inputs: input(2)}
+	if errs := a.Commit(ctx, []*store.Step{st}); !errors.Is(errs[0], store.ErrLeaseLost) {
+		t.Errorf("write under a lost lease: %v", errs[0])
+	}
+	// b writes, and a's journal entry never appeared.
+	commit(t, b, &store.Step{Lease: lb, ExpectSeq: 1, Now: now, Execution: execution("arn:l:1", "arn:sm", t0), Inputs: input(2)})
+	if j, err := b.Journal(ctx, "arn:l:1"); err != nil || len(j) != 2 {
+		t.Errorf("journal: %v %v", j, err)
+	}
+	// A node that registers again is a new incarnation: the old one's
+	// writes are refused, and its executions are free at once.
+	lb2, err := b.RegisterNode(ctx, "b", now, now.Add(10*time.Second))
+	must(t, err)
+	if lb2.Epoch == lb.Epoch {
+		t.Fatalf("a new registration kept epoch %d", lb.Epoch)
+	}
+	if err := b.RenewLease(ctx, lb, now.Add(time.Minute)); !errors.Is(err, store.ErrLeaseLost) {
+		t.Errorf("renewal by the old incarnation: %v", err)
+	}
+	if errs := b.Commit(ctx, []*store.Step{{Lease: lb, ExpectSeq: 2, Now: now, Execution: execution("arn:l:1", "arn:sm", t0), Inputs: input(3)}}); !errors.Is(errs[0], store.ErrLeaseLost) {
+		t.Errorf("write by the old incarnation: %v", errs[0])
+	}
+	if got, err := b.ClaimExecutions(ctx, lb2, now, 100); err != nil || len(got) != 3 {
+		t.Errorf("the new incarnation claimed %v %v", got, err)
+	}
+	// A released lease frees its executions at once.
+	la2, err := a.RegisterNode(ctx, "a", now, now.Add(time.Hour))
+	must(t, err)
+	must(t, b.ReleaseLease(ctx, lb2))
+	if err := a.TakeExecution(ctx, "arn:l:2", la2, now); err != nil {
+		t.Errorf("take after release: %v", err)
+	}
+	if err := a.TakeExecution(ctx, "arn:l:2", la2, now); err != nil {
+		t.Errorf("take of one's own: %v", err)
+	}
+	if err := a.TakeExecution(ctx, "arn:l:done", la2, now); !errors.Is(err, store.ErrConflict) {
+		t.Errorf("take of a finished execution: %v", err)
+	}
+	if err := a.TakeExecution(ctx, "arn:l:none", la2, now); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("take of a missing execution: %v", err)
+	}
+}
+
+// testConditionalWrites: two writers that read the same journal position
+// race; one wins, the other gets ErrConflict and nothing of its step lands.
+func testConditionalWrites(t *testing.T, db Database) {
+	a, b := db(t), db(t)
+	l := lease(t, a, "n")
+	commit(t, a, &store.Step{Create: true, Lease: l, Now: t0, Execution: execution("arn:c:1", "arn:sm", t0), Inputs: input(1),
+		Events: []store.Event{{ID: 1, JSON: []byte(`1`)}}})
+	step := func(body string) *store.Step {
+		return &store.Step{Lease: l, ExpectSeq: 1, Now: t0, Execution: execution("arn:c:1", "arn:sm", t0),
+			Inputs: []store.Input{{Seq: 2, JSON: []byte(body)}}, Events: []store.Event{{ID: 2, JSON: []byte(body)}},
+			AddTimers: []store.Timer{{ExecutionARN: "arn:c:1", ID: 1, Due: t0}}}
+	}
+	var wg sync.WaitGroup
+	errs := make([]error, 2)
+	for i, s := range []store.Store{a, b} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = s.Commit(ctx, []*store.Step{step(fmt.Sprintf(`"writer %d"`, i))})[0]
+		}()
+	}
+	wg.Wait()
+	won := -1
+	for i, err := range errs {
+		switch {
+		case err == nil:
+			won = i
+		case !errors.Is(err, store.ErrConflict):
+			t.Errorf("writer %d: %v", i, err)
+		}
+	}
+	if won < 0 || errs[1-won] == nil {
+		t.Fatalf("outcomes %v: want one win and one ErrConflict", errs)
+	}
+	events, err := a.Events(ctx, "arn:c:1", 0, 10, false)
+	must(t, err)
+	if len(events) != 2 || string(events[1].JSON) != fmt.Sprintf(`"writer %d"`, won) {
+		t.Errorf("events %v", events)
+	}
+	// A stale position is a conflict even for the writer that won.
+	if errs := a.Commit(ctx, []*store.Step{step(`"late"`)}); !errors.Is(errs[0], store.ErrConflict) {
+		t.Errorf("stale write: %v", errs[0])
+	}
+	missing := &store.Step{Lease: l, ExpectSeq: 0, Execution: execution("arn:c:none", "arn:sm", t0)}
+	if errs := a.Commit(ctx, []*store.Step{missing}); !errors.Is(errs[0], store.ErrNotFound) {
+		t.Errorf("write of a missing execution: %v", errs[0])
+	}
+}
+
+// testTimerRace: two claimers over one database race for the same due
+// timers; each timer goes to exactly one.
+func testTimerRace(t *testing.T, db Database) {
+	a, b := db(t), db(t)
+	l := lease(t, a, "n")
+	var timers []store.Timer
+	for i := int64(1); i <= 50; i++ {
+		timers = append(timers, store.Timer{ExecutionARN: "arn:r:1", ID: i, Due: t0.Add(time.Duration(i) * time.Millisecond)})
+	}
+	commit(t, a, &store.Step{Create: true, Lease: l, Now: t0, Execution: execution("arn:r:1", "arn:sm", t0), Inputs: input(1), AddTimers: timers})
+	now := t0.Add(time.Second)
+	var mu sync.Mutex
+	got := map[int64]int{}
+	var wg sync.WaitGroup
+	for _, s := range []store.Store{a, b, a, b} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				claimed, err := s.ClaimTimers(ctx, l, now, now.Add(time.Minute), 3)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				if len(claimed) == 0 {
+					return
+				}
+				mu.Lock()
+				for _, c := range claimed {
+					got[c.ID]++
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	if len(got) != 50 {
+		t.Errorf("%d timers claimed, want 50", len(got))
+	}
+	for id, n := range got {
+		if n != 1 {
+			t.Errorf("timer %d claimed %d times", id, n)
+		}
+	}
+}
+
+// testActivityRace: workers polling through two stores never get the same
+// task.
+func testActivityRace(t *testing.T, db Database) {
+	a, b := db(t), db(t)
+	l := lease(t, a, "n")
+	var tasks []store.ActivityTask
+	for i := 1; i <= 40; i++ {
+		tasks = append(tasks, store.ActivityTask{Token: fmt.Sprintf("tok%02d", i), ActivityARN: "arn:act", ExecutionARN: "arn:q:1", TaskID: int64(i),
+			Input: "{}", Created: t0.Add(time.Duration(i))})
+	}
+	commit(t, a, &store.Step{Create: true, Lease: l, Now: t0, Execution: execution("arn:q:1", "arn:sm", t0), Inputs: input(1), AddTasks: tasks})
+	var mu sync.Mutex
+	got := map[string]int{}
+	var wg sync.WaitGroup
+	for w, s := range []store.Store{a, b, a, b} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				task, err := s.ClaimActivityTask(ctx, "arn:act", fmt.Sprintf("w%d", w), t0)
+				if errors.Is(err, store.ErrNotFound) {
+					return
+				}
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				mu.Lock()
+				got[task.Token]++
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	if len(got) != 40 {
+		t.Errorf("%d tasks delivered, want 40", len(got))
+	}
+	for tok, n := range got {
+		if n != 1 {
+			t.Errorf("task %s delivered %d times", tok, n)
+		}
+	}
+}
+
+func testSecrets(t *testing.T, db Database) {
+	a, b := db(t), db(t)
+	first, err := a.Secret(ctx, "token", []byte("first-secret"))
+	must(t, err)
+	second, err := b.Secret(ctx, "token", []byte("second-secret"))
+	must(t, err)
+	if string(first) != "first-secret" || string(second) != "first-secret" {
+		t.Errorf("secrets %q and %q", first, second)
+	}
+	other, err := b.Secret(ctx, "other", []byte("x"))
+	if err != nil || string(other) != "x" {
+		t.Errorf("another secret: %q %v", other, err)
 	}
 }

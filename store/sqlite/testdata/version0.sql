@@ -1,4 +1,4 @@
--- Baton's embedded store. Times are Unix nanoseconds.
+-- The schema of a database written before the schema had versions, and an execution in it.
 
 CREATE TABLE IF NOT EXISTS resources (
     arn     TEXT PRIMARY KEY,
@@ -68,3 +68,8 @@ CREATE TABLE IF NOT EXISTS activity_tasks (
     claimed   INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS activity_tasks_queue ON activity_tasks (activity, claimed, created);
+
+INSERT INTO executions (arn, state_machine, name, status, input, start, definition, meta)
+VALUES ('arn:aws:states:us-east-1:123456789012:execution:m:old', 'arn:aws:states:us-east-1:123456789012:stateMachine:m', 'old', 'RUNNING', '{}', 1, '{}', '{}');
+INSERT INTO journal (execution, seq, body) VALUES ('arn:aws:states:us-east-1:123456789012:execution:m:old', 1, '{"k":"start","t":1}');
+INSERT INTO journal (execution, seq, body) VALUES ('arn:aws:states:us-east-1:123456789012:execution:m:old', 2, '{"k":"timer","t":2,"id":1}');

@@ -1,11 +1,10 @@
-package api
+package engine
 
 import (
 	"context"
 	"encoding/json"
 	"math/rand/v2"
 	"strings"
-	"time"
 
 	"github.com/baton-sh/baton/arn"
 	"github.com/baton-sh/baton/definition"
@@ -21,13 +20,12 @@ import (
 // state in it. The state's Retry and Catch are decided, not carried out;
 // its Next is reported, not run; a Wait state does not wait.
 
-// MaxTestDuration is AWS's limit on a TestState call.
-const MaxTestDuration = 5 * time.Minute
-
 // testStateName names the state of a single-state definition.
 const testStateName = "TestState"
 
-type testStateInput struct {
+// TestStateInput is TestState's request.
+type TestStateInput struct {
+	Caller
 	Definition      string  `json:"definition"`
 	RoleArn         string  `json:"roleArn"`
 	Input           string  `json:"input"`
@@ -52,16 +50,18 @@ type testStateInput struct {
 	} `json:"stateConfiguration"`
 }
 
-type testStateOutput struct {
+// TestStateOutput is TestState's answer.
+type TestStateOutput struct {
 	Output         *string         `json:"output,omitempty"`
 	Error          string          `json:"error,omitempty"`
 	Cause          string          `json:"cause,omitempty"`
-	InspectionData *inspectionData `json:"inspectionData,omitempty"`
+	InspectionData *InspectionData `json:"inspectionData,omitempty"`
 	NextState      string          `json:"nextState,omitempty"`
 	Status         string          `json:"status"`
 }
 
-type inspectionData struct {
+// InspectionData is what TestState saw at DEBUG and TRACE.
+type InspectionData struct {
 	Input                      *string       `json:"input,omitempty"`
 	AfterInputPath             *string       `json:"afterInputPath,omitempty"`
 	AfterParameters            *string       `json:"afterParameters,omitempty"`
@@ -75,25 +75,23 @@ type inspectionData struct {
 	ToleratedFailureCount      any           `json:"toleratedFailureCount,omitempty"`
 	ToleratedFailurePercentage any           `json:"toleratedFailurePercentage,omitempty"`
 	Variables                  *string       `json:"variables,omitempty"`
-	ErrorDetails               *errorDetails `json:"errorDetails,omitempty"`
+	ErrorDetails               *ErrorDetails `json:"errorDetails,omitempty"`
 }
 
-type errorDetails struct {
+// ErrorDetails is the retrier or catcher a failure met.
+type ErrorDetails struct {
 	CatchIndex                  *int   `json:"catchIndex,omitempty"`
 	RetryIndex                  *int   `json:"retryIndex,omitempty"`
 	RetryBackoffIntervalSeconds *int64 `json:"retryBackoffIntervalSeconds,omitempty"`
 }
 
-func (s *Server) testState(ctx context.Context, r *request) (any, error) {
-	var in testStateInput
-	if err := r.decode(&in); err != nil {
-		return nil, err
-	}
+// TestState runs one state on an input, as AWS's TestState does.
+func (e *Engine) TestState(ctx context.Context, in *TestStateInput) (*TestStateOutput, error) {
 	if in.Definition == "" {
 		return nil, missing("definition")
 	}
 	if len(in.Definition) > definition.MaxSize {
-		return nil, validation("1 validation error detected: Value at 'definition' failed to satisfy constraint: Member must have length less than or equal to %d", definition.MaxSize)
+		return nil, tooLong("definition", definition.MaxSize)
 	}
 	if in.RoleArn != "" {
 		if err := checkRole(in.RoleArn); err != nil {
@@ -105,9 +103,9 @@ func (s *Server) testState(ctx context.Context, r *request) (any, error) {
 		in.InspectionLevel = "INFO"
 	case "INFO", "DEBUG", "TRACE":
 	default:
-		return nil, validation("1 validation error detected: Value '%s' at 'inspectionLevel' failed to satisfy constraint: Member must satisfy enum value set: [INFO, DEBUG, TRACE]", in.InspectionLevel)
+		return nil, notInEnum("inspectionLevel", in.InspectionLevel, "INFO, DEBUG, TRACE")
 	}
-	if err := s.checkInput(&in.Input); err != nil {
+	if err := e.checkInput(&in.Input); err != nil {
 		return nil, err
 	}
 	st, err := testedState(in.Definition, in.StateName)
@@ -115,31 +113,34 @@ func (s *Server) testState(ctx context.Context, r *request) (any, error) {
 		return nil, err
 	}
 	test := &interpreter.StateTest{}
-	if err := checkTestRequest(&in, st, test); err != nil {
+	if err := checkTestRequest(in, st, test); err != nil {
 		return nil, err
 	}
 
-	input, _ := value.ParseString(in.Input)
-	region := r.region
+	input, err := value.ParseString(in.Input)
+	if err != nil {
+		return nil, err
+	}
+	region := in.region()
 	cfg := interpreter.Config{
-		ExecutionARN:     arn.ARN{Partition: "aws", Region: region, Account: s.cfg.Account, Kind: arn.Execution, Name: "TestStateMachine", Qualifier: newUUID()}.String(),
-		StateMachineARN:  arn.ARN{Partition: "aws", Region: region, Account: s.cfg.Account, Kind: arn.StateMachine, Name: "TestStateMachine"}.String(),
-		StateMachineName: "TestStateMachine", RoleARN: in.RoleArn, Region: region, PayloadLimit: s.cfg.PayloadLimit,
+		ExecutionARN:     arn.ARN{Partition: "aws", Region: region, Account: e.o.Account, Kind: arn.Execution, Name: "TestStateMachine", Qualifier: newUUID()}.String(),
+		StateMachineARN:  arn.ARN{Partition: "aws", Region: region, Account: e.o.Account, Kind: arn.StateMachine, Name: "TestStateMachine"}.String(),
+		StateMachineName: "TestStateMachine", RoleARN: in.RoleArn, Region: region, PayloadLimit: e.o.PayloadLimit, Tokens: e.tokens,
 		Random: rand.NewPCG(rand.Uint64(), rand.Uint64()),
 	}
 	cfg.ExecutionName = cfg.ExecutionARN[strings.LastIndexByte(cfg.ExecutionARN, ':')+1:]
-	ex, cmds := interpreter.TestState(st, input, cfg, test, s.cfg.Clock.Now())
+	ex, cmds := interpreter.TestState(st, input, cfg, test, e.clock.Now())
 	defer ex.Release()
 	ctx, cancel := context.WithTimeout(ctx, MaxTestDuration)
 	defer cancel()
-	d := driver.Local{Resources: s.cfg.Resources, Clock: s.cfg.Clock}
+	d := driver.Local{Resources: e.resources, Clock: e.clock}
 	d.Drive(ctx, ex, cmds)
 	if test.Status == 0 {
 		// The driver gave up: the call ran out of time (or the client left).
 		test.Status = interpreter.TestFailed
 		test.Failure = failure.New(failure.Timeout, "The TestState call ran longer than its limit of five minutes.")
 	}
-	return testStateResult(&in, test), nil
+	return testStateResult(in, test), nil
 }
 
 // testedState finds the state a TestState call names: the only state of a
@@ -152,11 +153,11 @@ func testedState(def string, name *string) (*machine.State, error) {
 		}
 		doc, diags := definition.Load([]byte(def), definition.Options{})
 		if diags.HasErrors() {
-			return nil, apiErrorf(400, "InvalidDefinition", "%s", diags.Message())
+			return nil, errorf(InvalidDefinition, "%s", diags.Message())
 		}
 		m, err := machine.Compile(doc)
 		if err != nil {
-			return nil, apiErrorf(400, "InvalidDefinition", "%s", err.Error())
+			return nil, errorf(InvalidDefinition, "%s", err.Error())
 		}
 		var found *machine.State
 		m.Walk(func(st *machine.State) {
@@ -171,7 +172,7 @@ func testedState(def string, name *string) (*machine.State, error) {
 	}
 	doc, diags := definition.Parse([]byte(def))
 	if diags.HasErrors() {
-		return nil, apiErrorf(400, "InvalidDefinition", "%s", diags.Message())
+		return nil, errorf(InvalidDefinition, "%s", diags.Message())
 	}
 	// The state stands in a machine of its own; each state it names as a
 	// next one is a placeholder, so that its transitions validate.
@@ -188,11 +189,11 @@ func testedState(def string, name *string) (*machine.State, error) {
 		for i := range diags {
 			diags[i].Location = strings.TrimPrefix(diags[i].Location, "/States/"+testStateName)
 		}
-		return nil, apiErrorf(400, "InvalidDefinition", "%s", diags.Message())
+		return nil, errorf(InvalidDefinition, "%s", diags.Message())
 	}
 	m, err := machine.Compile(wrapped)
 	if err != nil {
-		return nil, apiErrorf(400, "InvalidDefinition", "%s", err.Error())
+		return nil, errorf(InvalidDefinition, "%s", err.Error())
 	}
 	return m.StartAt, nil
 }
@@ -224,9 +225,8 @@ func transitionTargets(st *value.Object) []string {
 
 // checkTestRequest applies AWS's rules on which options go with which
 // states, and fills the test's configuration.
-func checkTestRequest(in *testStateInput, st *machine.State, t *interpreter.StateTest) error {
-	res, _ := definition.ParseResource(st.Resource)
-	isHTTP := st.Kind == machine.Task && res.Integration && res.Service == "http"
+func checkTestRequest(in *TestStateInput, st *machine.State, t *interpreter.StateTest) error {
+	isHTTP := st.Kind == machine.Task && st.Resource.Kind == machine.Integration && st.Resource.Service == "http"
 	if in.InspectionLevel == "TRACE" && !isHTTP {
 		return validation("The TRACE inspection level applies to HTTP Task states only")
 	}
@@ -237,7 +237,7 @@ func checkTestRequest(in *testStateInput, st *machine.State, t *interpreter.Stat
 		switch {
 		case st.Kind == machine.Map || st.Kind == machine.Parallel:
 			return validation("A %s state can only be tested with a mock", st.TypeName())
-		case st.Kind == machine.Task && (res.Pattern != definition.PatternRequestResponse || isActivity(st.Resource)):
+		case st.Kind == machine.Task && (st.Resource.Pattern != machine.RequestResponse || st.Resource.Kind == machine.Activity):
 			return validation("Activity tasks and the .sync and .waitForTaskToken integration patterns can only be tested with a mock")
 		}
 	} else {
@@ -292,7 +292,7 @@ func checkTestRequest(in *testStateInput, st *machine.State, t *interpreter.Stat
 	return nil
 }
 
-func checkMock(in *testStateInput, st *machine.State, t *interpreter.StateTest) error {
+func checkMock(in *TestStateInput, st *machine.State, t *interpreter.StateTest) error {
 	m := in.Mock
 	if in.RevealSecrets {
 		return validation("revealSecrets cannot be used together with a mock")
@@ -339,11 +339,6 @@ func checkMock(in *testStateInput, st *machine.State, t *interpreter.StateTest) 
 	return nil
 }
 
-func isActivity(resource string) bool {
-	a, err := arn.Parse(resource)
-	return err == nil && a.Kind == arn.Activity
-}
-
 // containsState reports whether a Parallel or Map state holds a state of
 // that name in its branches or its processor.
 func containsState(st *machine.State, name string) bool {
@@ -358,8 +353,8 @@ func containsState(st *machine.State, name string) bool {
 	return found
 }
 
-func testStateResult(in *testStateInput, t *interpreter.StateTest) *testStateOutput {
-	out := &testStateOutput{Status: t.Status.String(), NextState: t.Next}
+func testStateResult(in *TestStateInput, t *interpreter.StateTest) *TestStateOutput {
+	out := &TestStateOutput{Status: t.Status.String(), NextState: t.Next}
 	if t.Output.Set {
 		s := value.String(t.Output.Value)
 		out.Output = &s
@@ -384,7 +379,7 @@ func testStateResult(in *testStateInput, t *interpreter.StateTest) *testStateOut
 		return json.RawMessage(value.String(d.Value))
 	}
 	ins := &t.Inspection
-	data := &inspectionData{
+	data := &InspectionData{
 		Input: text(ins.Input), AfterInputPath: text(ins.AfterInputPath), AfterParameters: text(ins.AfterParameters),
 		AfterArguments: text(ins.AfterArguments), Variables: text(ins.Variables),
 		Result: text(ins.Result), AfterResultSelector: text(ins.AfterResultSelector), AfterResultPath: text(ins.AfterResultPath),
@@ -395,10 +390,10 @@ func testStateResult(in *testStateInput, t *interpreter.StateTest) *testStateOut
 	switch {
 	case ins.RetryIndex >= 0:
 		i, b := ins.RetryIndex, ins.RetryBackoffSeconds
-		data.ErrorDetails = &errorDetails{RetryIndex: &i, RetryBackoffIntervalSeconds: &b}
+		data.ErrorDetails = &ErrorDetails{RetryIndex: &i, RetryBackoffIntervalSeconds: &b}
 	case ins.CatchIndex >= 0:
 		i := ins.CatchIndex
-		data.ErrorDetails = &errorDetails{CatchIndex: &i}
+		data.ErrorDetails = &ErrorDetails{CatchIndex: &i}
 	}
 	out.InspectionData = data
 	return out

@@ -1,0 +1,418 @@
+package driver
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/baton-sh/baton/history"
+	"github.com/baton-sh/baton/interpreter"
+	"github.com/baton-sh/baton/mock"
+	"github.com/baton-sh/baton/store"
+	"github.com/baton-sh/baton/value"
+)
+
+// live is an execution in memory. Its lock is held while anything reads or
+// changes it.
+type live struct {
+	mu     sync.Mutex
+	arn    string
+	ex     *interpreter.Execution
+	rec    store.Execution
+	seq    int64 // the journal position of its last entry
+	closed bool
+	gone   bool                         // removed from the live map
+	tasks  map[int64]context.CancelFunc // in-process tasks running
+	// early holds completions by token of tasks whose call has not yet
+	// returned (a .sync child that ended first): they are recorded after
+	// the call's own result, so that the history keeps AWS's order.
+	early      map[int64][]entry
+	activities map[int64]string // pending activity tasks: id -> token
+	redrives   []redrive        // the execution's redrives, from its journal
+	mock       *mock.Case       // its test case, when it runs one
+	mockRead   bool             // mock has been looked up
+}
+
+// redrive remembers one redrive and the client token that asked for it.
+type redrive struct {
+	token string
+	at    time.Time
+}
+
+// summary fills the execution's record from the interpreter's state.
+func summary(l *live) {
+	ex := l.ex
+	r := &l.rec
+	r.Status = ex.Status.String()
+	r.RedriveCount = ex.Config().RedriveCount
+	if !ex.Done() {
+		// Running again after a redrive: the last attempt's end is gone.
+		r.Stop, r.Output, r.HasOutput, r.Error, r.Cause = time.Time{}, "", false, "", ""
+	} else {
+		r.Stop = ex.StopTime
+		if ex.Status == interpreter.Succeeded {
+			r.Output, r.HasOutput = value.String(ex.Output), true
+		}
+		if ex.Failure != nil {
+			r.Error, r.Cause = ex.Failure.Error, ex.Failure.Cause
+		}
+	}
+}
+
+// step builds the store write for entries just applied, and returns the
+// history events it writes.
+func (d *Durable) step(l *live, entries []entry, cmds []interpreter.Command, create bool, now time.Time) (*store.Step, []history.Event, error) {
+	st := &store.Step{Create: create, Lease: d.currentLease(), ExpectSeq: l.seq, Now: now}
+	seq := l.seq
+	for i := range entries {
+		data, err := json.Marshal(&entries[i])
+		if err != nil {
+			return nil, nil, err
+		}
+		seq++
+		st.Inputs = append(st.Inputs, store.Input{Seq: seq, JSON: data})
+		e := &entries[i]
+		switch {
+		case e.Kind == kindTimer:
+			st.DeleteTimers = append(st.DeleteTimers, e.ID)
+		case e.completes():
+			if tok, ok := l.activities[e.ID]; ok {
+				st.DeleteTasks = append(st.DeleteTasks, tok)
+			}
+		}
+	}
+	events := l.ex.TakeEvents()
+	for i := range events {
+		st.Events = append(st.Events, store.Event{ID: events[i].ID, JSON: events[i].AppendJSON(nil, true)})
+	}
+	for _, c := range cmds {
+		switch c.Kind {
+		case interpreter.StartTimer:
+			st.AddTimers = append(st.AddTimers, store.Timer{ExecutionARN: l.arn, ID: c.ID, Due: c.At})
+		case interpreter.CancelTimer:
+			st.DeleteTimers = append(st.DeleteTimers, c.ID)
+		case interpreter.RunTask:
+			if route(nil, d.mockOf(l), c.Task, true).queued {
+				st.AddTasks = append(st.AddTasks, store.ActivityTask{Token: c.Task.Token, ActivityARN: c.Task.Resource.ARN, ExecutionARN: l.arn,
+					TaskID: c.ID, Input: value.String(c.Task.Input), Created: now})
+			}
+		case interpreter.CancelTask:
+			if tok, ok := l.activities[c.ID]; ok {
+				st.DeleteTasks = append(st.DeleteTasks, tok)
+			}
+		}
+	}
+	summary(l)
+	st.Execution = l.rec
+	return st, events, nil
+}
+
+// after carries out the commands of a step that is durable.
+func (d *Durable) after(l *live, entries []entry, cmds []interpreter.Command, events []history.Event) {
+	l.seq += int64(len(entries))
+	var fired int64
+	for i := range entries {
+		switch e := &entries[i]; {
+		case e.completes():
+			delete(l.activities, e.ID)
+		case e.Kind == kindTimer:
+			fired = e.ID
+		}
+	}
+	for _, c := range cmds {
+		switch c.Kind {
+		case interpreter.StartTimer:
+			d.timers.add(l.arn, c.ID, c.At, d.clock.Now())
+		case interpreter.RunTask:
+			to := route(d.resources, d.mockOf(l), c.Task, true)
+			if to.queued {
+				if l.activities == nil {
+					l.activities = map[int64]string{}
+				}
+				l.activities[c.ID] = c.Task.Token
+				d.wakeActivity(c.Task.Resource.ARN)
+			} else {
+				d.runTask(l, c.Task, to)
+			}
+		case interpreter.CancelTask:
+			if cancel, ok := l.tasks[c.ID]; ok {
+				cancel()
+				delete(l.tasks, c.ID)
+			}
+			delete(l.early, c.ID)
+			delete(l.activities, c.ID)
+			if c.Task != nil && c.Task.Submitted {
+				d.cancelSubmitted(l.arn, c.Task)
+			}
+		}
+	}
+	if d.observe != nil {
+		observe(d.observe, l.ex, events, cmds, fired)
+	}
+	if l.ex.Done() {
+		l.closed = true
+		d.forget(l)
+		d.finished(&l.rec)
+	}
+}
+
+// finished tells OnFinish that an execution a parent waits for has ended.
+func (d *Durable) finished(rec *store.Execution) {
+	if d.onFinish == nil {
+		return
+	}
+	mt := metaOf(rec)
+	if mt.Parent == nil {
+		return
+	}
+	r := *rec
+	d.wg.Add(1)
+	go func() {
+		defer d.wg.Done()
+		d.onFinish(&r, *mt.Parent)
+	}()
+}
+
+// acquire returns the execution locked, loading it when it is not in memory.
+func (d *Durable) acquire(ctx context.Context, arn string) (*live, error) {
+	for {
+		d.mu.Lock()
+		l := d.live[arn]
+		if l == nil {
+			l = &live{arn: arn}
+			d.live[arn] = l
+			d.evictLocked()
+		}
+		d.mu.Unlock()
+		l.mu.Lock()
+		if l.gone {
+			l.mu.Unlock()
+			continue
+		}
+		if l.ex == nil && !l.closed {
+			if err := d.load(ctx, l); err != nil {
+				d.forget(l)
+				l.mu.Unlock()
+				return nil, err
+			}
+		}
+		return l, nil
+	}
+}
+
+// load rebuilds an execution from its journal, taking its lease first if
+// another node's lapsed.
+func (d *Durable) load(ctx context.Context, l *live) error {
+	rec, err := d.store.GetExecution(ctx, l.arn)
+	if err != nil {
+		return err
+	}
+	l.rec = *rec
+	if rec.Status != "RUNNING" {
+		l.closed = true
+		return nil
+	}
+	if lease := d.currentLease(); rec.Owner != lease {
+		err := d.store.TakeExecution(ctx, l.arn, lease, d.clock.Now())
+		if errors.Is(err, store.ErrLeaseLost) {
+			return ErrOwnedElsewhere
+		}
+		if err != nil {
+			return err
+		}
+		l.rec.Owner = lease
+	}
+	if err := d.replay(ctx, l); err != nil {
+		return err
+	}
+	for _, t := range l.ex.PendingTasks() {
+		if route(nil, d.mockOf(l), t, true).queued {
+			if l.activities == nil {
+				l.activities = map[int64]string{}
+			}
+			l.activities[t.ID] = t.Token
+		}
+	}
+	return nil
+}
+
+// replay rebuilds l.ex from the journal of the execution in l.rec, and
+// checks that it gives back the stored history.
+func (d *Durable) replay(ctx context.Context, l *live) error {
+	m, err := d.compile(l.rec.Definition)
+	if err != nil {
+		return err
+	}
+	journal, err := d.store.Journal(ctx, l.arn)
+	if err != nil {
+		return err
+	}
+	ex := interpreter.New(m, d.config(&l.rec))
+	l.redrives = nil
+	l.seq = 0
+	for _, in := range journal {
+		var e entry
+		if err := json.Unmarshal(in.JSON, &e); err != nil {
+			return fmt.Errorf("journal of %s: %w", l.arn, err)
+		}
+		apply(ex, &e)
+		if e.Kind == kindRedrive {
+			l.redrives = append(l.redrives, redrive{token: e.Token, at: time.Unix(0, e.Time)})
+		}
+		l.seq = in.Seq
+	}
+	if err := d.verify(ctx, l.arn, ex.TakeEvents()); err != nil {
+		return err
+	}
+	l.ex = ex
+	return nil
+}
+
+// verify compares a replayed history with the stored one: their lengths
+// and their last events' ids and types.
+func (d *Durable) verify(ctx context.Context, arn string, replayed []history.Event) error {
+	last, err := d.store.Events(ctx, arn, 0, 1, true)
+	if err != nil {
+		return err
+	}
+	describe := func(n int, id int64, typ string) string {
+		if n == 0 {
+			return "no events"
+		}
+		return fmt.Sprintf("%d events, the last #%d %s", n, id, typ)
+	}
+	stored := describe(0, 0, "")
+	var lastID int64
+	var lastType string
+	if len(last) == 1 {
+		var ev struct {
+			Type string `json:"type"`
+		}
+		if err := json.Unmarshal(last[0].JSON, &ev); err != nil {
+			return fmt.Errorf("history of %s: %w", arn, err)
+		}
+		lastID, lastType = last[0].ID, ev.Type
+		stored = describe(int(lastID), lastID, lastType)
+	}
+	n := len(replayed)
+	if n == 0 && lastID == 0 {
+		return nil
+	}
+	if n > 0 && int64(n) == lastID && replayed[n-1].ID == lastID && replayed[n-1].Type.String() == lastType {
+		return nil
+	}
+	got := describe(0, 0, "")
+	if n > 0 {
+		got = describe(n, replayed[n-1].ID, replayed[n-1].Type.String())
+	}
+	return &ReplayError{ExecutionARN: arn, Stored: stored, Replayed: got}
+}
+
+// forget drops an execution from memory; the store keeps it.
+func (d *Durable) forget(l *live) {
+	d.mu.Lock()
+	if d.live[l.arn] == l {
+		delete(d.live, l.arn)
+	}
+	l.gone = true
+	d.mu.Unlock()
+}
+
+// evictLocked drops idle executions when memory holds too many: those with
+// no task running in this process and nobody working on them. Called with
+// d.mu held.
+func (d *Durable) evictLocked() {
+	if len(d.live) <= d.maxLive {
+		return
+	}
+	target := d.maxLive * 9 / 10
+	scanned := 0
+	for arn, l := range d.live {
+		if len(d.live) <= target || scanned > 4096 {
+			return
+		}
+		scanned++
+		if !l.mu.TryLock() {
+			continue
+		}
+		if len(l.tasks) == 0 {
+			l.gone = true
+			delete(d.live, arn)
+		}
+		l.mu.Unlock()
+	}
+}
+
+func (d *Durable) peek(arn string) *live {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.live[arn]
+}
+
+// deliver applies entries to an execution, durably, if check accepts the
+// execution's state.
+func (d *Durable) deliver(ctx context.Context, arn string, entries []entry, check func(*interpreter.Execution) bool) error {
+	l, err := d.acquire(ctx, arn)
+	if err != nil {
+		return err
+	}
+	defer l.mu.Unlock()
+	return d.deliverLocked(ctx, l, entries, check)
+}
+
+// deliverLocked is deliver with the execution's lock held.
+func (d *Durable) deliverLocked(ctx context.Context, l *live, entries []entry, check func(*interpreter.Execution) bool) error {
+	if l.closed {
+		return ErrExecutionClosed
+	}
+	if check != nil && !check(l.ex) {
+		return ErrStale
+	}
+	now := d.clock.Now()
+	var cmds []interpreter.Command
+	for i := range entries {
+		entries[i].Time = now.UnixNano()
+		cmds = append(cmds, apply(l.ex, &entries[i])...)
+	}
+	st, events, err := d.step(l, entries, cmds, false, now)
+	if err == nil {
+		err = d.commit.Commit(ctx, st)
+	}
+	if err != nil {
+		// Memory is ahead of the store now (or another writer is): rebuild
+		// from the store next time.
+		d.drop(l)
+		if errors.Is(err, store.ErrLeaseLost) {
+			return ErrOwnedElsewhere
+		}
+		return err
+	}
+	d.after(l, entries, cmds, events)
+	return nil
+}
+
+// drop forgets an execution whose memory can no longer be trusted: it is
+// rebuilt from the store when needed. Its tasks in flight carry on, and
+// deliver their results to whoever advances it then.
+func (d *Durable) drop(l *live) {
+	l.ex, l.closed = nil, false
+	d.forget(l)
+}
+
+// mockOf finds the test case an execution runs, if any.
+func (d *Durable) mockOf(l *live) *mock.Case {
+	if !l.mockRead {
+		l.mockRead = true
+		if mt := metaOf(&l.rec); mt.TestCase != "" && d.mocks != nil {
+			tc, err := d.mocks.Case(mt.StateMachineName, mt.TestCase)
+			if err != nil {
+				d.log.Warn("the test case of an execution", "execution", l.arn, "error", err)
+			}
+			l.mock = tc
+		}
+	}
+	return l.mock
+}

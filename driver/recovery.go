@@ -1,0 +1,161 @@
+package driver
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/baton-sh/baton/clock"
+	"github.com/baton-sh/baton/store"
+)
+
+// claimBatch is how many executions one claim takes over.
+const claimBatch = 1000
+
+// Start takes this node's lease, recovers the executions no live lease
+// holds (those this node ran before it stopped, and those of nodes whose
+// lease ran out), and starts the timer and lease loops.
+func (d *Durable) Start(ctx context.Context) error {
+	defer clock.Hold(d.clock)()
+	now := d.clock.Now()
+	l, err := d.store.RegisterNode(ctx, d.node, now, now.Add(d.leaseFor))
+	if err != nil {
+		return fmt.Errorf("lease: %w", err)
+	}
+	d.leaseMu.Lock()
+	d.lease = l
+	d.leaseMu.Unlock()
+	n, err := d.takeOver(ctx)
+	if err != nil {
+		return fmt.Errorf("recovery: %w", err)
+	}
+	if n > 0 {
+		d.log.Info("recovered executions", "count", n)
+	}
+	d.wg.Add(2)
+	go d.timerLoop()
+	go d.leaseLoop()
+	return nil
+}
+
+// takeOver claims the executions no live lease holds, and carries each on.
+func (d *Durable) takeOver(ctx context.Context) (int, error) {
+	total := 0
+	for {
+		arns, err := d.store.ClaimExecutions(ctx, d.currentLease(), d.clock.Now(), claimBatch)
+		if err != nil {
+			return total, err
+		}
+		for _, arn := range arns {
+			d.recover(ctx, arn)
+		}
+		total += len(arns)
+		if len(arns) > 0 {
+			d.timers.poll.Store(true)
+			d.timers.wakeUp()
+		}
+		if len(arns) < claimBatch {
+			return total, nil
+		}
+	}
+}
+
+// recover loads an execution just claimed and runs again what it waited
+// for in the process that ran it before.
+func (d *Durable) recover(ctx context.Context, arn string) {
+	l, err := d.acquire(ctx, arn)
+	if err != nil {
+		d.log.Error("recovering an execution", "execution", arn, "error", err)
+		return
+	}
+	defer l.mu.Unlock()
+	if l.closed {
+		return
+	}
+	tc := d.mockOf(l)
+	for _, t := range l.ex.PendingTasks() {
+		if _, running := l.tasks[t.ID]; running {
+			continue
+		}
+		if t.Submitted {
+			// Its result comes with its token, or when its work ends; work
+			// that ended meanwhile is found now.
+			d.resume(l.arn, t)
+			continue
+		}
+		to := route(d.resources, tc, t, true)
+		if !to.queued {
+			// At least once for the call, exactly once for the transition.
+			d.runTask(l, t, to)
+		} else if !l.ex.IsTaskStarted(t.ID) {
+			// Claimed by a poll whose ActivityStarted never became durable:
+			// no worker holds it, so it goes back to the queue.
+			if err := d.store.ReleaseActivityTask(ctx, t.Token); err != nil && !errors.Is(err, store.ErrNotFound) {
+				d.log.Error("releasing an activity task", "execution", arn, "error", err)
+			}
+		}
+	}
+}
+
+// leaseLoop renews this node's lease three times per lease duration, and
+// takes over the executions of nodes whose lease ran out. A node that
+// finds its lease lost (it stalled longer than a lease, and another node
+// may have taken its executions) forgets what it holds in memory and
+// registers again.
+func (d *Durable) leaseLoop() {
+	defer d.wg.Done()
+	every := d.leaseFor / 3
+	for {
+		timer := clock.NewTimer(d.clock, every)
+		select {
+		case <-d.ctx.Done():
+			timer.Stop()
+			return
+		case <-timer.C:
+		}
+		release := clock.Hold(d.clock)
+		timer.Stop()
+		d.renew()
+		release()
+	}
+}
+
+func (d *Durable) renew() {
+	now := d.clock.Now()
+	err := d.store.RenewLease(d.ctx, d.currentLease(), now.Add(d.leaseFor))
+	if errors.Is(err, store.ErrLeaseLost) {
+		d.log.Error("this node lost its lease; it forgets the executions it held and registers again")
+		d.forgetAll()
+		l, err := d.store.RegisterNode(d.ctx, d.node, now, now.Add(d.leaseFor))
+		if err != nil {
+			d.log.Error("registering again", "error", err)
+			return
+		}
+		d.leaseMu.Lock()
+		d.lease = l
+		d.leaseMu.Unlock()
+	} else if err != nil {
+		if d.ctx.Err() == nil {
+			d.log.Error("renewing the lease", "error", err)
+		}
+		return
+	}
+	if _, err := d.takeOver(d.ctx); err != nil && d.ctx.Err() == nil {
+		d.log.Error("taking over executions", "error", err)
+	}
+}
+
+// forgetAll drops every execution from memory.
+func (d *Durable) forgetAll() {
+	d.mu.Lock()
+	all := make([]*live, 0, len(d.live))
+	for _, l := range d.live {
+		all = append(all, l)
+	}
+	d.mu.Unlock()
+	for _, l := range all {
+		l.mu.Lock()
+		d.drop(l)
+		l.mu.Unlock()
+	}
+}

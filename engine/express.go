@@ -1,0 +1,120 @@
+package engine
+
+import (
+	"context"
+	"math/rand/v2"
+	"sync"
+
+	"github.com/baton-sh/baton/arn"
+	"github.com/baton-sh/baton/driver"
+	"github.com/baton-sh/baton/interpreter"
+	"github.com/baton-sh/baton/machine"
+	"github.com/baton-sh/baton/store"
+	"github.com/baton-sh/baton/value"
+)
+
+// expressRunner runs Express executions in memory, at least once, without
+// a stored history, as AWS runs them.
+type expressRunner struct {
+	e  *Engine
+	wg sync.WaitGroup
+}
+
+func (x *expressRunner) prepare(t *target, name, input string) (*machine.Machine, interpreter.Config, any, string, error) {
+	m, err := x.e.compile(t.body.Definition)
+	if err != nil {
+		return nil, interpreter.Config{}, nil, "", err
+	}
+	in, err := value.ParseString(input)
+	if err != nil {
+		return nil, interpreter.Config{}, nil, "", err
+	}
+	execARN := arn.ARN{Partition: t.sm.Partition, Region: t.sm.Region, Account: t.sm.Account, Kind: arn.Express, Name: t.sm.Name,
+		Qualifier: name, ID: newUUID()}.String()
+	cfg := interpreter.Config{
+		ExecutionARN: execARN, ExecutionName: name, StateMachineARN: t.sm.String(), StateMachineName: t.sm.Name,
+		RoleARN: t.body.RoleARN, Region: t.sm.Region, PayloadLimit: x.e.o.PayloadLimit, NoHistory: !x.e.o.ExpressHistory,
+		Random: rand.NewPCG(rand.Uint64(), rand.Uint64()), Tokens: x.e.tokens,
+	}
+	return m, cfg, in, execARN, nil
+}
+
+func (x *expressRunner) driver(t *target) *driver.Local {
+	d := &driver.Local{Resources: x.e.resources, Clock: x.e.clock, Mock: t.mock}
+	if x.e.obs.n.Load() > 0 {
+		d.Observe = x.e.observeStep
+	}
+	return d
+}
+
+// run runs an Express execution to its end.
+func (x *expressRunner) run(ctx context.Context, t *target, name, input string) (*interpreter.Execution, string, error) {
+	m, cfg, in, execARN, err := x.prepare(t, name, input)
+	if err != nil {
+		return nil, "", err
+	}
+	ctx, cancel := context.WithTimeout(ctx, MaxExpressDuration)
+	defer cancel()
+	ex := x.driver(t).Run(ctx, m, cfg, in)
+	x.keep(t, name, input, ex)
+	return ex, execARN, nil
+}
+
+// keep stores a finished Express execution and its history when the server
+// was asked to (Options.ExpressHistory), so that DescribeExecution and
+// GetExecutionHistory show it; AWS sends these to CloudWatch Logs instead.
+func (x *expressRunner) keep(t *target, name, input string, ex *interpreter.Execution) {
+	if !x.e.o.ExpressHistory {
+		return
+	}
+	rec := store.Execution{
+		ARN: ex.ExecutionARN(), StateMachineARN: t.sm.String(), VersionARN: t.versionARN, AliasARN: t.aliasARN, Name: name, Express: true,
+		Status: ex.Status.String(), Input: input, Start: ex.StartTime, Stop: ex.StopTime, Definition: t.body.Definition, RoleARN: t.body.RoleARN,
+	}
+	if ex.Status == interpreter.Succeeded {
+		rec.Output, rec.HasOutput = value.String(ex.Output), true
+	}
+	if ex.Failure != nil {
+		rec.Error, rec.Cause = ex.Failure.Error, ex.Failure.Cause
+	}
+	st := &store.Step{Create: true, Execution: rec, Now: x.e.clock.Now()}
+	for _, ev := range ex.Events {
+		st.Events = append(st.Events, store.Event{ID: ev.ID, JSON: ev.AppendJSON(nil, true)})
+	}
+	if errs := x.e.store.Commit(context.Background(), []*store.Step{st}); errs[0] != nil {
+		x.e.log.Error("keeping an Express execution", "execution", rec.ARN, "error", errs[0])
+	}
+}
+
+// start runs an Express execution in the background; done, when set, is
+// told its end (nil when it could not run).
+func (x *expressRunner) start(t *target, name, input string, done func(*interpreter.Execution, string)) string {
+	m, cfg, in, execARN, err := x.prepare(t, name, input)
+	if err != nil {
+		x.e.log.Error("starting an Express execution", "state machine", t.sm.String(), "error", err)
+		if done != nil {
+			x.wg.Add(1)
+			go func() {
+				defer x.wg.Done()
+				done(nil, input)
+			}()
+		}
+		return execARN
+	}
+	x.wg.Add(1)
+	go func() {
+		defer x.wg.Done()
+		ctx, cancel := context.WithTimeout(x.e.ctx, MaxExpressDuration)
+		defer cancel()
+		ex := x.driver(t).Run(ctx, m, cfg, in)
+		x.keep(t, name, input, ex)
+		if done != nil {
+			done(ex, input)
+		}
+		ex.Release()
+	}()
+	return execARN
+}
+
+// wait waits for the Express executions running in the background.
+func (x *expressRunner) wait() { x.wg.Wait() }

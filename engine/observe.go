@@ -1,0 +1,221 @@
+package engine
+
+import (
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/baton-sh/baton/driver"
+	"github.com/baton-sh/baton/history"
+	"github.com/baton-sh/baton/interpreter"
+)
+
+// Observers learn what happens to executions: the console, metrics, traces
+// and execution logs are observers. The engine hands each observer a batch
+// per execution step, on the observer's own goroutine, through a bounded
+// queue: an observer never slows an execution, and one that falls behind
+// loses batches (and is told how many) rather than holding anything up.
+
+// EventKind says what happened.
+type EventKind uint8
+
+const (
+	ExecutionStarted EventKind = iota + 1
+	StateEntered
+	StateExited
+	TaskScheduled
+	TaskStarted
+	TaskSubmitted
+	TaskSucceeded
+	TaskFailed // failed or timed out
+	TimerArmed
+	TimerFired
+	ExecutionFinished
+)
+
+var eventKindNames = [...]string{"", "ExecutionStarted", "StateEntered", "StateExited", "TaskScheduled", "TaskStarted",
+	"TaskSubmitted", "TaskSucceeded", "TaskFailed", "TimerArmed", "TimerFired", "ExecutionFinished"}
+
+func (k EventKind) String() string { return eventKindNames[k] }
+
+// Event is one thing that happened to an execution.
+type Event struct {
+	Kind            EventKind
+	ExecutionARN    string
+	StateMachineARN string
+	Time            time.Time
+	// History is the history event it comes from (nil for timers); share,
+	// never change, it.
+	History *history.Event
+	// State names the state, for state and task events.
+	State string
+	// TimerID and Due, for timers.
+	TimerID int64
+	Due     time.Time
+	// Status, for ExecutionFinished: SUCCEEDED, FAILED, TIMED_OUT or
+	// ABORTED.
+	Status string
+}
+
+// Observer is told what happens to executions. Observe gets the events of
+// one step of one execution, in order, on a goroutine of the observer's
+// own; it may take its time (the queue absorbs bursts) but must not keep
+// the slice. Dropped says that n batches were lost because the observer
+// fell behind.
+type Observer interface {
+	Observe(events []Event)
+	Dropped(n int)
+}
+
+// observerQueue is the bounded queue in front of one observer.
+const observerQueue = 4096
+
+type subscription struct {
+	o       Observer
+	ch      chan []Event
+	dropped atomic.Int64
+	done    chan struct{}
+}
+
+type observers struct {
+	mu   sync.RWMutex
+	subs []*subscription
+	n    atomic.Int32 // len(subs), read without the lock on the hot path
+}
+
+// Subscribe registers an observer until the returned function is called.
+func (e *Engine) Subscribe(o Observer) (unsubscribe func()) {
+	s := &subscription{o: o, ch: make(chan []Event, observerQueue), done: make(chan struct{})}
+	go s.run()
+	e.obs.mu.Lock()
+	e.obs.subs = append(e.obs.subs, s)
+	e.obs.n.Store(int32(len(e.obs.subs)))
+	e.obs.mu.Unlock()
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			e.obs.mu.Lock()
+			for i, x := range e.obs.subs {
+				if x == s {
+					e.obs.subs = append(e.obs.subs[:i:i], e.obs.subs[i+1:]...)
+					break
+				}
+			}
+			e.obs.n.Store(int32(len(e.obs.subs)))
+			e.obs.mu.Unlock()
+			close(s.ch)
+			<-s.done
+		})
+	}
+}
+
+func (s *subscription) run() {
+	defer close(s.done)
+	for batch := range s.ch {
+		if n := s.dropped.Swap(0); n > 0 {
+			s.o.Dropped(int(n))
+		}
+		s.o.Observe(batch)
+	}
+}
+
+// publish hands a batch to every observer without waiting.
+func (o *observers) publish(batch []Event) {
+	o.mu.RLock()
+	defer o.mu.RUnlock()
+	for _, s := range o.subs {
+		select {
+		case s.ch <- batch:
+		default:
+			s.dropped.Add(1)
+		}
+	}
+}
+
+// observeStep is the drivers' Observer: it turns a step into events.
+func (e *Engine) observeStep(ob *driver.Observation) {
+	if e.obs.n.Load() == 0 {
+		return
+	}
+	batch := make([]Event, 0, len(ob.Events)+len(ob.Armed)+len(ob.Fired))
+	base := Event{ExecutionARN: ob.ExecutionARN, StateMachineARN: ob.StateMachineARN}
+	for _, id := range ob.Fired {
+		ev := base
+		ev.Kind, ev.TimerID, ev.Time = TimerFired, id, e.clock.Now()
+		batch = append(batch, ev)
+	}
+	state := ""
+	for i := range ob.Events {
+		h := &ob.Events[i]
+		ev := base
+		ev.History, ev.Time = h, time.Unix(0, h.Time)
+		if h.Type.IsStateEntered() {
+			state = h.Name
+		}
+		ev.Kind = kindOf(h.Type)
+		switch ev.Kind {
+		case 0:
+			continue
+		case StateEntered, StateExited:
+			ev.State = h.Name
+		case ExecutionFinished:
+			ev.Status = finishStatus(h.Type)
+		default:
+			ev.State = state
+		}
+		batch = append(batch, ev)
+	}
+	for _, t := range ob.Armed {
+		ev := base
+		ev.Kind, ev.TimerID, ev.Due, ev.Time = TimerArmed, t.ID, t.At, e.clock.Now()
+		batch = append(batch, ev)
+	}
+	if len(ob.Events) == 0 && ob.Status != interpreter.Running {
+		// An execution without a history (Express) still ends.
+		ev := base
+		ev.Kind, ev.Status, ev.Time = ExecutionFinished, ob.Status.String(), e.clock.Now()
+		batch = append(batch, ev)
+	}
+	if len(batch) > 0 {
+		e.obs.publish(batch)
+	}
+}
+
+func kindOf(t history.Type) EventKind {
+	switch {
+	case t == history.ExecutionStarted:
+		return ExecutionStarted
+	case t.IsStateEntered():
+		return StateEntered
+	case t.IsStateExited():
+		return StateExited
+	}
+	switch t {
+	case history.TaskScheduled, history.ActivityScheduled, history.LambdaFunctionScheduled:
+		return TaskScheduled
+	case history.TaskStarted, history.ActivityStarted, history.LambdaFunctionStarted:
+		return TaskStarted
+	case history.TaskSubmitted:
+		return TaskSubmitted
+	case history.TaskSucceeded, history.ActivitySucceeded, history.LambdaFunctionSucceeded:
+		return TaskSucceeded
+	case history.TaskFailed, history.ActivityFailed, history.LambdaFunctionFailed,
+		history.TaskTimedOut, history.ActivityTimedOut, history.LambdaFunctionTimedOut:
+		return TaskFailed
+	case history.ExecutionSucceeded, history.ExecutionFailed, history.ExecutionTimedOut, history.ExecutionAborted:
+		return ExecutionFinished
+	}
+	return 0
+}
+
+func finishStatus(t history.Type) string {
+	switch t {
+	case history.ExecutionSucceeded:
+		return "SUCCEEDED"
+	case history.ExecutionFailed:
+		return "FAILED"
+	case history.ExecutionTimedOut:
+		return "TIMED_OUT"
+	}
+	return "ABORTED"
+}

@@ -1,0 +1,10 @@
+//go:build !unix
+
+package sqlite
+
+import "os"
+
+// Elsewhere than on Unix the folder is not locked: SQLite's own locking
+// still keeps the database whole, but two servers may share it.
+func lockFile(*os.File) error   { return nil }
+func unlockFile(*os.File) error { return nil }

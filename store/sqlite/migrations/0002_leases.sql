@@ -1,0 +1,21 @@
+-- Several nodes: each running execution has an owner (a node's lease) and
+-- the position of its journal, which every write checks; timers are claimed
+-- before they fire; secrets (the task-token key) live with the data.
+
+CREATE TABLE nodes (
+    id      TEXT PRIMARY KEY,
+    epoch   INTEGER NOT NULL,
+    expires INTEGER NOT NULL
+);
+
+ALTER TABLE executions ADD COLUMN owner TEXT NOT NULL DEFAULT '';
+ALTER TABLE executions ADD COLUMN owner_epoch INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE executions ADD COLUMN seq INTEGER NOT NULL DEFAULT 0;
+UPDATE executions SET seq = (SELECT COALESCE(MAX(seq), 0) FROM journal WHERE journal.execution = executions.arn);
+
+ALTER TABLE timers ADD COLUMN claimed_until INTEGER NOT NULL DEFAULT 0;
+
+CREATE TABLE secrets (
+    name  TEXT PRIMARY KEY,
+    value BLOB NOT NULL
+);
