@@ -24,6 +24,7 @@ import (
 	"github.com/baton-sh/baton/clock"
 	"github.com/baton-sh/baton/definition"
 	"github.com/baton-sh/baton/driver"
+	"github.com/baton-sh/baton/failure"
 	"github.com/baton-sh/baton/interpreter"
 	"github.com/baton-sh/baton/machine"
 	"github.com/baton-sh/baton/resource"
@@ -105,7 +106,37 @@ func knownFailures(t *testing.T) (byName, byTag map[string]string) {
 	return byName, byTag
 }
 
+// outcome is what an execution of a case gave.
+type outcome struct {
+	status        string
+	output        any
+	failure       *failure.Failure
+	events        []string // history event types
+	verifyProblem string   // a durable run's replay that disagreed
+}
+
+// executor runs one execution of a compiled machine to its end.
+type executor func(m *machine.Machine, cfg interpreter.Config, input any) outcome
+
+// TestConformance runs every case in-process, through the Local driver.
 func TestConformance(t *testing.T) {
+	t.Parallel()
+	runCorpus(t, runLocal)
+}
+
+func runLocal(m *machine.Machine, cfg interpreter.Config, input any) outcome {
+	d := &driver.Local{Resources: resource.NewRegistry(), Clock: clock.NewVirtual(time.Date(2024, 5, 1, 12, 0, 0, 0, time.UTC))}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	ex := d.Run(ctx, m, cfg, input)
+	o := outcome{status: ex.Status.String(), output: ex.Output, failure: ex.Failure}
+	for _, e := range ex.Events {
+		o.events = append(o.events, e.Type.String())
+	}
+	return o
+}
+
+func runCorpus(t *testing.T, run executor) {
 	dir := filepath.Join(corpusDir(t), "cases")
 	files, _ := filepath.Glob(filepath.Join(dir, "*.json"))
 	if len(files) == 0 {
@@ -137,7 +168,7 @@ func TestConformance(t *testing.T) {
 				}
 			}
 		}
-		problem := runCase(&c)
+		problem := runCase(&c, run)
 		switch {
 		case problem == "" && byTagOnly:
 			// A case of a feature that is not done yet may pass already.
@@ -163,7 +194,7 @@ func TestConformance(t *testing.T) {
 }
 
 // runCase returns "" when Baton agrees with AWS, else what differs.
-func runCase(c *testCase) (problem string) {
+func runCase(c *testCase, run executor) (problem string) {
 	defer func() {
 		if p := recover(); p != nil {
 			problem = fmt.Sprintf("panic: %v", p)
@@ -238,19 +269,19 @@ func runCase(c *testCase) (problem string) {
 	if typ == "EXPRESS" {
 		cfg.ExecutionARN = "arn:aws:states:us-east-1:123456789012:express:" + smName + ":" + execName + ":0b6a2c1e-5f1d-4f7e-9a53-8a7d2b1c9e40"
 	}
-	d := &driver.Local{Resources: resource.NewRegistry(), Clock: clock.NewVirtual(time.Date(2024, 5, 1, 12, 0, 0, 0, time.UTC))}
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	ex := d.Run(ctx, m, cfg, input)
+	ex := run(m, cfg, input)
+	if ex.verifyProblem != "" {
+		return "replay: " + ex.verifyProblem
+	}
 
 	unstable := map[string]bool{}
 	for _, f := range exp.UnstableFields {
 		unstable[f] = true
 	}
-	if got := ex.Status.String(); got != exp.Status {
+	if got := ex.status; got != exp.Status {
 		detail := ""
-		if ex.Failure != nil {
-			detail = " (" + ex.Failure.String() + ")"
+		if ex.failure != nil {
+			detail = " (" + ex.failure.String() + ")"
 		}
 		return fmt.Sprintf("status %s%s, want %s", got, detail, exp.Status)
 	}
@@ -259,13 +290,13 @@ func runCase(c *testCase) (problem string) {
 		if err != nil {
 			return "bad expected output: " + err.Error()
 		}
-		if !matchValue(want, ex.Output, unstable["output"], "") {
-			return fmt.Sprintf("output %s, want %s", value.String(ex.Output), value.String(want))
+		if !matchValue(want, ex.output, unstable["output"], "") {
+			return fmt.Sprintf("output %s, want %s", value.String(ex.output), value.String(want))
 		}
 	} else {
 		gotErr, gotCause := "", ""
-		if ex.Failure != nil {
-			gotErr, gotCause = ex.Failure.Error, ex.Failure.Cause
+		if ex.failure != nil {
+			gotErr, gotCause = ex.failure.Error, ex.failure.Cause
 		}
 		if p := compareText("error", exp.Error, exp.ErrorJSON, gotErr, unstable["error"]); p != "" {
 			return p
@@ -275,11 +306,7 @@ func runCase(c *testCase) (problem string) {
 		}
 	}
 	if c.Events != nil {
-		var got []string
-		for _, e := range ex.Events {
-			got = append(got, e.Type.String())
-		}
-		if p := compareEvents(c.Events, got, strings.Contains(c.Note, "normalised")); p != "" {
+		if p := compareEvents(c.Events, ex.events, strings.Contains(c.Note, "normalised")); p != "" {
 			return p
 		}
 	}

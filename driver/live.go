@@ -416,3 +416,45 @@ func (d *Durable) mockOf(l *live) *mock.Case {
 	}
 	return l.mock
 }
+
+// Verify replays an execution's journal, running or not, and compares the
+// history it gives with the stored one, event by event: every event's JSON
+// must be the same. It is the whole of the check that loading an execution
+// makes in part (its length and last event).
+func (d *Durable) Verify(ctx context.Context, arn string) error {
+	rec, err := d.store.GetExecution(ctx, arn)
+	if err != nil {
+		return err
+	}
+	m, err := d.compile(rec.Definition)
+	if err != nil {
+		return err
+	}
+	journal, err := d.store.Journal(ctx, arn)
+	if err != nil {
+		return err
+	}
+	ex := interpreter.New(m, d.config(rec))
+	defer ex.Release()
+	for _, in := range journal {
+		var e entry
+		if err := json.Unmarshal(in.JSON, &e); err != nil {
+			return fmt.Errorf("journal of %s: %w", arn, err)
+		}
+		apply(ex, &e)
+	}
+	stored, err := d.store.Events(ctx, arn, 0, 1<<30, false)
+	if err != nil {
+		return err
+	}
+	replayed := ex.Events
+	for i := range max(len(stored), len(replayed)) {
+		if i >= len(stored) || i >= len(replayed) {
+			return &ReplayError{ExecutionARN: arn, Stored: fmt.Sprintf("%d events", len(stored)), Replayed: fmt.Sprintf("%d events", len(replayed))}
+		}
+		if got := replayed[i].AppendJSON(nil, true); string(got) != string(stored[i].JSON) {
+			return &ReplayError{ExecutionARN: arn, Stored: "event " + string(stored[i].JSON), Replayed: "event " + string(got)}
+		}
+	}
+	return nil
+}
