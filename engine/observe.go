@@ -47,7 +47,9 @@ type Event struct {
 	// History is the history event it comes from (nil for timers); share,
 	// never change, it.
 	History *history.Event
-	// State names the state, for state and task events.
+	// State names the state, for state events, and for the task events of
+	// a step that entered the state (a task's later events tell their state
+	// through History.PreviousID).
 	State string
 	// TimerID and Due, for timers.
 	TimerID int64

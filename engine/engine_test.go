@@ -1,0 +1,317 @@
+package engine
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/baton-sh/baton/clock"
+	"github.com/baton-sh/baton/resource"
+	"github.com/baton-sh/baton/store/sqlite"
+	"github.com/baton-sh/baton/token"
+)
+
+var epoch = time.Date(2024, 6, 1, 12, 0, 0, 0, time.UTC)
+
+// newEngine is an engine on a fresh SQLite data folder.
+func newEngine(t *testing.T, o Options) *Engine {
+	t.Helper()
+	st, err := sqlite.Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	o.Store = st
+	e, err := New(context.Background(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		e.Close()
+		if err := st.Close(); err != nil {
+			t.Error(err)
+		}
+	})
+	return e
+}
+
+func createMachine(t *testing.T, e *Engine, name, def, typ string) string {
+	t.Helper()
+	out, err := e.CreateStateMachine(context.Background(), &CreateStateMachineInput{Name: name, Definition: def, Type: typ,
+		RoleArn: "arn:aws:iam::123456789012:role/r"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out.StateMachineArn
+}
+
+// recorder is an observer that keeps what it is told.
+type recorder struct {
+	mu      sync.Mutex
+	events  []Event
+	dropped int
+	changed chan struct{}
+}
+
+func newRecorder() *recorder { return &recorder{changed: make(chan struct{}, 1)} }
+
+func (r *recorder) Observe(events []Event) {
+	r.mu.Lock()
+	r.events = append(r.events, events...)
+	r.mu.Unlock()
+	select {
+	case r.changed <- struct{}{}:
+	default:
+	}
+}
+
+func (r *recorder) Dropped(n int) {
+	r.mu.Lock()
+	r.dropped += n
+	r.mu.Unlock()
+}
+
+// waitFor waits until the recorder holds an event that matches.
+func (r *recorder) waitFor(t *testing.T, match func(Event) bool) {
+	t.Helper()
+	deadline := time.After(10 * time.Second)
+	for {
+		r.mu.Lock()
+		for _, ev := range r.events {
+			if match(ev) {
+				r.mu.Unlock()
+				return
+			}
+		}
+		r.mu.Unlock()
+		select {
+		case <-r.changed:
+		case <-deadline:
+			t.Fatal("the awaited event never came")
+		}
+	}
+}
+
+func (r *recorder) summary(arn string) string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var parts []string
+	for _, ev := range r.events {
+		if ev.ExecutionARN != arn {
+			continue
+		}
+		s := ev.Kind.String()
+		switch {
+		case ev.State != "":
+			s += " " + ev.State
+		case ev.Kind == ExecutionFinished:
+			s += " " + ev.Status
+		}
+		parts = append(parts, s)
+	}
+	return strings.Join(parts, ", ")
+}
+
+// TestObserver: an observer learns each step of a Standard execution after
+// it is durable: states, tasks, timers, the end.
+func TestObserver(t *testing.T) {
+	t.Parallel()
+	clk := clock.NewManual(epoch)
+	reg := resource.NewRegistry()
+	reg.Register("arn:aws:states:::lambda:invoke", resource.Func(func(_ context.Context, req *resource.Request) (any, error) {
+		return req.Input, nil
+	}))
+	e := newEngine(t, Options{Clock: clk, Resources: reg})
+	rec := newRecorder()
+	defer e.Subscribe(rec)()
+	sm := createMachine(t, e, "observed", `{"StartAt":"W","States":{
+		"W":{"Type":"Wait","Seconds":10,"Next":"T"},
+		"T":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","End":true}}}`, "")
+	out, err := e.StartExecution(context.Background(), &StartExecutionInput{StateMachineArn: sm, Name: "one"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec.waitFor(t, func(ev Event) bool { return ev.Kind == TimerArmed })
+	clk.Advance(10 * time.Second)
+	rec.waitFor(t, func(ev Event) bool { return ev.Kind == ExecutionFinished })
+	want := "ExecutionStarted, StateEntered W, TimerArmed, TimerFired, StateExited W, StateEntered T, TaskScheduled T, " +
+		"TaskStarted, TaskSucceeded, StateExited T, ExecutionFinished SUCCEEDED"
+	if got := rec.summary(out.ExecutionArn); got != want {
+		t.Errorf("events\n got  %s\n want %s", got, want)
+	}
+}
+
+// blocked is an observer that does not return until it is let go.
+type blocked struct {
+	recorder
+	gate chan struct{}
+}
+
+func (b *blocked) Observe(events []Event) {
+	<-b.gate
+	b.recorder.Observe(events)
+}
+
+// TestSlowObserver: an observer that does not keep up never holds
+// executions back; it is told how many batches it lost.
+func TestSlowObserver(t *testing.T) {
+	t.Parallel()
+	e, err := New(context.Background(), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	b := &blocked{recorder: *newRecorder(), gate: make(chan struct{})}
+	stop := e.Subscribe(b)
+	m, err := e.Load([]byte(`{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}}`), LoadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	in, err := e.ParseInput(json.RawMessage(`{}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := observerQueue + 100
+	for i := range n {
+		run, err := m.Run(context.Background(), in, RunOptions{Name: fmt.Sprint("e", i)})
+		if err != nil || !run.Succeeded() {
+			t.Fatalf("execution %d: %v %v", i, run.Status(), err)
+		}
+	}
+	close(b.gate)
+	stop()
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.dropped == 0 || len(b.events) == 0 {
+		t.Errorf("%d events seen, %d batches dropped, though the observer was %d behind", len(b.events), b.dropped, n)
+	}
+}
+
+// TestCompileCacheBound: the compiled definitions kept stay within the
+// bound, however many distinct ones run.
+func TestCompileCacheBound(t *testing.T) {
+	t.Parallel()
+	e := newEngine(t, Options{CompileCache: 8})
+	for i := range 40 {
+		def := fmt.Sprintf(`{"StartAt":"P","States":{"P":{"Type":"Pass","Result":%d,"End":true}}}`, i)
+		sm := createMachine(t, e, fmt.Sprint("m", i), def, "EXPRESS")
+		out, err := e.StartSyncExecution(context.Background(), &StartExecutionInput{StateMachineArn: sm})
+		if err != nil || out.Status != "SUCCEEDED" || *out.Output != fmt.Sprint(i) {
+			t.Fatalf("run %d: %+v %v", i, out, err)
+		}
+	}
+	if n := e.machines.len(); n > 8 {
+		t.Errorf("%d machines cached, bound 8", n)
+	}
+}
+
+// TestForgedToken: a token made with another key, or altered, is refused
+// before anything is looked up.
+func TestForgedToken(t *testing.T) {
+	t.Parallel()
+	e := newEngine(t, Options{})
+	act, err := e.CreateActivity(context.Background(), &CreateActivityInput{Name: "work"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sm := createMachine(t, e, "waits", `{"StartAt":"A","States":{"A":{"Type":"Task","Resource":"`+act.ActivityArn+`","End":true}}}`, "")
+	started, err := e.StartExecution(context.Background(), &StartExecutionInput{StateMachineArn: sm, Name: "x"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tok := range []string{
+		token.RandomKey().Make(started.ExecutionArn, 1, 0),
+		"v1." + strings.Repeat("A", 40) + ".1.1",
+		"not a token",
+	} {
+		_, err := e.SendTaskSuccess(context.Background(), &SendTaskSuccessInput{TaskToken: tok, Output: "{}"})
+		if CodeOf(err) != InvalidToken {
+			t.Errorf("%q: %v, want InvalidToken", tok, err)
+		}
+	}
+	task, err := e.GetActivityTask(context.Background(), &GetActivityTaskInput{ActivityArn: act.ActivityArn})
+	if err != nil || task.TaskToken == "" {
+		t.Fatalf("poll: %+v %v", task, err)
+	}
+	if _, err := e.SendTaskSuccess(context.Background(), &SendTaskSuccessInput{TaskToken: task.TaskToken, Output: `{"done":1}`}); err != nil {
+		t.Fatal(err)
+	}
+	d, err := e.DescribeExecution(context.Background(), &DescribeExecutionInput{ExecutionArn: started.ExecutionArn})
+	if err != nil || d.Status != "SUCCEEDED" {
+		t.Errorf("%+v %v", d, err)
+	}
+}
+
+// TestErrors: refusals carry the API's codes; errors.Is matches by code.
+func TestErrors(t *testing.T) {
+	t.Parallel()
+	e := newEngine(t, Options{})
+	_, err := e.DescribeExecution(context.Background(), &DescribeExecutionInput{ExecutionArn: "arn:aws:states:us-east-1:123456789012:execution:m:none"})
+	if CodeOf(err) != ExecutionDoesNotExist || !errors.Is(err, &Error{Code: ExecutionDoesNotExist}) || errors.Is(err, &Error{Code: InvalidArn}) {
+		t.Errorf("%v", err)
+	}
+	_, err = e.ListStateMachines(context.Background(), &ListStateMachinesInput{MaxResults: 1001})
+	if CodeOf(err) != ValidationException {
+		t.Errorf("%v", err)
+	}
+	if CodeOf(errors.New("other")) != "" {
+		t.Error("a plain error has a code")
+	}
+}
+
+// TestTimeJSON: times are seconds since the epoch with milliseconds.
+func TestTimeJSON(t *testing.T) {
+	for _, tt := range []struct {
+		t    time.Time
+		want string
+	}{
+		{time.UnixMilli(1700000000123), "1700000000.123"},
+		{time.UnixMilli(1700000000007), "1700000000.007"},
+		{time.UnixMilli(5), "0.005"},
+	} {
+		got, err := json.Marshal(Time(tt.t))
+		if err != nil || string(got) != tt.want {
+			t.Errorf("%v: %s %v, want %s", tt.t, got, err, tt.want)
+		}
+	}
+}
+
+// TestInProcess: without a store the engine runs executions in-process,
+// and refuses what needs a store.
+func TestInProcess(t *testing.T) {
+	t.Parallel()
+	e, err := New(context.Background(), Options{Region: "eu-west-1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	m, err := e.Load([]byte(`{"StartAt":"P","States":{"P":{"Type":"Pass","Parameters":{"n.$":"$$.Execution.Name"},"End":true}}}`), LoadOptions{Name: "local"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	in, err := e.ParseInput(json.RawMessage(`{}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	run, err := m.Run(context.Background(), in, RunOptions{Name: "r1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !run.Succeeded() || run.ExecutionARN() != "arn:aws:states:eu-west-1:123456789012:execution:local:r1" {
+		t.Errorf("%s %s", run.Status(), run.ExecutionARN())
+	}
+	var ve *ValidationError
+	if _, err := e.Load([]byte(`{"StartAt":"X","States":{}}`), LoadOptions{}); !errors.As(err, &ve) {
+		t.Errorf("invalid definition: %v", err)
+	}
+	if _, err := e.ListStateMachines(context.Background(), &ListStateMachinesInput{}); !errors.Is(err, errNoStore) {
+		t.Errorf("a list without a store: %v", err)
+	}
+}
