@@ -671,10 +671,11 @@ func (s *Store) TakeExecution(ctx context.Context, arn string, l store.Lease, no
 
 // ClaimTimers claims the due timers of l's executions.
 func (s *Store) ClaimTimers(ctx context.Context, l store.Lease, now, until time.Time, limit int) ([]store.Timer, error) {
-	rows, err := s.wquery(ctx, `UPDATE timers SET claimed_until = ? WHERE rowid IN (
+	rows, err := s.wquery(ctx, `UPDATE timers SET claimed_until = ?, claimed_epoch = ? WHERE rowid IN (
 		SELECT t.rowid FROM timers t JOIN executions e ON e.arn = t.execution
-		WHERE t.due <= ? AND t.claimed_until <= ? AND e.owner = ? AND e.owner_epoch = ? ORDER BY t.due LIMIT ?)
-		RETURNING execution, id, due`, nanos(until), nanos(now), nanos(now), l.Node, l.Epoch, limit)
+		WHERE t.due <= ? AND (t.claimed_until <= ? OR t.claimed_epoch != e.owner_epoch) AND e.owner = ? AND e.owner_epoch = ?
+		ORDER BY t.due LIMIT ?)
+		RETURNING execution, id, due`, nanos(until), l.Epoch, nanos(now), nanos(now), l.Node, l.Epoch, limit)
 	if err != nil {
 		return nil, err
 	}

@@ -278,6 +278,20 @@ func testTimers(t *testing.T, db Database) {
 	if due, err := s.ClaimTimers(ctx, other, t0.Add(5*time.Hour), t0.Add(6*time.Hour), 10); err != nil || len(due) != 0 {
 		t.Errorf("another node claimed: %v %v", due, err)
 	}
+	// Timer 3 is claimed until 3 h, but a claim lapses when its execution
+	// changes hands: the node that takes it over (here the owner, started
+	// again) fires the timer at once.
+	now = t0.Add(2*time.Hour + 30*time.Minute)
+	if due, err := s.ClaimTimers(ctx, l, now, now.Add(time.Hour), 10); err != nil || len(due) != 0 {
+		t.Fatalf("claimed twice before the restart: %v %v", due, err)
+	}
+	again := lease(t, s, "n1")
+	if err := s.TakeExecution(ctx, e.ARN, again, now); err != nil {
+		t.Fatal(err)
+	}
+	if due, err := s.ClaimTimers(ctx, again, now, now.Add(time.Hour), 10); err != nil || len(due) != 1 || due[0].ID != 3 {
+		t.Errorf("claim after the takeover: %v %v", due, err)
+	}
 }
 
 func testTasks(t *testing.T, db Database) {

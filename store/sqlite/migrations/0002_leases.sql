@@ -13,7 +13,10 @@ ALTER TABLE executions ADD COLUMN owner_epoch INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE executions ADD COLUMN seq INTEGER NOT NULL DEFAULT 0;
 UPDATE executions SET seq = (SELECT COALESCE(MAX(seq), 0) FROM journal WHERE journal.execution = executions.arn);
 
+-- A timer's claim is its claimer's (an execution owner's epoch) until
+-- claimed_until; it lapses early when the execution changes hands.
 ALTER TABLE timers ADD COLUMN claimed_until INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE timers ADD COLUMN claimed_epoch INTEGER NOT NULL DEFAULT 0;
 
 CREATE TABLE secrets (
     name  TEXT PRIMARY KEY,
