@@ -1,8 +1,6 @@
 package interpreter
 
 import (
-	"math"
-	"math/rand/v2"
 	"time"
 
 	"github.com/baton-sh/baton/failure"
@@ -96,32 +94,6 @@ type frame struct {
 	env *machine.JEnv
 }
 
-type taskState struct {
-	req            *TaskRequest
-	taskID         int64
-	taskTimer      int64
-	hbTimer        int64
-	heartbeat      time.Duration
-	token          string
-	taskResult     any
-	startedEmitted bool
-}
-
-type kidState struct {
-	kids      []*frame
-	results   []any
-	pending   int
-	items     []any
-	nextItem  int
-	maxConc   int
-	active    int
-	failures  int
-	tolCount  int64
-	tolPct    float64
-	effInput  any
-	startedID int64 // ParallelStateStarted / MapStateStarted of this attempt
-}
-
 // emitAux writes an event of this frame that carries only a number.
 func (f *frame) emitAux(t history.Type, prev int64, name string, aux int64) int64 {
 	if f.silent {
@@ -210,25 +182,13 @@ var abortedType = [...]history.Type{
 }
 
 func (f *frame) execute() {
-	if f.st.JSONata {
-		f.executeJSONata()
-		return
-	}
 	switch f.st.Kind {
 	case machine.Pass:
 		f.pass()
 	case machine.Choice:
 		f.choice()
 	case machine.Succeed:
-		out, fl := f.inputPath()
-		if fl == nil {
-			out, fl = f.outputPath(out)
-		}
-		if fl != nil {
-			f.stateFailed(fl, false)
-			return
-		}
-		f.exit(out, nil)
+		f.succeed()
 	case machine.Fail:
 		f.failState()
 	case machine.Wait:
@@ -309,131 +269,6 @@ func (f *frame) frameFailed(fl *failure.Failure) {
 	f.parent.childFailed(f)
 }
 
-// runtimeFailure prefixes an evaluation failure with the state and its
-// entered event, as AWS words runtime errors.
-func (f *frame) runtimeFailure(fl *failure.Failure) *failure.Failure {
-	if fl.Error == failure.DataLimitExceeded || fl.Error == failure.ReferencePathConflict {
-		return fl
-	}
-	return &failure.Failure{Error: fl.Error, Cause: "An error occurred while executing the state '" + f.st.Name +
-		"' (entered at the event id #" + itoa(f.enteredID) + "). " + fl.Cause}
-}
-
-func itoa(i int64) string {
-	if i >= 0 && i < 10 {
-		return string(rune('0' + i))
-	}
-	var b [20]byte
-	n := len(b)
-	neg := i < 0
-	if neg {
-		i = -i
-	}
-	for i > 0 {
-		n--
-		b[n] = byte('0' + i%10)
-		i /= 10
-	}
-	if neg {
-		n--
-		b[n] = '-'
-	}
-	return string(b[n:])
-}
-
-// stateFailed applies Retry, then Catch, to an error of the current state.
-func (f *frame) stateFailed(fl *failure.Failure, fromKids bool) {
-	ex := f.ex
-	st := f.st
-	f.cancelWaits()
-	f.assigns = nil // a failed state assigns nothing
-	for i := range st.Retry {
-		r := &st.Retry[i]
-		if !failure.Matches(r.ErrorEquals, fl.Error) {
-			continue
-		}
-		if ex.test != nil && f.parent == nil {
-			if f.testRetry(i, fl) {
-				return
-			}
-			break
-		}
-		if f.attempts == nil {
-			f.attempts = make([]int64, len(st.Retry))
-		}
-		if f.attempts[i] >= r.MaxAttempts {
-			break
-		}
-		delay := float64(r.IntervalSeconds) * math.Pow(r.BackoffRate, float64(f.attempts[i]))
-		if r.MaxDelaySeconds > 0 && delay > float64(r.MaxDelaySeconds) {
-			delay = float64(r.MaxDelaySeconds)
-		}
-		if r.JitterFull {
-			delay = rand.New(ex.cfg.Random).Float64() * delay
-		}
-		f.attempts[i]++
-		f.retryCount++
-		f.status = frameBlocked
-		f.wait = waitRetry
-		f.retryTimer = ex.armTimer(timerRetry, f, 0, ex.now.Add(time.Duration(delay*float64(time.Second))))
-		return
-	}
-	if fromKids {
-		switch st.Kind {
-		case machine.Parallel:
-			f.prev = f.emit(history.ParallelStateFailed, f.prev, "", nil, false, nil, nil)
-		case machine.Map:
-			if st.Distributed {
-				f.prev = f.emit(history.MapRunFailed, f.prev, "", nil, false, fl, nil)
-			}
-			f.prev = f.emit(history.MapStateFailed, f.prev, "", nil, false, nil, nil)
-		}
-	}
-	for i := range st.Catch {
-		c := &st.Catch[i]
-		if !failure.Matches(c.ErrorEquals, fl.Error) {
-			continue
-		}
-		errOut := errorOutput(fl)
-		var out any
-		var rfl *failure.Failure
-		if st.JSONata {
-			env := f.jenv(f.input)
-			env.ErrorOutput, env.HasError = errOut, true
-			out, rfl = f.jLeave(env, c.Assign, c.Output, errOut)
-		} else if rfl = f.assignPath(c.Assign, errOut); rfl == nil {
-			out, rfl = applyResultPath(c.ResultPath, f.input, errOut)
-		}
-		if rfl != nil {
-			f.frameFailed(rfl)
-			return
-		}
-		f.status = frameRunning
-		if t := ex.test; t != nil && f.parent == nil {
-			t.Status, t.Failure, t.Inspection.CatchIndex = TestCaughtError, fl, i
-		}
-		f.exit(out, c.Next)
-		return
-	}
-	f.frameFailed(fl)
-}
-
-func errorOutput(fl *failure.Failure) any {
-	ms := make([]value.Member, 0, 2)
-	ms = append(ms, value.Member{Key: "Error", Value: fl.Error})
-	if fl.Cause != "" {
-		ms = append(ms, value.Member{Key: "Cause", Value: fl.Cause})
-	}
-	return value.NewObject(ms)
-}
-
-// retryDue re-runs the current state after a retry back-off.
-func (f *frame) retryDue() {
-	f.retryTimer = 0
-	f.ctx = nil
-	f.resume(phaseExecute)
-}
-
 // resume makes a waiting frame runnable again in the given phase.
 func (f *frame) resume(p phase) {
 	f.wait = waitNone
@@ -489,96 +324,4 @@ func (f *frame) abort() {
 		f.prev = f.emitAux(history.MapIterationAborted, f.prev, f.parent.st.Name, int64(f.index))
 	}
 	f.status = frameCancelled
-}
-
-func (f *frame) abortChildren() {
-	if f.kidState == nil {
-		return
-	}
-	for _, k := range f.kids {
-		k.abort()
-	}
-}
-
-// ---- context object --------------------------------------------------------
-
-// Context implements machine.Scope: the context object $$ of the current
-// state, built the first time a path asks for it.
-func (f *frame) Context() any {
-	if f.ctx == nil {
-		f.ctx = f.ex.contextObject(f, nil)
-	}
-	return f.ctx
-}
-
-// Random implements machine.Scope.
-func (f *frame) Random() rand.Source { return f.ex.cfg.Random }
-
-// mapItemScope is the scope of a Map state's ItemSelector, whose context
-// object also holds Map.Item.
-type mapItemScope struct {
-	f     *frame
-	index int
-	item  any
-	ctx   any
-}
-
-func (s *mapItemScope) Context() any {
-	if s.ctx == nil {
-		s.ctx = s.f.ex.contextObject(s.f, s)
-	}
-	return s.ctx
-}
-
-func (s *mapItemScope) Variable(name string) (any, bool) { return s.f.Variable(name) }
-func (s *mapItemScope) Random() rand.Source              { return s.f.Random() }
-
-// TimeFormat is how AWS writes timestamps in the context object.
-const TimeFormat = "2006-01-02T15:04:05.000Z"
-
-func (ex *Execution) contextObject(f *frame, item *mapItemScope) any {
-	cfg := &ex.cfg
-	execution := value.NewObject([]value.Member{
-		{Key: "Id", Value: ex.ExecutionARN()},
-		{Key: "Input", Value: ex.Input},
-		{Key: "StartTime", Value: ex.StartTime.UTC().Format(TimeFormat)},
-		{Key: "Name", Value: cfg.ExecutionName},
-		{Key: "RoleArn", Value: cfg.RoleARN},
-		{Key: "RedriveCount", Value: value.Int(int64(cfg.RedriveCount))},
-	})
-	sm := value.NewObject([]value.Member{
-		{Key: "Id", Value: cfg.StateMachineARN},
-		{Key: "Name", Value: cfg.StateMachineName},
-	})
-	stateMembers := []value.Member{
-		{Key: "Name", Value: f.st.Name},
-		{Key: "EnteredTime", Value: f.enteredTime.UTC().Format(TimeFormat)},
-	}
-	if len(f.st.Retry) > 0 {
-		n := f.retryCount
-		if ex.test != nil {
-			n = ex.test.RetryCount
-		}
-		stateMembers = append(stateMembers, value.Member{Key: "RetryCount", Value: value.Int(int64(n))})
-	}
-	ms := []value.Member{
-		{Key: "Execution", Value: execution},
-		{Key: "StateMachine", Value: sm},
-		{Key: "State", Value: value.NewObject(stateMembers)},
-	}
-	if f.st.Kind == machine.Task && f.taskState != nil && f.token != "" {
-		ms = append(ms, value.Member{Key: "Task", Value: value.NewObject([]value.Member{{Key: "Token", Value: f.token}})})
-	}
-	if item != nil {
-		ms = append(ms, value.Member{Key: "Map", Value: value.NewObject([]value.Member{
-			{Key: "Item", Value: value.NewObject([]value.Member{
-				{Key: "Index", Value: value.Int(int64(item.index))},
-				{Key: "Value", Value: item.item},
-			})},
-		})})
-	}
-	if ex.test != nil && item == nil {
-		return testContext(value.NewObject(ms), ex.test.Context, f.st, ex.Input)
-	}
-	return value.NewObject(ms)
 }

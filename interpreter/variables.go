@@ -211,15 +211,3 @@ func (f *frame) commit() ([]history.Assignment, *failure.Failure) {
 	}
 	return out, nil
 }
-
-// evalFailed words a JSONata failure for the state and records the
-// EvaluationFailed event AWS writes for it.
-func (f *frame) evalFailed(fl *failure.Failure) *failure.Failure {
-	if fl.Error != failure.QueryEvaluationError {
-		return f.runtimeFailure(fl)
-	}
-	full := f.runtimeFailure(fl)
-	full.Location = fl.Location
-	f.prev = f.emit(history.EvaluationFailed, f.prev, f.st.Name, nil, false, full, &history.Detail{Location: fl.Location})
-	return full
-}
