@@ -622,15 +622,20 @@ func (s *Store) ReleaseLease(ctx context.Context, l store.Lease) error {
 	return err
 }
 
-// orphaned selects running executions that no live lease holds.
-const orphaned = `status = 'RUNNING' AND express = 0 AND NOT EXISTS
-	(SELECT 1 FROM nodes n WHERE n.id = executions.owner AND n.epoch = executions.owner_epoch AND n.expires > ?)`
+// orphaned selects running executions that no live lease holds: those of a
+// node's earlier incarnations, of a node whose lease expired, and those
+// that never had an owner. Each part reads an index range, not every
+// running execution.
+const orphaned = `SELECT e.arn FROM nodes n CROSS JOIN executions e ON e.owner = n.id
+		WHERE e.status = 'RUNNING' AND e.express = 0 AND e.owner_epoch < n.epoch
+	UNION ALL SELECT e.arn FROM nodes n CROSS JOIN executions e ON e.owner = n.id AND e.owner_epoch = n.epoch
+		WHERE n.expires <= ? AND e.status = 'RUNNING' AND e.express = 0
+	UNION ALL SELECT arn FROM executions WHERE owner = '' AND status = 'RUNNING' AND express = 0`
 
 // ClaimExecutions takes over running executions that no live lease holds.
 func (s *Store) ClaimExecutions(ctx context.Context, l store.Lease, now time.Time, limit int) ([]string, error) {
 	rows, err := s.wquery(ctx, `UPDATE executions SET owner = ?, owner_epoch = ?
-		WHERE arn IN (SELECT arn FROM executions WHERE NOT (owner = ? AND owner_epoch = ?) AND `+orphaned+` LIMIT ?) RETURNING arn`,
-		l.Node, l.Epoch, l.Node, l.Epoch, nanos(now), limit)
+		WHERE arn IN (SELECT arn FROM (`+orphaned+`) LIMIT ?) RETURNING arn`, l.Node, l.Epoch, nanos(now), limit)
 	if err != nil {
 		return nil, err
 	}
@@ -649,22 +654,17 @@ func (s *Store) ClaimExecutions(ctx context.Context, l store.Lease, now time.Tim
 // TakeExecution takes over one execution unless a live lease holds it.
 func (s *Store) TakeExecution(ctx context.Context, arn string, l store.Lease, now time.Time) error {
 	res, err := s.wstmt(ctx, `UPDATE executions SET owner = ?, owner_epoch = ? WHERE arn = ? AND
-		((owner = ? AND owner_epoch = ?) OR `+orphaned+`)`, l.Node, l.Epoch, arn, l.Node, l.Epoch, nanos(now))
+		((owner = ? AND owner_epoch = ?) OR NOT EXISTS
+		(SELECT 1 FROM nodes n WHERE n.id = executions.owner AND n.epoch = executions.owner_epoch AND n.expires > ?))`,
+		l.Node, l.Epoch, arn, l.Node, l.Epoch, nanos(now))
 	if err != nil {
 		return err
 	}
 	if n, _ := res.RowsAffected(); n > 0 {
 		return nil
 	}
-	var status string
-	err = s.rrow(ctx, `SELECT status FROM executions WHERE arn = ?`, arn).Scan(&status)
-	switch {
-	case errors.Is(err, sql.ErrNoRows):
-		return store.ErrNotFound
-	case err != nil:
+	if _, err := s.GetExecution(ctx, arn); err != nil {
 		return err
-	case status != "RUNNING":
-		return store.ErrConflict
 	}
 	return store.ErrLeaseLost
 }

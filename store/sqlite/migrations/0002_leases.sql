@@ -12,6 +12,8 @@ ALTER TABLE executions ADD COLUMN owner TEXT NOT NULL DEFAULT '';
 ALTER TABLE executions ADD COLUMN owner_epoch INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE executions ADD COLUMN seq INTEGER NOT NULL DEFAULT 0;
 UPDATE executions SET seq = (SELECT COALESCE(MAX(seq), 0) FROM journal WHERE journal.execution = executions.arn);
+-- Finding the executions of a lapsed lease reads only theirs.
+CREATE INDEX executions_by_owner ON executions (owner, owner_epoch) WHERE status = 'RUNNING' AND express = 0;
 
 -- A timer's claim is its claimer's (an execution owner's epoch) until
 -- claimed_until; it lapses early when the execution changes hands.
