@@ -122,18 +122,10 @@ type ListActivitiesOutput struct {
 
 // ListActivities lists activities in ARN order.
 func (e *Engine) ListActivities(ctx context.Context, in *ListActivitiesInput) (*ListActivitiesOutput, error) {
-	if err := e.needStore(); err != nil {
-		return nil, err
-	}
-	n, after, err := page("activity", in.MaxResults, in.NextToken)
+	list, next, err := e.listResources(ctx, store.KindActivity, "", in.MaxResults, in.NextToken)
 	if err != nil {
 		return nil, err
 	}
-	list, err := e.store.ListResources(ctx, store.KindActivity, "", store.Page{Limit: n + 1, After: after})
-	if err != nil {
-		return nil, err
-	}
-	list, next := paginate("activity", list, n, func(r *store.Resource) string { return r.ARN })
 	out := &ListActivitiesOutput{Activities: []DescribeActivityOutput{}, NextToken: next}
 	for _, res := range list {
 		out.Activities = append(out.Activities, DescribeActivityOutput{ActivityArn: res.ARN, Name: res.Name, CreationDate: Time(res.Created)})

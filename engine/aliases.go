@@ -261,18 +261,13 @@ func (e *Engine) ListStateMachineAliases(ctx context.Context, in *ListStateMachi
 	if _, err := parseARN("stateMachineArn", in.StateMachineArn, arn.StateMachine); err != nil {
 		return nil, err
 	}
-	n, after, err := page("alias", in.MaxResults, in.NextToken)
-	if err != nil {
-		return nil, err
-	}
 	if _, _, err := e.getStateMachine(ctx, in.StateMachineArn); err != nil {
 		return nil, err
 	}
-	list, err := e.store.ListResources(ctx, store.KindAlias, in.StateMachineArn, store.Page{Limit: n + 1, After: after})
+	list, next, err := e.listResources(ctx, store.KindAlias, in.StateMachineArn, in.MaxResults, in.NextToken)
 	if err != nil {
 		return nil, err
 	}
-	list, next := paginate("alias", list, n, func(r *store.Resource) string { return r.ARN })
 	out := &ListStateMachineAliasesOutput{StateMachineAliases: []AliasListItem{}, NextToken: next}
 	for _, res := range list {
 		out.StateMachineAliases = append(out.StateMachineAliases, AliasListItem{StateMachineAliasArn: res.ARN, CreationDate: Time(res.Created)})

@@ -424,18 +424,10 @@ type ListStateMachinesOutput struct {
 
 // ListStateMachines lists state machines in ARN order.
 func (e *Engine) ListStateMachines(ctx context.Context, in *ListStateMachinesInput) (*ListStateMachinesOutput, error) {
-	if err := e.needStore(); err != nil {
-		return nil, err
-	}
-	n, after, err := page("sm", in.MaxResults, in.NextToken)
+	list, next, err := e.listResources(ctx, store.KindStateMachine, "", in.MaxResults, in.NextToken)
 	if err != nil {
 		return nil, err
 	}
-	list, err := e.store.ListResources(ctx, store.KindStateMachine, "", store.Page{Limit: n + 1, After: after})
-	if err != nil {
-		return nil, err
-	}
-	list, next := paginate("sm", list, n, func(r *store.Resource) string { return r.ARN })
 	out := &ListStateMachinesOutput{StateMachines: []StateMachineListItem{}, NextToken: next}
 	for _, res := range list {
 		var b smBody

@@ -1,10 +1,13 @@
 package engine
 
 import (
+	"context"
 	"encoding/base64"
 	"encoding/json"
 	"strconv"
 	"time"
+
+	"github.com/baton-sh/baton/store"
 )
 
 // The inputs and outputs of the engine's actions are the Step Functions
@@ -125,4 +128,22 @@ func paginate[T any](kind string, items []T, n int, key func(T) string) ([]T, *s
 	}
 	tok := encodeToken(kind, key(items[n-1]))
 	return items[:n], &tok
+}
+
+// listResources reads one page of the resources of a kind (and parent, when
+// given), in ARN order.
+func (e *Engine) listResources(ctx context.Context, kind, parent string, maxResults int, nextToken string) ([]*store.Resource, *string, error) {
+	if err := e.needStore(); err != nil {
+		return nil, nil, err
+	}
+	n, after, err := page(kind, maxResults, nextToken)
+	if err != nil {
+		return nil, nil, err
+	}
+	list, err := e.store.ListResources(ctx, kind, parent, store.Page{Limit: n + 1, After: after})
+	if err != nil {
+		return nil, nil, err
+	}
+	list, next := paginate(kind, list, n, func(r *store.Resource) string { return r.ARN })
+	return list, next, nil
 }
