@@ -43,11 +43,7 @@ func (ex *Execution) contextObject(f *frame, item *mapItemScope) any {
 		{Key: "EnteredTime", Value: f.enteredTime.UTC().Format(TimeFormat)},
 	}
 	if len(f.st.Retry) > 0 {
-		n := f.retryCount
-		if ex.test != nil {
-			n = ex.test.RetryCount
-		}
-		stateMembers = append(stateMembers, value.Member{Key: "RetryCount", Value: value.Int(int64(n))})
+		stateMembers = append(stateMembers, value.Member{Key: "RetryCount", Value: value.Int(int64(f.retryCount))})
 	}
 	ms := []value.Member{
 		{Key: "Execution", Value: execution},
@@ -65,7 +61,8 @@ func (ex *Execution) contextObject(f *frame, item *mapItemScope) any {
 			})},
 		})})
 	}
-	if ex.test != nil && item == nil {
+	if item == nil && f.tested() {
+		// TestState: the context object the test gives lays over this one.
 		return testContext(value.NewObject(ms), ex.test.Context, f.st, ex.Input)
 	}
 	return value.NewObject(ms)

@@ -43,8 +43,8 @@ func (f *frame) selectPath(p machine.Path, in any) (any, *failure.Failure) {
 
 func (f *frame) inputPath() (any, *failure.Failure) {
 	v, fl := f.selectPath(f.st.InputPath, f.input)
-	if t := f.ex.test; t != nil && fl == nil {
-		t.Inspection.AfterInputPath.set(v)
+	if fl == nil {
+		f.inspect(StepAfterInputPath, v)
 	}
 	return v, fl
 }
@@ -63,9 +63,7 @@ func (f *frame) effectiveInput() (any, *failure.Failure) {
 			}
 			in = v
 		}
-		if t := f.ex.test; t != nil {
-			t.Inspection.AfterArguments.set(in)
-		}
+		f.inspect(StepAfterArguments, in)
 		return in, nil
 	}
 	in, fl := f.inputPath()
@@ -79,9 +77,7 @@ func (f *frame) effectiveInput() (any, *failure.Failure) {
 		}
 		in = v
 	}
-	if t := f.ex.test; t != nil {
-		t.Inspection.AfterParameters.set(in)
-	}
+	f.inspect(StepAfterParameters, in)
 	return in, nil
 }
 
@@ -121,9 +117,7 @@ func (f *frame) finishState(result any) {
 		}
 		result = v
 	}
-	if t := f.ex.test; t != nil {
-		t.Inspection.AfterResultSelector.set(result)
-	}
+	f.inspect(StepAfterResultSelector, result)
 	f.placeResult(result)
 }
 
@@ -131,11 +125,13 @@ func (f *frame) finishState(result any) {
 // state.
 func (f *frame) placeResult(result any) {
 	out, fl := applyResultPath(f.st.ResultPath, f.input, result)
-	if t := f.ex.test; t != nil && fl == nil {
-		if !t.Inspection.AfterResultSelector.Set {
-			t.Inspection.AfterResultSelector.set(result)
+	if in := f.ex.cfg.Inspector; in != nil && fl == nil {
+		if f.st.Kind == machine.Pass {
+			// A Pass state has no ResultSelector: its result is the
+			// data after that step.
+			in.Data(f.st, StepAfterResultSelector, result)
 		}
-		t.Inspection.AfterResultPath.set(out)
+		in.Data(f.st, StepAfterResultPath, out)
 	}
 	if fl == nil {
 		out, fl = f.outputPath(out)

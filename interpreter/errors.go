@@ -56,12 +56,6 @@ func (f *frame) stateFailed(fl *failure.Failure, fromKids bool) {
 		if !failure.Matches(r.ErrorEquals, fl.Error) {
 			continue
 		}
-		if ex.test != nil && f.parent == nil {
-			if f.testRetry(i, fl) {
-				return
-			}
-			break
-		}
 		if f.attempts == nil {
 			f.attempts = make([]int64, len(st.Retry))
 		}
@@ -72,8 +66,19 @@ func (f *frame) stateFailed(fl *failure.Failure, fromKids bool) {
 		if r.MaxDelaySeconds > 0 && delay > float64(r.MaxDelaySeconds) {
 			delay = float64(r.MaxDelaySeconds)
 		}
+		if f.tested() {
+			// TestState decides the retry and does not make it: the
+			// retrier and its back-off (without jitter, which is random)
+			// are the verdict, and the run ends there.
+			ex.cfg.Inspector.Retrying(st, i, fl, delay)
+			ex.finish(Failed, nil, fl)
+			return
+		}
 		if r.JitterFull {
 			delay = rand.New(ex.cfg.Random).Float64() * delay
+		}
+		if in := ex.cfg.Inspector; in != nil {
+			in.Retrying(st, i, fl, delay)
 		}
 		f.attempts[i]++
 		f.retryCount++
@@ -113,8 +118,8 @@ func (f *frame) stateFailed(fl *failure.Failure, fromKids bool) {
 			return
 		}
 		f.status = frameRunning
-		if t := ex.test; t != nil && f.parent == nil {
-			t.Status, t.Failure, t.Inspection.CatchIndex = TestCaughtError, fl, i
+		if in := ex.cfg.Inspector; in != nil {
+			in.Caught(st, i, fl)
 		}
 		f.exit(out, c.Next)
 		return

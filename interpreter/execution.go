@@ -59,6 +59,9 @@ type Config struct {
 	// would write more fails, which also stops a loop of Pass and Choice
 	// states that never ends.
 	MaxEvents int64
+	// Inspector, when set, is told what the states decide (nil: nothing
+	// is told, at no cost).
+	Inspector Inspector
 }
 
 // DefaultMaxEvents is AWS's limit on a Standard execution's history.

@@ -149,6 +149,10 @@ func (f *frame) step() {
 			f.enteredID = f.emit(enteredType[f.st.Kind], f.prev, f.st.Name, f.input, true, nil, nil)
 			f.prev = f.enteredID
 			f.ex.StatesEntered++
+			if f.tested() {
+				f.testEntered()
+			}
+			f.inspect(StepInput, f.input)
 		}
 		f.execute()
 	case phaseTaskDone:
@@ -222,8 +226,14 @@ func (f *frame) exit(output any, next *machine.State) {
 			d = &history.Detail{Assigned: assigned}
 		}
 	}
-	if ex.test != nil && f.parent == nil {
-		f.testExit(output, next)
+	if in := ex.cfg.Inspector; in != nil {
+		f.inspectEnd(in)
+		in.Exited(f.st, output, next)
+	}
+	if f.tested() {
+		// TestState runs one state: its exit ends the run. Next was
+		// reported (Exited), not entered.
+		ex.finish(Succeeded, output, nil)
 		return
 	}
 	f.prev = f.emit(exitedType[f.st.Kind], f.prev, f.st.Name, output, true, nil, d)
@@ -253,11 +263,11 @@ func (f *frame) complete(output any) {
 func (f *frame) frameFailed(fl *failure.Failure) {
 	ex := f.ex
 	f.cancelWaits()
+	if in := ex.cfg.Inspector; in != nil {
+		f.inspectEnd(in)
+		in.Failed(f.st, fl)
+	}
 	if f.parent == nil {
-		if ex.test != nil {
-			f.testFailed(fl)
-			return
-		}
 		ex.finish(Failed, nil, fl)
 		return
 	}

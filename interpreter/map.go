@@ -50,17 +50,18 @@ func (f *frame) mapState() {
 		arr, maxConc, tc, pct, fl = f.jMapSettings()
 	} else {
 		in, arr, maxConc, fl = f.mapPathSettings()
-		if fl == nil && ex.test != nil {
-			tc, pct, fl = f.tolerance(in)
-		}
 	}
 	if fl != nil {
 		f.stateFailed(fl, false)
 		return
 	}
-	if ex.test != nil {
+	if f.tested() {
+		// TestState: the mock stands in for the iterations.
 		f.testMap(in, arr, maxConc, tc, pct)
 		return
+	}
+	if insp := ex.cfg.Inspector; insp != nil {
+		f.inspectMap(insp, arr, maxConc)
 	}
 	f.kidState = &kidState{}
 	f.startedID = f.emitAux(history.MapStateStarted, f.prev, "", int64(len(arr)))
@@ -74,6 +75,9 @@ func (f *frame) mapState() {
 			}
 		}
 		f.tolCount, f.tolPct = tc, pct
+		if insp := ex.cfg.Inspector; insp != nil {
+			f.inspectTolerance(insp, tc, pct)
+		}
 		f.prev = f.emit(history.MapRunStarted, f.prev, "", nil, false, nil, &history.Detail{MapRunARN: ex.cfg.StateMachineARN + "/" + st.Name + ":" + ex.cfg.ExecutionName})
 	}
 	f.effInput = in

@@ -11,8 +11,9 @@ func (f *frame) pass() {
 	var result any
 	if st.HasResult {
 		// Result replaces the effective input; InputPath and Parameters are
-		// still evaluated so that their errors surface as on AWS.
-		if st.Parameters != nil || !st.InputPath.IsIdentity() || f.ex.test != nil {
+		// still evaluated so that their errors surface as on AWS (and
+		// for an inspector, which sees what they give).
+		if st.Parameters != nil || !st.InputPath.IsIdentity() || f.ex.cfg.Inspector != nil {
 			if _, fl := f.effectiveInput(); fl != nil {
 				f.stateFailed(fl, false)
 				return

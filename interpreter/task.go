@@ -51,7 +51,9 @@ func (f *frame) task() {
 		f.stateFailed(fl, false)
 		return
 	}
-	if ex.test != nil && ex.test.Mock != nil {
+	if f.tested() && ex.test.Mock != nil {
+		// TestState: the mock answers in place of the resource (without
+		// one, the driver runs the task, as for any execution).
 		f.testMock()
 		return
 	}
@@ -239,8 +241,6 @@ func (f *frame) taskTimedOut(task int64, name string) {
 func (f *frame) taskDone() {
 	result := f.taskResult
 	f.taskResult = nil
-	if t := f.ex.test; t != nil {
-		t.Inspection.Result.set(result)
-	}
+	f.inspect(StepResult, result)
 	f.finishState(result)
 }

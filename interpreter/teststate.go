@@ -87,10 +87,10 @@ type StateTest struct {
 // run it, as any execution does.
 func TestState(st *machine.State, input any, cfg Config, t *StateTest, now time.Time) (*Execution, []Command) {
 	cfg.NoHistory = true
+	cfg.Inspector = t
 	ex := New(st.Machine, cfg)
 	ex.test = t
 	t.Inspection.RetryIndex, t.Inspection.CatchIndex = -1, -1
-	t.Inspection.Input.set(input)
 	ex.begin(now)
 	ex.Input = input
 	ex.StartTime = now
@@ -102,56 +102,109 @@ func TestState(st *machine.State, input any, cfg Config, t *StateTest, now time.
 	return ex, ex.cmds
 }
 
-// testExit ends a tested state that leaves with an output.
-func (f *frame) testExit(output any, next *machine.State) {
-	t := f.ex.test
+// StateTest observes the tested state as an Inspector: what it reports is
+// the test's outcome.
+var _ Inspector = (*StateTest)(nil)
+
+// Data records the data after a step.
+func (t *StateTest) Data(_ *machine.State, step Step, v any) {
+	if d := t.Inspection.at(step); d != nil {
+		d.set(v)
+	}
+}
+
+// Exited records the state's output and where it would go.
+func (t *StateTest) Exited(_ *machine.State, output any, next *machine.State) {
 	if t.Status == 0 {
 		t.Status = TestSucceeded
 	}
 	t.Output.set(output)
-	f.testVariables()
 	if next != nil {
 		t.Next = next.Name
 	}
-	f.ex.finish(Succeeded, output, nil)
 }
 
-// testFailed ends a tested state that failed.
-func (f *frame) testFailed(fl *failure.Failure) {
-	t := f.ex.test
+// Failed records a failure that nothing handled.
+func (t *StateTest) Failed(_ *machine.State, fl *failure.Failure) {
 	if t.Status == 0 {
 		t.Status = TestFailed
 	}
 	t.Failure = fl
-	f.testVariables()
-	f.ex.finish(Failed, nil, fl)
 }
 
-// testVariables reports the variables the tested state leaves behind.
-func (f *frame) testVariables() {
-	if f.scope() != nil {
-		f.ex.test.Inspection.Variables.set(f.Variables())
-	}
-}
-
-// testRetry reports whether retrier i takes the failure, and if so ends the
-// test with its verdict instead of waiting out the back-off.
-func (f *frame) testRetry(i int, fl *failure.Failure) bool {
-	t := f.ex.test
-	r := &f.st.Retry[i]
-	if int64(t.RetryCount) >= r.MaxAttempts {
-		return false
-	}
-	delay := float64(r.IntervalSeconds) * math.Pow(r.BackoffRate, float64(t.RetryCount))
-	if r.MaxDelaySeconds > 0 && delay > float64(r.MaxDelaySeconds) {
-		delay = float64(r.MaxDelaySeconds)
-	}
+// Retrying records the retrier that takes the failure, and its back-off.
+func (t *StateTest) Retrying(_ *machine.State, i int, fl *failure.Failure, backoff float64) {
 	t.Status = TestRetriable
 	t.Inspection.RetryIndex = i
-	t.Inspection.RetryBackoffSeconds = int64(delay)
+	t.Inspection.RetryBackoffSeconds = int64(backoff)
 	t.Failure = fl
-	f.ex.finish(Failed, nil, fl)
-	return true
+}
+
+// Caught records the catcher that takes the failure.
+func (t *StateTest) Caught(_ *machine.State, i int, fl *failure.Failure) {
+	t.Status, t.Failure, t.Inspection.CatchIndex = TestCaughtError, fl, i
+}
+
+// at is where the data after a step is kept.
+func (ins *Inspection) at(s Step) *Data {
+	switch s {
+	case StepInput:
+		return &ins.Input
+	case StepAfterInputPath:
+		return &ins.AfterInputPath
+	case StepAfterParameters:
+		return &ins.AfterParameters
+	case StepAfterArguments:
+		return &ins.AfterArguments
+	case StepResult:
+		return &ins.Result
+	case StepAfterResultSelector:
+		return &ins.AfterResultSelector
+	case StepAfterResultPath:
+		return &ins.AfterResultPath
+	case StepAfterItemsPath:
+		return &ins.AfterItemsPath
+	case StepAfterItemSelector:
+		return &ins.AfterItemSelector
+	case StepMaxConcurrency:
+		return &ins.MaxConcurrency
+	case StepToleratedFailureCount:
+		return &ins.ToleratedFailureCount
+	case StepToleratedFailurePercentage:
+		return &ins.ToleratedFailurePercentage
+	case StepVariables:
+		return &ins.Variables
+	}
+	return nil
+}
+
+// The rest of this file is the seam through which TestState changes what
+// the interpreter does, not only what it is told: each use of tested says
+// why it must. A tested state
+//   - starts with the retries its test says it has had (step);
+//   - sees the context object its test gives (contextObject);
+//   - ends the run at its exit, reporting Next without entering it (exit);
+//   - reports a matching retrier without waiting out its back-off
+//     (stateFailed);
+//   - does not wait, if it is a Wait state (waitUntil);
+//   - takes its mock in place of a Task's call or a Parallel or Map
+//     state's branches or iterations (task, parallel, mapState).
+
+// tested reports whether f is the frame of a TestState run: the only one,
+// as TestState runs no branches or iterations.
+func (f *frame) tested() bool { return f.ex.test != nil && f.parent == nil }
+
+// testEntered gives a tested state the retries its test says it has had:
+// each retrier counts them, and so does $$.State.RetryCount.
+func (f *frame) testEntered() {
+	n := f.ex.test.RetryCount
+	f.retryCount = n
+	if len(f.st.Retry) > 0 {
+		f.attempts = make([]int64, len(f.st.Retry))
+		for i := range f.attempts {
+			f.attempts[i] = int64(n)
+		}
+	}
 }
 
 // testMock answers a Task, Parallel or Map state from the mock.
@@ -165,25 +218,27 @@ func (f *frame) testMock() {
 		f.stateFailed(m.Failure, false)
 		return
 	}
-	f.ex.test.Inspection.Result.set(m.Result)
+	f.inspect(StepResult, m.Result)
 	f.finishState(m.Result)
 }
 
-// testMap reports what a Map state would iterate over and with which
-// limits, then answers from the mock.
+// testMap reports what a Map state would give its iterations and with
+// which tolerance, fails it when the test's failed iterations exceed that,
+// then answers from the mock. tc and pct are a JSONata state's tolerance;
+// a JSONPath state's is evaluated here (an execution evaluates it only for
+// a distributed Map, once the map run starts).
 func (f *frame) testMap(in any, items []any, maxConc float64, tc int64, pct float64) {
 	st := f.st
 	t := f.ex.test
-	t.Inspection.AfterItemsPath.set(items)
-	if st.MaxConcurrency.Set {
-		t.Inspection.MaxConcurrency.set(value.Int(int64(maxConc)))
+	if !st.JSONata {
+		var fl *failure.Failure
+		if tc, pct, fl = f.tolerance(in); fl != nil {
+			f.stateFailed(fl, false)
+			return
+		}
 	}
-	if st.ToleratedFailureCount.Set {
-		t.Inspection.ToleratedFailureCount.set(value.Int(tc))
-	}
-	if st.ToleratedFailurePercentage.Set {
-		t.Inspection.ToleratedFailurePercentage.set(value.Float(pct))
-	}
+	f.inspectMap(t, items, maxConc)
+	f.inspectTolerance(t, tc, pct)
 	if st.ItemSelector != nil || st.JItemSelector != nil {
 		selected := make([]any, len(items))
 		for i, item := range items {
@@ -194,7 +249,7 @@ func (f *frame) testMap(in any, items []any, maxConc float64, tc int64, pct floa
 			}
 			selected[i] = v
 		}
-		t.Inspection.AfterItemSelector.set(selected)
+		f.inspect(StepAfterItemSelector, selected)
 	}
 	if st.Distributed && t.MapIterationFailureCount > 0 {
 		limit := tc

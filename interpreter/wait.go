@@ -77,8 +77,8 @@ func (f *frame) waitState() {
 // waitUntil blocks the frame until the time comes.
 func (f *frame) waitUntil(until time.Time) {
 	ex := f.ex
-	// A tested Wait state reports where it goes without waiting.
-	if !until.After(ex.now) || ex.test != nil {
+	// TestState: a Wait state reports where it goes without waiting.
+	if !until.After(ex.now) || f.tested() {
 		f.phase = phaseWaitDone
 		return
 	}
