@@ -45,6 +45,7 @@ func benchConfig(src rand.Source, noHistory bool) interpreter.Config {
 }
 
 func TestWorkloads(t *testing.T) {
+	t.Parallel()
 	for _, name := range workloads {
 		m, in, want := loadWorkload(t, name)
 		ex := interpreter.New(m, benchConfig(rand.NewPCG(1, 1), false))

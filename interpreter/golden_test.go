@@ -1,20 +1,15 @@
 package interpreter_test
 
 import (
-	"context"
 	"flag"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/baton-sh/baton/clock"
-	"github.com/baton-sh/baton/definition"
-	"github.com/baton-sh/baton/driver"
+	"github.com/baton-sh/baton/failure"
 	"github.com/baton-sh/baton/history"
 	"github.com/baton-sh/baton/interpreter"
-	"github.com/baton-sh/baton/machine"
-	"github.com/baton-sh/baton/resource"
 	"github.com/baton-sh/baton/value"
 )
 
@@ -25,23 +20,26 @@ var update = flag.Bool("update", false, "rewrite the golden history files")
 // shape, with NAME.history.json. The task handler fails with the error names
 // listed in the input's "fail" array, one per call, then echoes its input.
 func TestGoldenHistories(t *testing.T) {
-	files, _ := filepath.Glob("testdata/golden/*.asl.json")
+	t.Parallel()
+	files, err := filepath.Glob("testdata/golden/*.asl.json")
+	if err != nil {
+		t.Fatal(err)
+	}
 	if len(files) == 0 {
 		t.Fatal("no golden definitions")
 	}
 	for _, file := range files {
 		base := strings.TrimSuffix(file, ".asl.json")
 		t.Run(filepath.Base(base), func(t *testing.T) {
-			data, _ := os.ReadFile(file)
-			doc, diags := definition.Load(data, definition.Options{})
-			if diags.HasErrors() {
-				t.Fatal(diags)
-			}
-			m, err := machine.Compile(doc)
+			t.Parallel()
+			data, err := os.ReadFile(file)
 			if err != nil {
 				t.Fatal(err)
 			}
-			inText, _ := os.ReadFile(base + ".input.json")
+			inText, err := os.ReadFile(base + ".input.json")
+			if err != nil {
+				t.Fatal(err)
+			}
 			in := value.MustParse(string(inText))
 			var fails []any
 			if o, ok := in.(*value.Object); ok {
@@ -49,25 +47,26 @@ func TestGoldenHistories(t *testing.T) {
 					fails, _ = f.([]any)
 				}
 			}
-			reg := resource.NewRegistry()
-			reg.Register("arn:aws:states:::lambda:invoke", resource.Func(func(_ context.Context, req *resource.Request) (any, error) {
+			h := newHarnessOf(t, compile(t, string(data)), interpreter.Config{
+				StateMachineName: "Golden", StateMachineARN: "arn:aws:states:us-east-1:123456789012:stateMachine:Golden",
+				ExecutionName: "golden", RoleARN: "arn:aws:iam::123456789012:role/baton", Region: "us-east-1",
+			}, byResource(t, map[string]handler{"arn:aws:states:::lambda:invoke": func(req *interpreter.TaskRequest) answer {
 				if len(fails) > 0 {
 					name, _ := fails[0].(string)
 					fails = fails[1:]
-					return nil, &resource.Error{Name: name, Cause: "failed on purpose"}
+					return answer{fail: failure.New(name, "failed on purpose")}
 				}
-				return req.Input, nil
-			}))
-			d := &driver.Local{Resources: reg, Clock: clock.NewVirtual(epoch)}
-			ex := d.Run(context.Background(), m, interpreter.Config{
-				StateMachineName: "Golden", StateMachineARN: "arn:aws:states:us-east-1:123456789012:stateMachine:Golden",
-				ExecutionName: "golden", RoleARN: "arn:aws:iam::123456789012:role/baton", Region: "us-east-1",
-			}, in)
+				return answer{out: req.Input}
+			}}))
+			h.startWith(in)
+			ex := h.ex
 			got := value.AppendIndent(nil, value.MustParse(string(history.AppendJSONArray(nil, ex.Events, true))), "")
 			got = append(got, '\n')
 			golden := base + ".history.json"
 			if *update {
-				os.WriteFile(golden, got, 0o644)
+				if err := os.WriteFile(golden, got, 0o644); err != nil {
+					t.Fatal(err)
+				}
 				return
 			}
 			want, err := os.ReadFile(golden)

@@ -6,111 +6,15 @@ import (
 	"testing"
 	"time"
 
-	"github.com/baton-sh/baton/definition"
 	"github.com/baton-sh/baton/failure"
 	"github.com/baton-sh/baton/interpreter"
-	"github.com/baton-sh/baton/machine"
 	"github.com/baton-sh/baton/value"
 )
 
-// answer is what a test's task handler does with one task: answer it with
-// a result or a failure, or leave it waiting.
-type answer struct {
-	out  any
-	fail *failure.Failure
-	wait bool
-}
-
-// pureDriver drives an execution by hand: tasks are answered at once by a
-// function, timers fire in order of their due time, time jumps to them.
-type pureDriver struct {
-	ex     *interpreter.Execution
-	now    time.Time
-	handle func(req *interpreter.TaskRequest) answer
-	timers map[int64]time.Time
-	calls  map[string]int // task input (as JSON) -> times called
-}
-
-func newPureDriver(t *testing.T, def string, handle func(*interpreter.TaskRequest) answer) *pureDriver {
-	t.Helper()
-	doc, diags := definition.Load([]byte(def), definition.Options{})
-	if diags.HasErrors() {
-		t.Fatalf("invalid definition: %s", diags.Message())
-	}
-	m, err := machine.Compile(doc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ex := interpreter.New(m, interpreter.Config{StateMachineName: "M", StateMachineARN: "arn:aws:states:us-east-1:123456789012:stateMachine:M", ExecutionName: "e"})
-	return &pureDriver{ex: ex, now: epoch, handle: handle, timers: map[int64]time.Time{}, calls: map[string]int{}}
-}
-
-// settle carries out commands until the execution ends or waits on
-// nothing but unanswered tasks.
-func (d *pureDriver) settle(cmds []interpreter.Command) {
-	for {
-		var next []interpreter.Command
-		for _, c := range cmds {
-			switch c.Kind {
-			case interpreter.StartTimer:
-				d.timers[c.ID] = c.At
-			case interpreter.CancelTimer:
-				delete(d.timers, c.ID)
-			case interpreter.RunTask:
-				d.calls[value.String(c.Task.Input)]++
-				a := d.handle(c.Task)
-				switch {
-				case a.wait:
-				case a.fail != nil:
-					next = append(next, d.ex.TaskFailed(c.ID, a.fail, d.now)...)
-				default:
-					next = append(next, d.ex.TaskSucceeded(c.ID, a.out, d.now)...)
-				}
-			}
-		}
-		if len(next) > 0 {
-			cmds = next
-			continue
-		}
-		if d.ex.Done() || len(d.timers) == 0 {
-			return
-		}
-		var id int64
-		var at time.Time
-		for tid, tat := range d.timers {
-			if id == 0 || tat.Before(at) || tat.Equal(at) && tid < id {
-				id, at = tid, tat
-			}
-		}
-		delete(d.timers, id)
-		if at.After(d.now) {
-			d.now = at
-		}
-		cmds = d.ex.TimerFired(id, d.now)
-	}
-}
-
-func (d *pureDriver) eventTypes() []string {
-	var out []string
-	for _, e := range d.ex.Events {
-		out = append(out, e.Type.String())
-	}
-	return out
-}
-
-func count(list []string, s string) int {
-	n := 0
-	for _, x := range list {
-		if x == s {
-			n++
-		}
-	}
-	return n
-}
-
 func TestRedriveTask(t *testing.T) {
+	t.Parallel()
 	healthy := false
-	d := newPureDriver(t, `{"StartAt":"Prepare","States":{
+	d := newHarness(t, `{"StartAt":"Prepare","States":{
 		"Prepare":{"Type":"Pass","Result":"order-1","ResultPath":"$.order","Next":"Charge"},
 		"Charge":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","Parameters":{"order.$":"$.order","redrives.$":"$$.Execution.RedriveCount"},
 			"Retry":[{"ErrorEquals":["Flaky"],"MaxAttempts":1,"IntervalSeconds":1}],"ResultPath":"$.charge","Next":"Done"},
@@ -121,7 +25,7 @@ func TestRedriveTask(t *testing.T) {
 			}
 			return answer{out: req.Input}
 		})
-	d.settle(d.ex.Start(value.MustParse(`{}`), d.now))
+	d.start(`{}`)
 	if d.ex.Status != interpreter.Failed || d.ex.Failure.Error != "Flaky" {
 		t.Fatalf("first attempt: %v %v", d.ex.Status, d.ex.Failure)
 	}
@@ -130,8 +34,8 @@ func TestRedriveTask(t *testing.T) {
 	}
 	failedAt := len(d.ex.Events)
 	healthy = true
-	d.now = d.now.Add(time.Hour)
-	d.settle(d.ex.Redrive(d.now))
+	d.advance(time.Hour)
+	d.redrive()
 	if d.ex.Status != interpreter.Succeeded {
 		t.Fatalf("after the redrive: %v %v", d.ex.Status, d.ex.Failure)
 	}
@@ -139,7 +43,7 @@ func TestRedriveTask(t *testing.T) {
 		t.Errorf("output %s", got)
 	}
 	types := d.eventTypes()
-	if got := strings.Join(types[failedAt:], ","); got != "ExecutionRedriven,TaskStateEntered,TaskScheduled,TaskSucceeded,TaskStateExited,SucceedStateEntered,SucceedStateExited,ExecutionSucceeded" {
+	if got := strings.Join(types[failedAt:], ","); got != "ExecutionRedriven,TaskStateEntered,TaskScheduled,TaskStarted,TaskSucceeded,TaskStateExited,SucceedStateEntered,SucceedStateExited,ExecutionSucceeded" {
 		t.Errorf("events after the redrive: %s", got)
 	}
 	if count(types, "PassStateEntered") != 1 {
@@ -157,11 +61,12 @@ func TestRedriveTask(t *testing.T) {
 }
 
 func TestRedriveRetriesStartOver(t *testing.T) {
-	d := newPureDriver(t, `{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke",
+	t.Parallel()
+	d := newHarness(t, `{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke",
 		"Retry":[{"ErrorEquals":["States.ALL"],"MaxAttempts":2,"IntervalSeconds":1}],"End":true}}}`,
 		func(*interpreter.TaskRequest) answer { return answer{fail: failure.New("Boom", "")} })
-	d.settle(d.ex.Start(value.MustParse(`{}`), d.now))
-	d.settle(d.ex.Redrive(d.now))
+	d.start(`{}`)
+	d.redrive()
 	if d.ex.Status != interpreter.Failed || d.calls["{}"] != 6 {
 		t.Errorf("status %v, %d calls; want FAILED after 3 + 3 attempts", d.ex.Status, d.calls["{}"])
 	}
@@ -171,8 +76,9 @@ func TestRedriveRetriesStartOver(t *testing.T) {
 }
 
 func TestRedriveParallelRunsOnlyUnfinishedBranches(t *testing.T) {
+	t.Parallel()
 	healthy := false
-	d := newPureDriver(t, `{"StartAt":"P","States":{"P":{"Type":"Parallel","End":true,"Branches":[
+	d := newHarness(t, `{"StartAt":"P","States":{"P":{"Type":"Parallel","End":true,"Branches":[
 		{"StartAt":"A","States":{"A":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","Parameters":{"b":"a"},"End":true}}},
 		{"StartAt":"B","States":{"B":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","Parameters":{"b":"b"},"End":true}}},
 		{"StartAt":"C0","States":{"C0":{"Type":"Pass","Next":"C"},"C":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","Parameters":{"b":"c"},"End":true}}}]}}}`,
@@ -186,12 +92,12 @@ func TestRedriveParallelRunsOnlyUnfinishedBranches(t *testing.T) {
 			}
 			return answer{out: b}
 		})
-	d.settle(d.ex.Start(value.MustParse(`{}`), d.now))
+	d.start(`{}`)
 	if d.ex.Status != interpreter.Failed {
 		t.Fatalf("first attempt: %v", d.ex.Status)
 	}
 	healthy = true
-	d.settle(d.ex.Redrive(d.now))
+	d.redrive()
 	if d.ex.Status != interpreter.Succeeded || value.String(d.ex.Output) != `["a","b","c"]` {
 		t.Fatalf("after the redrive: %v %v %s", d.ex.Status, d.ex.Failure, value.String(d.ex.Output))
 	}
@@ -205,8 +111,9 @@ func TestRedriveParallelRunsOnlyUnfinishedBranches(t *testing.T) {
 }
 
 func TestRedriveMapRunsOnlyUnfinishedIterations(t *testing.T) {
+	t.Parallel()
 	healthy := false
-	d := newPureDriver(t, `{"StartAt":"M","States":{"M":{"Type":"Map","End":true,"MaxConcurrency":2,"ItemProcessor":{"StartAt":"T","States":{
+	d := newHarness(t, `{"StartAt":"M","States":{"M":{"Type":"Map","End":true,"MaxConcurrency":2,"ItemProcessor":{"StartAt":"T","States":{
 		"T":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","End":true}}}}}}`,
 		func(req *interpreter.TaskRequest) answer {
 			n, _ := req.Input.(value.Number).Int64()
@@ -217,12 +124,12 @@ func TestRedriveMapRunsOnlyUnfinishedIterations(t *testing.T) {
 		})
 	// Items 1 and 2 succeed; 3 fails while 4 runs, which is aborted; 5
 	// never starts. A redrive runs 3, 4 and 5 only.
-	d.settle(d.ex.Start(value.MustParse(`[1,2,3,4,5]`), d.now))
+	d.start(`[1,2,3,4,5]`)
 	if d.ex.Status != interpreter.Failed {
 		t.Fatalf("first attempt: %v", d.ex.Status)
 	}
 	healthy = true
-	d.settle(d.ex.Redrive(d.now))
+	d.redrive()
 	if d.ex.Status != interpreter.Succeeded || value.String(d.ex.Output) != `[10,20,30,40,50]` {
 		t.Fatalf("after the redrive: %v %v %s", d.ex.Status, d.ex.Failure, value.String(d.ex.Output))
 	}
@@ -234,6 +141,7 @@ func TestRedriveMapRunsOnlyUnfinishedIterations(t *testing.T) {
 }
 
 func TestRedriveAfterTimeoutAndStop(t *testing.T) {
+	t.Parallel()
 	answering := false
 	handle := func(*interpreter.TaskRequest) answer {
 		if !answering {
@@ -241,25 +149,25 @@ func TestRedriveAfterTimeoutAndStop(t *testing.T) {
 		}
 		return answer{out: "ok"}
 	}
-	d := newPureDriver(t, `{"TimeoutSeconds":10,"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","End":true}}}`, handle)
-	d.settle(d.ex.Start(value.MustParse(`{}`), d.now))
+	d := newHarness(t, `{"TimeoutSeconds":10,"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","End":true}}}`, handle)
+	d.start(`{}`)
 	if d.ex.Status != interpreter.TimedOut {
 		t.Fatalf("first attempt: %v", d.ex.Status)
 	}
 	answering = true
-	d.settle(d.ex.Redrive(d.now))
+	d.redrive()
 	if d.ex.Status != interpreter.Succeeded {
 		t.Fatalf("after the redrive: %v", d.ex.Status)
 	}
 
-	d = newPureDriver(t, `{"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":60,"Next":"P"},"P":{"Type":"Pass","End":true}}}`, handle)
-	d.ex.Start(value.MustParse(`{"k":1}`), d.now)
-	d.timers = map[int64]time.Time{}
-	d.ex.Stop(failure.New("Stopped", "by hand"), d.now)
+	d = newHarness(t, `{"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":60,"Next":"P"},"P":{"Type":"Pass","End":true}}}`, handle)
+	d.begin(`{"k":1}`)
+	d.stop(failure.New("Stopped", "by hand"))
 	if d.ex.Status != interpreter.Aborted {
 		t.Fatalf("stop: %v", d.ex.Status)
 	}
-	d.settle(d.ex.Redrive(d.now.Add(time.Minute)))
+	d.advance(time.Minute)
+	d.redrive()
 	if d.ex.Status != interpreter.Succeeded || value.String(d.ex.Output) != `{"k":1}` {
 		t.Fatalf("after the redrive: %v %s", d.ex.Status, value.String(d.ex.Output))
 	}
@@ -270,8 +178,9 @@ func TestRedriveAfterTimeoutAndStop(t *testing.T) {
 }
 
 func TestRedriveOnlyUnsuccessful(t *testing.T) {
-	d := newPureDriver(t, `{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}}`, nil)
-	d.ex.Start(value.MustParse(`{}`), d.now)
+	t.Parallel()
+	d := newHarness(t, `{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}}`, nil)
+	d.start(`{}`)
 	if d.ex.Redrivable() {
 		t.Error("a succeeded execution is redrivable")
 	}

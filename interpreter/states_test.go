@@ -1,64 +1,27 @@
 package interpreter_test
 
 import (
-	"context"
-	"errors"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
-	"github.com/baton-sh/baton/clock"
-	"github.com/baton-sh/baton/definition"
-	"github.com/baton-sh/baton/driver"
+	"github.com/baton-sh/baton/failure"
 	"github.com/baton-sh/baton/interpreter"
-	"github.com/baton-sh/baton/machine"
-	"github.com/baton-sh/baton/resource"
 	"github.com/baton-sh/baton/value"
 )
 
-var epoch = time.Date(2024, 1, 2, 3, 4, 5, 0, time.UTC)
-
-type runResult struct {
-	ex     *interpreter.Execution
-	events string // event types, comma-separated
-}
-
 // run executes a definition (JSON) on an input with the given task
-// handlers, on a virtual clock.
-func run(t *testing.T, def, input string, handlers map[string]resource.Func) runResult {
+// handlers (by resource ARN), purely.
+func run(t *testing.T, def, input string, handlers map[string]handler) *harness {
 	t.Helper()
-	doc, diags := definition.Load([]byte(def), definition.Options{})
-	if diags.HasErrors() {
-		t.Fatalf("invalid definition: %s", diags.Message())
-	}
-	m, err := machine.Compile(doc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	reg := resource.NewRegistry()
-	for arn, h := range handlers {
-		reg.Register(arn, h)
-	}
-	d := &driver.Local{Resources: reg, Clock: clock.NewVirtual(epoch)}
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	ex := d.Run(ctx, m, interpreter.Config{
-		StateMachineName: "M", StateMachineARN: "arn:aws:states:us-east-1:123456789012:stateMachine:M",
-		ExecutionName: "e1", RoleARN: "arn:aws:iam::123456789012:role/r", Region: "us-east-1",
-	}, value.MustParse(input))
-	var types []string
-	for _, e := range ex.Events {
-		types = append(types, e.Type.String())
-	}
-	return runResult{ex: ex, events: strings.Join(types, ",")}
+	return newHarness(t, def, byResource(t, handlers)).start(input)
 }
 
 type stateCase struct {
 	name     string
 	def      string
 	input    string
-	handlers map[string]resource.Func
+	handlers map[string]handler
 	status   string // default SUCCEEDED
 	output   string // compared as JSON when status is SUCCEEDED
 	error    string
@@ -70,6 +33,7 @@ func runCases(t *testing.T, cases []stateCase) {
 	t.Helper()
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
 			r := run(t, c.def, c.input, c.handlers)
 			want := c.status
 			if want == "" {
@@ -89,8 +53,8 @@ func runCases(t *testing.T, cases []stateCase) {
 			if c.cause != "" && (r.ex.Failure == nil || !strings.Contains(r.ex.Failure.Cause, c.cause)) {
 				t.Errorf("failure %v, want a cause containing %q", r.ex.Failure, c.cause)
 			}
-			if c.events != "" && r.events != c.events {
-				t.Errorf("events\n got  %s\n want %s", r.events, c.events)
+			if c.events != "" && r.events() != c.events {
+				t.Errorf("events\n got  %s\n want %s", r.events(), c.events)
 			}
 		})
 	}
@@ -101,6 +65,7 @@ func one(state string) string {
 }
 
 func TestPass(t *testing.T) {
+	t.Parallel()
 	runCases(t, []stateCase{
 		{name: "identity", def: one(`{"Type":"Pass","End":true}`), input: `{"a":1}`, output: `{"a":1}`,
 			events: "ExecutionStarted,PassStateEntered,PassStateExited,ExecutionSucceeded"},
@@ -137,6 +102,7 @@ func TestPass(t *testing.T) {
 }
 
 func TestSucceedAndFail(t *testing.T) {
+	t.Parallel()
 	runCases(t, []stateCase{
 		{name: "succeed", def: one(`{"Type":"Succeed","InputPath":"$.a","OutputPath":"$.b"}`), input: `{"a":{"b":7}}`, output: `7`,
 			events: "ExecutionStarted,SucceedStateEntered,SucceedStateExited,ExecutionSucceeded"},
@@ -153,6 +119,7 @@ func TestSucceedAndFail(t *testing.T) {
 }
 
 func TestChoice(t *testing.T) {
+	t.Parallel()
 	def := func(rule string) string {
 		return `{"StartAt":"C","States":{"C":{"Type":"Choice","Choices":[` + rule + `],"Default":"No"},
 			"Yes":{"Type":"Pass","Result":"yes","End":true},"No":{"Type":"Pass","Result":"no","End":true}}}`
@@ -244,6 +211,7 @@ func TestChoice(t *testing.T) {
 }
 
 func TestWait(t *testing.T) {
+	t.Parallel()
 	runCases(t, []stateCase{
 		{name: "seconds", def: one(`{"Type":"Wait","Seconds":3600,"End":true}`), input: `{"a":1}`, output: `{"a":1}`,
 			events: "ExecutionStarted,WaitStateEntered,WaitStateExited,ExecutionSucceeded"},
@@ -265,23 +233,24 @@ func TestWait(t *testing.T) {
 }
 
 func TestTask(t *testing.T) {
-	echo := resource.Func(func(_ context.Context, req *resource.Request) (any, error) { return req.Input, nil })
-	var calls atomic.Int32
-	flaky := resource.Func(func(context.Context, *resource.Request) (any, error) {
-		if calls.Add(1) < 3 {
-			return nil, &resource.Error{Name: "Flaky", Cause: "try again"}
+	t.Parallel()
+	// Handlers are shared by the cases, which run in parallel: they keep
+	// no state (a task's Invocation counts its earlier attempts).
+	flaky := func(req *interpreter.TaskRequest) answer {
+		if req.Invocation < 2 {
+			return answer{fail: failure.New("Flaky", "try again")}
 		}
-		return "ok", nil
-	})
-	failing := resource.Func(func(context.Context, *resource.Request) (any, error) {
-		return nil, errors.New("boom")
-	})
-	slow := resource.Func(func(ctx context.Context, _ *resource.Request) (any, error) {
-		<-ctx.Done()
-		return nil, ctx.Err()
-	})
-	token := resource.Func(func(_ context.Context, req *resource.Request) (any, error) { return req.Token, nil })
-	h := map[string]resource.Func{
+		return answer{out: "ok"}
+	}
+	failing := func(*interpreter.TaskRequest) answer { return answer{fail: failure.New(failure.TaskFailed, "boom")} }
+	slow := func(*interpreter.TaskRequest) answer { return answer{wait: true} }
+	token := func(req *interpreter.TaskRequest) answer { return answer{out: req.Token} }
+	late := func(req *interpreter.TaskRequest) answer { return answer{out: "late", after: 30 * time.Second} }
+	beating := func(req *interpreter.TaskRequest) answer {
+		return answer{out: "alive", after: 30 * time.Second, heartbeat: 5 * time.Second}
+	}
+	h := map[string]handler{
+		"arn:aws:states:::ecs:runTask": late, "arn:aws:states:::batch:submitJob": beating,
 		"arn:aws:states:::lambda:invoke": echo, "arn:aws:states:::sqs:sendMessage": flaky,
 		"arn:aws:states:::sns:publish": failing, "arn:aws:states:::events:putEvents": slow,
 		"arn:aws:states:::http:invoke": token,
@@ -306,37 +275,39 @@ func TestTask(t *testing.T) {
 			status: "FAILED", error: "States.Timeout"},
 		{name: "heartbeat", def: task("arn:aws:states:::events:putEvents", `,"TimeoutSeconds":50,"HeartbeatSeconds":1`), input: `{}`, handlers: h,
 			status: "FAILED", error: "States.HeartbeatTimeout"},
+		{name: "late answer within the timeout", def: task("arn:aws:states:::ecs:runTask", `,"TimeoutSeconds":31`), input: `{}`, handlers: h,
+			output: `"late"`, events: "ExecutionStarted,TaskStateEntered,TaskScheduled,TaskStarted,TaskSucceeded,TaskStateExited,ExecutionSucceeded"},
+		{name: "late answer after the timeout", def: task("arn:aws:states:::ecs:runTask", `,"TimeoutSeconds":29`), input: `{}`, handlers: h,
+			status: "FAILED", error: "States.Timeout", events: "ExecutionStarted,TaskStateEntered,TaskScheduled,TaskStarted,TaskTimedOut,ExecutionFailed"},
+		{name: "heartbeats keep a task alive", def: task("arn:aws:states:::batch:submitJob", `,"TimeoutSeconds":60,"HeartbeatSeconds":6`), input: `{}`, handlers: h,
+			output: `"alive"`},
+		{name: "heartbeats too rare", def: task("arn:aws:states:::batch:submitJob", `,"TimeoutSeconds":60,"HeartbeatSeconds":4`), input: `{}`, handlers: h,
+			status: "FAILED", error: "States.HeartbeatTimeout"},
 		{name: "timeout path", def: task("arn:aws:states:::events:putEvents", `,"TimeoutSecondsPath":"$.t"`), input: `{"t":1}`, handlers: h,
 			status: "FAILED", error: "States.Timeout"},
 		{name: "timeout caught by ALL", def: `{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:states:::events:putEvents","TimeoutSeconds":1,"Catch":[{"ErrorEquals":["States.ALL"],"Next":"H"}],"End":true},"H":{"Type":"Pass","End":true}}}`,
 			input: `{}`, handlers: h, output: `{"Error":"States.Timeout"}`},
-		{name: "no handler", def: task("arn:aws:states:::dynamodb:putItem", ""), input: `{}`, handlers: h,
-			status: "FAILED", error: "States.TaskFailed", cause: "The resource 'arn:aws:states:::dynamodb:putItem' of the state 'S' is not available here. Mock the state"},
 		{name: "task token", def: task("arn:aws:states:::http:invoke", `,"Parameters":{"t.$":"$$.Task.Token"}`), input: `{}`, handlers: h},
 		{name: "activity events", def: task("arn:aws:states:us-east-1:123456789012:activity:work", ""), input: `{"a":1}`,
-			handlers: map[string]resource.Func{"arn:aws:states:us-east-1:123456789012:activity:work": echo}, output: `{"a":1}`,
+			handlers: map[string]handler{"arn:aws:states:us-east-1:123456789012:activity:work": echo}, output: `{"a":1}`,
 			events: "ExecutionStarted,TaskStateEntered,ActivityScheduled,ActivityStarted,ActivitySucceeded,TaskStateExited,ExecutionSucceeded"},
 		{name: "lambda function events", def: task("arn:aws:lambda:us-east-1:123456789012:function:f", ""), input: `{"a":1}`,
-			handlers: map[string]resource.Func{"arn:aws:lambda:us-east-1:123456789012:function:f": echo}, output: `{"a":1}`,
+			handlers: map[string]handler{"arn:aws:lambda:us-east-1:123456789012:function:f": echo}, output: `{"a":1}`,
 			events: "ExecutionStarted,TaskStateEntered,LambdaFunctionScheduled,LambdaFunctionStarted,LambdaFunctionSucceeded,TaskStateExited,ExecutionSucceeded"},
 	})
 }
 
 func TestRetryBackoff(t *testing.T) {
+	t.Parallel()
 	var times []time.Time
-	clk := clock.NewVirtual(epoch)
-	always := resource.Func(func(context.Context, *resource.Request) (any, error) {
-		times = append(times, clk.Now())
-		return nil, &resource.Error{Name: "E"}
-	})
-	doc, _ := definition.Load([]byte(one(`{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","Retry":[{"ErrorEquals":["E"],"IntervalSeconds":2,"BackoffRate":3,"MaxAttempts":3,"MaxDelaySeconds":10}],"End":true}`)), definition.Options{})
-	m, _ := machine.Compile(doc)
-	reg := resource.NewRegistry()
-	reg.Register("arn:aws:states:::lambda:invoke", always)
-	d := &driver.Local{Resources: reg, Clock: clk}
-	ex := d.Run(context.Background(), m, interpreter.Config{}, value.Empty)
-	if ex.Status != interpreter.Failed || len(times) != 4 {
-		t.Fatalf("%v after %d attempts", ex.Status, len(times))
+	h := newHarness(t, one(`{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","Retry":[{"ErrorEquals":["E"],"IntervalSeconds":2,"BackoffRate":3,"MaxAttempts":3,"MaxDelaySeconds":10}],"End":true}`), nil)
+	h.handle = func(*interpreter.TaskRequest) answer {
+		times = append(times, h.now)
+		return answer{fail: failure.New("E", "")}
+	}
+	h.start(`{}`)
+	if h.ex.Status != interpreter.Failed || len(times) != 4 {
+		t.Fatalf("%v after %d attempts", h.ex.Status, len(times))
 	}
 	want := []time.Duration{2 * time.Second, 6 * time.Second, 10 * time.Second} // 2, 2*3, min(18, 10)
 	for i, w := range want {
@@ -347,6 +318,7 @@ func TestRetryBackoff(t *testing.T) {
 }
 
 func TestParallel(t *testing.T) {
+	t.Parallel()
 	n := 0
 	branch := func(result string) string {
 		n++
@@ -368,6 +340,7 @@ func TestParallel(t *testing.T) {
 }
 
 func TestMap(t *testing.T) {
+	t.Parallel()
 	proc := `{"ProcessorConfig":{"Mode":"INLINE"},"StartAt":"I","States":{"I":{"Type":"Pass","End":true}}}`
 	runCases(t, []stateCase{
 		{name: "items path", def: one(`{"Type":"Map","ItemsPath":"$.xs","ItemProcessor":` + proc + `,"ResultPath":"$.ys","End":true}`),

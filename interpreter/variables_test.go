@@ -1,11 +1,11 @@
 package interpreter_test
 
 import (
-	"context"
 	"strings"
 	"testing"
 
-	"github.com/baton-sh/baton/resource"
+	"github.com/baton-sh/baton/failure"
+	"github.com/baton-sh/baton/interpreter"
 	"github.com/baton-sh/baton/value"
 )
 
@@ -16,11 +16,9 @@ func jsonataMachine(start, states string) string {
 }
 
 func TestJSONataStates(t *testing.T) {
-	echo := resource.Func(func(_ context.Context, req *resource.Request) (any, error) { return req.Input, nil })
-	failing := resource.Func(func(context.Context, *resource.Request) (any, error) {
-		return nil, &resource.Error{Name: "Boom", Cause: "it broke"}
-	})
-	h := map[string]resource.Func{"arn:aws:states:::lambda:invoke": echo, "arn:aws:states:::sns:publish": failing}
+	t.Parallel()
+	failing := func(*interpreter.TaskRequest) answer { return answer{fail: failure.New("Boom", "it broke")} }
+	h := map[string]handler{"arn:aws:states:::lambda:invoke": echo, "arn:aws:states:::sns:publish": failing}
 	runCases(t, []stateCase{
 		{name: "pass output and assign", def: jsonataMachine("A", `
 			"A":{"Type":"Pass","Assign":{"n":"{% $states.input.n * 2 %}"},"Output":{"old":"{% $states.input.n %}"},"Next":"B"},
@@ -117,6 +115,7 @@ func TestJSONataStates(t *testing.T) {
 }
 
 func TestVariables(t *testing.T) {
+	t.Parallel()
 	runCases(t, []stateCase{
 		{name: "jsonpath assign reads the result", def: `{"StartAt":"A","States":{
 			"A":{"Type":"Pass","Parameters":{"v.$":"$.a"},"ResultPath":"$.r","Assign":{"x.$":"$.v","c":"lit","ctx.$":"$$.State.Name"},"Next":"B"},
@@ -162,6 +161,7 @@ func TestVariables(t *testing.T) {
 }
 
 func TestAssignedVariablesInHistory(t *testing.T) {
+	t.Parallel()
 	r := run(t, `{"StartAt":"A","States":{"A":{"Type":"Pass","Assign":{"x":{"a":1},"y.$":"$.v"},"Next":"B"},"B":{"Type":"Pass","End":true}}}`, `{"v":"s"}`, nil)
 	if r.ex.Status.String() != "SUCCEEDED" {
 		t.Fatal(r.ex.Failure)
