@@ -38,6 +38,10 @@ type answer struct {
 	after time.Duration
 	// unstarted leaves out TaskStarted: the call never reached a worker.
 	unstarted bool
+	// submit says that the call was accepted and its result comes later
+	// (TaskSubmitted, with receipt as what the call answered).
+	submit  bool
+	receipt any
 	// heartbeat sends a heartbeat every so often until the answer comes
 	// (0: none).
 	heartbeat time.Duration
@@ -68,6 +72,7 @@ const (
 	inStart inputKind = iota + 1
 	inTimer
 	inStarted
+	inSubmitted
 	inSucceeded
 	inFailed
 	inHeartbeat
@@ -75,7 +80,7 @@ const (
 	inRedrive
 )
 
-var inputKindNames = [...]string{"", "start", "timer", "started", "succeeded", "failed", "heartbeat", "stop", "redrive"}
+var inputKindNames = [...]string{"", "start", "timer", "started", "submitted", "succeeded", "failed", "heartbeat", "stop", "redrive"}
 
 func (k inputKind) String() string { return inputKindNames[k] }
 
@@ -98,6 +103,8 @@ func apply(ex *interpreter.Execution, in input) []interpreter.Command {
 		cmds = ex.TimerFired(in.id, in.at)
 	case inStarted:
 		cmds = ex.TaskStarted(in.id, "", in.at)
+	case inSubmitted:
+		cmds = ex.TaskSubmitted(in.id, in.data, in.at)
 	case inSucceeded:
 		cmds = ex.TaskSucceeded(in.id, in.data, in.at)
 	case inFailed:
@@ -150,6 +157,9 @@ type harness struct {
 	calls map[string]int
 	// record, when set, is told each input and the commands it gave.
 	record func(in input, cmds []interpreter.Command)
+	// stopAt, when set, stops the execution at that time, unless it ends
+	// before.
+	stopAt time.Time
 }
 
 // defaultConfig is the configuration of the harness's executions.
@@ -234,7 +244,18 @@ func (h *harness) advance(d time.Duration) { h.now = h.now.Add(d) }
 func (h *harness) settle(cmds []interpreter.Command) {
 	for {
 		h.carryOut(cmds)
-		if h.ex.Done() || len(h.due) == 0 {
+		if h.ex.Done() {
+			return
+		}
+		if !h.stopAt.IsZero() && (len(h.due) == 0 || h.due[h.first()].at.After(h.stopAt)) {
+			if h.stopAt.After(h.now) {
+				h.now = h.stopAt
+			}
+			h.stopAt = time.Time{}
+			cmds = h.give(input{kind: inStop, fail: failure.New("Stopped", "stopped by the test")})
+			continue
+		}
+		if len(h.due) == 0 {
 			return
 		}
 		d := h.pop()
@@ -287,6 +308,9 @@ func (h *harness) carry(c interpreter.Command) []interpreter.Command {
 		if !a.unstarted {
 			cmds = h.give(input{kind: inStarted, id: c.ID})
 		}
+		if a.submit {
+			cmds = append(cmds, h.give(input{kind: inSubmitted, id: c.ID, data: a.receipt})...)
+		}
 		if a.heartbeat > 0 {
 			h.arm(due{kind: dueHeartbeat, at: h.now.Add(a.heartbeat), id: c.ID, ans: a})
 		}
@@ -325,8 +349,8 @@ func (h *harness) drop(kind dueKind, id int64) {
 	}
 }
 
-// pop takes what comes due first: the earliest, then the first armed.
-func (h *harness) pop() due {
+// first finds what comes due first: the earliest, then the first armed.
+func (h *harness) first() int {
 	best := 0
 	for i, d := range h.due[1:] {
 		b := h.due[best]
@@ -334,6 +358,12 @@ func (h *harness) pop() due {
 			best = i + 1
 		}
 	}
+	return best
+}
+
+// pop takes what comes due first.
+func (h *harness) pop() due {
+	best := h.first()
 	d := h.due[best]
 	h.due = append(h.due[:best], h.due[best+1:]...)
 	return d
