@@ -52,25 +52,6 @@ type taskResult struct {
 	done      func()
 }
 
-type pendingTimer struct {
-	id int64
-	at time.Time
-}
-
-type timerHeap []pendingTimer
-
-func (h timerHeap) Len() int { return len(h) }
-func (h timerHeap) Less(i, j int) bool {
-	if h[i].at.Equal(h[j].at) {
-		return h[i].id < h[j].id
-	}
-	return h[i].at.Before(h[j].at)
-}
-func (h timerHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
-func (h *timerHeap) Push(x any)        { *h = append(*h, x.(pendingTimer)) }
-func (h *timerHeap) Pop() any          { old := *h; x := old[len(old)-1]; *h = old[:len(old)-1]; return x }
-func (h timerHeap) peek() pendingTimer { return h[0] }
-
 // run holds the bookkeeping of one execution.
 type run struct {
 	d         *Local
@@ -147,14 +128,14 @@ func (r *run) loop(cmds []interpreter.Command) {
 			return
 		}
 		for len(r.timers) > 0 && r.cancelled[r.timers.peek().id] {
-			delete(r.cancelled, heap.Pop(&r.timers).(pendingTimer).id)
+			delete(r.cancelled, heap.Pop(&r.timers).(queuedTimer).id)
 		}
 		var timer *clock.Timer
 		var timerC <-chan time.Time
 		if len(r.timers) > 0 {
 			wait := r.timers.peek().at.Sub(r.d.now())
 			if wait <= 0 {
-				t := heap.Pop(&r.timers).(pendingTimer)
+				t := heap.Pop(&r.timers).(queuedTimer)
 				cmds, fired = ex.TimerFired(t.id, r.d.now()), t.id
 				continue
 			}
@@ -227,7 +208,7 @@ func (r *run) apply(cmds []interpreter.Command) {
 				delete(r.inflight, c.ID)
 			}
 		case interpreter.StartTimer:
-			heap.Push(&r.timers, pendingTimer{id: c.ID, at: c.At})
+			heap.Push(&r.timers, queuedTimer{id: c.ID, at: c.At})
 		case interpreter.CancelTimer:
 			if r.cancelled == nil {
 				r.cancelled = map[int64]bool{}

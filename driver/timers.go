@@ -26,19 +26,29 @@ const (
 	claimFor = time.Minute
 )
 
+// queuedTimer is a timer waiting in memory: of one execution in a Local
+// run (arn empty), of any execution in the Durable driver's queue.
 type queuedTimer struct {
 	arn string
 	id  int64
 	at  time.Time
 }
 
-type dueHeap []queuedTimer
+// timerHeap orders timers by their time, then their id: the one heap both
+// drivers use.
+type timerHeap []queuedTimer
 
-func (h dueHeap) Len() int           { return len(h) }
-func (h dueHeap) Less(i, j int) bool { return h[i].at.Before(h[j].at) }
-func (h dueHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
-func (h *dueHeap) Push(x any)        { *h = append(*h, x.(queuedTimer)) }
-func (h *dueHeap) Pop() any {
+func (h timerHeap) Len() int { return len(h) }
+func (h timerHeap) Less(i, j int) bool {
+	if h[i].at.Equal(h[j].at) {
+		return h[i].id < h[j].id
+	}
+	return h[i].at.Before(h[j].at)
+}
+func (h timerHeap) Swap(i, j int)     { h[i], h[j] = h[j], h[i] }
+func (h *timerHeap) Push(x any)       { *h = append(*h, x.(queuedTimer)) }
+func (h timerHeap) peek() queuedTimer { return h[0] }
+func (h *timerHeap) Pop() any {
 	old := *h
 	x := old[len(old)-1]
 	*h = old[:len(old)-1]
@@ -47,7 +57,7 @@ func (h *dueHeap) Pop() any {
 
 type timerQueue struct {
 	mu     sync.Mutex
-	h      dueHeap
+	h      timerHeap
 	wake   chan struct{}
 	firing map[timerKey]bool
 	// poll asks the loop to poll the store at once: executions were just
