@@ -36,7 +36,7 @@ const lambdaSQSIntegration = `{
 }`
 
 func TestServeMocks(t *testing.T) {
-	mockFile, _ := filepath.Abs(filepath.Join("..", "..", "mock", "testdata", "MockConfigFile.json"))
+	mockFile := must(filepath.Abs(filepath.Join("..", "..", "mock", "testdata", "MockConfigFile.json")))(t)
 	s := startServerAt(t, t.TempDir(), freeAddr(t), "--mock-config", mockFile)
 	c := s.client()
 	ctx := context.Background()
@@ -49,14 +49,9 @@ func TestServeMocks(t *testing.T) {
 	if !strings.HasSuffix(aws.ToString(happy.StateMachineArn), ":stateMachine:LambdaSQSIntegration") {
 		t.Errorf("state machine ARN %s", aws.ToString(happy.StateMachineArn))
 	}
-	hist, _ := c.GetExecutionHistory(ctx, &sfn.GetExecutionHistoryInput{ExecutionArn: happy.ExecutionArn})
-	var names []string
-	for _, e := range hist.Events {
-		names = append(names, string(e.Type))
-	}
 	want := "ExecutionStarted,TaskStateEntered,TaskScheduled,TaskStarted,TaskSucceeded,TaskStateExited,TaskStateEntered,TaskScheduled,TaskStarted,TaskSucceeded,TaskStateExited,ExecutionSucceeded"
-	if strings.Join(names, ",") != want {
-		t.Errorf("history %s", strings.Join(names, ","))
+	if got := eventTypes(historyOf(t, c, happy.ExecutionArn)); got != want {
+		t.Errorf("history %s", got)
 	}
 
 	retry := startAndWait(t, c, sm+"#RetryPath", `{}`)
@@ -76,13 +71,14 @@ func TestServeMocks(t *testing.T) {
 	// Express workflows take test cases too: a second server, whose file
 	// has the same test cases for an Express machine.
 	var doc map[string]any
-	data, _ := os.ReadFile(mockFile)
-	json.Unmarshal(data, &doc)
-	machines := doc["StateMachines"].(map[string]any)
+	check(t, json.Unmarshal(must(os.ReadFile(mockFile))(t), &doc))
+	machines, ok := doc["StateMachines"].(map[string]any)
+	if !ok {
+		t.Fatalf("%s: no StateMachines", mockFile)
+	}
 	machines["Fast"] = machines["LambdaSQSIntegration"]
-	data, _ = json.Marshal(doc)
 	expressFile := filepath.Join(t.TempDir(), "mocks.json")
-	os.WriteFile(expressFile, data, 0o644)
+	check(t, os.WriteFile(expressFile, must(json.Marshal(doc))(t), 0o644))
 	s2 := startServerAt(t, t.TempDir(), freeAddr(t), "--mock-config", expressFile)
 	c2 := s2.client()
 	express, err := c2.CreateStateMachine(ctx, &sfn.CreateStateMachineInput{Name: aws.String("Fast"), RoleArn: aws.String(role),

@@ -5,30 +5,11 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 	"github.com/aws/aws-sdk-go-v2/service/sfn/types"
 )
-
-func createMachine(t *testing.T, c *sfn.Client, name, def string) string {
-	t.Helper()
-	out, err := c.CreateStateMachine(context.Background(), &sfn.CreateStateMachineInput{Name: aws.String(name), RoleArn: aws.String(role), Definition: aws.String(def)})
-	if err != nil {
-		t.Fatalf("create %s: %v", name, err)
-	}
-	return aws.ToString(out.StateMachineArn)
-}
-
-func startAndWait(t *testing.T, c *sfn.Client, sm, input string) *sfn.DescribeExecutionOutput {
-	t.Helper()
-	out, err := c.StartExecution(context.Background(), &sfn.StartExecutionInput{StateMachineArn: aws.String(sm), Input: aws.String(input)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return waitDone(t, c, aws.ToString(out.ExecutionArn))
-}
 
 func TestServeNested(t *testing.T) {
 	dir := t.TempDir()
@@ -58,15 +39,13 @@ func TestServeNested(t *testing.T) {
 		res.Out.Doubled != 42 || res.Out.Parent != aws.ToString(done.ExecutionArn) || res.Status != "SUCCEEDED" || !strings.Contains(res.Arn, ":execution:child:") {
 		t.Fatalf(".sync:2: %s %s %v", done.Status, aws.ToString(done.Output), err)
 	}
-	hist, _ := c.GetExecutionHistory(ctx, &sfn.GetExecutionHistoryInput{ExecutionArn: done.ExecutionArn})
-	var names []string
-	for _, e := range hist.Events {
-		names = append(names, string(e.Type))
+	events := historyOf(t, c, done.ExecutionArn)
+	for _, e := range events {
 		if e.Type == types.HistoryEventTypeTaskSubmitted && !strings.Contains(aws.ToString(e.TaskSubmittedEventDetails.Output), `"ExecutionArn"`) {
 			t.Errorf("TaskSubmitted without the StartExecution response: %s", aws.ToString(e.TaskSubmittedEventDetails.Output))
 		}
 	}
-	if got := strings.Join(names, ","); got != "ExecutionStarted,TaskStateEntered,TaskScheduled,TaskStarted,TaskSubmitted,TaskSucceeded,TaskStateExited,ExecutionSucceeded" {
+	if got := eventTypes(events); got != "ExecutionStarted,TaskStateEntered,TaskScheduled,TaskStarted,TaskSubmitted,TaskSucceeded,TaskStateExited,ExecutionSucceeded" {
 		t.Errorf("parent history %s", got)
 	}
 
@@ -81,7 +60,9 @@ func TestServeNested(t *testing.T) {
 		"Catch":[{"ErrorEquals":["States.TaskFailed"],"Next":"Handled"}],"End":true},"Handled":{"Type":"Pass","End":true}}}`)
 	done = startAndWait(t, c, caught, `{}`)
 	var failed struct{ Error, Cause string }
-	json.Unmarshal([]byte(aws.ToString(done.Output)), &failed)
+	if err := json.Unmarshal([]byte(aws.ToString(done.Output)), &failed); err != nil {
+		t.Fatalf("failed child: output %s: %v", aws.ToString(done.Output), err)
+	}
 	if done.Status != types.ExecutionStatusSucceeded || failed.Error != "States.TaskFailed" || !strings.Contains(failed.Cause, `"Status":"FAILED"`) || !strings.Contains(failed.Cause, `"Error":"Child.Failed"`) {
 		t.Errorf("failed child: %s %s", done.Status, aws.ToString(done.Output))
 	}
@@ -113,7 +94,7 @@ func TestServeNested(t *testing.T) {
 	slow := createMachine(t, c, "slow", `{"StartAt":"W","States":{"W":{"Type":"Wait","SecondsPath":"$.wait","Next":"P"},"P":{"Type":"Pass","Result":"slow done","End":true}}}`)
 	waiter := createMachine(t, c, "waiter", `{"StartAt":"Call","States":{"Call":{"Type":"Task","Resource":"arn:aws:states:::states:startExecution.sync:2",
 		"Parameters":{"StateMachineArn":"`+slow+`","Name.$":"$.name","Input":{"wait.$":"$.wait"}},"OutputPath":"$.Output","End":true}}}`)
-	stopped, _ := c.StartExecution(ctx, &sfn.StartExecutionInput{StateMachineArn: aws.String(waiter), Input: aws.String(`{"wait":3600,"name":"long"}`)})
+	stopped := must(c.StartExecution(ctx, &sfn.StartExecutionInput{StateMachineArn: aws.String(waiter), Input: aws.String(`{"wait":3600,"name":"long"}`)}))(t)
 	childARN := strings.Replace(slow, ":stateMachine:", ":execution:", 1) + ":long"
 	waitStatus(t, c, childARN, types.ExecutionStatusRunning)
 	if _, err := c.StopExecution(ctx, &sfn.StopExecutionInput{ExecutionArn: stopped.ExecutionArn}); err != nil {
@@ -123,27 +104,12 @@ func TestServeNested(t *testing.T) {
 		t.Errorf("stopped child: %s", aws.ToString(d.Cause))
 	}
 
-	restarted, _ := c.StartExecution(ctx, &sfn.StartExecutionInput{StateMachineArn: aws.String(waiter), Input: aws.String(`{"wait":2,"name":"short"}`)})
+	restarted := must(c.StartExecution(ctx, &sfn.StartExecutionInput{StateMachineArn: aws.String(waiter), Input: aws.String(`{"wait":2,"name":"short"}`)}))(t)
 	waitStatus(t, c, strings.Replace(slow, ":stateMachine:", ":execution:", 1)+":short", types.ExecutionStatusRunning)
 	s.stop(t)
 	s = startServer(t, dir)
 	c = s.client()
 	if done := waitDone(t, c, aws.ToString(restarted.ExecutionArn)); aws.ToString(done.Output) != `"slow done"` {
 		t.Errorf("after a restart: %s %s", done.Status, aws.ToString(done.Output))
-	}
-}
-
-func waitStatus(t *testing.T, c *sfn.Client, arn string, want types.ExecutionStatus) *sfn.DescribeExecutionOutput {
-	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		out, err := c.DescribeExecution(context.Background(), &sfn.DescribeExecutionInput{ExecutionArn: aws.String(arn)})
-		if err == nil && out.Status == want {
-			return out
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%s: not %s (%v)", arn, want, err)
-		}
-		time.Sleep(20 * time.Millisecond)
 	}
 }

@@ -2,152 +2,17 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"net"
-	"net/http"
-	"os/exec"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 	"github.com/aws/aws-sdk-go-v2/service/sfn/types"
-	"github.com/aws/smithy-go/middleware"
-	smithyhttp "github.com/aws/smithy-go/transport/http"
 
 	"github.com/baton-sh/baton/token"
 )
-
-// server is a running `baton serve` process.
-type server struct {
-	cmd  *exec.Cmd
-	url  string
-	dir  string
-	addr string
-}
-
-func freeAddr(t testing.TB) string {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().String()
-}
-
-// startServer runs the binary on a data folder (a new one when dir is "").
-func startServer(t *testing.T, dir string) *server {
-	t.Helper()
-	if dir == "" {
-		dir = t.TempDir()
-	}
-	return startServerAt(t, dir, freeAddr(t))
-}
-
-func startServerAt(t testing.TB, dir, addr string, extra ...string) *server {
-	t.Helper()
-	cmd := exec.Command(binary, append([]string{"serve", "--addr", addr, "--data", dir}, extra...)...)
-	var logs strings.Builder
-	cmd.Stderr = &logs
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	s := &server{cmd: cmd, url: "http://" + addr, dir: dir, addr: addr}
-	// Recovering many open executions takes a while before the server
-	// answers; a server that fails to start exits at once.
-	deadline := time.Now().Add(2 * time.Minute)
-	for {
-		resp, err := http.Get(s.url + "/healthz")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == 200 {
-				break
-			}
-		}
-		if time.Now().After(deadline) {
-			cmd.Process.Kill()
-			t.Fatalf("the server did not become healthy: %s", logs.String())
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	t.Cleanup(func() { s.kill() })
-	return s
-}
-
-func (s *server) stop(t testing.TB) {
-	if s.cmd.ProcessState != nil {
-		return // stopped already
-	}
-	s.cmd.Process.Signal(syscall.SIGTERM)
-	done := make(chan error, 1)
-	go func() { done <- s.cmd.Wait() }()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Errorf("the server exited with %v after SIGTERM", err)
-		}
-	case <-time.After(15 * time.Second):
-		t.Error("the server did not stop after SIGTERM")
-		s.cmd.Process.Kill()
-	}
-}
-
-func (s *server) kill() {
-	if s.cmd.ProcessState == nil {
-		s.cmd.Process.Kill()
-		s.cmd.Wait()
-	}
-}
-
-func (s *server) client() *sfn.Client {
-	return sfn.New(sfn.Options{
-		Region:       "eu-west-3",
-		BaseEndpoint: aws.String(s.url),
-		Credentials:  credentials.NewStaticCredentialsProvider("AKID", "SECRET", ""),
-	}, func(o *sfn.Options) { o.RetryMaxAttempts = 1 })
-}
-
-const role = "arn:aws:iam::123456789012:role/baton"
-
-func apiCode(err error) string {
-	var ae interface{ ErrorCode() string }
-	if errors.As(err, &ae) {
-		return ae.ErrorCode()
-	}
-	if err == nil {
-		return ""
-	}
-	return "not an API error: " + err.Error()
-}
-
-func wantCode(t *testing.T, err error, code string) {
-	t.Helper()
-	if got := apiCode(err); got != code {
-		t.Errorf("error %v, want %s", err, code)
-	}
-}
-
-func waitDone(t *testing.T, c *sfn.Client, arn string) *sfn.DescribeExecutionOutput {
-	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		out, err := c.DescribeExecution(context.Background(), &sfn.DescribeExecutionInput{ExecutionArn: aws.String(arn)})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if out.Status != types.ExecutionStatusRunning {
-			return out
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%s still running", arn)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-}
 
 func TestServeStateMachines(t *testing.T) {
 	s := startServer(t, "")
@@ -174,7 +39,7 @@ func TestServeStateMachines(t *testing.T) {
 	wantCode(t, err, "StateMachineAlreadyExists")
 	_, err = c.CreateStateMachine(ctx, &sfn.CreateStateMachineInput{Name: aws.String("bad"), Definition: aws.String(`{"StartAt":"X","States":{}}`), RoleArn: aws.String(role)})
 	wantCode(t, err, "InvalidDefinition")
-	if err != nil && !strings.Contains(err.Error(), "Invalid State Machine Definition: '") || !strings.Contains(err.Error(), "MISSING_TRANSITION_TARGET: Missing 'StartAt' target: X at /StartAt") {
+	if err == nil || !strings.Contains(err.Error(), "Invalid State Machine Definition: '") || !strings.Contains(err.Error(), "MISSING_TRANSITION_TARGET: Missing 'StartAt' target: X at /StartAt") {
 		t.Errorf("message: %v", err)
 	}
 	_, err = c.CreateStateMachine(ctx, &sfn.CreateStateMachineInput{Name: aws.String("bad name"), Definition: aws.String(def), RoleArn: aws.String(role)})
@@ -198,14 +63,14 @@ func TestServeStateMachines(t *testing.T) {
 	if err != nil || aws.ToString(v2.StateMachineVersionArn) != smARN+":1" {
 		t.Errorf("publishing the same revision returns its version: %+v %v", v2, err)
 	}
-	c.UpdateStateMachine(ctx, &sfn.UpdateStateMachineInput{StateMachineArn: aws.String(smARN), Definition: aws.String(strings.Replace(def, "world", "v2", 1))})
+	must(c.UpdateStateMachine(ctx, &sfn.UpdateStateMachineInput{StateMachineArn: aws.String(smARN), Definition: aws.String(strings.Replace(def, "world", "v2", 1))}))(t)
 	v2, err = c.PublishStateMachineVersion(ctx, &sfn.PublishStateMachineVersionInput{StateMachineArn: aws.String(smARN)})
 	if err != nil || aws.ToString(v2.StateMachineVersionArn) != smARN+":2" {
 		t.Fatalf("publish: %+v %v", v2, err)
 	}
 	_, err = c.PublishStateMachineVersion(ctx, &sfn.PublishStateMachineVersionInput{StateMachineArn: aws.String(smARN), RevisionId: aws.String("stale")})
 	wantCode(t, err, "ConflictException")
-	versions, _ := c.ListStateMachineVersions(ctx, &sfn.ListStateMachineVersionsInput{StateMachineArn: aws.String(smARN)})
+	versions := must(c.ListStateMachineVersions(ctx, &sfn.ListStateMachineVersionsInput{StateMachineArn: aws.String(smARN)}))(t)
 	if len(versions.StateMachineVersions) != 2 || aws.ToString(versions.StateMachineVersions[0].StateMachineVersionArn) != smARN+":2" {
 		t.Errorf("versions: %+v", versions.StateMachineVersions)
 	}
@@ -224,13 +89,13 @@ func TestServeStateMachines(t *testing.T) {
 	if aws.ToString(done.Output) != `{"hello":"v1"}` || aws.ToString(done.StateMachineVersionArn) != smARN+":1" || aws.ToString(done.StateMachineAliasArn) != smARN+":prod" {
 		t.Errorf("execution through the alias: %s %v %v", aws.ToString(done.Output), aws.ToString(done.StateMachineVersionArn), aws.ToString(done.StateMachineAliasArn))
 	}
-	c.UpdateStateMachineAlias(ctx, &sfn.UpdateStateMachineAliasInput{StateMachineAliasArn: alias.StateMachineAliasArn, RoutingConfiguration: []types.RoutingConfigurationListItem{
-		{StateMachineVersionArn: aws.String(smARN + ":2"), Weight: 100}}})
-	da, _ := c.DescribeStateMachineAlias(ctx, &sfn.DescribeStateMachineAliasInput{StateMachineAliasArn: alias.StateMachineAliasArn})
+	must(c.UpdateStateMachineAlias(ctx, &sfn.UpdateStateMachineAliasInput{StateMachineAliasArn: alias.StateMachineAliasArn, RoutingConfiguration: []types.RoutingConfigurationListItem{
+		{StateMachineVersionArn: aws.String(smARN + ":2"), Weight: 100}}}))(t)
+	da := must(c.DescribeStateMachineAlias(ctx, &sfn.DescribeStateMachineAliasInput{StateMachineAliasArn: alias.StateMachineAliasArn}))(t)
 	if aws.ToString(da.RoutingConfiguration[0].StateMachineVersionArn) != smARN+":2" {
 		t.Errorf("alias after update: %+v", da.RoutingConfiguration)
 	}
-	aliases, _ := c.ListStateMachineAliases(ctx, &sfn.ListStateMachineAliasesInput{StateMachineArn: aws.String(smARN)})
+	aliases := must(c.ListStateMachineAliases(ctx, &sfn.ListStateMachineAliasesInput{StateMachineArn: aws.String(smARN)}))(t)
 	if len(aliases.StateMachineAliases) != 1 {
 		t.Errorf("aliases: %+v", aliases)
 	}
@@ -242,8 +107,8 @@ func TestServeStateMachines(t *testing.T) {
 	}
 
 	// Tags.
-	c.TagResource(ctx, &sfn.TagResourceInput{ResourceArn: aws.String(smARN), Tags: []types.Tag{{Key: aws.String("env"), Value: aws.String("dev")}}})
-	c.UntagResource(ctx, &sfn.UntagResourceInput{ResourceArn: aws.String(smARN), TagKeys: []string{"team"}})
+	must(c.TagResource(ctx, &sfn.TagResourceInput{ResourceArn: aws.String(smARN), Tags: []types.Tag{{Key: aws.String("env"), Value: aws.String("dev")}}}))(t)
+	must(c.UntagResource(ctx, &sfn.UntagResourceInput{ResourceArn: aws.String(smARN), TagKeys: []string{"team"}}))(t)
 	tags, err := c.ListTagsForResource(ctx, &sfn.ListTagsForResourceInput{ResourceArn: aws.String(smARN)})
 	if err != nil || len(tags.Tags) != 1 || aws.ToString(tags.Tags[0].Key) != "env" {
 		t.Errorf("tags: %+v %v", tags, err)
@@ -326,8 +191,8 @@ func TestServeExecutions(t *testing.T) {
 	wantCode(t, err, "InvalidName")
 	_, err = c.StartExecution(ctx, &sfn.StartExecutionInput{StateMachineArn: aws.String(aws.ToString(sm.StateMachineArn) + "x")})
 	wantCode(t, err, "StateMachineDoesNotExist")
-	f, _ := start("f", `{"wait":0,"fail":true}`)
-	w, _ := start("w", `{"wait":3600}`)
+	f := must(start("f", `{"wait":0,"fail":true}`))(t)
+	w := must(start("w", `{"wait":3600}`))(t)
 
 	done := waitDone(t, c, aws.ToString(a.ExecutionArn))
 	if done.Status != types.ExecutionStatusSucceeded || aws.ToString(done.Output) != `{"ok":1}` || done.StopDate == nil {
@@ -343,7 +208,7 @@ func TestServeExecutions(t *testing.T) {
 	if err != nil || stop.StopDate == nil {
 		t.Fatalf("stop: %v", err)
 	}
-	aborted, _ := c.DescribeExecution(ctx, &sfn.DescribeExecutionInput{ExecutionArn: w.ExecutionArn})
+	aborted := must(c.DescribeExecution(ctx, &sfn.DescribeExecutionInput{ExecutionArn: w.ExecutionArn}))(t)
 	if aborted.Status != types.ExecutionStatusAborted || aws.ToString(aborted.Error) != "Manual" {
 		t.Errorf("w: %+v", aborted)
 	}
@@ -354,12 +219,12 @@ func TestServeExecutions(t *testing.T) {
 	if err != nil || len(list.Executions) != 3 || aws.ToString(list.Executions[0].Name) != "w" {
 		t.Errorf("list: %+v %v", list, err)
 	}
-	succeeded, _ := c.ListExecutions(ctx, &sfn.ListExecutionsInput{StateMachineArn: sm.StateMachineArn, StatusFilter: types.ExecutionStatusSucceeded})
+	succeeded := must(c.ListExecutions(ctx, &sfn.ListExecutionsInput{StateMachineArn: sm.StateMachineArn, StatusFilter: types.ExecutionStatusSucceeded}))(t)
 	if len(succeeded.Executions) != 1 || aws.ToString(succeeded.Executions[0].Name) != "a" {
 		t.Errorf("status filter: %+v", succeeded.Executions)
 	}
-	page1, _ := c.ListExecutions(ctx, &sfn.ListExecutionsInput{StateMachineArn: sm.StateMachineArn, MaxResults: 2})
-	page2, _ := c.ListExecutions(ctx, &sfn.ListExecutionsInput{StateMachineArn: sm.StateMachineArn, MaxResults: 2, NextToken: page1.NextToken})
+	page1 := must(c.ListExecutions(ctx, &sfn.ListExecutionsInput{StateMachineArn: sm.StateMachineArn, MaxResults: 2}))(t)
+	page2 := must(c.ListExecutions(ctx, &sfn.ListExecutionsInput{StateMachineArn: sm.StateMachineArn, MaxResults: 2, NextToken: page1.NextToken}))(t)
 	if len(page1.Executions) != 2 || page1.NextToken == nil || len(page2.Executions) != 1 || page2.NextToken != nil {
 		t.Errorf("pages %d, %d", len(page1.Executions), len(page2.Executions))
 	}
@@ -382,11 +247,11 @@ func TestServeExecutions(t *testing.T) {
 	if e := hist.Events[0]; aws.ToString(e.ExecutionStartedEventDetails.RoleArn) != role || e.Timestamp == nil {
 		t.Errorf("event 1: %+v", e.ExecutionStartedEventDetails)
 	}
-	rev, _ := c.GetExecutionHistory(ctx, &sfn.GetExecutionHistoryInput{ExecutionArn: a.ExecutionArn, ReverseOrder: true, MaxResults: 3, IncludeExecutionData: aws.Bool(false)})
+	rev := must(c.GetExecutionHistory(ctx, &sfn.GetExecutionHistoryInput{ExecutionArn: a.ExecutionArn, ReverseOrder: true, MaxResults: 3, IncludeExecutionData: aws.Bool(false)}))(t)
 	if len(rev.Events) != 3 || rev.Events[0].Type != types.HistoryEventTypeExecutionSucceeded || rev.NextToken == nil || rev.Events[0].ExecutionSucceededEventDetails.Output != nil {
 		t.Errorf("reverse page: %+v", rev.Events)
 	}
-	rest, _ := c.GetExecutionHistory(ctx, &sfn.GetExecutionHistoryInput{ExecutionArn: a.ExecutionArn, ReverseOrder: true, NextToken: rev.NextToken})
+	rest := must(c.GetExecutionHistory(ctx, &sfn.GetExecutionHistoryInput{ExecutionArn: a.ExecutionArn, ReverseOrder: true, NextToken: rev.NextToken}))(t)
 	if len(rest.Events) != 5 || rest.Events[4].Id != 1 {
 		t.Errorf("rest: %d events", len(rest.Events))
 	}
@@ -425,7 +290,7 @@ func TestServeExpress(t *testing.T) {
 	}
 	_, err = c.ListExecutions(ctx, &sfn.ListExecutionsInput{StateMachineArn: sm.StateMachineArn})
 	wantCode(t, err, "StateMachineTypeNotSupported")
-	std, _ := c.CreateStateMachine(ctx, &sfn.CreateStateMachineInput{Name: aws.String("std"), Definition: aws.String(def), RoleArn: aws.String(role)})
+	std := must(c.CreateStateMachine(ctx, &sfn.CreateStateMachineInput{Name: aws.String("std"), Definition: aws.String(def), RoleArn: aws.String(role)}))(t)
 	_, err = c.StartSyncExecution(ctx, &sfn.StartSyncExecutionInput{StateMachineArn: std.StateMachineArn}, withoutHostPrefix)
 	wantCode(t, err, "StateMachineTypeNotSupported")
 	_, err = c.CreateStateMachine(ctx, &sfn.CreateStateMachineInput{Name: aws.String("cb"), RoleArn: aws.String(role), Type: types.StateMachineTypeExpress,
@@ -487,13 +352,13 @@ func TestServeActivities(t *testing.T) {
 		t.Fatal(err)
 	}
 	actARN := aws.ToString(act.ActivityArn)
-	if again, _ := c.CreateActivity(ctx, &sfn.CreateActivityInput{Name: aws.String("work")}); aws.ToString(again.ActivityArn) != actARN {
+	if again := must(c.CreateActivity(ctx, &sfn.CreateActivityInput{Name: aws.String("work")}))(t); aws.ToString(again.ActivityArn) != actARN {
 		t.Error("CreateActivity is not idempotent")
 	}
 	if d, err := c.DescribeActivity(ctx, &sfn.DescribeActivityInput{ActivityArn: act.ActivityArn}); err != nil || aws.ToString(d.Name) != "work" {
 		t.Errorf("describe: %v", err)
 	}
-	if l, _ := c.ListActivities(ctx, &sfn.ListActivitiesInput{}); len(l.Activities) != 1 {
+	if l := must(c.ListActivities(ctx, &sfn.ListActivitiesInput{}))(t); len(l.Activities) != 1 {
 		t.Errorf("list: %+v", l)
 	}
 	def := `{"StartAt":"Do","States":{"Do":{"Type":"Task","Resource":"` + actARN + `","HeartbeatSeconds":5,
@@ -504,7 +369,7 @@ func TestServeActivities(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	exec1, _ := c.StartExecution(ctx, &sfn.StartExecutionInput{StateMachineArn: sm.StateMachineArn, Input: aws.String(`{"job":42}`)})
+	exec1 := must(c.StartExecution(ctx, &sfn.StartExecutionInput{StateMachineArn: sm.StateMachineArn, Input: aws.String(`{"job":42}`)}))(t)
 	task, err := c.GetActivityTask(ctx, &sfn.GetActivityTaskInput{ActivityArn: act.ActivityArn, WorkerName: aws.String("w1")})
 	if err != nil || aws.ToString(task.Input) != `{"job":42}` || task.TaskToken == nil {
 		t.Fatalf("poll: %+v %v", task, err)
@@ -544,7 +409,7 @@ func TestServeActivities(t *testing.T) {
 	if aws.ToString(done.Output) != `{"result":"done"}` {
 		t.Errorf("output %s", aws.ToString(done.Output))
 	}
-	hist, _ := c.GetExecutionHistory(ctx, &sfn.GetExecutionHistoryInput{ExecutionArn: exec1.ExecutionArn})
+	hist := must(c.GetExecutionHistory(ctx, &sfn.GetExecutionHistoryInput{ExecutionArn: exec1.ExecutionArn}))(t)
 	var names []string
 	for _, e := range hist.Events {
 		names = append(names, string(e.Type))
@@ -559,7 +424,7 @@ func TestServeActivities(t *testing.T) {
 
 	// A worker that stops heartbeating: States.HeartbeatTimeout is not
 	// caught by the States.Timeout catcher.
-	exec2, _ := c.StartExecution(ctx, &sfn.StartExecutionInput{StateMachineArn: sm.StateMachineArn})
+	exec2 := must(c.StartExecution(ctx, &sfn.StartExecutionInput{StateMachineArn: sm.StateMachineArn}))(t)
 	if _, err := c.GetActivityTask(ctx, &sfn.GetActivityTaskInput{ActivityArn: act.ActivityArn}); err != nil {
 		t.Fatal(err)
 	}
@@ -618,7 +483,7 @@ func TestServeRedrive(t *testing.T) {
 	}
 	_, err = c.RedriveExecution(ctx, &sfn.RedriveExecutionInput{ExecutionArn: execARN, ClientToken: aws.String("token-2")})
 	wantCode(t, err, "ExecutionNotRedrivable")
-	running, _ := c.DescribeExecution(ctx, &sfn.DescribeExecutionInput{ExecutionArn: execARN})
+	running := must(c.DescribeExecution(ctx, &sfn.DescribeExecutionInput{ExecutionArn: execARN}))(t)
 	if running.Status != types.ExecutionStatusRunning || aws.ToInt32(running.RedriveCount) != 1 || running.RedriveDate == nil || running.StopDate != nil || running.Error != nil {
 		t.Errorf("redriven execution: %+v", running)
 	}
@@ -639,7 +504,7 @@ func TestServeRedrive(t *testing.T) {
 		done.RedriveStatus != types.ExecutionRedriveStatusNotRedrivable || aws.ToString(done.RedriveStatusReason) != "Execution is SUCCEEDED and cannot be redriven." {
 		t.Errorf("after the redrive: %+v", done)
 	}
-	hist, _ := c.GetExecutionHistory(ctx, &sfn.GetExecutionHistoryInput{ExecutionArn: execARN})
+	hist := must(c.GetExecutionHistory(ctx, &sfn.GetExecutionHistoryInput{ExecutionArn: execARN}))(t)
 	var names []string
 	for i, e := range hist.Events {
 		names = append(names, string(e.Type))
@@ -655,10 +520,10 @@ func TestServeRedrive(t *testing.T) {
 	if strings.Join(names, ",") != want {
 		t.Errorf("history\n got  %s\n want %s", strings.Join(names, ","), want)
 	}
-	if l, _ := c.ListExecutions(ctx, &sfn.ListExecutionsInput{StateMachineArn: sm.StateMachineArn, RedriveFilter: types.ExecutionRedriveFilterRedriven}); len(l.Executions) != 1 || aws.ToInt32(l.Executions[0].RedriveCount) != 1 {
+	if l := must(c.ListExecutions(ctx, &sfn.ListExecutionsInput{StateMachineArn: sm.StateMachineArn, RedriveFilter: types.ExecutionRedriveFilterRedriven}))(t); len(l.Executions) != 1 || aws.ToInt32(l.Executions[0].RedriveCount) != 1 {
 		t.Errorf("redriven executions: %+v", l.Executions)
 	}
-	if l, _ := c.ListExecutions(ctx, &sfn.ListExecutionsInput{StateMachineArn: sm.StateMachineArn, RedriveFilter: types.ExecutionRedriveFilterNotRedriven}); len(l.Executions) != 0 {
+	if l := must(c.ListExecutions(ctx, &sfn.ListExecutionsInput{StateMachineArn: sm.StateMachineArn, RedriveFilter: types.ExecutionRedriveFilterNotRedriven}))(t); len(l.Executions) != 0 {
 		t.Errorf("executions never redriven: %+v", l.Executions)
 	}
 	_, err = c.RedriveExecution(ctx, &sfn.RedriveExecutionInput{ExecutionArn: execARN, ClientToken: aws.String("token-3")})
@@ -667,15 +532,4 @@ func TestServeRedrive(t *testing.T) {
 	wantCode(t, err, "ExecutionDoesNotExist")
 	_, err = c.RedriveExecution(ctx, &sfn.RedriveExecutionInput{ExecutionArn: aws.String("not-an-arn")})
 	wantCode(t, err, "InvalidArn")
-}
-
-// withoutHostPrefix stops the SDK from sending StartSyncExecution and
-// TestState to "sync-" + host, which a local endpoint does not serve.
-func withoutHostPrefix(o *sfn.Options) {
-	o.APIOptions = append(o.APIOptions, func(stack *middleware.Stack) error {
-		return stack.Initialize.Add(middleware.InitializeMiddlewareFunc("DisableHostPrefix",
-			func(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
-				return next.HandleInitialize(smithyhttp.DisableEndpointHostPrefix(ctx, true), in)
-			}), middleware.Before)
-	})
 }

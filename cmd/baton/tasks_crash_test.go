@@ -3,14 +3,12 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -25,33 +23,53 @@ import (
 // that had no answer are made again (at least once), the callback's token
 // still completes its task, and no state is entered twice.
 func TestServeTasksSurviveKill(t *testing.T) {
+	t.Parallel()
 	var fnCalls, httpCalls atomic.Int32
-	var mu sync.Mutex
-	var token string
-	release := make(chan struct{}) // closed once the server is dead: hung calls end then
+	called := make(chan struct{}, 1) // a call came or ended: look again
+	notify := func() {
+		select {
+		case called <- struct{}{}:
+		default: // one wake-up is pending already
+		}
+	}
+	tokens := make(chan string, 8) // the callback's tokens, as handed out
+	release := make(chan struct{}) // closed once the test ends: hung calls end then
 	target := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, _ := io.ReadAll(r.Body)
+		body, err := io.ReadAll(r.Body)
+		if err != nil {
+			t.Errorf("%s: reading the request: %v", r.URL.Path, err)
+			return
+		}
+		defer notify()
 		switch r.URL.Path {
 		case "/function":
 			if fnCalls.Add(1) == 1 {
+				notify()
 				<-release // the first call never answers in time
 				return
 			}
-			fmt.Fprintf(w, `{"fn":%s}`, body)
+			reply(t, w, `{"fn":`+string(body)+`}`)
 		case "/api":
 			if httpCalls.Add(1) == 1 {
+				notify()
 				<-release
 				return
 			}
 			w.Header().Set("Content-Type", "application/json")
-			io.WriteString(w, `{"api":"ok"}`)
+			reply(t, w, `{"api":"ok"}`)
 		case "/ask":
 			var p struct{ Token string }
-			json.Unmarshal(body, &p)
-			mu.Lock()
-			token = p.Token
-			mu.Unlock()
-			io.WriteString(w, `{"asked":true}`)
+			if err := json.Unmarshal(body, &p); err != nil || p.Token == "" {
+				t.Errorf("/ask: payload %s: %v", body, err)
+			}
+			select {
+			case tokens <- p.Token:
+			default:
+				t.Errorf("/ask called more than %d times", cap(tokens))
+			}
+			reply(t, w, `{"asked":true}`)
+		default:
+			t.Errorf("unexpected call of %s", r.URL.Path)
 		}
 	}))
 	defer target.Close()
@@ -59,7 +77,7 @@ func TestServeTasksSurviveKill(t *testing.T) {
 
 	dir := t.TempDir()
 	cfgFile := filepath.Join(dir, "baton.yaml")
-	os.WriteFile(cfgFile, []byte("functions:\n  work: {url: "+target.URL+"/function}\n  ask: {url: "+target.URL+"/ask}\n"), 0o644)
+	check(t, os.WriteFile(cfgFile, []byte("functions:\n  work: {url: "+target.URL+"/function}\n  ask: {url: "+target.URL+"/ask}\n"), 0o644))
 	data := filepath.Join(dir, "data")
 	s := startServerAt(t, data, freeAddr(t), "--config", cfgFile)
 	c := s.client()
@@ -69,61 +87,58 @@ func TestServeTasksSurviveKill(t *testing.T) {
 		"Api":{"Type":"Task","Resource":"arn:aws:states:::http:invoke","Parameters":{"ApiEndpoint":"` + target.URL + `/api","Method":"GET"},"ResultSelector":{"api.$":"$.ResponseBody.api"},"ResultPath":"$.http","Next":"Ask"},
 		"Ask":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke.waitForTaskToken","Parameters":{"FunctionName":"ask","Payload":{"Token.$":"$$.Task.Token"}},"HeartbeatSeconds":60,"ResultPath":"$.answer","End":true}}}`
 	sm := createMachine(t, c, "tasks", def)
-	a, err := c.StartExecution(ctx, &sfn.StartExecutionInput{StateMachineArn: aws.String(sm)})
-	if err != nil {
-		t.Fatal(err)
-	}
+	a := must(c.StartExecution(ctx, &sfn.StartExecutionInput{StateMachineArn: aws.String(sm)}))(t)
 	execARN := a.ExecutionArn
-	kill := func() {
-		s.cmd.Process.Kill()
-		s.cmd.Wait()
-	}
-	waitFor := func(what string, cond func() bool) {
+	// waitCall waits for the target to be called, as the process under
+	// test calls it.
+	waitCall := func(what string, cond func() bool) {
 		t.Helper()
-		deadline := time.Now().Add(20 * time.Second)
+		timeout := time.After(20 * time.Second)
 		for !cond() {
-			if time.Now().After(deadline) {
-				t.Fatalf("timed out waiting for %s", what)
+			select {
+			case <-called:
+			case <-timeout:
+				t.Fatalf("waited 20s for %s: %s", what, s.logs)
 			}
-			time.Sleep(10 * time.Millisecond)
 		}
 	}
 
 	// 1. Killed while the function's call hangs.
-	waitFor("the function's first call", func() bool { return fnCalls.Load() == 1 })
-	kill()
+	waitCall("the function's first call", func() bool { return fnCalls.Load() == 1 })
+	s.kill(t)
 	s = startServerAt(t, data, freeAddr(t), "--config", cfgFile)
 	// 2. The function is called again and answers; the HTTP Task hangs.
-	waitFor("the HTTP Task's first call", func() bool { return httpCalls.Load() == 1 })
-	kill()
+	waitCall("the HTTP Task's first call", func() bool { return httpCalls.Load() == 1 })
+	s.kill(t)
 	s = startServerAt(t, data, freeAddr(t), "--config", cfgFile)
 	// 3. The HTTP Task is called again; the callback hands out its token.
+	// TaskSubmitted is recorded after the call's answer: only the server
+	// can tell when it is durable.
 	c = s.client()
-	waitFor("the callback's submission", func() bool {
+	poll(t, "the callback's TaskSubmitted", 20*time.Second, func() (bool, error) {
 		h, err := c.GetExecutionHistory(ctx, &sfn.GetExecutionHistoryInput{ExecutionArn: execARN, ReverseOrder: true, MaxResults: 1})
-		return err == nil && len(h.Events) == 1 && h.Events[0].Type == types.HistoryEventTypeTaskSubmitted
+		return err == nil && len(h.Events) == 1 && h.Events[0].Type == types.HistoryEventTypeTaskSubmitted, err
 	})
-	kill()
+	s.kill(t)
 	s = startServerAt(t, data, freeAddr(t), "--config", cfgFile)
 	c = s.client()
-	mu.Lock()
-	tok := token
-	mu.Unlock()
-	if _, err := c.SendTaskSuccess(ctx, &sfn.SendTaskSuccessInput{TaskToken: aws.String(tok), Output: aws.String(`{"approved":true}`)}); err != nil {
-		t.Fatal(err)
+	var tok string
+	select {
+	case tok = <-tokens:
+	default:
+		t.Fatal("TaskSubmitted without a call of the callback's function")
 	}
+	must(c.SendTaskSuccess(ctx, &sfn.SendTaskSuccessInput{TaskToken: aws.String(tok), Output: aws.String(`{"approved":true}`)}))(t)
 	done := waitDone(t, c, aws.ToString(execARN))
 	if done.Status != types.ExecutionStatusSucceeded || aws.ToString(done.Output) != `{"fn":{"n":1},"http":{"api":"ok"},"answer":{"approved":true}}` {
 		t.Fatalf("%s %s %s", done.Status, aws.ToString(done.Output), aws.ToString(done.Cause))
 	}
-	if fnCalls.Load() != 2 || httpCalls.Load() != 2 {
-		t.Errorf("calls: function %d, HTTP %d; want 2 each (the unanswered one again)", fnCalls.Load(), httpCalls.Load())
+	if fnCalls.Load() != 2 || httpCalls.Load() != 2 || len(tokens) != 0 {
+		t.Errorf("calls: function %d, HTTP %d, callback %d more; want 2, 2 (the unanswered one again) and 0", fnCalls.Load(), httpCalls.Load(), len(tokens))
 	}
-	h, _ := c.GetExecutionHistory(ctx, &sfn.GetExecutionHistoryInput{ExecutionArn: execARN})
+	events := historyOf(t, c, execARN)
 	entered := map[string]int{}
-	var names []string
-	for _, e := range h.Events {
-		names = append(names, string(e.Type))
+	for _, e := range events {
 		if e.StateEnteredEventDetails != nil {
 			entered[aws.ToString(e.StateEnteredEventDetails.Name)]++
 		}
@@ -133,7 +148,14 @@ func TestServeTasksSurviveKill(t *testing.T) {
 			t.Errorf("%s entered %d times", state, n)
 		}
 	}
-	if got := strings.Join(names, ","); strings.Count(got, "TaskSucceeded") != 3 {
+	if got := eventTypes(events); strings.Count(got, "TaskSucceeded") != 3 {
 		t.Errorf("history %s", got)
+	}
+}
+
+// reply writes a handler's answer; the process under test reads it.
+func reply(t testing.TB, w http.ResponseWriter, body string) {
+	if _, err := io.WriteString(w, body); err != nil {
+		t.Errorf("answering %q: %v", body, err)
 	}
 }
