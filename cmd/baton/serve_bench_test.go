@@ -2,8 +2,11 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
+	"log"
 	"net/http"
 	"os"
 	"os/exec"
@@ -56,7 +59,7 @@ func (l *latencies) report(b *testing.B) {
 func runParallel(b *testing.B, s *server, op func(c *sfn.Client, i int) error, c *sfn.Client) {
 	var lat latencies
 	var n sync.Mutex
-	cpu0 := serverCPU(s)
+	cpu0 := serverCPU(b, s)
 	// The SDK client allocates far more per call than the server; a lazier
 	// collector in this load-generating process leaves the shared cores to
 	// the server being measured.
@@ -82,7 +85,7 @@ func runParallel(b *testing.B, s *server, op func(c *sfn.Client, i int) error, c
 	})
 	b.StopTimer()
 	lat.report(b)
-	if cpu := serverCPU(s); cpu > 0 {
+	if cpu := serverCPU(b, s); cpu > 0 {
 		b.ReportMetric(float64((cpu-cpu0).Microseconds())/float64(b.N), "server-cpu-µs/op")
 	}
 }
@@ -90,20 +93,23 @@ func runParallel(b *testing.B, s *server, op func(c *sfn.Client, i int) error, c
 // serverCPU is the CPU time the server process has used, from
 // /proc/PID/stat (0 where there is no /proc): the client shares the
 // machine, so its share tells what the server itself costs.
-func serverCPU(s *server) time.Duration {
+func serverCPU(b *testing.B, s *server) time.Duration {
 	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", s.cmd.Process.Pid))
-	if err != nil {
+	if errors.Is(err, fs.ErrNotExist) {
 		return 0
+	}
+	if err != nil {
+		b.Fatal(err)
 	}
 	// Fields after the command name, which is in parentheses: utime and
 	// stime are the 14th and 15th fields of the line.
 	i := strings.LastIndexByte(string(data), ')')
 	f := strings.Fields(string(data[i+1:]))
 	if len(f) < 13 {
-		return 0
+		b.Fatalf("/proc/%d/stat: %q", s.cmd.Process.Pid, data)
 	}
-	ut, _ := strconv.ParseInt(f[11], 10, 64)
-	st, _ := strconv.ParseInt(f[12], 10, 64)
+	ut := must(strconv.ParseInt(f[11], 10, 64))(b)
+	st := must(strconv.ParseInt(f[12], 10, 64))(b)
 	return time.Duration(ut+st) * time.Second / 100 // USER_HZ is 100 on Linux
 }
 
@@ -121,7 +127,7 @@ func BenchmarkServeStandardHello(b *testing.B) {
 		_, err := c.StartExecution(context.Background(), &sfn.StartExecutionInput{StateMachineArn: sm.StateMachineArn, Input: aws.String(`{"name":"bench"}`)})
 		return err
 	}, c)
-	out, _ := c.ListExecutions(context.Background(), &sfn.ListExecutionsInput{StateMachineArn: sm.StateMachineArn, StatusFilter: types.ExecutionStatusRunning})
+	out := must(c.ListExecutions(context.Background(), &sfn.ListExecutionsInput{StateMachineArn: sm.StateMachineArn, StatusFilter: types.ExecutionStatusRunning}))(b)
 	if len(out.Executions) != 0 {
 		b.Errorf("%d executions still running", len(out.Executions))
 	}
@@ -157,18 +163,20 @@ func BenchmarkServeNullBaseline(b *testing.B) {
 	if err := cmd.Start(); err != nil {
 		b.Fatal(err)
 	}
-	b.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	b.Cleanup(func() {
+		check(b, cmd.Process.Kill())
+		if err := cmd.Wait(); err == nil || err.Error() != "signal: killed" {
+			b.Errorf("the null server: %v", err)
+		}
+	})
 	s := &server{cmd: cmd, url: "http://" + addr, addr: addr}
-	for i := 0; ; i++ {
-		if resp, err := http.Get(s.url + "/healthz"); err == nil {
-			resp.Body.Close()
-			break
+	poll(b, "the null server to answer", 10*time.Second, func() (bool, error) {
+		resp, err := http.Get(s.url + "/healthz")
+		if err != nil {
+			return false, nil // not listening yet
 		}
-		if i > 100 {
-			b.Fatal("the null server did not start")
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+		return true, resp.Body.Close()
+	})
 	c := benchClient(s)
 	arn := aws.String("arn:aws:states:eu-west-3:123456789012:stateMachine:hello")
 	runParallel(b, s, func(c *sfn.Client, i int) error {
@@ -183,11 +191,17 @@ func nullServer(addr string) {
 	body := []byte(`{"executionArn":"arn:aws:states:eu-west-3:123456789012:express:hello:x:y","stateMachineArn":"arn:aws:states:eu-west-3:123456789012:stateMachine:hello",` +
 		`"name":"x","startDate":1.7e9,"stopDate":1.7e9,"status":"SUCCEEDED","input":"{\"name\":\"bench\"}","inputDetails":{"included":true},` +
 		`"output":"{\"name\":\"bench\",\"hello\":\"world\"}","outputDetails":{"included":true},"billingDetails":{"billedMemoryUsedInMB":64,"billedDurationInMilliseconds":100}}`)
-	http.ListenAndServe(addr, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		io.Copy(io.Discard, r.Body)
+	err := http.ListenAndServe(addr, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if _, err := io.Copy(io.Discard, r.Body); err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
 		w.Header().Set("Content-Type", "application/x-amz-json-1.0")
-		w.Write(body)
+		if _, err := w.Write(body); err != nil {
+			log.Print(err) // the benchmark's client went away
+		}
 	}))
+	log.Fatal(err)
 }
 
 func BenchmarkServeStandardChain100(b *testing.B) {
@@ -197,7 +211,7 @@ func BenchmarkServeStandardChain100(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	in, _ := os.ReadFile(filepath.Join("..", "..", "interpreter", "testdata", "bench", "chain100.input.json"))
+	in := must(os.ReadFile(filepath.Join("..", "..", "interpreter", "testdata", "bench", "chain100.input.json")))(b)
 	sm, err := c.CreateStateMachine(context.Background(), &sfn.CreateStateMachineInput{Name: aws.String("chain"), RoleArn: aws.String(role), Definition: aws.String(string(def))})
 	if err != nil {
 		b.Fatal(err)
@@ -232,7 +246,7 @@ func BenchmarkServeWaiting(b *testing.B) {
 	if err != nil || out.Status != types.StateMachineStatusActive {
 		b.Fatal(err)
 	}
-	rss, peak := serverMemory(s)
+	rss, peak := serverMemory(b, s)
 	b.ReportMetric(float64(rss)/(1<<20), "rss-MB")
 	b.ReportMetric(float64(peak)/(1<<20), "peak-rss-MB")
 	reportStore(b, s)
@@ -242,26 +256,31 @@ func BenchmarkServeWaiting(b *testing.B) {
 	t0 := time.Now()
 	s2 := startServerAt(b, s.dir, freeAddr(b))
 	b.ReportMetric(time.Since(t0).Seconds(), "restart-s")
-	_, peak = serverMemory(s2)
+	_, peak = serverMemory(b, s2)
 	b.ReportMetric(float64(peak)/(1<<20), "restart-peak-rss-MB")
 	s2.stop(b)
 }
 
 // serverMemory is the server's resident memory now and at its peak, from
 // /proc/PID/status (0 where there is no /proc).
-func serverMemory(s *server) (rss, peak int64) {
+func serverMemory(b *testing.B, s *server) (rss, peak int64) {
 	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", s.cmd.Process.Pid))
-	if err != nil {
+	if errors.Is(err, fs.ErrNotExist) {
 		return 0, 0
+	}
+	if err != nil {
+		b.Fatal(err)
 	}
 	for line := range strings.Lines(string(data)) {
 		k, v, _ := strings.Cut(line, ":")
-		n, _ := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
-		switch k {
-		case "VmRSS":
-			rss = n << 10
-		case "VmHWM":
-			peak = n << 10
+		if k != "VmRSS" && k != "VmHWM" {
+			continue
+		}
+		n := must(strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64))(b) << 10
+		if k == "VmRSS" {
+			rss = n
+		} else {
+			peak = n
 		}
 	}
 	return rss, peak
@@ -275,11 +294,11 @@ func startServerB(b *testing.B) *server {
 
 func reportStore(b *testing.B, s *server) {
 	var size int64
-	filepath.Walk(s.dir, func(_ string, info os.FileInfo, err error) error {
+	check(b, filepath.Walk(s.dir, func(_ string, info os.FileInfo, err error) error {
 		if err == nil && !info.IsDir() {
 			size += info.Size()
 		}
-		return nil
-	})
+		return err
+	}))
 	b.ReportMetric(float64(size)/float64(b.N), "store-bytes/execution")
 }
