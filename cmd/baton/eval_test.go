@@ -3,6 +3,7 @@ package main
 import "testing"
 
 func TestEval(t *testing.T) {
+	t.Parallel()
 	input := write(t, "input.json", `{"Account": {"Order": [{"Product": [{"Price": 34.45, "Quantity": 2}, {"Price": 21.67, "Quantity": 1}]}]}}`)
 	tests := []struct {
 		args           []string

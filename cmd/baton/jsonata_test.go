@@ -14,6 +14,7 @@ import (
 // the real server with the AWS SDK: a durable run, its history's
 // assignedVariables, and the definition checks of JSONata expressions.
 func TestServeJSONata(t *testing.T) {
+	t.Parallel()
 	s := startServer(t, "")
 	c := s.client()
 	ctx := context.Background()

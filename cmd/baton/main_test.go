@@ -68,6 +68,7 @@ func write(t *testing.T, name, text string) string {
 const passDef = `{"StartAt":"P","States":{"P":{"Type":"Pass","Parameters":{"hi.$":"$.name"},"End":true}}}`
 
 func TestValidate(t *testing.T) {
+	t.Parallel()
 	good := write(t, "good.json", passDef)
 	bad := write(t, "bad.json", `{"StartAt":"A","States":{"A":{"Type":"Pass","Next":"B"},"C":{"Type":"Succeed"}}}`)
 	if r := cli(t, "validate", good); r.code != 0 || r.stdout != "" {
@@ -91,6 +92,7 @@ func TestValidate(t *testing.T) {
 }
 
 func TestRun(t *testing.T) {
+	t.Parallel()
 	def := write(t, "def.json", passDef)
 	if r := cli(t, "run", def, "--input", `{"name":"x"}`); r.code != 0 || r.stdout != `{"hi":"x"}`+"\n" {
 		t.Errorf("plain run: %+v", r)
@@ -141,6 +143,7 @@ func TestRun(t *testing.T) {
 }
 
 func TestBench(t *testing.T) {
+	t.Parallel()
 	def := write(t, "def.json", passDef)
 	r := cli(t, "bench", def, "--input", `{"name":"b"}`, "--executions", "500", "--concurrency", "4", "--json")
 	var got map[string]float64
@@ -161,6 +164,7 @@ func TestBench(t *testing.T) {
 }
 
 func TestGraph(t *testing.T) {
+	t.Parallel()
 	def := write(t, "def.json", `{"StartAt":"C","States":{
 		"C":{"Type":"Choice","Choices":[{"Variable":"$.x","NumericEquals":1,"Next":"P"}],"Default":"M"},
 		"P":{"Type":"Parallel","Branches":[{"StartAt":"B1","States":{"B1":{"Type":"Pass","End":true}}}],"Next":"T"},
@@ -185,6 +189,7 @@ func TestGraph(t *testing.T) {
 }
 
 func TestExamples(t *testing.T) {
+	t.Parallel()
 	r := cli(t, "run", "../../examples/orders.yaml", "--input", "@../../examples/orders.input.json")
 	if r.code != 0 || !strings.Contains(r.stdout, `"discountPercent":10`) {
 		t.Errorf("orders example: %+v", r)

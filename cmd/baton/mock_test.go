@@ -36,6 +36,7 @@ const lambdaSQSIntegration = `{
 }`
 
 func TestServeMocks(t *testing.T) {
+	t.Parallel()
 	mockFile := must(filepath.Abs(filepath.Join("..", "..", "mock", "testdata", "MockConfigFile.json")))(t)
 	s := startServerAt(t, t.TempDir(), freeAddr(t), "--mock-config", mockFile)
 	c := s.client()

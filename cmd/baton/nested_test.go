@@ -12,6 +12,7 @@ import (
 )
 
 func TestServeNested(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	s := startServer(t, dir)
 	c := s.client()

@@ -15,6 +15,7 @@ import (
 )
 
 func TestServeStateMachines(t *testing.T) {
+	t.Parallel()
 	s := startServer(t, "")
 	c := s.client()
 	ctx := context.Background()
@@ -159,6 +160,7 @@ func TestServeStateMachines(t *testing.T) {
 }
 
 func TestServeExecutions(t *testing.T) {
+	t.Parallel()
 	s := startServer(t, "")
 	c := s.client()
 	ctx := context.Background()
@@ -262,6 +264,7 @@ func TestServeExecutions(t *testing.T) {
 }
 
 func TestServeExpress(t *testing.T) {
+	t.Parallel()
 	s := startServer(t, "")
 	c := s.client()
 	ctx := context.Background()
@@ -299,6 +302,7 @@ func TestServeExpress(t *testing.T) {
 }
 
 func TestServeTestState(t *testing.T) {
+	t.Parallel()
 	s := startServer(t, "")
 	c := s.client()
 	ctx := context.Background()
@@ -344,6 +348,7 @@ func TestServeTestState(t *testing.T) {
 }
 
 func TestServeActivities(t *testing.T) {
+	t.Parallel()
 	s := startServer(t, "")
 	c := s.client()
 	ctx := context.Background()
@@ -423,10 +428,12 @@ func TestServeActivities(t *testing.T) {
 	}
 
 	// A worker that stops heartbeating: States.HeartbeatTimeout is not
-	// caught by the States.Timeout catcher.
-	exec2 := must(c.StartExecution(ctx, &sfn.StartExecutionInput{StateMachineArn: sm.StateMachineArn}))(t)
-	if _, err := c.GetActivityTask(ctx, &sfn.GetActivityTaskInput{ActivityArn: act.ActivityArn}); err != nil {
-		t.Fatal(err)
+	// caught by the States.Timeout catcher. The same machine with a
+	// heartbeat of one second, so that the test waits one second.
+	quiet := createMachine(t, c, "quiet", strings.Replace(def, `"HeartbeatSeconds":5`, `"HeartbeatSeconds":1`, 1))
+	exec2 := must(c.StartExecution(ctx, &sfn.StartExecutionInput{StateMachineArn: aws.String(quiet)}))(t)
+	if task := must(c.GetActivityTask(ctx, &sfn.GetActivityTaskInput{ActivityArn: act.ActivityArn}))(t); task.TaskToken == nil {
+		t.Fatal("no task for the execution that stops heartbeating")
 	}
 	failed := waitDone(t, c, aws.ToString(exec2.ExecutionArn))
 	if failed.Status != types.ExecutionStatusFailed || aws.ToString(failed.Error) != "States.HeartbeatTimeout" {
@@ -440,6 +447,7 @@ func TestServeActivities(t *testing.T) {
 }
 
 func TestServeRedrive(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	s := startServer(t, dir)
 	c := s.client()

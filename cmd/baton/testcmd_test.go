@@ -10,6 +10,7 @@ import (
 // The example's test files pass in CI: with every task mocked, and with
 // its functions running as real commands.
 func TestExampleOrderPipeline(t *testing.T) {
+	t.Parallel()
 	files := must(filepath.Glob(filepath.Join("..", "..", "examples", "order-pipeline", "*.test.yaml")))(t)
 	if len(files) != 2 {
 		t.Fatalf("test files: %v", files)
@@ -21,6 +22,7 @@ func TestExampleOrderPipeline(t *testing.T) {
 }
 
 func TestTestCommandReportsFailures(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	check(t, os.WriteFile(filepath.Join(dir, "m.json"), []byte(`{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:states:::sqs:sendMessage","Parameters":{"QueueUrl":"q","MessageBody":"b"},"Next":"W"},
 		"W":{"Type":"Wait","Seconds":86400,"End":true}}}`), 0o644))
