@@ -524,8 +524,11 @@ func (ex *Execution) finish(st Status, output any, fl *failure.Failure) {
 }
 
 func (ex *Execution) tooManyEvents() {
-	ex.finish(Failed, nil, failure.Newf(failure.Runtime,
-		"The execution reached the maximum number of events in its history (%d).", ex.cfg.MaxEvents))
+	ex.finish(Failed, nil, ex.tooManyEventsFailure())
+}
+
+func (ex *Execution) tooManyEventsFailure() *failure.Failure {
+	return failure.Newf(failure.Runtime, "The execution reached the maximum number of events in its history (%d).", ex.cfg.MaxEvents)
 }
 
 // tooLarge enforces the payload limit on a state's output.

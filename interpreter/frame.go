@@ -80,9 +80,10 @@ type frame struct {
 	index   int // Map iteration index; -1 otherwise
 	output  any
 	failure *failure.Failure
-	// silent frames are the iterations of a distributed Map: on AWS they are
-	// child executions, and their events are not in the parent's history.
-	silent bool
+	// silent frames are the iterations of a distributed Map (and the
+	// frames inside them): on AWS they are child executions, and their
+	// events are not in the parent's history. nil: not silent.
+	silent *childRun
 
 	// Workflow variables: the frame's own scope (made when it first
 	// assigns), the scope it reads from outside, and the assignments of
@@ -94,9 +95,17 @@ type frame struct {
 	env *machine.JEnv
 }
 
+// childRun is an iteration of a distributed Map, a child execution on
+// AWS: it writes no events into the execution's history, but counts them,
+// as its own history's length is bounded.
+type childRun struct {
+	events int64
+}
+
 // emitAux writes an event of this frame that carries only a number.
 func (f *frame) emitAux(t history.Type, prev int64, name string, aux int64) int64 {
-	if f.silent {
+	if f.silent != nil {
+		f.silent.events++
 		return prev
 	}
 	return f.ex.emitAux(t, prev, name, aux)
@@ -104,7 +113,8 @@ func (f *frame) emitAux(t history.Type, prev int64, name string, aux int64) int6
 
 // emit writes an event of this frame.
 func (f *frame) emit(t history.Type, prev int64, name string, data any, hasData bool, fl *failure.Failure, d *history.Detail) int64 {
-	if f.silent {
+	if f.silent != nil {
+		f.silent.events++
 		return prev
 	}
 	return f.ex.emit(t, prev, name, data, hasData, fl, d)
@@ -130,6 +140,12 @@ func (f *frame) advance() {
 	for f.status == frameRunning && !ex.Done() {
 		if ex.lastID >= ex.cfg.MaxEvents {
 			ex.tooManyEvents()
+			return
+		}
+		if f.silent != nil && f.silent.events >= ex.cfg.MaxEvents {
+			// The child execution has too long a history: it fails (and
+			// so, in turn, does every frame of it that still runs).
+			f.frameFailed(ex.tooManyEventsFailure())
 			return
 		}
 		f.step()

@@ -206,7 +206,10 @@ func (f *frame) startIterations() {
 			f.fail(fl, false)
 			return
 		}
-		k := &frame{ex: ex, m: st.Processor, parent: f, slot: i, index: i, prev: f.startedID, status: framePending, silent: f.silent || st.Distributed}
+		k := &frame{ex: ex, m: st.Processor, parent: f, slot: i, index: i, prev: f.startedID, status: framePending, silent: f.silent}
+		if st.Distributed {
+			k.silent = &childRun{}
+		}
 		// The iterations of a distributed Map are executions of their
 		// own: they see no variables of the parent.
 		if !st.Distributed {

@@ -48,6 +48,9 @@ func (f *frame) revive(prev int64) {
 	f.enter(f.st, f.input)
 	if f.parent != nil && f.index >= 0 {
 		f.status = framePending // writes MapIterationStarted again
+		if f.parent.st.Distributed {
+			f.silent.events = 0 // a child execution that starts again
+		}
 	}
 	f.ex.schedule(f)
 }

@@ -364,6 +364,13 @@ func TestMap(t *testing.T) {
 			events: "ExecutionStarted,MapStateEntered,MapStateStarted,MapRunStarted,MapRunSucceeded,MapStateSucceeded,MapStateExited,ExecutionSucceeded"},
 		{name: "tolerance exceeded", def: one(`{"Type":"Map","ItemProcessor":{"ProcessorConfig":{"Mode":"DISTRIBUTED","ExecutionType":"STANDARD"},"StartAt":"F","States":{"F":{"Type":"Fail","Error":"E"}}},"End":true}`),
 			input: `[1]`, status: "FAILED", error: "States.ExceedToleratedFailureThreshold"},
+		{name: "endless loop in a distributed iteration", def: one(`{"Type":"Map","ToleratedFailureCount":1,"ItemProcessor":{"ProcessorConfig":{"Mode":"DISTRIBUTED","ExecutionType":"STANDARD"},"StartAt":"A","States":{
+			"A":{"Type":"Pass","Next":"B"},"B":{"Type":"Choice","Choices":[{"Variable":"$","NumericEquals":2,"Next":"E"}],"Default":"A"},"E":{"Type":"Succeed"}}},"End":true}`),
+			input: `[1,2]`, output: `[{"Error":"States.Runtime","Cause":"The execution reached the maximum number of events in its history (25000)."},2]`},
+		{name: "endless loop in distributed iterations", def: one(`{"Type":"Map","ItemProcessor":{"ProcessorConfig":{"Mode":"DISTRIBUTED","ExecutionType":"STANDARD"},"StartAt":"A","States":{
+			"A":{"Type":"Pass","Next":"B"},"B":{"Type":"Parallel","Branches":[{"StartAt":"C","States":{"C":{"Type":"Pass","End":true}}}],"Next":"D"},
+			"D":{"Type":"Choice","Choices":[{"Variable":"$.stop","IsPresent":true,"Next":"E"}],"Default":"A"},"E":{"Type":"Succeed"}}},"End":true}`),
+			input: `[1]`, status: "FAILED", error: "States.ExceedToleratedFailureThreshold"},
 		{name: "nested", def: one(`{"Type":"Map","ItemProcessor":{"StartAt":"Inner","States":{"Inner":{"Type":"Map","ItemProcessor":` + proc + `,"End":true}}},"End":true}`),
 			input: `[[1],[2,3]]`, output: `[[1],[2,3]]`},
 	})
