@@ -388,7 +388,7 @@ func (ev *evaluator) evalStep(step *node, input *array, env *frame, last bool) a
 	out := &array{seq: true, items: make([]any, 0, len(result))}
 	for _, res := range result {
 		if a, ok := res.(*array); ok && !a.cons {
-			ev.chargeItems(len(a.items))
+			ev.chargeCopy(len(a.items))
 			out.items = append(out.items, a.items...)
 		} else {
 			out.items = append(out.items, res)
@@ -823,7 +823,7 @@ func (ev *evaluator) evalArray(n *node, input any, env *frame) any {
 			continue
 		}
 		if a, ok := v.(*array); ok && item.kind != kArray {
-			ev.chargeItems(len(a.items))
+			ev.chargeCopy(len(a.items))
 			result.items = append(result.items, a.items...)
 		} else {
 			result.items = append(result.items, v)
@@ -850,7 +850,7 @@ func (ev *evaluator) lookupField(input any, key string) any {
 				continue
 			}
 			if a, ok := res.(*array); ok {
-				ev.chargeItems(len(a.items))
+				ev.chargeCopy(len(a.items))
 				result.items = append(result.items, a.items...)
 			} else {
 				result.items = append(result.items, res)
@@ -902,7 +902,7 @@ func (ev *evaluator) flatten(v any, into *array) *array {
 func (ev *evaluator) flattenDepth(v any, into *array, d int) *array {
 	checkDepth(d)
 	if a, ok := v.(*array); ok {
-		ev.chargeItems(len(a.items))
+		ev.chargeCopy(len(a.items))
 		for _, x := range a.items {
 			ev.flattenDepth(x, into, d+1)
 		}
@@ -926,7 +926,7 @@ func (ev *evaluator) evalDescendants(input any) any {
 
 func (ev *evaluator) recurseDescendants(input any, results *array, d int) {
 	checkDepth(d)
-	ev.chargeItems(1)
+	ev.charge(3 * costItem)
 	if a, ok := input.(*array); ok {
 		for _, x := range a.items {
 			ev.recurseDescendants(x, results, d+1)
@@ -958,7 +958,7 @@ func (ev *evaluator) appendJS(a, b any) any {
 	if y, ok := b.(*array); ok {
 		n += len(y.items)
 	}
-	ev.chargeItems(n)
+	ev.chargeCopy(n)
 	var items []any
 	if x, ok := a.(*array); ok {
 		items = append(make([]any, 0, len(x.items)+1), x.items...)
@@ -982,6 +982,7 @@ func (ev *evaluator) evalGroup(pairs [][2]*node, pos int, input any, env *frame)
 	if o, ok := ev.literalObject(pairs, input, env); ok {
 		return o
 	}
+	ev.charge(costObject)
 	result := newObject(len(pairs))
 	groups := newObject(0) // key -> *groupEntry, in JavaScript key order
 	var items []any
@@ -1017,7 +1018,8 @@ func (ev *evaluator) evalGroup(pairs [][2]*node, pos int, input any, env *frame)
 				}
 				ge.data = ev.appendJS(ge.data, item)
 			} else {
-				groups.Set(k, &groupEntry{data: item, exprIndex: pi})
+				ev.charge(costObject)
+				ev.set(&groups.ordered, k, &groupEntry{data: item, exprIndex: pi})
 			}
 		}
 	}
@@ -1032,7 +1034,7 @@ func (ev *evaluator) evalGroup(pairs [][2]*node, pos int, input any, env *frame)
 		}
 		v := ev.eval(pairs[ge.exprIndex][1], ctx, genv)
 		if v != nil {
-			result.Set(key, v)
+			ev.set(&result.ordered, key, v)
 		}
 	}
 	return result
@@ -1063,6 +1065,7 @@ func (ev *evaluator) literalObject(pairs [][2]*node, input any, env *frame) (*ob
 	if a, ok := input.(*array); ok {
 		input = a.items[0]
 	}
+	ev.charge(costObject + len(pairs)*costItem)
 	result := newObject(len(pairs))
 	for _, p := range pairs {
 		if v := ev.eval(p[1], input, env); v != nil {
@@ -1165,6 +1168,7 @@ func (ev *evaluator) mergeSort(input *array, swap func(a, b any) bool) *array {
 	if len(input.items) <= 1 {
 		return input
 	}
+	ev.chargeCopy(len(input.items))
 	items := append([]any(nil), input.items...)
 	buf := make([]any, len(items))
 	var msort func(items, buf []any)
@@ -1175,7 +1179,7 @@ func (ev *evaluator) mergeSort(input *array, swap func(a, b any) bool) *array {
 		mid := len(items) / 2
 		msort(items[:mid], buf[:mid])
 		msort(items[mid:], buf[mid:])
-		ev.chargeItems(len(items))
+		ev.chargeCopy(len(items))
 		copy(buf, items)
 		left, right := buf[:mid], buf[mid:]
 		k := 0
@@ -1240,6 +1244,7 @@ func (ev *evaluator) apply(proc any, args []any, input any, env *frame, name str
 func (ev *evaluator) applyInner(proc any, args []any, input any, env *frame, name string, pos int) any {
 	switch p := proc.(type) {
 	case *Lambda:
+		ev.charge(costCall)
 		if p.sig != nil {
 			args = p.sig.validate(ev, args, input, name)
 		}
@@ -1248,6 +1253,7 @@ func (ev *evaluator) applyInner(proc any, args []any, input any, env *frame, nam
 		ev.calls = ev.calls[:len(ev.calls)-1]
 		return result
 	case *builtin:
+		ev.charge(costCall)
 		if p.sig != nil {
 			args = p.sig.validate(ev, args, input, name)
 		}
@@ -1264,11 +1270,12 @@ func (ev *evaluator) applyInner(proc any, args []any, input any, env *frame, nam
 		if !ok {
 			return nil
 		}
+		ev.charge(costCall)
 		m := p.re.exec(ev, str, 0)
 		if m == nil {
 			return nil
 		}
-		return m.object(p.re, str)
+		return m.object(ev, p.re, str)
 	}
 	panic(newError("T1006").withToken(name).at(pos))
 }
@@ -1407,7 +1414,7 @@ func (ev *evaluator) evalTransform(n *node, env *frame) any {
 				if mo, ok := match.(*object); ok {
 					ev.chargeItems(uo.Len())
 					each(uo, func(k string, v any) bool {
-						mo.Set(k, v)
+						ev.set(&mo.ordered, k, v)
 						return true
 					})
 				}

@@ -161,7 +161,7 @@ func init() {
 		if a[0] == nil {
 			return nil
 		}
-		c.ev.chargeBytes(len(a[0].(string)))
+		c.ev.chargeText(len(a[0].(string)))
 		return substring(a[0].(string), numArg(a[1]), a[2])
 	})
 	def("substringBefore", "<s-s:s>", "str,chars", func(c *call, a []any) any {
@@ -170,7 +170,7 @@ func init() {
 		}
 		s := a[0].(string)
 		chars, _ := a[1].(string)
-		c.ev.chargeBytes(len(s))
+		c.ev.chargeText(len(s))
 		if i := strings.Index(s, chars); i >= 0 {
 			return s[:i]
 		}
@@ -182,7 +182,7 @@ func init() {
 		}
 		s := a[0].(string)
 		chars, _ := a[1].(string)
-		c.ev.chargeBytes(len(s))
+		c.ev.chargeText(len(s))
 		if i := strings.Index(s, chars); i >= 0 {
 			return s[i+len(chars):]
 		}
@@ -192,14 +192,14 @@ func init() {
 		if a[0] == nil {
 			return nil
 		}
-		c.ev.chargeBytes(len(a[0].(string)))
+		c.ev.chargeText(len(a[0].(string)))
 		return jsLower(a[0].(string))
 	})
 	def("uppercase", "<s-:s>", "str", func(c *call, a []any) any {
 		if a[0] == nil {
 			return nil
 		}
-		c.ev.chargeBytes(len(a[0].(string)))
+		c.ev.chargeText(len(a[0].(string)))
 		return jsUpper(a[0].(string))
 	})
 	def("length", "<s-:n>", "str", func(c *call, a []any) any {
@@ -207,14 +207,14 @@ func init() {
 			return nil
 		}
 		s := a[0].(string)
-		c.ev.chargeBytes(len(s))
-		return float64(utf8.RuneCountInString(s))
+		c.ev.chargeText(len(s))
+		return float64(countPoints(s))
 	})
 	def("trim", "<s-:s>", "str", func(c *call, a []any) any {
 		if a[0] == nil {
 			return nil
 		}
-		c.ev.chargeBytes(len(a[0].(string)))
+		c.ev.chargeText(len(a[0].(string)))
 		return trim(a[0].(string))
 	})
 	def("pad", "<s-ns?:s>", "str,width,char", func(c *call, a []any) any {
@@ -231,7 +231,7 @@ func init() {
 		}
 		s := a[0].(string)
 		if tok, ok := a[1].(string); ok {
-			c.ev.chargeBytes(len(s))
+			c.ev.chargeText(len(s))
 			return strings.Contains(s, tok)
 		}
 		return c.firstMatch(a[1], s) != nil
@@ -285,7 +285,7 @@ func init() {
 			return nil
 		}
 		pic, _ := a[1].(string)
-		c.ev.chargeBytes(len(pic) + len(a[0].(string)))
+		c.ev.chargeText(len(pic) + len(a[0].(string)))
 		return parseInteger(a[0].(string), pic)
 	})
 	def("base64encode", "<s-:s>", "str", func(c *call, a []any) any {
@@ -293,7 +293,7 @@ func init() {
 			return nil
 		}
 		// Node's Buffer(str, 'binary'): each UTF-16 unit's low byte
-		c.ev.chargeBytes(4 * len(a[0].(string)))
+		c.ev.chargeText(len(a[0].(string)))
 		units := utf16Units(a[0].(string))
 		b := make([]byte, len(units))
 		for i, u := range units {
@@ -305,7 +305,7 @@ func init() {
 		if a[0] == nil {
 			return nil
 		}
-		c.ev.chargeBytes(4 * len(a[0].(string)))
+		c.ev.chargeText(len(a[0].(string)))
 		b := decodeBase64Lenient(a[0].(string))
 		// Node's toString('binary'): each byte is one character
 		var sb strings.Builder
@@ -318,35 +318,35 @@ func init() {
 		if a[0] == nil {
 			return nil
 		}
-		c.ev.chargeBytes(4 * len(a[0].(string)))
+		c.ev.chargeText(len(a[0].(string)))
 		return encodeURI(c, a[0].(string), uriComponentSafe, "encodeUrlComponent")
 	})
 	def("encodeUrl", "<s-:s>", "str", func(c *call, a []any) any {
 		if a[0] == nil {
 			return nil
 		}
-		c.ev.chargeBytes(4 * len(a[0].(string)))
+		c.ev.chargeText(len(a[0].(string)))
 		return encodeURI(c, a[0].(string), uriSafe, "encodeUrl")
 	})
 	def("decodeUrlComponent", "<s-:s>", "str", func(c *call, a []any) any {
 		if a[0] == nil {
 			return nil
 		}
-		c.ev.chargeBytes(4 * len(a[0].(string)))
+		c.ev.chargeText(len(a[0].(string)))
 		return decodeURI(a[0].(string), "", "decodeUrlComponent")
 	})
 	def("decodeUrl", "<s-:s>", "str", func(c *call, a []any) any {
 		if a[0] == nil {
 			return nil
 		}
-		c.ev.chargeBytes(4 * len(a[0].(string)))
+		c.ev.chargeText(len(a[0].(string)))
 		return decodeURI(a[0].(string), ";/?:@&=+$,#", "decodeUrl")
 	})
 
 	// numbers
 	def("number", "<(nsb)-:n>", "arg", func(c *call, a []any) any {
 		if s, ok := a[0].(string); ok {
-			c.ev.chargeBytes(len(s))
+			c.ev.chargeText(len(s))
 		}
 		return toNumber(a[0])
 	})
@@ -533,7 +533,7 @@ func init() {
 		c.ev.chargeItems(o.Len())
 		each(o, func(k string, v any) bool {
 			if c.ev.truthy(c.apply(fn, hofArgs(fn, v, k, a[0])...)) {
-				result.Set(k, v)
+				c.ev.set(&result.ordered, k, v)
 			}
 			return true
 		})
@@ -571,9 +571,9 @@ func init() {
 			first := result.Len() == 0
 			put := func(k string, v any) {
 				if first {
-					result.appendUnique(k, v)
+					c.ev.chargeItems(result.appendUnique(k, v))
 				} else {
-					result.Set(k, v)
+					c.ev.set(&result.ordered, k, v)
 				}
 			}
 			switch t := o.(type) {
@@ -748,7 +748,7 @@ func init() {
 		if a[0] == nil {
 			return nil
 		}
-		c.ev.chargeBytes(len(a[0].(string)))
+		c.ev.chargeText(len(a[0].(string)))
 		if pic, ok := arg(a, 1).(string); ok {
 			c.ev.chargeBytes(len(pic))
 			return parseDateTime(c.ev.now, a[0].(string), pic)
@@ -786,8 +786,7 @@ func (ev *evaluator) toString(v any, pretty bool) any {
 }
 
 func substring(s string, start float64, length any) string {
-	chars := codePoints(s)
-	n := float64(len(chars))
+	n := float64(countPoints(s))
 	if n+start < 0 {
 		start = 0
 	}
@@ -810,7 +809,7 @@ func substring(s string, start float64, length any) string {
 		if to <= from {
 			return ""
 		}
-		return strings.Join(chars[int(from):int(to)], "")
+		return s[pointOffset(s, int(from)):pointOffset(s, int(to))]
 	}
 	if length != nil {
 		l := numArg(length)
@@ -859,14 +858,14 @@ func pad(ev *evaluator, s string, width float64, ch string) string {
 	if ch == "" {
 		ch = " "
 	}
-	ev.chargeBytes(len(s))
-	padLength := int(math.Min(math.Abs(width), maxPad)) - utf8.RuneCountInString(s)
+	ev.chargeText(len(s))
+	padLength := int(math.Min(math.Abs(width), maxPad)) - countPoints(s)
 	if padLength <= 0 {
 		return s
 	}
 	ev.chargeBytes(padLength * len(ch))
 	padding := strings.Repeat(ch, padLength)
-	if len(codePoints(ch)) > 1 {
+	if countPoints(ch) > 1 {
 		padding = substring(padding, 0, float64(padLength))
 	}
 	if width > 0 {
@@ -889,6 +888,7 @@ func matchFn(c *call, a []any) any {
 		count := 0.0
 		m := c.firstMatch(a[1], s)
 		for m != nil && (!hasLimit || count < limit) {
+			c.ev.charge(costObject)
 			o := newObject(3)
 			o.Set("match", m.match)
 			o.Set("index", float64(m.start))
@@ -934,7 +934,8 @@ func replaceFn(c *call, a []any) any {
 		var b strings.Builder
 		pos := 0
 		rs, _ := replacement.(string)
-		c.ev.chargeBytes(len(s))
+		c.ev.chargeText(len(s))
+		b.Grow(len(s))
 		for {
 			i := strings.Index(s[pos:], pattern)
 			if i < 0 || (hasLimit && count >= limit) {
@@ -1046,7 +1047,7 @@ func splitFn(c *call, a []any) any {
 		return result
 	}
 	if sep, ok := a[1].(string); ok {
-		c.ev.chargeBytes(len(s))
+		c.ev.chargeText(len(s))
 		var parts []string
 		if sep == "" {
 			c.ev.chargeItems(len(s))
@@ -1058,7 +1059,8 @@ func splitFn(c *call, a []any) any {
 			parts = strings.Split(s, sep)
 		}
 		// String.prototype.split takes the limit as an unsigned integer
-		c.ev.chargeItems(len(parts))
+		c.ev.charge(len(parts) * (costCopy + costText))
+		result.items = make([]any, 0, len(parts))
 		for i, p := range parts {
 			if hasLimit && i >= int(uint32(int64(limit))) {
 				break
@@ -1278,7 +1280,7 @@ func (ev *evaluator) keysOf(v any) any {
 		for _, item := range a.items {
 			ev.chargeItems(1)
 			for _, k := range items(ev.keysOf(item)) {
-				merged.Set(k.(string), true)
+				ev.set(&merged.ordered, k.(string), true)
 			}
 		}
 		for _, k := range merged.keys {
@@ -1305,7 +1307,7 @@ func (ev *evaluator) spread(v any) any {
 	}
 	if o, ok := asObject(v); ok {
 		result := &array{seq: true}
-		ev.chargeItems(o.Len())
+		ev.charge(o.Len() * costObject)
 		each(o, func(k string, val any) bool {
 			one := newObject(1)
 			one.Set(k, val)
@@ -1341,10 +1343,11 @@ func (ev *evaluator) cloneDepth(v any, d int) any {
 		return nil
 	}
 	if o, ok := asObject(v); ok {
+		ev.charge(costObject)
 		r := newObject(o.Len())
 		each(o, func(k string, x any) bool {
 			if c := ev.cloneDepth(x, d+1); c != nil {
-				r.Set(k, c)
+				ev.set(&r.ordered, k, c)
 			}
 			return true
 		})
@@ -1371,7 +1374,7 @@ func evalFn(c *call, a []any) any {
 			input = &array{items: []any{arr}, seq: true, outerWrapper: true}
 		}
 	}
-	c.ev.chargeItems(len(src))
+	c.ev.charge(costObject + len(src)*costParse)
 	ast, err := parse(src)
 	if err != nil {
 		e := newError("D3120", err.(*Error).Text())

@@ -18,9 +18,15 @@
 // objects, unless an input value passes through unchanged.
 //
 // Evaluation is bounded: Options.MaxDepth limits the nesting of evaluation
-// (recursion), Options.Timeout its duration, and the range operator and
-// $pad the size of what they allocate; past a limit the evaluation fails
-// with code U1001. A regular expression match is bounded in time too.
+// (recursion), Options.MaxSteps its work, counted in steps that depend on
+// the expression and its input only (about 5 seconds of work by default,
+// regular expression matches included: see DefaultMaxSteps), and the range
+// operator and $pad the size of what they allocate; past a limit the
+// evaluation fails with code U1001. No limit reads a clock, so the same
+// expression on the same input always succeeds or fails the same way.
+//
+// Regular expressions are JavaScript's (without the u flag), run by the
+// package's own backtracking engine.
 package jsonata
 
 import (
@@ -133,10 +139,11 @@ type Options struct {
 	Bindings map[string]any
 	// MaxDepth bounds the nesting of evaluation (DefaultMaxDepth if zero).
 	MaxDepth int
-	// MaxSteps bounds the work of the evaluation, counted in steps of
-	// about 10 ns each (see DefaultMaxSteps): DefaultMaxSteps if zero, no
-	// limit if negative. The count depends only on the expression and its
-	// input, so an evaluation succeeds or fails the same way every time.
+	// MaxSteps bounds the work of the evaluation, counted in steps
+	// (StepsPerSecond of them are about a second of work): DefaultMaxSteps
+	// if zero, no limit if negative. The count depends only on the
+	// expression and its input, so an evaluation succeeds or fails the
+	// same way every time, on any machine.
 	MaxSteps int
 	// Timeout, when MaxSteps is zero, sets it to StepsPerSecond steps a
 	// second: a budget, not a clock, which is never read.
@@ -224,9 +231,10 @@ func (c *Context) Now() time.Time { return c.ev.now }
 
 // Charge takes steps from the evaluation's work budget (Options.MaxSteps),
 // which a function doing work in proportion to its arguments should do as
-// it goes: about one step per item it makes or visits, and one per 32
-// bytes of text. Past the budget it fails the evaluation (U1001): it does
-// not return.
+// it goes: about one step per item it visits, two per item it copies,
+// twenty for an object it makes, and one per 16 bytes of text it copies or
+// 4 bytes it transforms. Past the budget it fails the evaluation (U1001):
+// it does not return.
 func (c *Context) Charge(steps int) { c.ev.charge(max(steps, 0)) }
 
 // NewFunction makes a native function. The signature uses JSONata's
@@ -271,12 +279,18 @@ var rootFrame = &frame{global: builtins}
 // Evaluate evaluates the expression against input (Undefined for none).
 // Errors are *Error, with jsonata-js's codes.
 func (e *Expression) Evaluate(input any, opts *Options) (result any, err error) {
+	return e.evaluate(input, opts, nil)
+}
+
+// evaluate is Evaluate, reporting in *used (if not nil) the steps taken.
+func (e *Expression) evaluate(input any, opts *Options, used *int) (result any, err error) {
 	if opts == nil {
 		opts = &Options{}
 	}
 	st := statePool.Get().(*evalState)
 	ev := &st.ev
-	*ev = evaluator{maxDepth: opts.MaxDepth, now: opts.Now, rand: opts.Random, opts: opts, left: opts.budget(), calls: st.ev.calls[:0]}
+	budget := opts.budget()
+	*ev = evaluator{maxDepth: opts.MaxDepth, now: opts.Now, rand: opts.Random, opts: opts, left: budget, calls: st.ev.calls[:0]}
 	if ev.maxDepth == 0 {
 		ev.maxDepth = DefaultMaxDepth
 	}
@@ -315,6 +329,9 @@ func (e *Expression) Evaluate(input any, opts *Options) (result any, err error) 
 			} else {
 				result, err = nil, &Error{Code: "U1002", Message: fmt.Sprintf("internal error: %v\n%s", r, debug.Stack())}
 			}
+		}
+		if used != nil {
+			*used = budget - max(ev.left, 0)
 		}
 		st.release()
 	}()
@@ -385,7 +402,7 @@ func buildDepth(ev *evaluator, v any, b Builder, d int) any {
 		}
 		return b.Array(items)
 	case *object:
-		ev.chargeItems(len(t.keys))
+		ev.charge(costObject + len(t.keys)*costItem)
 		keys := t.keys // shared when no member is undefined
 		vals := make([]any, 0, len(t.keys))
 		for i, v := range t.vals {

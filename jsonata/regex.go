@@ -44,7 +44,7 @@ type text struct {
 }
 
 func newText(ev *evaluator, s string) *text {
-	ev.chargeBytes(len(s))
+	ev.chargeText(len(s))
 	units := utf16Units(s)
 	return &text{s: s, units: units, ascii: len(units) == len(s) && isASCII(s)}
 }
@@ -82,7 +82,7 @@ func (r *regexLiteral) execText(ev *evaluator, t *text, from int) *match {
 		return nil
 	}
 	res := &match{match: t.slice(caps[0], caps[1]), start: caps[0], end: caps[1]}
-	ev.chargeItems(r.prog.ncap)
+	ev.charge(costMatch + r.prog.ncap*costItem)
 	res.groups = make([]any, r.prog.ncap-1)
 	for g := range res.groups {
 		if s, e := caps[2*g+2], caps[2*g+3]; s >= 0 && e >= 0 {
@@ -106,7 +106,8 @@ func (r *regexLiteral) execText(ev *evaluator, t *text, from int) *match {
 }
 
 // object is the match as jsonata-js's regex closure returns it.
-func (m *match) object(r *regexLiteral, s string) any {
+func (m *match) object(ev *evaluator, r *regexLiteral, s string) any {
+	ev.charge(costObject)
 	o := newObject(5)
 	o.Set("match", m.match)
 	o.Set("start", float64(m.start))
@@ -118,7 +119,7 @@ func (m *match) object(r *regexLiteral, s string) any {
 		if n == nil {
 			return nil
 		}
-		return n.object(r, s)
+		return n.object(c.ev, r, s)
 	}})
 	return o
 }
@@ -130,7 +131,7 @@ func (c *call) firstMatch(matcher any, s string) *match {
 		m := rf.re.exec(c.ev, s, 0)
 		if m != nil {
 			re := rf.re
-			m.obj = func() any { return m.object(re, s) }
+			m.obj = func() any { return m.object(c.ev, re, s) }
 		}
 		return m
 	}
@@ -244,13 +245,32 @@ func clampInt(v, lo, hi int) int {
 	return v
 }
 
-// codePoints splits s into its characters (JavaScript's Array.from).
-func codePoints(s string) []string {
-	out := make([]string, 0, len(s))
-	for i := 0; i < len(s); {
+// countPoints is the number of characters of s (the length of JavaScript's
+// Array.from(s)).
+func countPoints(s string) int {
+	n := 0
+	for i := 0; i < len(s); n++ {
+		if s[i] < utf8.RuneSelf {
+			i++
+			continue
+		}
 		_, size := decodeRune(s[i:])
-		out = append(out, s[i:i+size])
 		i += size
 	}
-	return out
+	return n
+}
+
+// pointOffset is the byte offset of the character k of s (len(s) from the
+// end on).
+func pointOffset(s string, k int) int {
+	i := 0
+	for ; k > 0 && i < len(s); k-- {
+		if s[i] < utf8.RuneSelf {
+			i++
+			continue
+		}
+		_, size := decodeRune(s[i:])
+		i += size
+	}
+	return i
 }

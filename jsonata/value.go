@@ -190,27 +190,24 @@ func (m *ordered) Get(key string) (any, bool) {
 // Set adds or replaces a member. A new member goes last, except that keys
 // which are array indexes ("0", "17") come first in ascending order, as in
 // a JavaScript object.
-func (m *ordered) Set(key string, v any) {
+func (m *ordered) Set(key string, v any) { m.set(key, v) }
+
+// set is Set, returning the number of members it moved to make room.
+func (m *ordered) set(key string, v any) (moved int) {
 	if i := m.find(key); i >= 0 {
 		m.vals[i] = v
-		return
+		return 0
 	}
 	at := len(m.keys)
 	if idx, ok := arrayIndex(key); ok {
-		at = 0
-		for at < len(m.keys) {
-			other, ok := arrayIndex(m.keys[at])
-			if !ok || other > idx {
-				break
-			}
-			at++
-		}
+		at = m.indexPosition(idx)
 	}
 	m.keys = append(m.keys, "")
 	m.vals = append(m.vals, nil)
 	if at < len(m.keys)-1 {
 		copy(m.keys[at+1:], m.keys[at:])
 		copy(m.vals[at+1:], m.vals[at:])
+		moved = len(m.keys) - 1 - at
 	}
 	m.keys[at] = key
 	m.vals[at] = v
@@ -218,6 +215,7 @@ func (m *ordered) Set(key string, v any) {
 	case m.index == nil:
 		if !m.lazy && len(m.keys) > indexAfter {
 			m.buildIndex()
+			moved += len(m.keys)
 		}
 	case at == len(m.keys)-1:
 		m.index[key] = at
@@ -226,17 +224,39 @@ func (m *ordered) Set(key string, v any) {
 			m.index[m.keys[i]] = i
 		}
 	}
+	return moved
+}
+
+// indexPosition is where the array-index key idx goes: the keys that are
+// array indexes come first, ascending.
+func (m *ordered) indexPosition(idx uint64) int {
+	n := len(m.keys)
+	if n == 0 {
+		return 0
+	}
+	if last, ok := arrayIndex(m.keys[n-1]); ok && last < idx {
+		return n // the commonest case: ascending indexes, nothing else
+	}
+	end := sort.Search(n, func(i int) bool {
+		_, ok := arrayIndex(m.keys[i])
+		return !ok
+	})
+	return sort.Search(end, func(i int) bool {
+		k, _ := arrayIndex(m.keys[i])
+		return k > idx
+	})
 }
 
 // appendUnique adds members known not to be there yet, in order (but for
 // array-index keys, which Set places).
-func (m *ordered) appendUnique(key string, v any) {
+// It returns the number of members moved, as set does.
+func (m *ordered) appendUnique(key string, v any) int {
 	if m.index != nil || !m.lazy || len(key) > 0 && key[0] >= '0' && key[0] <= '9' {
-		m.Set(key, v)
-		return
+		return m.set(key, v)
 	}
 	m.keys = append(m.keys, key)
 	m.vals = append(m.vals, v)
+	return 0
 }
 
 // arrayIndex reports whether key is a canonical array index (0 to 2^32-2).
@@ -440,13 +460,13 @@ func outDepth(ev *evaluator, v any, d int) any {
 		}
 		return items
 	case *object:
-		ev.chargeItems(len(t.keys))
+		ev.charge(costObject + len(t.keys)*costItem)
 		m := NewMap(len(t.keys))
 		for i, k := range t.keys {
 			if t.vals[i] == nil {
 				continue
 			}
-			m.Set(k, outDepth(ev, t.vals[i], d+1))
+			ev.set(&m.ordered, k, outDepth(ev, t.vals[i], d+1))
 		}
 		return m
 	case *tuple:
