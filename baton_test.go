@@ -13,6 +13,7 @@ import (
 )
 
 func TestRunLimits(t *testing.T) {
+	t.Parallel()
 	sm, err := baton.New().Load([]byte(`{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}}`))
 	if err != nil {
 		t.Fatal(err)
@@ -24,13 +25,17 @@ func TestRunLimits(t *testing.T) {
 	if _, err := sm.Run(context.Background(), json.RawMessage(`{`)); !errors.Is(err, baton.ErrInvalidInput) {
 		t.Errorf("malformed input: %v", err)
 	}
-	roomy, _ := baton.New(baton.WithPayloadLimit(1 << 20)).Load([]byte(`{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}}`))
+	roomy, err := baton.New(baton.WithPayloadLimit(1 << 20)).Load([]byte(`{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
 	if res, err := roomy.Run(context.Background(), big); err != nil || res.Status != "SUCCEEDED" {
 		t.Errorf("raised payload limit: %v %v", res, err)
 	}
 }
 
 func TestRunOptions(t *testing.T) {
+	t.Parallel()
 	def := []byte(`{"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":86400,"Next":"P"},"P":{"Type":"Pass","Parameters":{"name.$":"$$.Execution.Name","id.$":"$$.Execution.Id"},"End":true}}}`)
 	engine := baton.New(baton.WithClock(clock.NewVirtual(time.Unix(0, 0))), baton.WithRegion("eu-west-1"), baton.WithAccount("111122223333"))
 	sm, err := engine.Load(def, baton.Named("Daily"))
@@ -55,19 +60,24 @@ func TestRunOptions(t *testing.T) {
 	if _, err := baton.New().Load(loop); err == nil {
 		t.Error("a definition with an unreachable state loaded")
 	}
-	express, err := baton.New().Load(def, baton.Express())
+	// A run whose context is cancelled ends ABORTED. On a clock that never
+	// moves, its day-long Wait cannot end first.
+	express, err := baton.New(baton.WithClock(clock.NewManual(time.Unix(0, 0)))).Load(def, baton.Express())
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
-	defer cancel()
-	res, _ = express.Run(ctx, nil)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if res, err = express.Run(ctx, nil); err != nil {
+		t.Fatal(err)
+	}
 	if res.Status != "ABORTED" || !strings.Contains(res.ExecutionARN, ":express:") {
 		t.Errorf("cancelled express run: %s %s", res.Status, res.ExecutionARN)
 	}
 }
 
 func TestUnsupported(t *testing.T) {
+	t.Parallel()
 	_, err := baton.New().Load([]byte(`{"StartAt":"M","States":{"M":{"Type":"Map","ItemReader":{"Resource":"arn:aws:states:::s3:getObject","Parameters":{"Bucket":"b","Key":"k"}},` +
 		`"ItemProcessor":{"ProcessorConfig":{"Mode":"DISTRIBUTED","ExecutionType":"STANDARD"},"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}},"End":true}}}`))
 	if !errors.Is(err, baton.ErrUnsupported) {
@@ -76,6 +86,7 @@ func TestUnsupported(t *testing.T) {
 }
 
 func TestJSONataAndVariables(t *testing.T) {
+	t.Parallel()
 	sm, err := baton.New().Load([]byte(`{"StartAt":"Total","States":{
 		"Total":{"Type":"Pass","QueryLanguage":"JSONata","Assign":{"total":"{% $sum($states.input.items.price) %}"},"Output":{"n":"{% $count($states.input.items) %}"},"Next":"Report"},
 		"Report":{"Type":"Pass","Parameters":{"total.$":"$total","n.$":"$.n"},"End":true}}}`))
@@ -92,11 +103,15 @@ func TestJSONataAndVariables(t *testing.T) {
 }
 
 func TestHandlerPanics(t *testing.T) {
+	t.Parallel()
 	engine := baton.New()
 	engine.Register("arn:aws:states:::lambda:*", func(context.Context, *baton.Task) (json.RawMessage, error) {
 		panic("oops")
 	})
-	sm, _ := engine.Load([]byte(`{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","End":true}}}`))
+	sm, err := engine.Load([]byte(`{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","End":true}}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
 	res, err := sm.Run(context.Background(), nil)
 	if err != nil || res.Status != "FAILED" || res.Error != "States.TaskFailed" || !strings.Contains(res.Cause, "oops") {
 		t.Errorf("%+v %v", res, err)

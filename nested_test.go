@@ -15,13 +15,18 @@ import (
 // Nested workflows run in-process too, with their children's definitions
 // named in the config.
 func TestNestedInProcess(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
-	os.WriteFile(filepath.Join(dir, "child.json"), []byte(`{"StartAt":"Check","States":{
+	if err := os.WriteFile(filepath.Join(dir, "child.json"), []byte(`{"StartAt":"Check","States":{
 		"Check":{"Type":"Choice","Choices":[{"And":[{"Variable":"$.fail","IsPresent":true},{"Variable":"$.fail","BooleanEquals":true}],"Next":"Boom"}],"Default":"Double"},
 		"Double":{"Type":"Pass","Parameters":{"n.$":"States.MathAdd($.n, $.n)"},"End":true},
-		"Boom":{"Type":"Fail","Error":"Child.Failed","Cause":"asked to"}}}`), 0o644)
-	os.WriteFile(filepath.Join(dir, "replier.json"), []byte(`{"StartAt":"Reply","States":{"Reply":{"Type":"Task",
-		"Resource":"arn:aws:states:::aws-sdk:sfn:sendTaskSuccess","Parameters":{"TaskToken.$":"$.token","Output":"{\"replied\":true}"},"End":true}}}`), 0o644)
+		"Boom":{"Type":"Fail","Error":"Child.Failed","Cause":"asked to"}}}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "replier.json"), []byte(`{"StartAt":"Reply","States":{"Reply":{"Type":"Task",
+		"Resource":"arn:aws:states:::aws-sdk:sfn:sendTaskSuccess","Parameters":{"TaskToken.$":"$.token","Output":"{\"replied\":true}"},"End":true}}}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	cfg, err := config.Parse([]byte("stateMachines: {Child: child.json, Replier: replier.json}\n"), dir)
 	if err != nil {
 		t.Fatal(err)

@@ -10,6 +10,7 @@ import (
 // test command checks formatting and vet too.
 
 func TestGofmt(t *testing.T) {
+	t.Parallel()
 	out, err := exec.Command("gofmt", "-l", ".").CombinedOutput()
 	if err != nil {
 		t.Fatalf("gofmt: %v\n%s", err, out)
@@ -23,6 +24,7 @@ func TestVet(t *testing.T) {
 	if testing.Short() {
 		t.Skip("go vet is slow")
 	}
+	t.Parallel()
 	out, err := exec.Command("go", "vet", "./...").CombinedOutput()
 	if err != nil {
 		t.Errorf("go vet: %v\n%s", err, out)

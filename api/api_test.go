@@ -57,6 +57,16 @@ func call(t testing.TB, s http.Handler, action, body string) (int, map[string]an
 	return rec.Code, out
 }
 
+// mustCall makes an API call that must succeed.
+func mustCall(t testing.TB, s http.Handler, action, body string) map[string]any {
+	t.Helper()
+	code, out := call(t, s, action, body)
+	if code != http.StatusOK {
+		t.Fatalf("%s %s: %d %v", action, body, code, out)
+	}
+	return out
+}
+
 var actions = []string{
 	"CreateStateMachine", "DescribeStateMachine", "UpdateStateMachine", "DeleteStateMachine", "ListStateMachines",
 	"PublishStateMachineVersion", "ListStateMachineVersions", "DeleteStateMachineVersion", "CreateStateMachineAlias",

@@ -13,7 +13,7 @@ func TestStartSeesOwnWrites(t *testing.T) {
 		b, _ := json.Marshal(`{"StartAt":"P","States":{"P":{"Type":"Pass","Result":"` + result + `","End":true}}}`)
 		return string(b)
 	}
-	_, out := call(t, s, "CreateStateMachine", `{"name":"m","type":"EXPRESS","roleArn":"arn:aws:iam::1:role/r","definition":`+def("one")+`}`)
+	out := mustCall(t, s, "CreateStateMachine", `{"name":"m","type":"EXPRESS","roleArn":"arn:aws:iam::1:role/r","definition":`+def("one")+`}`)
 	sm, _ := out["stateMachineArn"].(string)
 	start := func() map[string]any {
 		_, out := call(t, s, "StartSyncExecution", `{"stateMachineArn":"`+sm+`"}`)
@@ -27,21 +27,21 @@ func TestStartSeesOwnWrites(t *testing.T) {
 	} else if out := start(); out["output"] != `"two"` {
 		t.Fatalf("start after update: %v", out)
 	}
-	_, out = call(t, s, "CreateStateMachineAlias", `{"name":"live","routingConfiguration":[{"stateMachineVersionArn":"`+sm+`:1","weight":100}]}`)
+	out = mustCall(t, s, "CreateStateMachineAlias", `{"name":"live","routingConfiguration":[{"stateMachineVersionArn":"`+sm+`:1","weight":100}]}`)
 	alias, _ := out["stateMachineAliasArn"].(string)
 	if _, out := call(t, s, "StartSyncExecution", `{"stateMachineArn":"`+alias+`"}`); out["output"] != `"two"` {
 		t.Fatalf("start through the alias: %v", out)
 	}
-	call(t, s, "UpdateStateMachine", `{"stateMachineArn":"`+sm+`","definition":`+def("three")+`,"publish":true}`)
-	call(t, s, "UpdateStateMachineAlias", `{"stateMachineAliasArn":"`+alias+`","routingConfiguration":[{"stateMachineVersionArn":"`+sm+`:2","weight":100}]}`)
+	mustCall(t, s, "UpdateStateMachine", `{"stateMachineArn":"`+sm+`","definition":`+def("three")+`,"publish":true}`)
+	mustCall(t, s, "UpdateStateMachineAlias", `{"stateMachineAliasArn":"`+alias+`","routingConfiguration":[{"stateMachineVersionArn":"`+sm+`:2","weight":100}]}`)
 	if _, out := call(t, s, "StartSyncExecution", `{"stateMachineArn":"`+alias+`"}`); out["output"] != `"three"` {
 		t.Fatalf("start through the alias after its update: %v", out)
 	}
-	call(t, s, "DeleteStateMachineAlias", `{"stateMachineAliasArn":"`+alias+`"}`)
+	mustCall(t, s, "DeleteStateMachineAlias", `{"stateMachineAliasArn":"`+alias+`"}`)
 	if _, out := call(t, s, "StartSyncExecution", `{"stateMachineArn":"`+alias+`"}`); out["__type"] != "ResourceNotFound" {
 		t.Fatalf("start through a deleted alias: %v", out)
 	}
-	call(t, s, "DeleteStateMachine", `{"stateMachineArn":"`+sm+`"}`)
+	mustCall(t, s, "DeleteStateMachine", `{"stateMachineArn":"`+sm+`"}`)
 	if out := start(); out["__type"] != "StateMachineDoesNotExist" {
 		t.Fatalf("start after delete: %v", out)
 	}

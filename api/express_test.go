@@ -19,13 +19,13 @@ import (
 func TestExpressHistory(t *testing.T) {
 	s := newServerOpts(t, engine.Options{ExpressHistory: true})
 	def, _ := json.Marshal(`{"StartAt":"P","States":{"P":{"Type":"Pass","Result":"hi","End":true}}}`)
-	_, out := call(t, s, "CreateStateMachine", `{"name":"x","type":"EXPRESS","roleArn":"arn:aws:iam::1:role/r","definition":`+string(def)+`}`)
-	_, out = call(t, s, "StartSyncExecution", `{"stateMachineArn":"`+out["stateMachineArn"].(string)+`","input":"{\"a\":1}"}`)
+	out := mustCall(t, s, "CreateStateMachine", `{"name":"x","type":"EXPRESS","roleArn":"arn:aws:iam::1:role/r","definition":`+string(def)+`}`)
+	out = mustCall(t, s, "StartSyncExecution", `{"stateMachineArn":"`+out["stateMachineArn"].(string)+`","input":"{\"a\":1}"}`)
 	arn, _ := out["executionArn"].(string)
 	if _, desc := call(t, s, "DescribeExecution", `{"executionArn":"`+arn+`"}`); desc["status"] != "SUCCEEDED" || desc["output"] != `"hi"` || desc["input"] != `{"a":1}` {
 		t.Errorf("describe: %v", desc)
 	}
-	_, hist := call(t, s, "GetExecutionHistory", `{"executionArn":"`+arn+`"}`)
+	hist := mustCall(t, s, "GetExecutionHistory", `{"executionArn":"`+arn+`"}`)
 	var types []string
 	events, _ := hist["events"].([]any)
 	for _, e := range events {
@@ -62,14 +62,14 @@ func TestChildRecordsItsParent(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		_, out := call(t, s, "CreateStateMachine", `{"name":"`+name+`","roleArn":"arn:aws:iam::1:role/r","definition":`+string(b)+`}`)
+		out := mustCall(t, s, "CreateStateMachine", `{"name":"`+name+`","roleArn":"arn:aws:iam::1:role/r","definition":`+string(b)+`}`)
 		return out["stateMachineArn"].(string)
 	}
 	child := create("child", `{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}}`)
 	parent := create("parent", `{"StartAt":"C","States":{"C":{"Type":"Task","Resource":"arn:aws:states:::states:startExecution","Parameters":{"StateMachineArn":"`+child+`","Name":"kid"},"End":true}}}`)
 	kid := strings.Replace(child, ":stateMachine:", ":execution:", 1) + ":kid"
 	ended := waitFor(e, kid)
-	_, out := call(t, s, "StartExecution", `{"stateMachineArn":"`+parent+`","name":"p1"}`)
+	out := mustCall(t, s, "StartExecution", `{"stateMachineArn":"`+parent+`","name":"p1"}`)
 	parentARN, _ := out["executionArn"].(string)
 	select {
 	case <-ended:

@@ -20,14 +20,21 @@ func testStateBody(fields map[string]any) string {
 	for k, v := range fields {
 		switch k {
 		case "definition", "input", "context", "variables":
-			b, _ := json.Marshal(v)
-			body[k] = string(b)
+			body[k] = string(mustJSON(v))
 		default:
 			body[k] = v
 		}
 	}
-	b, _ := json.Marshal(body)
-	return string(b)
+	return string(mustJSON(body))
+}
+
+// mustJSON is the JSON of a test's own value, which always has one.
+func mustJSON(v any) []byte {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(err)
+	}
+	return b
 }
 
 func errMock(name, cause string) map[string]any {
@@ -246,14 +253,14 @@ func TestTestState(t *testing.T) {
 
 func TestTestStateErrorDetails(t *testing.T) {
 	s := newServer(t)
-	_, out := call(t, s, "TestState", testStateBody(map[string]any{"definition": with(lambdaTask, "End", true, "Retry", []any{
+	out := mustCall(t, s, "TestState", testStateBody(map[string]any{"definition": with(lambdaTask, "End", true, "Retry", []any{
 		map[string]any{"ErrorEquals": []any{"Other"}}, map[string]any{"ErrorEquals": []any{"Lambda.ServiceException"}, "IntervalSeconds": 2, "MaxAttempts": 3, "BackoffRate": 2.0}}),
 		"stateConfiguration": map[string]any{"retrierRetryCount": 1}, "mock": errMock("Lambda.ServiceException", "x"), "inspectionLevel": "DEBUG"}))
 	details, _ := out["inspectionData"].(map[string]any)["errorDetails"].(map[string]any)
 	if !reflect.DeepEqual(details, map[string]any{"retryIndex": 1.0, "retryBackoffIntervalSeconds": 4.0}) {
 		t.Errorf("errorDetails = %v", details)
 	}
-	_, out = call(t, s, "TestState", testStateBody(map[string]any{"definition": with(lambdaTask, "End", true, "Catch", []any{
+	out = mustCall(t, s, "TestState", testStateBody(map[string]any{"definition": with(lambdaTask, "End", true, "Catch", []any{
 		map[string]any{"ErrorEquals": []any{"Other"}, "Next": "A"}, map[string]any{"ErrorEquals": []any{"States.ALL"}, "Next": "B"}}),
 		"mock": errMock("Lambda.ServiceException", "x"), "inspectionLevel": "DEBUG"}))
 	details, _ = out["inspectionData"].(map[string]any)["errorDetails"].(map[string]any)

@@ -68,6 +68,9 @@ func TestParseErrors(t *testing.T) {
 func FuzzParse(f *testing.F) {
 	f.Add([]byte("functions: {f: {command: [x]}}\nconnections: {c: {oauth: {url: 'https://a'}}}\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		config.Parse(data, "/")
+		// Any file is parsed or refused with a reason, never a panic.
+		if _, err := config.Parse(data, "/"); err != nil && err.Error() == "" {
+			t.Errorf("%q: an error without a message", data)
+		}
 	})
 }

@@ -30,7 +30,10 @@ func TestAWSExample(t *testing.T) {
 			t.Errorf("invocation %d: %v %v, want the Return", i, value.String(out), fl)
 		}
 	}
-	hybrid, _ := c.Case("LambdaSQSIntegration", "HybridPath")
+	hybrid, err := c.Case("LambdaSQSIntegration", "HybridPath")
+	if err != nil {
+		t.Fatal(err)
+	}
 	if _, _, ok := hybrid.Answer("SQSState", 0); ok || hybrid.Mocks("SQSState") {
 		t.Error("HybridPath does not mock SQSState")
 	}
@@ -68,8 +71,11 @@ func FuzzParse(f *testing.F) {
 		if err != nil {
 			return
 		}
+		// A file that parses answers for its cases or says why not.
 		for _, sm := range c.StateMachines() {
-			c.Case(sm, "T")
+			if _, err := c.Case(sm, "T"); err != nil && err.Error() == "" {
+				t.Errorf("%q: case T of %s: an error without a message", data, sm)
+			}
 		}
 	})
 }

@@ -31,8 +31,8 @@ func TestRegistryLookup(t *testing.T) {
 			t.Errorf("%s: not found", arn)
 			continue
 		}
-		if got, _ := r.Invoke(context.Background(), nil); got != want {
-			t.Errorf("%s: %v, want %s", arn, got, want)
+		if got, err := r.Invoke(context.Background(), nil); err != nil || got != want {
+			t.Errorf("%s: %v %v, want %s", arn, got, err, want)
 		}
 	}
 	if _, ok := NewRegistry().Lookup("x"); ok {

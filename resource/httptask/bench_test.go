@@ -23,7 +23,7 @@ import (
 func BenchmarkHTTPTask(b *testing.B) {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
-		io.WriteString(w, `{"id":7,"status":"shipped"}`)
+		reply(b, w, `{"id":7,"status":"shipped"}`)
 	}))
 	defer srv.Close()
 	b.Run("direct", func(b *testing.B) {
@@ -33,15 +33,26 @@ func BenchmarkHTTPTask(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			io.Copy(io.Discard, resp.Body)
-			resp.Body.Close()
+			_, err = io.Copy(io.Discard, resp.Body)
+			if cerr := resp.Body.Close(); err == nil {
+				err = cerr
+			}
+			if err != nil {
+				b.Fatal(err)
+			}
 		}
 	})
 	b.Run("baton", func(b *testing.B) {
 		def := `{"StartAt":"Call","States":{"Call":{"Type":"Task","Resource":"arn:aws:states:::http:invoke",
 			"Parameters":{"ApiEndpoint":"` + srv.URL + `/orders/7","Method":"GET","QueryParameters":{"expand":"lines"}},"End":true}}}`
-		doc, _ := definition.Load([]byte(def), definition.Options{})
-		m, _ := machine.Compile(doc)
+		doc, diags := definition.Load([]byte(def), definition.Options{})
+		if diags.HasErrors() {
+			b.Fatal(diags.Message())
+		}
+		m, err := machine.Compile(doc)
+		if err != nil {
+			b.Fatal(err)
+		}
 		reg := resource.NewRegistry()
 		httptask.New(nil).Register(reg)
 		d := driver.Local{Resources: reg}

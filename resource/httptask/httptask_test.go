@@ -14,6 +14,7 @@ import (
 	"github.com/baton-sh/baton/config"
 	"github.com/baton-sh/baton/definition"
 	"github.com/baton-sh/baton/driver"
+	"github.com/baton-sh/baton/history"
 	"github.com/baton-sh/baton/interpreter"
 	"github.com/baton-sh/baton/machine"
 	"github.com/baton-sh/baton/resource"
@@ -26,6 +27,13 @@ import (
 var tasks = map[*config.Config]*httptask.Task{}
 
 func run(t *testing.T, cfg *config.Config, resourceARN, params, input string, cb *driver.Callbacks) *interpreter.Execution {
+	t.Helper()
+	return runWith(t, cfg, resourceARN, params, input, driver.Local{Callbacks: cb})
+}
+
+// runWith runs on a driver set up by the test; the HTTP Task is its
+// resource.
+func runWith(t *testing.T, cfg *config.Config, resourceARN, params, input string, d driver.Local) *interpreter.Execution {
 	t.Helper()
 	def := `{"StartAt":"Call","States":{"Call":{"Type":"Task","Resource":"` + resourceARN + `","Parameters":` + params + `,"End":true}}}`
 	doc, diags := definition.Load([]byte(def), definition.Options{})
@@ -43,7 +51,7 @@ func run(t *testing.T, cfg *config.Config, resourceARN, params, input string, cb
 	tasks[cfg].Register(reg)
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	d := driver.Local{Resources: reg, Callbacks: cb}
+	d.Resources = reg
 	return d.Run(ctx, m, interpreter.Config{StateMachineARN: "arn:aws:states:eu-west-2:111122223333:stateMachine:m", ExecutionName: "e"}, value.MustParse(input))
 }
 
@@ -59,29 +67,34 @@ func server(t *testing.T) (*httptest.Server, chan seen, *atomic.Int32) {
 		if r.URL.Path == "/token" {
 			tokens.Add(1)
 			user, pass, _ := r.BasicAuth()
-			r.ParseForm()
+			if err := r.ParseForm(); err != nil {
+				t.Errorf("/token: %v", err)
+			}
 			if user != "client" || pass != "s3cret" || r.Form.Get("grant_type") != "client_credentials" {
 				w.WriteHeader(401)
 				return
 			}
 			w.Header().Set("Content-Type", "application/json")
-			io.WriteString(w, `{"access_token":"tok-1","expires_in":3600}`)
+			reply(t, w, `{"access_token":"tok-1","expires_in":3600}`)
 			return
 		}
-		body, _ := io.ReadAll(r.Body)
+		body, err := io.ReadAll(r.Body)
+		if err != nil {
+			t.Errorf("%s: reading the request: %v", r.URL.Path, err)
+		}
 		got <- seen{r.Method, r.URL.Path, r.URL.RawQuery, r.Header.Get("Content-Type"), r.Header.Get("Authorization"),
 			r.Header.Get("X-Api-Key"), r.Header.Get("User-Agent"), r.Header.Get("X-Custom"), string(body)}
 		switch r.URL.Path {
 		case "/json":
 			w.Header().Set("Content-Type", "application/json")
 			w.Header().Set("X-Request-Id", "r-1")
-			io.WriteString(w, `{"id":7,"ok":true}`)
+			reply(t, w, `{"id":7,"ok":true}`)
 		case "/text":
 			w.Header().Set("Content-Type", "text/plain")
-			io.WriteString(w, "plain words")
+			reply(t, w, "plain words")
 		case "/missing":
 			w.WriteHeader(404)
-			io.WriteString(w, `{"message":"no such customer"}`)
+			reply(t, w, `{"message":"no such customer"}`)
 		case "/later":
 			w.WriteHeader(202)
 		}
@@ -200,15 +213,33 @@ func TestCallback(t *testing.T) {
 	srv, got, _ := server(t)
 	defer srv.Close()
 	cb := driver.NewCallbacks()
-	go func() {
-		s := <-got
-		var body struct{ Token string }
-		json.Unmarshal([]byte(s.body), &body)
-		time.Sleep(20 * time.Millisecond)
-		cb.Success(body.Token, value.MustParse(`{"approved":"by hand"}`))
-	}()
-	ex := run(t, nil, httptask.InvokeCallbackARN, `{"ApiEndpoint":"`+srv.URL+`/later","Method":"POST","RequestBody":{"Token.$":"$$.Task.Token"}}`, `{}`, cb)
+	// The approver answers once the call has returned: once the run has
+	// recorded TaskSubmitted.
+	approve := func(o *driver.Observation) {
+		for _, e := range o.Events {
+			if e.Type != history.TaskSubmitted {
+				continue
+			}
+			var body struct{ Token string }
+			if s := <-got; json.Unmarshal([]byte(s.body), &body) != nil || body.Token == "" {
+				t.Errorf("the request %+v carries no token", s)
+			}
+			go func() {
+				if err := cb.Success(body.Token, value.MustParse(`{"approved":"by hand"}`)); err != nil {
+					t.Errorf("the approver: %v", err)
+				}
+			}()
+		}
+	}
+	ex := runWith(t, nil, httptask.InvokeCallbackARN, `{"ApiEndpoint":"`+srv.URL+`/later","Method":"POST","RequestBody":{"Token.$":"$$.Task.Token"}}`, `{}`, driver.Local{Callbacks: cb, Observe: approve})
 	if ex.Status != interpreter.Succeeded || value.String(ex.Output) != `{"approved":"by hand"}` {
 		t.Fatalf("%v %+v %s", ex.Status, ex.Failure, value.String(ex.Output))
+	}
+}
+
+// reply writes a test server's answer; the code under test reads it.
+func reply(t testing.TB, w http.ResponseWriter, body string) {
+	if _, err := io.WriteString(w, body); err != nil {
+		t.Errorf("answering %q: %v", body, err)
 	}
 }

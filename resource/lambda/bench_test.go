@@ -29,8 +29,14 @@ import (
 var payload = []byte(`{"order":42,"lines":[{"sku":"BOOK-1","quantity":2}]}`)
 
 func viaBaton(b *testing.B, fn *config.Function) {
-	doc, _ := definition.Load([]byte(task(lambda.InvokeARN, `,"Parameters":{"FunctionName":"f","Payload.$":"$"}`)), definition.Options{})
-	m, _ := machine.Compile(doc)
+	doc, diags := definition.Load([]byte(task(lambda.InvokeARN, `,"Parameters":{"FunctionName":"f","Payload.$":"$"}`)), definition.Options{})
+	if diags.HasErrors() {
+		b.Fatal(diags.Message())
+	}
+	m, err := machine.Compile(doc)
+	if err != nil {
+		b.Fatal(err)
+	}
 	reg := resource.NewRegistry()
 	lambda.New(&config.Config{Functions: map[string]*config.Function{"f": fn}}).Register(reg)
 	d := driver.Local{Resources: reg}
@@ -47,7 +53,6 @@ func viaBaton(b *testing.B, fn *config.Function) {
 }
 
 func BenchmarkCommand(b *testing.B) {
-	exe, _ := os.Executable()
 	b.Run("direct", func(b *testing.B) {
 		for b.Loop() {
 			cmd := exec.Command(exe)
@@ -61,15 +66,25 @@ func BenchmarkCommand(b *testing.B) {
 	b.Run("baton", func(b *testing.B) { viaBaton(b, commandFunc("echo", 0)) })
 }
 
-func echoServer() *httptest.Server {
+func echoServer(b *testing.B) *httptest.Server {
 	return httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, _ := io.ReadAll(r.Body)
-		w.Write(body)
+		reply(b, w, string(readBody(b, r)))
 	}))
 }
 
+// drain reads a response to its end and closes it.
+func drain(b *testing.B, resp *http.Response) {
+	_, err := io.Copy(io.Discard, resp.Body)
+	if cerr := resp.Body.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		b.Fatal(err)
+	}
+}
+
 func BenchmarkHTTPEndpoint(b *testing.B) {
-	srv := echoServer()
+	srv := echoServer(b)
 	defer srv.Close()
 	client := &http.Client{}
 	b.Run("direct", func(b *testing.B) {
@@ -78,28 +93,29 @@ func BenchmarkHTTPEndpoint(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			io.Copy(io.Discard, resp.Body)
-			resp.Body.Close()
+			drain(b, resp)
 		}
 	})
 	b.Run("baton", func(b *testing.B) { viaBaton(b, &config.Function{URL: srv.URL}) })
 }
 
 func BenchmarkLambdaInvokeAPI(b *testing.B) {
-	srv := echoServer()
+	srv := echoServer(b)
 	defer srv.Close()
 	client := &http.Client{}
 	url := srv.URL + "/2015-03-31/functions/f/invocations"
 	b.Run("direct", func(b *testing.B) {
 		for b.Loop() {
-			req, _ := http.NewRequest(http.MethodPost, url, bytes.NewReader(payload))
+			req, err := http.NewRequest(http.MethodPost, url, bytes.NewReader(payload))
+			if err != nil {
+				b.Fatal(err)
+			}
 			req.Header.Set("Content-Type", "application/json")
 			resp, err := client.Do(req)
 			if err != nil {
 				b.Fatal(err)
 			}
-			io.Copy(io.Discard, resp.Body)
-			resp.Body.Close()
+			drain(b, resp)
 		}
 	})
 	b.Run("baton", func(b *testing.B) { viaBaton(b, &config.Function{Lambda: srv.URL, Name: "f"}) })

@@ -13,9 +13,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/baton-sh/baton/clock"
 	"github.com/baton-sh/baton/config"
 	"github.com/baton-sh/baton/definition"
 	"github.com/baton-sh/baton/driver"
+	"github.com/baton-sh/baton/history"
 	"github.com/baton-sh/baton/interpreter"
 	"github.com/baton-sh/baton/machine"
 	"github.com/baton-sh/baton/resource"
@@ -29,13 +31,26 @@ func TestMain(m *testing.M) {
 	if fn := os.Getenv("BATON_TEST_FUNCTION"); fn != "" {
 		os.Exit(function(fn))
 	}
+	var err error
+	if exe, err = os.Executable(); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
 	os.Exit(m.Run())
 }
 
+// exe is the test binary, which the functions' command runs.
+var exe string
+
 func function(name string) int {
-	in, _ := io.ReadAll(os.Stdin)
-	var payload map[string]any
-	json.Unmarshal(in, &payload)
+	in, err := io.ReadAll(os.Stdin)
+	if err == nil && !json.Valid(in) {
+		err = fmt.Errorf("the payload %q is not JSON", in)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "the test function:", err)
+		return 2
+	}
 	switch name {
 	case "echo":
 		fmt.Printf(`{"got":%s,"function":%q}`, in, os.Getenv("AWS_LAMBDA_FUNCTION_NAME"))
@@ -54,7 +69,6 @@ func function(name string) int {
 }
 
 func commandFunc(behaviour string, timeout time.Duration) *config.Function {
-	exe, _ := os.Executable()
 	return &config.Function{Command: []string{exe}, Env: map[string]string{"BATON_TEST_FUNCTION": behaviour}, Timeout: config.Duration(timeout)}
 }
 
@@ -64,6 +78,13 @@ type result struct {
 }
 
 func run(t *testing.T, cfg *config.Config, def string, input string, callbacks *driver.Callbacks) result {
+	t.Helper()
+	return runWith(t, cfg, def, input, driver.Local{Callbacks: callbacks})
+}
+
+// runWith runs on a driver set up by the test (a clock, an observer);
+// the functions of cfg are its resources.
+func runWith(t *testing.T, cfg *config.Config, def string, input string, d driver.Local) result {
 	t.Helper()
 	doc, diags := definition.Load([]byte(def), definition.Options{})
 	if diags.HasErrors() {
@@ -76,7 +97,7 @@ func run(t *testing.T, cfg *config.Config, def string, input string, callbacks *
 	reg := resource.NewRegistry()
 	fns := lambda.New(cfg)
 	fns.Register(reg)
-	d := driver.Local{Resources: reg, Callbacks: callbacks}
+	d.Resources = reg
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	ex := d.Run(ctx, m, interpreter.Config{StateMachineARN: "arn:aws:states:eu-west-1:111122223333:stateMachine:m", ExecutionName: "e", Region: "eu-west-1"}, value.MustParse(input))
@@ -93,6 +114,7 @@ func task(resource string, extra string) string {
 }
 
 func TestFunctionARN(t *testing.T) {
+	t.Parallel()
 	cfg := &config.Config{Functions: map[string]*config.Function{"Echo": commandFunc("echo", 0)}}
 	r := run(t, cfg, task("arn:aws:lambda:eu-west-1:111122223333:function:Echo", ""), `{"n":1}`, nil)
 	if r.ex.Status != interpreter.Succeeded || value.String(r.ex.Output) != `{"got":{"n":1},"function":"Echo"}` {
@@ -105,6 +127,7 @@ func TestFunctionARN(t *testing.T) {
 }
 
 func TestInvokeIntegration(t *testing.T) {
+	t.Parallel()
 	cfg := &config.Config{Functions: map[string]*config.Function{"Echo": commandFunc("echo", 0)}}
 	r := run(t, cfg, task(lambda.InvokeARN, `,"Parameters":{"FunctionName":"arn:aws:lambda:eu-west-1:111122223333:function:Echo:7","Payload.$":"$"},"ResultSelector":{"p.$":"$.Payload","s.$":"$.StatusCode","v.$":"$.ExecutedVersion","h.$":"$.SdkHttpMetadata.HttpStatusCode"}`), `{"n":2}`, nil)
 	if r.ex.Status != interpreter.Succeeded {
@@ -119,6 +142,7 @@ func TestInvokeIntegration(t *testing.T) {
 }
 
 func TestFunctionFailures(t *testing.T) {
+	t.Parallel()
 	cfg := &config.Config{Functions: map[string]*config.Function{
 		"Fail": commandFunc("fail", 0), "Crash": commandFunc("crash", 0), "Slow": commandFunc("sleep", 200*time.Millisecond),
 		"Garbage": commandFunc("garbage", 0), "Missing": {Command: []string{"/no/such/program"}},
@@ -152,6 +176,7 @@ func TestFunctionFailures(t *testing.T) {
 }
 
 func TestTaskTimeoutKillsTheFunction(t *testing.T) {
+	t.Parallel()
 	cfg := &config.Config{Functions: map[string]*config.Function{"Slow": commandFunc("sleep", 0)}}
 	start := time.Now()
 	r := run(t, cfg, task("arn:aws:lambda:eu-west-1:111122223333:function:Slow", `,"TimeoutSeconds":1`), `{}`, nil)
@@ -164,28 +189,29 @@ func TestTaskTimeoutKillsTheFunction(t *testing.T) {
 }
 
 func TestHTTPEndpoint(t *testing.T) {
+	t.Parallel()
 	var calls atomic.Int32
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, _ := io.ReadAll(r.Body)
+		body := readBody(t, r)
 		switch r.URL.Path {
 		case "/ok":
 			if r.Header.Get("X-Api-Key") != "secret" || r.Header.Get("Content-Type") != "application/json" {
 				w.WriteHeader(400)
 				return
 			}
-			fmt.Fprintf(w, `{"echo":%s}`, body)
+			reply(t, w, `{"echo":`+string(body)+`}`)
 		case "/declined":
 			w.WriteHeader(500)
-			io.WriteString(w, `{"errorType":"CardDeclined","errorMessage":"no"}`)
+			reply(t, w, `{"errorType":"CardDeclined","errorMessage":"no"}`)
 		case "/busy":
 			if calls.Add(1) < 3 {
 				w.WriteHeader(429)
 				return
 			}
-			io.WriteString(w, `"finally"`)
+			reply(t, w, `"finally"`)
 		case "/down":
 			w.WriteHeader(503)
-			io.WriteString(w, "maintenance")
+			reply(t, w, "maintenance")
 		}
 	}))
 	defer srv.Close()
@@ -200,8 +226,9 @@ func TestHTTPEndpoint(t *testing.T) {
 	if r := run(t, cfg, task(fn("Declined"), ""), `{}`, nil); r.ex.Failure == nil || r.ex.Failure.Error != "CardDeclined" {
 		t.Errorf("declined: %+v", r.ex.Failure)
 	}
+	// The retries wait on a virtual clock: the test does not wait for them.
 	retry := `,"Retry":[{"ErrorEquals":["Lambda.TooManyRequestsException"],"IntervalSeconds":1,"MaxAttempts":3,"BackoffRate":1}]`
-	if r := run(t, cfg, task(fn("Busy"), retry), `{}`, nil); value.String(r.ex.Output) != `"finally"` {
+	if r := runWith(t, cfg, task(fn("Busy"), retry), `{}`, driver.Local{Clock: clock.NewVirtual(time.Now())}); value.String(r.ex.Output) != `"finally"` {
 		t.Errorf("busy: %+v", r.ex.Failure)
 	}
 	if r := run(t, cfg, task(fn("Down"), ""), `{}`, nil); r.ex.Failure == nil || r.ex.Failure.Error != "Lambda.ServiceException" || !strings.Contains(r.ex.Failure.Cause, "maintenance") {
@@ -220,23 +247,24 @@ func invokeServer(t *testing.T) *httptest.Server {
 			w.WriteHeader(403)
 			return
 		}
-		body, _ := io.ReadAll(r.Body)
+		body := readBody(t, r)
 		switch r.URL.Path {
 		case "/2015-03-31/functions/ship-fn/invocations":
 			w.Header().Set("X-Amz-Executed-Version", "3")
-			fmt.Fprintf(w, `{"shipped":%s,"qualifier":%q}`, body, r.URL.Query().Get("Qualifier"))
+			reply(t, w, fmt.Sprintf(`{"shipped":%s,"qualifier":%q}`, body, r.URL.Query().Get("Qualifier")))
 		case "/2015-03-31/functions/broken-fn/invocations":
 			w.Header().Set("X-Amz-Function-Error", "Unhandled")
-			io.WriteString(w, `{"errorType":"ValueError","errorMessage":"bad address"}`)
+			reply(t, w, `{"errorType":"ValueError","errorMessage":"bad address"}`)
 		default:
 			w.Header().Set("X-Amzn-ErrorType", "ResourceNotFoundException:http://internal.amazon.com/coral/com.amazonaws.lambda/")
 			w.WriteHeader(404)
-			io.WriteString(w, `{"Type":"User","Message":"Function not found: `+r.URL.Path+`"}`)
+			reply(t, w, `{"Type":"User","Message":"Function not found: `+r.URL.Path+`"}`)
 		}
 	}))
 }
 
 func TestLambdaInvokeAPI(t *testing.T) {
+	t.Parallel()
 	srv := invokeServer(t)
 	defer srv.Close()
 	cfg := &config.Config{Functions: map[string]*config.Function{
@@ -257,10 +285,10 @@ func TestLambdaInvokeAPI(t *testing.T) {
 }
 
 func TestAsyncInvocation(t *testing.T) {
+	t.Parallel()
 	got := make(chan string, 1)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, _ := io.ReadAll(r.Body)
-		got <- string(body)
+		got <- string(readBody(t, r))
 	}))
 	defer srv.Close()
 	cfg := &config.Config{Functions: map[string]*config.Function{"Later": {URL: srv.URL}}}
@@ -279,20 +307,36 @@ func TestAsyncInvocation(t *testing.T) {
 }
 
 func TestWaitForTaskToken(t *testing.T) {
+	t.Parallel()
 	callbacks := driver.NewCallbacks()
+	tokens := make(chan string, 1)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		var p struct{ Token string }
-		json.NewDecoder(r.Body).Decode(&p)
-		// The approver answers after the function has returned.
-		go func() {
-			time.Sleep(50 * time.Millisecond)
-			callbacks.Success(p.Token, value.MustParse(`{"approved":true}`))
-		}()
-		io.WriteString(w, `{"queued":true}`)
+		if err := json.NewDecoder(r.Body).Decode(&p); err != nil {
+			t.Errorf("the function's payload: %v", err)
+		}
+		select {
+		case tokens <- p.Token:
+		default: // a run that nobody approves
+		}
+		reply(t, w, `{"queued":true}`)
 	}))
 	defer srv.Close()
+	// The approver answers after the function has returned: once the run
+	// has recorded TaskSubmitted.
+	approve := func(o *driver.Observation) {
+		for _, e := range o.Events {
+			if e.Type == history.TaskSubmitted {
+				go func(token string) {
+					if err := callbacks.Success(token, value.MustParse(`{"approved":true}`)); err != nil {
+						t.Errorf("the approver: %v", err)
+					}
+				}(<-tokens)
+			}
+		}
+	}
 	cfg := &config.Config{Functions: map[string]*config.Function{"Ask": {URL: srv.URL}}}
-	r := run(t, cfg, task(lambda.InvokeCallbackARN, `,"Parameters":{"FunctionName":"Ask","Payload":{"Token.$":"$$.Task.Token"}},"HeartbeatSeconds":5`), `{}`, callbacks)
+	r := runWith(t, cfg, task(lambda.InvokeCallbackARN, `,"Parameters":{"FunctionName":"Ask","Payload":{"Token.$":"$$.Task.Token"}},"HeartbeatSeconds":5`), `{}`, driver.Local{Callbacks: callbacks, Observe: approve})
 	if r.ex.Status != interpreter.Succeeded || value.String(r.ex.Output) != `{"approved":true}` {
 		t.Fatalf("%v %+v %s", r.ex.Status, r.ex.Failure, value.String(r.ex.Output))
 	}
@@ -301,11 +345,12 @@ func TestWaitForTaskToken(t *testing.T) {
 	}
 	// A callback nobody answers runs out of heartbeat, counted from the
 	// call's return.
-	silent := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, `{}`) }))
+	silent := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { reply(t, w, `{}`) }))
 	defer silent.Close()
 	cfg2 := &config.Config{Functions: map[string]*config.Function{"Ask": {URL: silent.URL}}}
-	r = run(t, cfg2, `{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"`+lambda.InvokeCallbackARN+`","Parameters":{"FunctionName":"Ask","Payload":{}},"HeartbeatSeconds":1,
-		"Catch":[{"ErrorEquals":["States.HeartbeatTimeout"],"Next":"Late"}],"End":true},"Late":{"Type":"Pass","Result":"late","End":true}}}`, `{}`, driver.NewCallbacks())
+	r = runWith(t, cfg2, `{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"`+lambda.InvokeCallbackARN+`","Parameters":{"FunctionName":"Ask","Payload":{}},"HeartbeatSeconds":1,
+		"Catch":[{"ErrorEquals":["States.HeartbeatTimeout"],"Next":"Late"}],"End":true},"Late":{"Type":"Pass","Result":"late","End":true}}}`, `{}`,
+		driver.Local{Callbacks: driver.NewCallbacks(), Clock: clock.NewVirtual(time.Now())})
 	if r.ex.Status != interpreter.Succeeded || value.String(r.ex.Output) != `"late"` {
 		t.Errorf("heartbeat: %v %+v", r.ex.Status, r.ex.Failure)
 	}
@@ -314,5 +359,21 @@ func TestWaitForTaskToken(t *testing.T) {
 	r = run(t, cfg, task(lambda.InvokeCallbackARN, `,"Parameters":{"FunctionName":"Ask","Payload":{}}`), `{}`, nil)
 	if r.ex.Failure == nil || r.ex.Failure.Error != "States.TaskFailed" || !strings.Contains(r.ex.Failure.Cause, "callback") {
 		t.Errorf("no callbacks: %+v", r.ex.Failure)
+	}
+}
+
+// readBody reads a request's body in a test server's handler.
+func readBody(t testing.TB, r *http.Request) []byte {
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		t.Errorf("%s: reading the request: %v", r.URL.Path, err)
+	}
+	return body
+}
+
+// reply writes a test server's answer; the code under test reads it.
+func reply(t testing.TB, w http.ResponseWriter, body string) {
+	if _, err := io.WriteString(w, body); err != nil {
+		t.Errorf("answering %q: %v", body, err)
 	}
 }

@@ -22,7 +22,10 @@ func TestResult(t *testing.T) {
 	if err != nil || value.String(out) != want {
 		t.Errorf(".sync:\n got  %s\n want %s", value.String(out), want)
 	}
-	out, _ = nested.Result(e, "sync:2")
+	out, err = nested.Result(e, "sync:2")
+	if err != nil {
+		t.Fatal(err)
+	}
 	if o := out.(*value.Object); value.String(mustGet(o, "Input")) != `{"k":1}` || value.String(mustGet(o, "Output")) != `{"ok":true}` {
 		t.Errorf(".sync:2: %s", value.String(out))
 	}
