@@ -112,7 +112,10 @@ func scripted(script []byte) handler {
 
 func replayConfig(seed uint64, insp interpreter.Inspector) interpreter.Config {
 	cfg := defaultConfig()
+	// Small limits keep each run short: a loop that nests its data in
+	// itself costs the square of its length.
 	cfg.MaxEvents = 2000
+	cfg.PayloadLimit = 8 << 10
 	cfg.Random = rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)
 	cfg.Inspector = insp
 	return cfg
