@@ -42,14 +42,22 @@ type server struct {
 // syncBuffer is a buffer that a process's output is copied into while a
 // test reads it.
 type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
+	mu    sync.Mutex
+	buf   bytes.Buffer
+	wrote chan struct{} // something was written since the last look
 }
+
+func newSyncBuffer() *syncBuffer { return &syncBuffer{wrote: make(chan struct{}, 1)} }
 
 func (b *syncBuffer) Write(p []byte) (int, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	return b.buf.Write(p)
+	n, err := b.buf.Write(p)
+	select {
+	case b.wrote <- struct{}{}:
+	default: // a wake-up is pending already
+	}
+	return n, err
 }
 
 func (b *syncBuffer) String() string {
@@ -58,6 +66,9 @@ func (b *syncBuffer) String() string {
 	return b.buf.String()
 }
 
+// freeAddr is an address nothing listens on, for a process that cannot
+// tell which port it took. Another process may take it first: baton serve
+// is started on port 0 instead and says where it listens.
 func freeAddr(t testing.TB) string {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -77,44 +88,49 @@ func startServer(t *testing.T, dir string) *server {
 	if dir == "" {
 		dir = t.TempDir()
 	}
-	return startServerAt(t, dir, freeAddr(t))
+	return startServerAt(t, dir)
 }
 
-// startServerAt runs `baton serve` and waits until it answers /healthz.
-// The process is killed when the test ends, if it still runs.
-func startServerAt(t testing.TB, dir, addr string, extra ...string) *server {
+// startServerAt runs `baton serve` on a data folder and a port of its
+// choosing, and waits until it listens: it logs its address then. The
+// process is killed when the test ends, if it still runs.
+func startServerAt(t testing.TB, dir string, extra ...string) *server {
 	t.Helper()
-	s := launch(t, dir, addr, extra...)
+	s := launch(t, dir, extra...)
 	// Recovering many open executions takes a while before the server
-	// answers; a server that fails to start exits at once.
-	deadline := time.Now().Add(2 * time.Minute)
+	// listens; a server that fails to start exits at once.
+	timeout := time.After(2 * time.Minute)
 	for {
-		resp, err := http.Get(s.url + "/healthz")
-		if err == nil {
-			_, rerr := io.Copy(io.Discard, resp.Body)
-			if cerr := resp.Body.Close(); rerr == nil {
-				rerr = cerr
-			}
-			if rerr == nil && resp.StatusCode == http.StatusOK {
-				return s
-			}
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the server on %s did not answer /healthz within 2 minutes (last: %v): %s", addr, err, s.logs)
+		if url, ok := servingURL(s.logs.String()); ok {
+			s.url, s.addr = url, strings.TrimPrefix(url, "http://")
+			return s
 		}
 		select {
+		case <-s.logs.wrote:
 		case <-s.done:
-			t.Fatalf("the server on %s exited before it answered /healthz (%v): %s", addr, s.err, s.logs)
-		case <-time.After(20 * time.Millisecond):
+			t.Fatalf("the server exited before it listened (%v): %s", s.err, s.logs)
+		case <-timeout:
+			t.Fatalf("the server did not listen within 2 minutes: %s", s.logs)
 		}
 	}
 }
 
-// launch starts `baton serve` without waiting for it to answer.
-func launch(t testing.TB, dir, addr string, extra ...string) *server {
+// servingURL reads the server's address from its log line
+// `msg="serving the Step Functions API" url=http://127.0.0.1:PORT`.
+func servingURL(logs string) (string, bool) {
+	_, rest, ok := strings.Cut(logs, `msg="serving the Step Functions API" url=`)
+	if !ok {
+		return "", false
+	}
+	url, _, ok := strings.Cut(rest, " ")
+	return url, ok && strings.HasPrefix(url, "http://")
+}
+
+// launch starts `baton serve` on port 0 without waiting for it to listen.
+func launch(t testing.TB, dir string, extra ...string) *server {
 	t.Helper()
-	cmd := exec.Command(binary, append([]string{"serve", "--addr", addr, "--data", dir}, extra...)...)
-	s := &server{cmd: cmd, url: "http://" + addr, dir: dir, addr: addr, logs: new(syncBuffer), done: make(chan struct{})}
+	cmd := exec.Command(binary, append([]string{"serve", "--addr", "127.0.0.1:0", "--data", dir}, extra...)...)
+	s := &server{cmd: cmd, dir: dir, logs: newSyncBuffer(), done: make(chan struct{})}
 	cmd.Stderr = s.logs
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -134,7 +150,7 @@ func (s *server) exited(t testing.TB, within time.Duration) error {
 	case <-s.done:
 		return s.err
 	case <-time.After(within):
-		t.Fatalf("the server on %s still runs after %v: %s", s.addr, within, s.logs)
+		t.Fatalf("the server on %s still runs after %v: %s", s.dir, within, s.logs)
 		return nil
 	}
 }

@@ -24,7 +24,7 @@ func TestServeOneServerPerDataFolder(t *testing.T) {
 	ctx := context.Background()
 	sm := createMachine(t, c, "before", `{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}}`)
 
-	second := launch(t, dir, freeAddr(t))
+	second := launch(t, dir)
 	err := second.exited(t, 20*time.Second)
 	var ee *exec.ExitError
 	if !errors.As(err, &ee) || ee.ExitCode() != 1 {

@@ -38,7 +38,7 @@ const lambdaSQSIntegration = `{
 func TestServeMocks(t *testing.T) {
 	t.Parallel()
 	mockFile := must(filepath.Abs(filepath.Join("..", "..", "mock", "testdata", "MockConfigFile.json")))(t)
-	s := startServerAt(t, t.TempDir(), freeAddr(t), "--mock-config", mockFile)
+	s := startServerAt(t, t.TempDir(), "--mock-config", mockFile)
 	c := s.client()
 	ctx := context.Background()
 	sm := createMachine(t, c, "LambdaSQSIntegration", lambdaSQSIntegration)
@@ -80,7 +80,7 @@ func TestServeMocks(t *testing.T) {
 	machines["Fast"] = machines["LambdaSQSIntegration"]
 	expressFile := filepath.Join(t.TempDir(), "mocks.json")
 	check(t, os.WriteFile(expressFile, must(json.Marshal(doc))(t), 0o644))
-	s2 := startServerAt(t, t.TempDir(), freeAddr(t), "--mock-config", expressFile)
+	s2 := startServerAt(t, t.TempDir(), "--mock-config", expressFile)
 	c2 := s2.client()
 	express, err := c2.CreateStateMachine(ctx, &sfn.CreateStateMachineInput{Name: aws.String("Fast"), RoleArn: aws.String(role),
 		Type: types.StateMachineTypeExpress, Definition: aws.String(lambdaSQSIntegration)})

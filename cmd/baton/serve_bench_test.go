@@ -254,7 +254,7 @@ func BenchmarkServeWaiting(b *testing.B) {
 	// A restart recovers every waiting execution before it answers.
 	s.stop(b)
 	t0 := time.Now()
-	s2 := startServerAt(b, s.dir, freeAddr(b))
+	s2 := startServerAt(b, s.dir)
 	b.ReportMetric(time.Since(t0).Seconds(), "restart-s")
 	_, peak = serverMemory(b, s2)
 	b.ReportMetric(float64(peak)/(1<<20), "restart-peak-rss-MB")
@@ -287,7 +287,7 @@ func serverMemory(b *testing.B, s *server) (rss, peak int64) {
 }
 
 func startServerB(b *testing.B) *server {
-	s := startServerAt(b, b.TempDir(), freeAddr(b))
+	s := startServerAt(b, b.TempDir())
 	b.Cleanup(func() { s.stop(b) })
 	return s
 }

@@ -79,7 +79,7 @@ func TestServeTasksSurviveKill(t *testing.T) {
 	cfgFile := filepath.Join(dir, "baton.yaml")
 	check(t, os.WriteFile(cfgFile, []byte("functions:\n  work: {url: "+target.URL+"/function}\n  ask: {url: "+target.URL+"/ask}\n"), 0o644))
 	data := filepath.Join(dir, "data")
-	s := startServerAt(t, data, freeAddr(t), "--config", cfgFile)
+	s := startServerAt(t, data, "--config", cfgFile)
 	c := s.client()
 	ctx := context.Background()
 	def := `{"StartAt":"Fn","States":{
@@ -106,11 +106,11 @@ func TestServeTasksSurviveKill(t *testing.T) {
 	// 1. Killed while the function's call hangs.
 	waitCall("the function's first call", func() bool { return fnCalls.Load() == 1 })
 	s.kill(t)
-	s = startServerAt(t, data, freeAddr(t), "--config", cfgFile)
+	s = startServerAt(t, data, "--config", cfgFile)
 	// 2. The function is called again and answers; the HTTP Task hangs.
 	waitCall("the HTTP Task's first call", func() bool { return httpCalls.Load() == 1 })
 	s.kill(t)
-	s = startServerAt(t, data, freeAddr(t), "--config", cfgFile)
+	s = startServerAt(t, data, "--config", cfgFile)
 	// 3. The HTTP Task is called again; the callback hands out its token.
 	// TaskSubmitted is recorded after the call's answer: only the server
 	// can tell when it is durable.
@@ -120,7 +120,7 @@ func TestServeTasksSurviveKill(t *testing.T) {
 		return err == nil && len(h.Events) == 1 && h.Events[0].Type == types.HistoryEventTypeTaskSubmitted, err
 	})
 	s.kill(t)
-	s = startServerAt(t, data, freeAddr(t), "--config", cfgFile)
+	s = startServerAt(t, data, "--config", cfgFile)
 	c = s.client()
 	var tok string
 	select {
