@@ -919,7 +919,7 @@ func replaceFn(c *call, a []any) any {
 		replacer = func(m *match) string { return substitute(r, m) }
 	} else {
 		replacer = func(m *match) string {
-			res := c.apply(replacement, m.obj())
+			res := c.apply(replacement, m.obj(c.ev))
 			if rs, ok := res.(string); ok {
 				return rs
 			}

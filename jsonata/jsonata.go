@@ -393,7 +393,7 @@ func buildDepth(ev *evaluator, v any, b Builder, d int) any {
 	case float64:
 		return b.Number(t)
 	case *array:
-		ev.chargeItems(len(t.items))
+		ev.chargeCopy(len(t.items))
 		items := make([]any, 0, len(t.items))
 		for _, x := range t.items {
 			if x != nil {
@@ -402,7 +402,7 @@ func buildDepth(ev *evaluator, v any, b Builder, d int) any {
 		}
 		return b.Array(items)
 	case *object:
-		ev.charge(costObject + len(t.keys)*costItem)
+		ev.charge(2*costObject + len(t.keys)*costCopy)
 		keys := t.keys // shared when no member is undefined
 		vals := make([]any, 0, len(t.keys))
 		for i, v := range t.vals {

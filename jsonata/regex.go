@@ -64,7 +64,7 @@ type match struct {
 	end    int
 	groups []any // strings, or null for a group that did not take part
 	next   func(ev *evaluator) *match
-	obj    func() any // the match as the object a function receives
+	obj    func(ev *evaluator) any // the match as the object a function receives
 }
 
 func (r *regexLiteral) exec(ev *evaluator, s string, from int) *match {
@@ -82,6 +82,7 @@ func (r *regexLiteral) execText(ev *evaluator, t *text, from int) *match {
 		return nil
 	}
 	res := &match{match: t.slice(caps[0], caps[1]), start: caps[0], end: caps[1]}
+	res.obj = func(ev *evaluator) any { return res.object(ev, r, t.s) }
 	ev.charge(costMatch + r.prog.ncap*costItem)
 	res.groups = make([]any, r.prog.ncap-1)
 	for g := range res.groups {
@@ -128,12 +129,7 @@ func (m *match) object(ev *evaluator, r *regexLiteral, s string) any {
 // returning jsonata-js's match structure) against s.
 func (c *call) firstMatch(matcher any, s string) *match {
 	if rf, ok := matcher.(*regexFunc); ok {
-		m := rf.re.exec(c.ev, s, 0)
-		if m != nil {
-			re := rf.re
-			m.obj = func() any { return m.object(c.ev, re, s) }
-		}
-		return m
+		return rf.re.exec(c.ev, s, 0)
 	}
 	return c.fnMatch(matcher, []any{s})
 }
@@ -159,7 +155,7 @@ func (c *call) fnMatch(fn any, args []any) *match {
 	if !startNum && !endNum && !groupsArr && !isFunction(next) {
 		panic(newError("T1010").withToken(c.name))
 	}
-	m := &match{obj: func() any { return res }}
+	m := &match{obj: func(*evaluator) any { return res }}
 	if f, ok := num(start); ok {
 		m.start = int(f)
 	}

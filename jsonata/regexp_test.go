@@ -323,3 +323,43 @@ func randomPattern(rng *rand.Rand, depth int, named *bool) string {
 	}
 	return b.String()
 }
+
+// TestRegexFunctions checks the functions that take regular expressions,
+// against jsonata-js.
+func TestRegexFunctions(t *testing.T) {
+	for _, c := range []struct{ expr, want string }{
+		{`$replace("abcabc", /b|c/, function($m){"X"})`, `"aXXaXX"`},
+		{`$replace("abcabc", /(b)|c/, function($m){$m.match & $count($m.groups) & $m.start})`, `"ab11c12ab14c15"`},
+		{`$match("a1b22", /\d+/)`, `[{"match":"1","index":1,"groups":[]},{"match":"22","index":3,"groups":[]}]`},
+		{`$split("a1b22c", /\d+/)`, `["a","b","c"]`},
+		{`$contains("abc", /B/i)`, `true`},
+		{`/(?<y>\d{4})-(\d\d)/("on 2024-05-06").groups`, `["2024","05"]`},
+		{`$match("😀a😀b", /[ab]/).index`, `[2,5]`},
+		{`$replace("😀😀", /./, "x", 1)`, `"x\ude00😀"`},
+		{`$match("xaby", /(a)|(b)/).groups`, `["a",null,null,"b"]`},
+		{`$replace("aaa", /a*?/, "x")`, `D1004`},
+		{`$split("abc", /(?:)/)`, `D1004`},
+		{`$match("ab", /(?<=a)b/)`, `{"match":"b","index":1,"groups":[]}`},
+		{`$replace("2024-05-06", /(\d+)-(\d+)-(\d+)/, "$3/$2/$1 $$ $0 $4 $10")`, `"06/05/2024 $ 2024-05-06  20240"`},
+		{`$length("\ud800x")`, `2`},
+		{`$substring("a😀b\ud800c", 1, 3)`, `"😀b\ud800"`},
+		{`$pad("😀", 4, "é")`, `"😀ééé"`},
+		{`/[/`, `S0302`},
+		{`/x**/m`, `S0303 Invalid regular expression: /x**/gm: Nothing to repeat`},
+		{`/a{2,1}/`, `S0303 Invalid regular expression: /a{2,1}/g: numbers out of order in {} quantifier`},
+		{`/a/ii`, `S0303 Invalid flags supplied to RegExp constructor 'iig'`},
+	} {
+		v, err := eval(t, c.expr, Undefined, nil)
+		got := string(MarshalJSON(v))
+		if err != nil {
+			e := err.(*Error)
+			got = e.Code
+			if strings.HasPrefix(c.want, e.Code+" ") {
+				got += " " + e.Text()
+			}
+		}
+		if got != c.want {
+			t.Errorf("%s: got %s, want %s", c.expr, got, c.want)
+		}
+	}
+}

@@ -450,7 +450,7 @@ func outDepth(ev *evaluator, v any, d int) any {
 	case nullType:
 		return nil
 	case *array:
-		ev.chargeItems(len(t.items))
+		ev.chargeCopy(len(t.items))
 		items := make([]any, 0, len(t.items))
 		for _, x := range t.items {
 			if x == nil {
@@ -460,7 +460,7 @@ func outDepth(ev *evaluator, v any, d int) any {
 		}
 		return items
 	case *object:
-		ev.charge(costObject + len(t.keys)*costItem)
+		ev.charge(2*costObject + len(t.keys)*costCopy)
 		m := NewMap(len(t.keys))
 		for i, k := range t.keys {
 			if t.vals[i] == nil {
