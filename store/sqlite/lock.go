@@ -51,13 +51,20 @@ func LockFolder(dir string) (*FolderLock, error) {
 		return nil, fmt.Errorf("data folder lock: %w", err)
 	}
 	if err := lockFile(f); err != nil {
-		data, _ := os.ReadFile(path) //nolint:errcheck // the holder's pid is a courtesy
 		f.Close()
+		if !errors.Is(err, errWouldBlock) {
+			// Not another holder: a file system without locks, say.
+			return nil, fmt.Errorf("cannot lock the data folder %s: %w", dir, err)
+		}
+		data, _ := os.ReadFile(path) //nolint:errcheck // the holder's pid is a courtesy
 		pid, _ := strconv.Atoi(strings.TrimSpace(string(data))) //nolint:errcheck // 0: unknown
 		return nil, &LockedError{Dir: dir, PID: pid}
 	}
-	if err := f.Truncate(0); err == nil {
-		f.WriteAt([]byte(strconv.Itoa(os.Getpid())+"\n"), 0) //nolint:errcheck // the pid is a courtesy to the next one who tries
+	// The pid is a courtesy to whoever tries next: written whole, then the
+	// file cut to it, so that no earlier holder's digits remain.
+	text := []byte(strconv.Itoa(os.Getpid()) + "\n")
+	if _, err := f.WriteAt(text, 0); err == nil {
+		f.Truncate(int64(len(text))) //nolint:errcheck // a courtesy, as above
 	}
 	return &FolderLock{f: f}, nil
 }

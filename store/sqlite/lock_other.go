@@ -2,7 +2,12 @@
 
 package sqlite
 
-import "os"
+import (
+	"errors"
+	"os"
+)
+
+var errWouldBlock = errors.New("locked")
 
 // Elsewhere than on Unix the folder is not locked: SQLite's own locking
 // still keeps the database whole, but two servers may share it.

@@ -7,6 +7,9 @@ import (
 	"syscall"
 )
 
+// errWouldBlock is flock's answer when another holds the lock.
+var errWouldBlock = syscall.EWOULDBLOCK
+
 func lockFile(f *os.File) error {
 	return syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
 }
