@@ -56,7 +56,7 @@ func LockFolder(dir string) (*FolderLock, error) {
 			// Not another holder: a file system without locks, say.
 			return nil, fmt.Errorf("cannot lock the data folder %s: %w", dir, err)
 		}
-		data, _ := os.ReadFile(path) //nolint:errcheck // the holder's pid is a courtesy
+		data, _ := os.ReadFile(path)                            //nolint:errcheck // the holder's pid is a courtesy
 		pid, _ := strconv.Atoi(strings.TrimSpace(string(data))) //nolint:errcheck // 0: unknown
 		return nil, &LockedError{Dir: dir, PID: pid}
 	}
