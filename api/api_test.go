@@ -1,7 +1,6 @@
 package api_test
 
 import (
-	"context"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
@@ -11,8 +10,8 @@ import (
 
 	"github.com/baton-sh/baton/api"
 	"github.com/baton-sh/baton/engine"
+	"github.com/baton-sh/baton/engine/enginetest"
 	"github.com/baton-sh/baton/server"
-	"github.com/baton-sh/baton/store/sqlite"
 )
 
 // newServer serves the API of an engine on a fresh SQLite data folder.
@@ -21,24 +20,7 @@ func newServer(t testing.TB) http.Handler {
 }
 
 func newServerOpts(t testing.TB, o engine.Options) http.Handler {
-	st, err := sqlite.Open(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	o.Store = st
-	e, err := engine.New(context.Background(), o)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := e.Start(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		e.Close()
-		if err := st.Close(); err != nil {
-			t.Error(err)
-		}
-	})
+	e, _ := enginetest.New(t, o)
 	return server.Handler(e, nil)
 }
 

@@ -10,8 +10,8 @@ import (
 
 	"github.com/baton-sh/baton/driver"
 	"github.com/baton-sh/baton/engine"
+	"github.com/baton-sh/baton/engine/enginetest"
 	"github.com/baton-sh/baton/server"
-	"github.com/baton-sh/baton/store/sqlite"
 )
 
 // With ExpressHistory, a finished Express execution can be described and
@@ -39,23 +39,7 @@ func TestExpressHistory(t *testing.T) {
 // A child started by a nested workflow records the execution that started
 // it.
 func TestChildRecordsItsParent(t *testing.T) {
-	st, err := sqlite.Open(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	e, err := engine.New(context.Background(), engine.Options{Store: st})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := e.Start(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		e.Close()
-		if err := st.Close(); err != nil {
-			t.Error(err)
-		}
-	})
+	e, st := enginetest.New(t, engine.Options{})
 	s := server.Handler(e, nil)
 	create := func(name, def string) string {
 		b, err := json.Marshal(def)
