@@ -234,6 +234,9 @@ func init() {
 			c.ev.chargeText(len(s))
 			return strings.Contains(s, tok)
 		}
+		if rf, ok := a[1].(*regexFunc); ok {
+			return rf.re.prog.test(newText(c.ev, s).units, 0, &c.ev.left)
+		}
 		return c.firstMatch(a[1], s) != nil
 	})
 	def("replace", "<s-(sf)(sf)n?:s>", "str,pattern,replacement,limit", replaceFn)

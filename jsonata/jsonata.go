@@ -241,7 +241,10 @@ func (c *Context) Charge(steps int) { c.ev.charge(max(steps, 0)) }
 // notation (for example "<n-n?:n>"; empty for none) and arity is the number
 // of parameters higher-order functions such as $map pass it. fn receives the
 // arguments in the API model (Undefined where one was not given) and may
-// return an *Error; Undefined as its result is no value.
+// return an *Error; Undefined as its result is no value. A call is charged
+// to the evaluation's budget in proportion to the size of its arguments
+// and of its result (an array's items, a string's bytes); a function that
+// does more work than that should charge it (Context.Charge).
 func NewFunction(name, signature string, arity int, fn func(c *Context, args []any) (any, error)) (*Function, error) {
 	b := &builtin{name: name}
 	if signature != "" {
@@ -255,9 +258,14 @@ func NewFunction(name, signature string, arity int, fn func(c *Context, args []a
 		b.params = append(b.params, fmt.Sprintf("arg%d", i))
 	}
 	b.fn = func(c *call, args []any) any {
+		// The function's own work is charged in proportion to its
+		// arguments and result, unless it charges more itself.
 		pub := make([]any, len(args))
 		for i, a := range args {
 			pub[i] = outCharged(c.ev, a)
+			if s, ok := a.(string); ok {
+				c.ev.chargeText(len(s))
+			}
 		}
 		res, err := fn(&Context{ev: c.ev}, pub)
 		if err != nil {
@@ -268,6 +276,12 @@ func NewFunction(name, signature string, arity int, fn func(c *Context, args []a
 		}
 		if res == Undefined {
 			return nil
+		}
+		switch r := res.(type) {
+		case []any:
+			c.ev.chargeCopy(len(r))
+		case string:
+			c.ev.chargeBytes(len(r))
 		}
 		return in(res)
 	}

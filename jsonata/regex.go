@@ -182,6 +182,11 @@ func (c *call) fnMatch(fn any, args []any) *match {
 func utf16Units(s string) []uint16 {
 	units := make([]uint16, 0, len(s))
 	for i := 0; i < len(s); {
+		if c := s[i]; c < utf8.RuneSelf {
+			units = append(units, uint16(c))
+			i++
+			continue
+		}
 		r, size := decodeRune(s[i:])
 		i += size
 		if r >= 0x10000 {

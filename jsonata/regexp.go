@@ -1253,13 +1253,23 @@ var machinePool = sync.Pool{New: func() any { return new(reMachine) }}
 // (the match) first, -1 where a group did not take part; nil if there is
 // no match. Past the budget it panics with the budget error.
 func (prog *reProgram) exec(text []uint16, from int, budget *int) []int {
+	caps, _ := prog.search(text, from, budget, true)
+	return caps
+}
+
+// test reports whether there is a match at or after from.
+func (prog *reProgram) test(text []uint16, from int, budget *int) bool {
+	_, ok := prog.search(text, from, budget, false)
+	return ok
+}
+
+func (prog *reProgram) search(text []uint16, from int, budget *int, wantCaps bool) (caps []int, found bool) {
 	m := machinePool.Get().(*reMachine)
 	m.prog, m.text, m.left, m.budget, m.depth = prog, text, *budget, budget, 0
 	if cap(m.regs) < prog.nregs {
 		m.regs = make([]int, prog.nregs)
 	}
 	m.regs = m.regs[:prog.nregs]
-	var caps []int
 	last := len(text)
 	if prog.anchored {
 		last = min(last, 0)
@@ -1285,9 +1295,12 @@ func (prog *reProgram) exec(text []uint16, from int, budget *int) []int {
 		}
 		m.stack = m.stack[:0]
 		if end, ok := m.run(0, start); ok {
-			caps = make([]int, 2*prog.ncap)
-			copy(caps, m.regs)
-			caps[0], caps[1] = start, end
+			found = true
+			if wantCaps {
+				caps = make([]int, 2*prog.ncap)
+				copy(caps, m.regs)
+				caps[0], caps[1] = start, end
+			}
 			break
 		}
 	}
@@ -1297,7 +1310,7 @@ func (prog *reProgram) exec(text []uint16, from int, budget *int) []int {
 		m.stack = nil // do not keep a large stack
 	}
 	machinePool.Put(m)
-	return caps
+	return caps, found
 }
 
 func (m *reMachine) exhausted() {
