@@ -116,18 +116,19 @@ func TestBudgetDeterministic(t *testing.T) {
 }
 
 // TestBudgetHuge checks that huge work stops at the default budget, and
-// soon.
+// soon (in seconds for the huge range, $string and $sort, which run once:
+// they used to run for minutes), the same way twice for the regular
+// expressions.
 func TestBudgetHuge(t *testing.T) {
 	exprs := []string{
 		`$match("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa!", /(a+)+$/)`,
 		`$contains("` + strings.Repeat("a", 5000) + `", /(a|aa)*b/)`,
-		`$count([1..10000000].[1..10000000])`,
 	}
 	if !testing.Short() && !raceEnabled {
 		exprs = append(exprs,
+			`$count([1..10000000].[1..10000000])`,
 			`$string([1..10000000].[$, $])`,
 			`$count($sort([1..10000000].($ % 1000)))`,
-			`($f := function($n){ $f($n + 1) }; $f(0))`,
 		)
 	}
 	for _, src := range exprs {
@@ -135,6 +136,10 @@ func TestBudgetHuge(t *testing.T) {
 		var errs [2]error
 		var took [2]time.Duration
 		for i := range errs {
+			if i > 0 && !strings.Contains(src, "/") {
+				errs[i], took[i] = errs[0], took[0]
+				break
+			}
 			start := time.Now()
 			_, errs[i] = e.Evaluate(Undefined, nil)
 			took[i] = time.Since(start)
@@ -146,9 +151,9 @@ func TestBudgetHuge(t *testing.T) {
 		limit := 15 * time.Second // generous: the machine may be busy
 		if strings.Contains(src, "/") {
 			limit = time.Second
-			if raceEnabled {
-				limit = 20 * time.Second
-			}
+		}
+		if raceEnabled {
+			limit *= 20
 		}
 		if took[0] > limit {
 			t.Errorf("%.60s: stopped after %v", src, took[0])

@@ -7,7 +7,8 @@ import (
 
 // Error is a JSONata error: a parse error (codes S0xxx), a type error
 // (T....) or a dynamic error (D....), with jsonata-js's codes and messages.
-// U1001 is raised when an evaluation exceeds its depth or time limit.
+// U1001 is raised when an evaluation exceeds its depth limit or its work
+// budget.
 type Error struct {
 	Code     string
 	Position int    // byte offset in the expression, where known

@@ -232,7 +232,7 @@ func (c *Context) Now() time.Time { return c.ev.now }
 // Charge takes steps from the evaluation's work budget (Options.MaxSteps),
 // which a function doing work in proportion to its arguments should do as
 // it goes: about one step per item it visits, two per item it copies,
-// twenty for an object it makes, and one per 16 bytes of text it copies or
+// about 24 for an object it makes, and one per 16 bytes of text it copies or
 // 4 bytes it transforms. Past the budget it fails the evaluation (U1001):
 // it does not return.
 func (c *Context) Charge(steps int) { c.ev.charge(max(steps, 0)) }

@@ -136,7 +136,7 @@ func TestErrors(t *testing.T) {
 }
 
 func TestLimits(t *testing.T) {
-	// endless tail recursion stops at the time limit
+	// endless tail recursion stops at the work budget
 	start := time.Now()
 	_, err := eval(t, `($f := function($n){ $f($n + 1) }; $f(0))`, Undefined, &Options{MaxSteps: 10_000_000})
 	var e *Error

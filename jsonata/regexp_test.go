@@ -133,7 +133,7 @@ func TestRegexBudget(t *testing.T) {
 	if err2 == nil || err2.Error() != err1.Error() {
 		t.Errorf("second run: %v, first %v", err2, err1)
 	}
-	if d := time.Since(start) / 2; d > time.Second {
+	if d := time.Since(start) / 2; d > time.Second && !raceEnabled {
 		t.Errorf("a catastrophic match took %v", d)
 	}
 	// the same work is charged the same steps
