@@ -919,11 +919,12 @@ func replaceFn(c *call, a []any) any {
 	replacement := a[2]
 	var replacer func(m *match) string
 	if r, ok := replacement.(string); ok {
-		replacer = func(m *match) string { return substitute(r, m) }
+		replacer = func(m *match) string { return substitute(c.ev, r, m) }
 	} else {
 		replacer = func(m *match) string {
 			res := c.apply(replacement, m.obj(c.ev))
 			if rs, ok := res.(string); ok {
+				c.ev.chargeBytes(len(rs))
 				return rs
 			}
 			panic(newError("D3012", res))
@@ -972,8 +973,9 @@ func replaceFn(c *call, a []any) any {
 }
 
 // substitute expands $n (group n), $0 (the match) and $$ in a replacement
-// string, as jsonata-js does.
-func substitute(r string, m *match) string {
+// string, as jsonata-js does, charging ev for what it writes.
+func substitute(ev *evaluator, r string, m *match) string {
+	ev.chargeBytes(len(r))
 	var b strings.Builder
 	pos := 0
 	idx := strings.IndexByte(r, '$')
@@ -990,6 +992,7 @@ func substitute(r string, m *match) string {
 			b.WriteByte('$')
 			pos++
 		case d == '0':
+			ev.chargeBytes(len(m.match))
 			b.WriteString(m.match)
 			pos++
 		default:
@@ -1004,6 +1007,7 @@ func substitute(r string, m *match) string {
 			if w > 0 {
 				if len(m.groups) > 0 && n >= 1 && n <= len(m.groups) {
 					if g, ok := m.groups[n-1].(string); ok {
+						ev.chargeBytes(len(g))
 						b.WriteString(g)
 					}
 				}
