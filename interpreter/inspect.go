@@ -59,6 +59,18 @@ const (
 	StepVariables                  // the variables in scope as the state exits or fails (when there are any)
 )
 
+var stepNames = [...]string{"", "Input", "AfterInputPath", "AfterParameters", "AfterArguments", "Result", "AfterResultSelector",
+	"AfterResultPath", "AfterItemsPath", "AfterItemSelector", "MaxConcurrency", "ToleratedFailureCount", "ToleratedFailurePercentage", "Variables"}
+
+// String names the step as AWS's inspection data does (afterInputPath...),
+// capitalised.
+func (s Step) String() string {
+	if int(s) < len(stepNames) {
+		return stepNames[s]
+	}
+	return "Step(" + itoa(int64(s)) + ")"
+}
+
 // inspect reports the current state's data after a step, when the
 // execution has an inspector.
 func (f *frame) inspect(s Step, v any) {

@@ -251,7 +251,7 @@ func replay(t *testing.T, m *machine.Machine, rec *recording, seed uint64, insp 
 type inspectLog struct{ b strings.Builder }
 
 func (l *inspectLog) Data(st *machine.State, step interpreter.Step, v any) {
-	fmt.Fprintf(&l.b, "%s data %d %s\n", st.Name, step, value.String(v))
+	fmt.Fprintf(&l.b, "%s %v %s\n", st.Name, step, value.String(v))
 }
 
 func (l *inspectLog) Exited(st *machine.State, output any, next *machine.State) {
