@@ -142,7 +142,7 @@ func TestObserver(t *testing.T) {
 	clk.Advance(10 * time.Second)
 	rec.waitFor(t, func(ev Event) bool { return ev.Kind == ExecutionFinished })
 	want := "ExecutionStarted, StateEntered W, TimerArmed, TimerFired, StateExited W, StateEntered T, TaskScheduled T, " +
-		"TaskStarted, TaskSucceeded, StateExited T, ExecutionFinished SUCCEEDED"
+		"TaskStarted T, TaskSucceeded T, StateExited T, ExecutionFinished SUCCEEDED"
 	if got := rec.summary(out.ExecutionArn); got != want {
 		t.Errorf("events\n got  %s\n want %s", got, want)
 	}

@@ -47,9 +47,7 @@ type Event struct {
 	// History is the history event it comes from (nil for timers); share,
 	// never change, it.
 	History *history.Event
-	// State names the state, for state events, and for the task events of
-	// a step that entered the state (a task's later events tell their state
-	// through History.PreviousID).
+	// State names the state, for state and task events.
 	State string
 	// TimerID and Due, for timers.
 	TimerID int64
@@ -146,24 +144,19 @@ func (e *Engine) observeStep(ob *driver.Observation) {
 		ev.Kind, ev.TimerID, ev.Time = TimerFired, id, e.clock.Now()
 		batch = append(batch, ev)
 	}
-	state := ""
 	for i := range ob.Events {
 		h := &ob.Events[i]
 		ev := base
 		ev.History, ev.Time = h, time.Unix(0, h.Time)
-		if h.Type.IsStateEntered() {
-			state = h.Name
-		}
 		ev.Kind = kindOf(h.Type)
 		switch ev.Kind {
 		case 0:
 			continue
-		case StateEntered, StateExited:
-			ev.State = h.Name
+		case ExecutionStarted:
 		case ExecutionFinished:
 			ev.Status = finishStatus(h.Type)
 		default:
-			ev.State = state
+			ev.State = h.Name
 		}
 		batch = append(batch, ev)
 	}

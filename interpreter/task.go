@@ -59,13 +59,15 @@ func (f *frame) task() {
 	}
 	res := st.Resource
 	var ev int64
+	// Task events carry their state's name, which their JSON does not show:
+	// observers learn from it which state a task is of.
 	switch res.Kind {
 	case machine.Activity:
-		ev = f.emit(history.ActivityScheduled, f.prev, "", eff, true, nil, &history.Detail{Resource: res.ARN, Timeout: timeout, Heartbeat: heartbeat})
+		ev = f.emit(history.ActivityScheduled, f.prev, f.st.Name, eff, true, nil, &history.Detail{Resource: res.ARN, Timeout: timeout, Heartbeat: heartbeat})
 	case machine.Function:
-		ev = f.emit(history.LambdaFunctionScheduled, f.prev, "", eff, true, nil, &history.Detail{Resource: res.ARN, Timeout: timeout})
+		ev = f.emit(history.LambdaFunctionScheduled, f.prev, f.st.Name, eff, true, nil, &history.Detail{Resource: res.ARN, Timeout: timeout})
 	default:
-		ev = f.emit(history.TaskScheduled, f.prev, "", eff, true, nil, &history.Detail{
+		ev = f.emit(history.TaskScheduled, f.prev, f.st.Name, eff, true, nil, &history.Detail{
 			ResourceType: res.EventType, Resource: res.EventResource, Region: ex.cfg.Region, Timeout: timeout, Heartbeat: heartbeat})
 	}
 	f.prev = ev
@@ -139,11 +141,11 @@ func (f *frame) markStarted(worker string) {
 	f.startedEmitted = true
 	switch f.st.Resource.Kind {
 	case machine.Activity:
-		f.prev = f.emit(history.ActivityStarted, f.prev, "", nil, false, nil, &history.Detail{WorkerName: worker})
+		f.prev = f.emit(history.ActivityStarted, f.prev, f.st.Name, nil, false, nil, &history.Detail{WorkerName: worker})
 	case machine.Function:
-		f.prev = f.emit(history.LambdaFunctionStarted, f.prev, "", nil, false, nil, nil)
+		f.prev = f.emit(history.LambdaFunctionStarted, f.prev, f.st.Name, nil, false, nil, nil)
 	default:
-		f.prev = f.emit(history.TaskStarted, f.prev, "", nil, false, nil, f.taskDetail())
+		f.prev = f.emit(history.TaskStarted, f.prev, f.st.Name, nil, false, nil, f.taskDetail())
 	}
 }
 
@@ -158,7 +160,7 @@ func (f *frame) submitted(output any) {
 		f.hbTimer = f.ex.armTimer(timerHeartbeat, f, f.taskID, f.ex.now.Add(f.heartbeat))
 	}
 	if k := f.st.Resource.Kind; k != machine.Activity && k != machine.Function {
-		f.prev = f.emit(history.TaskSubmitted, f.prev, "", output, true, nil, f.taskDetail())
+		f.prev = f.emit(history.TaskSubmitted, f.prev, f.st.Name, output, true, nil, f.taskDetail())
 	}
 }
 
@@ -190,11 +192,11 @@ func (f *frame) taskSucceeded(output any) {
 	f.endTask()
 	switch f.st.Resource.Kind {
 	case machine.Activity:
-		f.prev = f.emit(history.ActivitySucceeded, f.prev, "", output, true, nil, nil)
+		f.prev = f.emit(history.ActivitySucceeded, f.prev, f.st.Name, output, true, nil, nil)
 	case machine.Function:
-		f.prev = f.emit(history.LambdaFunctionSucceeded, f.prev, "", output, true, nil, nil)
+		f.prev = f.emit(history.LambdaFunctionSucceeded, f.prev, f.st.Name, output, true, nil, nil)
 	default:
-		f.prev = f.emit(history.TaskSucceeded, f.prev, "", output, true, nil, f.taskDetail())
+		f.prev = f.emit(history.TaskSucceeded, f.prev, f.st.Name, output, true, nil, f.taskDetail())
 	}
 	f.taskResult = output
 	f.resume(phaseTaskDone)
@@ -204,11 +206,11 @@ func (f *frame) taskFailed(fl *failure.Failure) {
 	f.endTask()
 	switch f.st.Resource.Kind {
 	case machine.Activity:
-		f.prev = f.emit(history.ActivityFailed, f.prev, "", nil, false, fl, nil)
+		f.prev = f.emit(history.ActivityFailed, f.prev, f.st.Name, nil, false, fl, nil)
 	case machine.Function:
-		f.prev = f.emit(history.LambdaFunctionFailed, f.prev, "", nil, false, fl, nil)
+		f.prev = f.emit(history.LambdaFunctionFailed, f.prev, f.st.Name, nil, false, fl, nil)
 	default:
-		f.prev = f.emit(history.TaskFailed, f.prev, "", nil, false, fl, f.taskDetail())
+		f.prev = f.emit(history.TaskFailed, f.prev, f.st.Name, nil, false, fl, f.taskDetail())
 	}
 	f.fail(fl, false)
 }
@@ -229,11 +231,11 @@ func (f *frame) taskTimedOut(task int64, name string) {
 	fl := failure.New(name, "")
 	switch f.st.Resource.Kind {
 	case machine.Activity:
-		f.prev = f.emit(history.ActivityTimedOut, f.prev, "", nil, false, fl, nil)
+		f.prev = f.emit(history.ActivityTimedOut, f.prev, f.st.Name, nil, false, fl, nil)
 	case machine.Function:
-		f.prev = f.emit(history.LambdaFunctionTimedOut, f.prev, "", nil, false, fl, nil)
+		f.prev = f.emit(history.LambdaFunctionTimedOut, f.prev, f.st.Name, nil, false, fl, nil)
 	default:
-		f.prev = f.emit(history.TaskTimedOut, f.prev, "", nil, false, fl, f.taskDetail())
+		f.prev = f.emit(history.TaskTimedOut, f.prev, f.st.Name, nil, false, fl, f.taskDetail())
 	}
 	f.fail(fl, false)
 }
