@@ -66,6 +66,11 @@ func (f *frame) stateFailed(fl *failure.Failure, fromKids bool) {
 		if r.MaxDelaySeconds > 0 && delay > float64(r.MaxDelaySeconds) {
 			delay = float64(r.MaxDelaySeconds)
 		}
+		// A back-off beyond what a time can hold (IntervalSeconds up to
+		// 99,999,999 times a rate to the power of the attempt) waits as
+		// long as it can instead of overflowing into no wait at all: far
+		// past any execution's end.
+		delay = min(delay, maxRetryDelay)
 		if f.tested() {
 			// TestState decides the retry and does not make it: the
 			// retrier and its back-off (without jitter, which is random)
@@ -170,3 +175,6 @@ func (f *frame) evalFailed(fl *failure.Failure) *failure.Failure {
 	f.prev = f.emit(history.EvaluationFailed, f.prev, f.st.Name, nil, false, full, &history.Detail{Location: fl.Location})
 	return full
 }
+
+// maxRetryDelay bounds a retry's back-off, in seconds: a hundred years.
+const maxRetryDelay = 100 * 365 * 24 * 3600.0

@@ -317,6 +317,29 @@ func TestRetryBackoff(t *testing.T) {
 	}
 }
 
+// TestRetryBackoffHuge: a back-off too long for a time to hold waits as
+// long as it can (a hundred years), not at all.
+func TestRetryBackoffHuge(t *testing.T) {
+	t.Parallel()
+	var times []time.Time
+	h := newHarness(t, one(`{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","Retry":[{"ErrorEquals":["E"],"IntervalSeconds":99999999,"BackoffRate":1000,"MaxAttempts":3}],"End":true}`), nil)
+	h.handle = func(*interpreter.TaskRequest) answer {
+		times = append(times, h.now)
+		return answer{fail: failure.New("E", "")}
+	}
+	h.start(`{}`)
+	if len(times) != 4 {
+		t.Fatalf("%d attempts", len(times))
+	}
+	century := 100 * 365 * 24 * time.Hour
+	want := []time.Duration{99999999 * time.Second, century, century}
+	for i, w := range want {
+		if got := times[i+1].Sub(times[i]); got != w {
+			t.Errorf("delay before attempt %d: %v, want %v", i+2, got, w)
+		}
+	}
+}
+
 func TestParallel(t *testing.T) {
 	t.Parallel()
 	n := 0
