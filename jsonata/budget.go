@@ -31,11 +31,10 @@ import "math"
 // for infinite loop", jsonata-js's error past its time limit.
 
 // DefaultMaxSteps is the work budget of an evaluation when Options.MaxSteps
-// (and Options.Timeout) are zero: about 5 seconds of work.
+// is zero: about 5 seconds of work, jsonata-js's and AWS's time limit.
 const DefaultMaxSteps = 5 * StepsPerSecond
 
-// StepsPerSecond is the number of steps taken as a second of work; it
-// converts the deprecated Options.Timeout into a budget.
+// StepsPerSecond is the number of steps taken as a second of work.
 const StepsPerSecond = 80_000_000
 
 // The costs of work, in steps.
@@ -62,8 +61,6 @@ func (o *Options) budget() int {
 		return o.MaxSteps
 	case o.MaxSteps < 0:
 		return math.MaxInt / 2 // unbounded
-	case o.Timeout > 0:
-		return int(min(o.Timeout.Seconds()*StepsPerSecond, math.MaxInt/4))
 	}
 	return DefaultMaxSteps
 }

@@ -161,24 +161,6 @@ func TestBudgetHuge(t *testing.T) {
 	}
 }
 
-// TestBudgetTimeout checks the deprecated Timeout: a budget in proportion,
-// no clock.
-func TestBudgetTimeout(t *testing.T) {
-	if b := (&Options{Timeout: time.Second}).budget(); b != StepsPerSecond {
-		t.Errorf("a second is %d steps, want %d", b, StepsPerSecond)
-	}
-	if b := (&Options{Timeout: 5 * time.Second}).budget(); b != DefaultMaxSteps {
-		t.Errorf("5 seconds are %d steps, want %d", b, DefaultMaxSteps)
-	}
-	if b := (&Options{Timeout: time.Second, MaxSteps: 7}).budget(); b != 7 {
-		t.Errorf("MaxSteps does not prevail: %d", b)
-	}
-	_, err := MustCompile(`$count([1..1000000])`).Evaluate(Undefined, &Options{Timeout: time.Millisecond})
-	if !isBudgetError(err) {
-		t.Errorf("a millisecond: %v", err)
-	}
-}
-
 // TestBudgetErrorValues checks that an error's values are converted within
 // the budget: a value shared many times over is no way around it.
 func TestBudgetErrorValues(t *testing.T) {

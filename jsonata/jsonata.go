@@ -145,11 +145,6 @@ type Options struct {
 	// expression and its input, so an evaluation succeeds or fails the
 	// same way every time, on any machine.
 	MaxSteps int
-	// Timeout, when MaxSteps is zero, sets it to StepsPerSecond steps a
-	// second: a budget, not a clock, which is never read.
-	//
-	// Deprecated: use MaxSteps.
-	Timeout time.Duration
 	// Now is the time $now() and $millis() report (the time of the call
 	// if zero).
 	Now time.Time

@@ -22,8 +22,10 @@ import (
 const (
 	// MaxJSONataDepth is the deepest nesting of evaluation.
 	MaxJSONataDepth = 100
-	// JSONataTimeout bounds the time of one evaluation.
-	JSONataTimeout = 5 * time.Second
+	// JSONataSteps bounds the work of one evaluation: AWS stops one after
+	// 5 seconds; a budget of steps (about 5 seconds of work) stops it the
+	// same way on every machine and at every replay.
+	JSONataSteps = jsonata.DefaultMaxSteps
 )
 
 // Expr is a compiled JSONata expression of a definition field.
@@ -88,7 +90,7 @@ func (env *JEnv) options() *jsonata.Options {
 	if !env.ready {
 		env.opts = jsonata.Options{
 			MaxDepth: MaxJSONataDepth,
-			Timeout:  JSONataTimeout,
+			MaxSteps: JSONataSteps,
 			Builder:  valueBuilder{},
 			Env:      awsFunctions,
 			Vars:     env.lookup,
