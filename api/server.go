@@ -106,10 +106,16 @@ func decode(body []byte, v any) error {
 	return nil
 }
 
+// NotFound answers a request for nothing the server has, in the API's
+// terms.
+func NotFound(w http.ResponseWriter, hr *http.Request) {
+	writeError(w, &apiError{status: 404, code: "UnknownOperationException", message: "Not found: " + hr.Method + " " + hr.URL.Path})
+}
+
 // ServeHTTP answers an API request: a POST with X-Amz-Target.
 func (s *Server) ServeHTTP(w http.ResponseWriter, hr *http.Request) {
 	if hr.Method != http.MethodPost {
-		writeError(w, &apiError{status: 404, code: "UnknownOperationException", message: "Not found: " + hr.Method + " " + hr.URL.Path})
+		NotFound(w, hr)
 		return
 	}
 	target := hr.Header.Get("X-Amz-Target")

@@ -47,8 +47,7 @@ func Handler(e *engine.Engine, log *slog.Logger) http.Handler {
 		}
 	})
 	// Anything else is answered in the API's terms.
-	notFound := api.New(e, log)
-	mux.Handle("/", notFound)
+	mux.HandleFunc("/", api.NotFound)
 	if !log.Enabled(context.Background(), slog.LevelDebug) {
 		return mux
 	}
