@@ -137,15 +137,18 @@ func (e *Engine) observeStep(ob *driver.Observation) {
 	if e.obs.n.Load() == 0 {
 		return
 	}
-	batch := make([]Event, 0, len(ob.Events)+len(ob.Armed)+len(ob.Fired))
+	// The events are copied: an in-process run hands its history back for
+	// reuse when it ends, while observers may still be reading.
+	events := append([]history.Event(nil), ob.Events...)
+	batch := make([]Event, 0, len(events)+len(ob.Armed)+len(ob.Fired))
 	base := Event{ExecutionARN: ob.ExecutionARN, StateMachineARN: ob.StateMachineARN}
 	for _, id := range ob.Fired {
 		ev := base
 		ev.Kind, ev.TimerID, ev.Time = TimerFired, id, e.clock.Now()
 		batch = append(batch, ev)
 	}
-	for i := range ob.Events {
-		h := &ob.Events[i]
+	for i := range events {
+		h := &events[i]
 		ev := base
 		ev.History, ev.Time = h, time.Unix(0, h.Time)
 		ev.Kind = kindOf(h.Type)
@@ -165,7 +168,7 @@ func (e *Engine) observeStep(ob *driver.Observation) {
 		ev.Kind, ev.TimerID, ev.Due, ev.Time = TimerArmed, t.ID, t.At, e.clock.Now()
 		batch = append(batch, ev)
 	}
-	if len(ob.Events) == 0 && ob.Status != interpreter.Running {
+	if len(events) == 0 && ob.Status != interpreter.Running {
 		// An execution without a history (Express) still ends.
 		ev := base
 		ev.Kind, ev.Status, ev.Time = ExecutionFinished, ob.Status.String(), e.clock.Now()
