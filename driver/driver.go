@@ -30,6 +30,8 @@ type Observation struct {
 	Fired  []int64 // timers that fired
 	// Status is the execution's status after the step.
 	Status interpreter.Status
+	// Started says that the step began the execution.
+	Started bool
 }
 
 // Timer is a timer an execution armed.
@@ -44,8 +46,9 @@ type Timer struct {
 type Observer func(o *Observation)
 
 // observe builds the Observation of a step for obs.
-func observe(obs Observer, ex *interpreter.Execution, events []history.Event, cmds []interpreter.Command, fired int64) {
-	o := Observation{ExecutionARN: ex.ExecutionARN(), StateMachineARN: ex.Config().StateMachineARN, Events: events, Status: ex.Status}
+func observe(obs Observer, ex *interpreter.Execution, events []history.Event, cmds []interpreter.Command, fired int64, started bool) {
+	o := Observation{ExecutionARN: ex.ExecutionARN(), StateMachineARN: ex.Config().StateMachineARN, Events: events, Status: ex.Status,
+		Started: started}
 	for i := range cmds {
 		if cmds[i].Kind == interpreter.StartTimer {
 			o.Armed = append(o.Armed, Timer{ID: cmds[i].ID, At: cmds[i].At})

@@ -150,7 +150,7 @@ func (d *Durable) after(l *live, entries []entry, cmds []interpreter.Command, ev
 		}
 	}
 	if d.observe != nil {
-		observe(d.observe, l.ex, events, cmds, fired)
+		observe(d.observe, l.ex, events, cmds, fired, len(entries) > 0 && entries[0].Kind == kindStart)
 	}
 	if l.ex.Done() {
 		l.closed = true

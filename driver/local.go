@@ -90,8 +90,8 @@ func (d *Local) Drive(ctx context.Context, ex *interpreter.Execution, cmds []int
 // release once it has reported the end.
 func (d *Local) DriveHolding(ctx context.Context, ex *interpreter.Execution, cmds []interpreter.Command, hold func()) (release func()) {
 	r := &run{d: d, ex: ex, ctx: ctx, release: hold}
-	r.observe(cmds, 0)
 	if len(cmds) == 0 && ex.Done() {
+		r.observe(cmds, 0, true)
 		return r.release
 	}
 	r.loop(cmds)
@@ -105,23 +105,24 @@ func (d *Local) now() time.Time {
 	return d.Clock.Now()
 }
 
-func (r *run) observe(cmds []interpreter.Command, fired int64) {
+func (r *run) observe(cmds []interpreter.Command, fired int64, started bool) {
 	if r.d.Observe == nil {
 		return
 	}
 	events := r.ex.Events[r.seen:]
 	r.seen = len(r.ex.Events)
-	observe(r.d.Observe, r.ex, events, cmds, fired)
+	observe(r.d.Observe, r.ex, events, cmds, fired, started)
 }
 
 func (r *run) loop(cmds []interpreter.Command) {
 	ex := r.ex
 	var fired int64
+	started := true
 	for {
-		if fired != 0 || cmds != nil {
-			r.observe(cmds, fired)
+		if started || fired != 0 || cmds != nil {
+			r.observe(cmds, fired, started)
 		}
-		fired = 0
+		fired, started = 0, false
 		r.apply(cmds)
 		if ex.Done() {
 			r.cancelAll()

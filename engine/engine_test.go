@@ -194,6 +194,24 @@ func TestSlowObserver(t *testing.T) {
 	}
 }
 
+// TestObserveExpress: an Express execution keeps no history, and its
+// observers still learn that it started and how it ended.
+func TestObserveExpress(t *testing.T) {
+	t.Parallel()
+	e := newEngine(t, Options{Clock: clock.NewVirtual(epoch)})
+	rec := newRecorder()
+	defer e.Subscribe(rec)()
+	sm := createMachine(t, e, "quick", `{"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":60,"Next":"F"},"F":{"Type":"Fail","Error":"E"}}}`, "EXPRESS")
+	out, err := e.StartSyncExecution(context.Background(), &StartExecutionInput{StateMachineArn: sm})
+	if err != nil || out.Status != "FAILED" {
+		t.Fatalf("%+v %v", out, err)
+	}
+	rec.waitFor(t, func(ev Event) bool { return ev.Kind == ExecutionFinished })
+	if got, want := rec.summary(out.ExecutionArn), "ExecutionStarted, TimerArmed, TimerFired, ExecutionFinished FAILED"; got != want {
+		t.Errorf("events\n got  %s\n want %s", got, want)
+	}
+}
+
 // TestCompileCacheBound: the compiled definitions kept stay within the
 // bound, however many distinct ones run.
 func TestCompileCacheBound(t *testing.T) {

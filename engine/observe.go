@@ -142,6 +142,12 @@ func (e *Engine) observeStep(ob *driver.Observation) {
 	events := append([]history.Event(nil), ob.Events...)
 	batch := make([]Event, 0, len(events)+len(ob.Armed)+len(ob.Fired))
 	base := Event{ExecutionARN: ob.ExecutionARN, StateMachineARN: ob.StateMachineARN}
+	if len(events) == 0 && ob.Started {
+		// An execution without a history (Express) still starts.
+		ev := base
+		ev.Kind, ev.Time = ExecutionStarted, e.clock.Now()
+		batch = append(batch, ev)
+	}
 	for _, id := range ob.Fired {
 		ev := base
 		ev.Kind, ev.TimerID, ev.Time = TimerFired, id, e.clock.Now()
