@@ -132,43 +132,54 @@ func (e *Engine) ParseInput(input json.RawMessage) (any, error) {
 // (ParseInput). It returns an error only when the execution could not
 // start; a failed execution is a Run whose Status is FAILED.
 func (m *Machine) Run(ctx context.Context, input any, o RunOptions) (Run, error) {
-	cfg, tc, err := m.config(o)
+	tc, err := m.testCase(o.TestCase)
 	if err != nil {
 		return Run{}, err
-	}
-	return Run{ex: m.e.local(tc).Run(ctx, m.m, cfg, input)}, nil
-}
-
-func (m *Machine) config(o RunOptions) (interpreter.Config, *mock.Case, error) {
-	e := m.e
-	var tc *mock.Case
-	if o.TestCase != "" {
-		if e.o.Mocks == nil {
-			return interpreter.Config{}, nil, ErrNoMocks
-		}
-		var err error
-		if tc, err = e.o.Mocks.Case(m.name, o.TestCase); err != nil {
-			return interpreter.Config{}, nil, err
-		}
 	}
 	src := o.Random
 	if src == nil {
 		src = rand.NewPCG(rand.Uint64(), rand.Uint64())
 	}
-	if o.Name == "" {
-		o.Name = intrinsic.UUID(src)
+	name := o.Name
+	if name == "" {
+		name = intrinsic.UUID(src)
 	}
+	// The configuration is built here, on this frame: a run of a small
+	// machine takes a few hundred nanoseconds, and copying it through
+	// pointers costs write barriers while the collector runs.
+	e := m.e
 	cfg := interpreter.Config{
-		StateMachineName: m.name, StateMachineARN: m.arn, ExecutionName: o.Name, RoleARN: m.role, Region: e.o.Region,
+		StateMachineName: m.name, StateMachineARN: m.arn, ExecutionName: name, RoleARN: m.role, Region: e.o.Region,
 		PayloadLimit: e.o.PayloadLimit, MaxEvents: e.o.MaxEvents, Random: src, NoHistory: o.NoHistory, Tokens: e.tokens,
 	}
-	// A Standard execution's ARN is derived from the state machine's when
-	// first needed: most runs never need it.
 	if m.express {
-		cfg.ExecutionARN = arn.ARN{Region: e.o.Region, Account: e.o.Account, Kind: arn.Express, Name: m.name, Qualifier: o.Name,
-			ID: intrinsic.UUID(src)}.String()
+		cfg.ExecutionARN = m.expressARN(name, src)
 	}
-	return cfg, tc, nil
+	d := e.local(tc)
+	ex := interpreter.New(m.m, cfg)
+	cmds := ex.Start(input, e.clock.Now())
+	if len(cmds) > 0 || !ex.Done() || d.Observe != nil {
+		d.Drive(ctx, ex, cmds)
+	}
+	return Run{ex: ex}, nil
+}
+
+// testCase finds the test case a run names.
+func (m *Machine) testCase(name string) (*mock.Case, error) {
+	if name == "" {
+		return nil, nil
+	}
+	if m.e.o.Mocks == nil {
+		return nil, ErrNoMocks
+	}
+	return m.e.o.Mocks.Case(m.name, name)
+}
+
+// expressARN is the ARN of an Express execution. A Standard execution's
+// is derived from the state machine's when first needed: most runs never
+// need it.
+func (m *Machine) expressARN(name string, src rand.Source) string {
+	return arn.ARN{Region: m.e.o.Region, Account: m.e.o.Account, Kind: arn.Express, Name: m.name, Qualifier: name, ID: intrinsic.UUID(src)}.String()
 }
 
 // local is the driver of in-process runs.
@@ -276,12 +287,20 @@ func (c *children) start(ctx context.Context, ch *nested.Child) (string, time.Ti
 	if err != nil {
 		return "", time.Time{}, &nested.StartError{Code: string(InvalidExecutionInput), Message: err.Error()}
 	}
-	cfg, tc, err := sm.config(RunOptions{Name: ch.Name, TestCase: testCase})
+	tc, err := sm.testCase(testCase)
 	if err != nil {
 		return "", time.Time{}, err
 	}
-	if cfg.ExecutionARN == "" {
-		cfg.ExecutionARN = arn.ARN{Region: c.e.o.Region, Account: c.e.o.Account, Kind: arn.Execution, Name: sm.name, Qualifier: cfg.ExecutionName}.String()
+	src := rand.NewPCG(rand.Uint64(), rand.Uint64())
+	name := ch.Name
+	if name == "" {
+		name = intrinsic.UUID(src)
+	}
+	e := c.e
+	cfg := interpreter.Config{
+		StateMachineName: sm.name, StateMachineARN: sm.arn, ExecutionName: name, RoleARN: sm.role, Region: e.o.Region,
+		PayloadLimit: e.o.PayloadLimit, MaxEvents: e.o.MaxEvents, Random: src, Tokens: e.tokens,
+		ExecutionARN: arn.ARN{Region: e.o.Region, Account: e.o.Account, Kind: arn.Execution, Name: sm.name, Qualifier: name}.String(),
 	}
 	start := c.e.clock.Now()
 	c.mu.Lock()
