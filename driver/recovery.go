@@ -25,6 +25,10 @@ func (d *Durable) Start(ctx context.Context) error {
 	d.leaseMu.Lock()
 	d.lease = l
 	d.leaseMu.Unlock()
+	// The lease is renewed while recovery runs: recovering a hundred
+	// thousand executions takes longer than a lease lasts.
+	d.wg.Add(1)
+	go d.leaseLoop()
 	n, err := d.takeOver(ctx)
 	if err != nil {
 		return fmt.Errorf("recovery: %w", err)
@@ -32,9 +36,8 @@ func (d *Durable) Start(ctx context.Context) error {
 	if n > 0 {
 		d.log.Info("recovered executions", "count", n)
 	}
-	d.wg.Add(2)
+	d.wg.Add(1)
 	go d.timerLoop()
-	go d.leaseLoop()
 	return nil
 }
 

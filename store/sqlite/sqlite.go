@@ -629,13 +629,16 @@ func (s *Store) ReleaseLease(ctx context.Context, l store.Lease) error {
 const orphaned = `SELECT e.arn FROM nodes n CROSS JOIN executions e ON e.owner = n.id
 		WHERE e.status = 'RUNNING' AND e.express = 0 AND e.owner_epoch < n.epoch
 	UNION ALL SELECT e.arn FROM nodes n CROSS JOIN executions e ON e.owner = n.id AND e.owner_epoch = n.epoch
-		WHERE n.expires <= ? AND e.status = 'RUNNING' AND e.express = 0
+		WHERE n.expires <= ? AND n.id != ? AND e.status = 'RUNNING' AND e.express = 0
 	UNION ALL SELECT arn FROM executions WHERE owner = '' AND status = 'RUNNING' AND express = 0`
 
 // ClaimExecutions takes over running executions that no live lease holds.
 func (s *Store) ClaimExecutions(ctx context.Context, l store.Lease, now time.Time, limit int) ([]string, error) {
+	// The claimer's own executions are never orphans, even once its lease
+	// has run out (a long recovery): it is the one at work on them.
 	rows, err := s.wquery(ctx, `UPDATE executions SET owner = ?, owner_epoch = ?
-		WHERE arn IN (SELECT arn FROM (`+orphaned+`) LIMIT ?) RETURNING arn`, l.Node, l.Epoch, nanos(now), limit)
+		WHERE arn IN (SELECT arn FROM (`+orphaned+`) LIMIT ?) RETURNING arn`,
+		l.Node, l.Epoch, nanos(now), l.Node, limit)
 	if err != nil {
 		return nil, err
 	}

@@ -381,6 +381,11 @@ func testLeases(t *testing.T, db Database) {
 	done.Status = "SUCCEEDED"
 	commit(t, a, &store.Step{Create: true, Lease: la, Now: t0, Execution: done, Inputs: input(1)})
 
+	// A node whose lease ran out (a long recovery) does not claim its own
+	// executions again: it is still at work on them.
+	if got, err := a.ClaimExecutions(ctx, la, t0.Add(time.Minute), 100); err != nil || len(got) != 0 {
+		t.Fatalf("a claimed its own executions: %v %v", got, err)
+	}
 	// While a's lease lives, b claims nothing and takes nothing.
 	if got, err := b.ClaimExecutions(ctx, lb, t0.Add(5*time.Second), 100); err != nil || len(got) != 0 {
 		t.Fatalf("b claimed a live lease's executions: %v %v", got, err)
