@@ -88,6 +88,9 @@ func (d *Durable) step(l *live, entries []entry, cmds []interpreter.Command, cre
 	for i := range events {
 		st.Events = append(st.Events, store.Event{ID: events[i].ID, JSON: events[i].AppendJSON(nil, true)})
 	}
+	if n := len(events); n > 0 {
+		l.rec.LastEvent, l.rec.LastEventType = events[n-1].ID, events[n-1].Type.String()
+	}
 	for _, c := range cmds {
 		switch c.Kind {
 		case interpreter.StartTimer:
@@ -264,7 +267,7 @@ func (d *Durable) replay(ctx context.Context, l *live) error {
 		}
 		l.seq = in.Seq
 	}
-	if err := d.verify(ctx, l.arn, ex.TakeEvents()); err != nil {
+	if err := d.verify(&l.rec, ex.TakeEvents()); err != nil {
 		return err
 	}
 	l.ex = ex
@@ -272,43 +275,26 @@ func (d *Durable) replay(ctx context.Context, l *live) error {
 }
 
 // verify compares a replayed history with the stored one: their lengths
-// and their last events' ids and types.
-func (d *Durable) verify(ctx context.Context, arn string, replayed []history.Event) error {
-	last, err := d.store.Events(ctx, arn, 0, 1, true)
-	if err != nil {
-		return err
-	}
+// and their last events' ids and types (which the execution's record keeps).
+func (d *Durable) verify(rec *store.Execution, replayed []history.Event) error {
 	describe := func(n int, id int64, typ string) string {
 		if n == 0 {
 			return "no events"
 		}
 		return fmt.Sprintf("%d events, the last #%d %s", n, id, typ)
 	}
-	stored := describe(0, 0, "")
-	var lastID int64
-	var lastType string
-	if len(last) == 1 {
-		var ev struct {
-			Type string `json:"type"`
-		}
-		if err := json.Unmarshal(last[0].JSON, &ev); err != nil {
-			return fmt.Errorf("history of %s: %w", arn, err)
-		}
-		lastID, lastType = last[0].ID, ev.Type
-		stored = describe(int(lastID), lastID, lastType)
-	}
 	n := len(replayed)
-	if n == 0 && lastID == 0 {
+	if n == 0 && rec.LastEvent == 0 {
 		return nil
 	}
-	if n > 0 && int64(n) == lastID && replayed[n-1].ID == lastID && replayed[n-1].Type.String() == lastType {
+	if n > 0 && int64(n) == rec.LastEvent && replayed[n-1].ID == rec.LastEvent && replayed[n-1].Type.String() == rec.LastEventType {
 		return nil
 	}
 	got := describe(0, 0, "")
 	if n > 0 {
 		got = describe(n, replayed[n-1].ID, replayed[n-1].Type.String())
 	}
-	return &ReplayError{ExecutionARN: arn, Stored: stored, Replayed: got}
+	return &ReplayError{ExecutionARN: rec.ARN, Stored: describe(int(rec.LastEvent), rec.LastEvent, rec.LastEventType), Replayed: got}
 }
 
 // forget drops an execution from memory; the store keeps it.

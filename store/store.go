@@ -99,6 +99,10 @@ type Execution struct {
 	// caller.
 	Owner Lease
 	Seq   int64
+	// LastEvent and LastEventType are the id and type of the last history
+	// event: what a replay of the journal must give back.
+	LastEvent     int64
+	LastEventType string
 }
 
 // ExecutionFilter selects executions for ListExecutions.

@@ -349,7 +349,7 @@ func (s *Store) applyStep(ctx context.Context, tx *sql.Tx, st *store.Step) error
 		_, err := s.txexec(ctx, tx, qInsertExecution,
 			e.ARN, e.StateMachineARN, e.VersionARN, e.AliasARN, e.Name, e.Express, e.Status, e.Input, e.Output, e.HasOutput,
 			e.Error, e.Cause, nanos(e.Start), nanos(e.Stop), e.RedriveCount, nanos(e.RedriveDate), e.Definition, e.RoleARN, e.Meta,
-			st.Lease.Node, st.Lease.Epoch, seq)
+			st.Lease.Node, st.Lease.Epoch, seq, e.LastEvent, e.LastEventType)
 		if isConstraint(err) {
 			return store.ErrConflict
 		}
@@ -359,7 +359,7 @@ func (s *Store) applyStep(ctx context.Context, tx *sql.Tx, st *store.Step) error
 	} else {
 		res, err := s.txexec(ctx, tx, qUpdateExecution,
 			e.Status, e.Output, e.HasOutput, e.Error, e.Cause, nanos(e.Stop), e.RedriveCount, nanos(e.RedriveDate), e.Meta, seq,
-			e.ARN, st.ExpectSeq, st.Lease.Node, st.Lease.Epoch)
+			e.LastEvent, e.LastEventType, e.ARN, st.ExpectSeq, st.Lease.Node, st.Lease.Epoch)
 		if err != nil {
 			return err
 		}
@@ -463,10 +463,10 @@ func (s *Store) insertEvents(ctx context.Context, tx *sql.Tx, arn string, events
 
 const (
 	qInsertExecution = `INSERT INTO executions (arn, state_machine, version, alias, name, express, status, input, output, has_output,
-		error, cause, start, stop, redrive_count, redrive_date, definition, role_arn, meta, owner, owner_epoch, seq)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+		error, cause, start, stop, redrive_count, redrive_date, definition, role_arn, meta, owner, owner_epoch, seq, last_event, last_event_type)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 	qUpdateExecution = `UPDATE executions SET status = ?, output = ?, has_output = ?, error = ?, cause = ?, stop = ?,
-		redrive_count = ?, redrive_date = ?, meta = ?, seq = ? WHERE arn = ? AND seq = ? AND owner = ? AND owner_epoch = ?
+		redrive_count = ?, redrive_date = ?, meta = ?, seq = ?, last_event = ?, last_event_type = ? WHERE arn = ? AND seq = ? AND owner = ? AND owner_epoch = ?
 		AND EXISTS (SELECT 1 FROM nodes WHERE id = owner AND epoch = owner_epoch)`
 	qExecutionState = `SELECT seq, owner, owner_epoch FROM executions WHERE arn = ?`
 	qNodeEpoch      = `SELECT epoch FROM nodes WHERE id = ?`
@@ -480,14 +480,14 @@ const (
 )
 
 const executionColumns = `arn, state_machine, version, alias, name, express, status, input, output, has_output, error, cause,
-	start, stop, redrive_count, redrive_date, definition, role_arn, meta, owner, owner_epoch, seq`
+	start, stop, redrive_count, redrive_date, definition, role_arn, meta, owner, owner_epoch, seq, last_event, last_event_type`
 
 func scanExecution(sc interface{ Scan(...any) error }) (*store.Execution, error) {
 	var e store.Execution
 	var start, stop, redrive int64
 	if err := sc.Scan(&e.ARN, &e.StateMachineARN, &e.VersionARN, &e.AliasARN, &e.Name, &e.Express, &e.Status, &e.Input, &e.Output,
 		&e.HasOutput, &e.Error, &e.Cause, &start, &stop, &e.RedriveCount, &redrive, &e.Definition, &e.RoleARN, &e.Meta,
-		&e.Owner.Node, &e.Owner.Epoch, &e.Seq); err != nil {
+		&e.Owner.Node, &e.Owner.Epoch, &e.Seq, &e.LastEvent, &e.LastEventType); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil, store.ErrNotFound
 		}

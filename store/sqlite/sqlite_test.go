@@ -59,7 +59,7 @@ func TestMigrateVersion0(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rec.Status != "RUNNING" || rec.Seq != 2 || rec.Owner != (store.Lease{}) {
+	if rec.Status != "RUNNING" || rec.Seq != 2 || rec.Owner != (store.Lease{}) || rec.LastEvent != 2 || rec.LastEventType != "WaitStateEntered" {
 		t.Errorf("migrated execution: %+v", rec)
 	}
 	var version int

@@ -148,10 +148,11 @@ func testExecutions(t *testing.T, db Database) {
 	}
 	done := execution("arn:e:1", "arn:sm:a", t0.Add(time.Second))
 	done.Status, done.Output, done.HasOutput, done.Stop = "SUCCEEDED", `{"ok":true}`, true, t0.Add(time.Minute)
+	done.LastEvent, done.LastEventType = 3, "ExecutionSucceeded"
 	commit(t, s, &store.Step{Execution: done, Lease: l, ExpectSeq: 1, Inputs: input(2), Events: []store.Event{{ID: 3, JSON: []byte(`{"id":3}`)}}})
 	got, err := s.GetExecution(ctx, "arn:e:1")
 	if err != nil || got.Status != "SUCCEEDED" || got.Output != `{"ok":true}` || !got.HasOutput || !got.Stop.Equal(t0.Add(time.Minute)) ||
-		got.Definition != "{}" || got.Seq != 2 || got.Owner != l {
+		got.Definition != "{}" || got.Seq != 2 || got.Owner != l || got.LastEvent != 3 || got.LastEventType != "ExecutionSucceeded" {
 		t.Errorf("get: %+v %v", got, err)
 	}
 	if _, err := s.GetExecution(ctx, "arn:e:none"); !errors.Is(err, store.ErrNotFound) {

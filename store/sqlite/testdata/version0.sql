@@ -73,3 +73,5 @@ INSERT INTO executions (arn, state_machine, name, status, input, start, definiti
 VALUES ('arn:aws:states:us-east-1:123456789012:execution:m:old', 'arn:aws:states:us-east-1:123456789012:stateMachine:m', 'old', 'RUNNING', '{}', 1, '{}', '{}');
 INSERT INTO journal (execution, seq, body) VALUES ('arn:aws:states:us-east-1:123456789012:execution:m:old', 1, '{"k":"start","t":1}');
 INSERT INTO journal (execution, seq, body) VALUES ('arn:aws:states:us-east-1:123456789012:execution:m:old', 2, '{"k":"timer","t":2,"id":1}');
+INSERT INTO events (execution, id, body) VALUES ('arn:aws:states:us-east-1:123456789012:execution:m:old', 1, '{"id":1,"type":"ExecutionStarted"}');
+INSERT INTO events (execution, id, body) VALUES ('arn:aws:states:us-east-1:123456789012:execution:m:old', 2, '{"id":2,"type":"WaitStateEntered"}');
