@@ -181,6 +181,16 @@ func (d *Durable) finished(rec *store.Execution) {
 
 // acquire returns the execution locked, loading it when it is not in memory.
 func (d *Durable) acquire(ctx context.Context, arn string) (*live, error) {
+	return d.acquireRec(ctx, arn, nil)
+}
+
+// acquireLoaded is acquire for an execution whose record was just read
+// (claimed).
+func (d *Durable) acquireLoaded(ctx context.Context, rec *store.Execution) (*live, error) {
+	return d.acquireRec(ctx, rec.ARN, rec)
+}
+
+func (d *Durable) acquireRec(ctx context.Context, arn string, rec *store.Execution) (*live, error) {
 	for {
 		d.mu.Lock()
 		l := d.live[arn]
@@ -196,7 +206,7 @@ func (d *Durable) acquire(ctx context.Context, arn string) (*live, error) {
 			continue
 		}
 		if l.ex == nil && !l.closed {
-			if err := d.load(ctx, l); err != nil {
+			if err := d.load(ctx, l, rec); err != nil {
 				d.forget(l)
 				l.mu.Unlock()
 				return nil, err
@@ -206,12 +216,14 @@ func (d *Durable) acquire(ctx context.Context, arn string) (*live, error) {
 	}
 }
 
-// load rebuilds an execution from its journal, taking its lease first if
-// another node's lapsed.
-func (d *Durable) load(ctx context.Context, l *live) error {
-	rec, err := d.store.GetExecution(ctx, l.arn)
-	if err != nil {
-		return err
+// load rebuilds an execution from its journal (its record read first,
+// unless given), taking its lease first if another node's lapsed.
+func (d *Durable) load(ctx context.Context, l *live, rec *store.Execution) error {
+	if rec == nil {
+		var err error
+		if rec, err = d.store.GetExecution(ctx, l.arn); err != nil {
+			return err
+		}
 	}
 	l.rec = *rec
 	if rec.Status != "RUNNING" {

@@ -45,19 +45,19 @@ func (d *Durable) Start(ctx context.Context) error {
 func (d *Durable) takeOver(ctx context.Context) (int, error) {
 	total := 0
 	for {
-		arns, err := d.store.ClaimExecutions(ctx, d.currentLease(), d.clock.Now(), claimBatch)
+		recs, err := d.store.ClaimExecutions(ctx, d.currentLease(), d.clock.Now(), claimBatch)
 		if err != nil {
 			return total, err
 		}
-		for _, arn := range arns {
-			d.recover(ctx, arn)
+		for _, rec := range recs {
+			d.recover(ctx, rec)
 		}
-		total += len(arns)
-		if len(arns) > 0 {
+		total += len(recs)
+		if len(recs) > 0 {
 			d.timers.poll.Store(true)
 			d.timers.wakeUp()
 		}
-		if len(arns) < claimBatch {
+		if len(recs) < claimBatch {
 			return total, nil
 		}
 	}
@@ -65,8 +65,9 @@ func (d *Durable) takeOver(ctx context.Context) (int, error) {
 
 // recover loads an execution just claimed and runs again what it waited
 // for in the process that ran it before.
-func (d *Durable) recover(ctx context.Context, arn string) {
-	l, err := d.acquire(ctx, arn)
+func (d *Durable) recover(ctx context.Context, rec *store.Execution) {
+	arn := rec.ARN
+	l, err := d.acquireLoaded(ctx, rec)
 	if err != nil {
 		d.log.Error("recovering an execution", "execution", arn, "error", err)
 		return

@@ -205,9 +205,9 @@ type Store interface {
 	// executions at once.
 	ReleaseLease(ctx context.Context, l Lease) error
 	// ClaimExecutions gives l the running Standard executions whose owner's
-	// lease has expired or ended (or that have none) and returns their ARNs,
-	// at most limit of them.
-	ClaimExecutions(ctx context.Context, l Lease, now time.Time, limit int) ([]string, error)
+	// lease has expired or ended (or that have none) and returns them, at
+	// most limit of them.
+	ClaimExecutions(ctx context.Context, l Lease, now time.Time, limit int) ([]*Execution, error)
 	// TakeExecution gives l one running execution, unless another node's
 	// lease that has not expired holds it (ErrLeaseLost). Taking one that l
 	// holds already does nothing.

@@ -633,23 +633,23 @@ const orphaned = `SELECT e.arn FROM nodes n CROSS JOIN executions e ON e.owner =
 	UNION ALL SELECT arn FROM executions WHERE owner = '' AND status = 'RUNNING' AND express = 0`
 
 // ClaimExecutions takes over running executions that no live lease holds.
-func (s *Store) ClaimExecutions(ctx context.Context, l store.Lease, now time.Time, limit int) ([]string, error) {
+func (s *Store) ClaimExecutions(ctx context.Context, l store.Lease, now time.Time, limit int) ([]*store.Execution, error) {
 	// The claimer's own executions are never orphans, even once its lease
 	// has run out (a long recovery): it is the one at work on them.
 	rows, err := s.wquery(ctx, `UPDATE executions SET owner = ?, owner_epoch = ?
-		WHERE arn IN (SELECT arn FROM (`+orphaned+`) LIMIT ?) RETURNING arn`,
+		WHERE arn IN (SELECT arn FROM (`+orphaned+`) LIMIT ?) RETURNING `+executionColumns,
 		l.Node, l.Epoch, nanos(now), l.Node, limit)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var out []string
+	var out []*store.Execution
 	for rows.Next() {
-		var arn string
-		if err := rows.Scan(&arn); err != nil {
+		e, err := scanExecution(rows)
+		if err != nil {
 			return nil, err
 		}
-		out = append(out, arn)
+		out = append(out, e)
 	}
 	return out, rows.Err()
 }

@@ -406,10 +406,16 @@ func testLeases(t *testing.T, db Database) {
 	must(t, err)
 	rest, err := b.ClaimExecutions(ctx, lb, now, 2)
 	must(t, err)
-	claimed := append(first, rest...)
+	var claimed []string
+	for _, rec := range append(first, rest...) {
+		if rec.Owner != lb || rec.Status != "RUNNING" || rec.Seq != 1 {
+			t.Errorf("claimed record %+v", rec)
+		}
+		claimed = append(claimed, rec.ARN)
+	}
 	slices.Sort(claimed)
 	if !slices.Equal(claimed, []string{"arn:l:1", "arn:l:2", "arn:l:3"}) || len(first) != 2 {
-		t.Fatalf("claimed %v then %v", first, rest)
+		t.Fatalf("claimed %v", claimed)
 	}
 	if got, err := b.ClaimExecutions(ctx, lb, now, 100); err != nil || len(got) != 0 {
 		t.Errorf("claimed twice: %v %v", got, err)
