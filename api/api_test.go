@@ -67,6 +67,8 @@ func TestBadRequests(t *testing.T) {
 	}{
 		{"Frobnicate", `{}`, "UnknownOperationException", 400},
 		{"StartExecution", `{not json`, "SerializationException", 400},
+		{"ListStateMachines", `{} {}`, "SerializationException", 400},
+		{"ListStateMachines", `{}x`, "SerializationException", 400},
 		{"StartExecution", `{"stateMachineArn": 5}`, "SerializationException", 400},
 		{"StartExecution", `{}`, "ValidationException", 400},
 		{"StartExecution", `{"stateMachineArn":"nope"}`, "InvalidArn", 400},
@@ -99,6 +101,33 @@ func TestBadRequests(t *testing.T) {
 	s.ServeHTTP(rec, req)
 	if rec.Code != http.StatusRequestEntityTooLarge {
 		t.Errorf("oversized body: %d", rec.Code)
+	}
+}
+
+// TestRegionOfTheCaller: ARNs take the region of the request's credential
+// scope; a scope whose region is not one is refused.
+func TestRegionOfTheCaller(t *testing.T) {
+	t.Parallel()
+	s := newServer(t)
+	create := func(region string) (int, map[string]any) {
+		req := httptest.NewRequest("POST", "/", strings.NewReader(`{"name":"a"}`))
+		req.Header.Set("X-Amz-Target", "AWSStepFunctions.CreateActivity")
+		req.Header.Set("Authorization", "AWS4-HMAC-SHA256 Credential=AKID/20240101/"+region+"/states/aws4_request, SignedHeaders=host, Signature=x")
+		rec := httptest.NewRecorder()
+		s.ServeHTTP(rec, req)
+		var out map[string]any
+		if err := json.Unmarshal(rec.Body.Bytes(), &out); err != nil {
+			t.Fatal(err)
+		}
+		return rec.Code, out
+	}
+	if code, out := create("eu-west-3"); code != 200 || !strings.HasPrefix(out["activityArn"].(string), "arn:aws:states:eu-west-3:") {
+		t.Errorf("eu-west-3: %d %v", code, out)
+	}
+	for _, bad := range []string{"us-east-1:evil", "US-EAST-1", "x", "us--east-1", "-us-east-1"} {
+		if code, out := create(bad); code != 400 || out["__type"] != "InvalidSignatureException" {
+			t.Errorf("%q: %d %v", bad, code, out)
+		}
 	}
 }
 

@@ -96,11 +96,19 @@ func decode(body []byte, v any) error {
 	if len(bytes.TrimSpace(body)) == 0 {
 		return nil
 	}
-	if err := json.NewDecoder(bytes.NewReader(body)).Decode(v); err != nil {
-		var te *json.UnmarshalTypeError
-		if errors.As(err, &te) {
-			return &apiError{status: 400, code: "SerializationException", message: "Unexpected value type for field '" + te.Field + "'"}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	err := dec.Decode(v)
+	var te *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &te):
+		return &apiError{status: 400, code: "SerializationException", message: "Unexpected value type for field '" + te.Field + "'"}
+	case err == nil:
+		// One JSON document and nothing after it, as AWS reads a body.
+		if _, next := dec.Token(); next != io.EOF {
+			err = errors.New("text after the request's JSON")
 		}
+	}
+	if err != nil {
 		return &apiError{status: 400, code: "SerializationException", message: "Start of structure or map found where not expected, or the body is not valid JSON"}
 	}
 	return nil
@@ -134,7 +142,12 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, hr *http.Request) {
 		writeError(w, &apiError{status: 413, code: "ValidationException", message: "The request body is larger than 4194304 bytes"})
 		return
 	}
-	out, err := s.call(hr.Context(), h, body, regionOf(hr))
+	region, err := regionOf(hr)
+	if err != nil {
+		writeError(w, s.toAPIError(hr.Context(), name, err))
+		return
+	}
+	out, err := s.call(hr.Context(), h, body, region)
 	if err != nil {
 		ae := s.toAPIError(hr.Context(), name, err)
 		writeError(w, ae)
@@ -175,25 +188,49 @@ func (s *Server) toAPIError(ctx context.Context, action string, err error) *apiE
 	if ctx.Err() == nil {
 		s.log.Error("internal error", "action", action, "error", err)
 	}
-	return &apiError{status: 500, code: "InternalFailure", message: "internal error: " + err.Error()}
+	// What went wrong inside is for the server's log, not for its clients.
+	return &apiError{status: 500, code: "InternalFailure", message: "An internal error occurred; the server's log tells more."}
 }
 
 // statusOf is the HTTP status of an error code: AWS answers every refusal
 // of the Step Functions API with 400.
 func statusOf(engine.Code) int { return http.StatusBadRequest }
 
-// regionOf reads the region from the request's SigV4 credential scope.
-func regionOf(r *http.Request) string {
+// regionOf reads the region from the request's SigV4 credential scope
+// (us-east-1 without one). A region that is not a region's name, one that
+// would make ARNs nothing can parse (us-east-1:evil), is refused.
+func regionOf(r *http.Request) (string, error) {
 	auth := r.Header.Get("Authorization")
-	if i := strings.Index(auth, "Credential="); i >= 0 {
-		scope := auth[i+len("Credential="):]
-		if j := strings.IndexAny(scope, ", "); j >= 0 {
-			scope = scope[:j]
-		}
-		parts := strings.Split(scope, "/")
-		if len(parts) >= 5 && parts[2] != "" {
-			return parts[2]
+	i := strings.Index(auth, "Credential=")
+	if i < 0 {
+		return "us-east-1", nil
+	}
+	scope := auth[i+len("Credential="):]
+	if j := strings.IndexAny(scope, ", "); j >= 0 {
+		scope = scope[:j]
+	}
+	parts := strings.Split(scope, "/")
+	if len(parts) < 5 || parts[2] == "" {
+		return "us-east-1", nil
+	}
+	if !validRegion(parts[2]) {
+		return "", &apiError{status: 400, code: "InvalidSignatureException", message: "The credential scope names an invalid region: '" + parts[2] + "'"}
+	}
+	return parts[2], nil
+}
+
+// validRegion reports whether s has the shape of a region's name: lower-case
+// words and digits joined by hyphens (us-east-1, cn-north-1,
+// us-gov-west-1, eu-isoe-west-1).
+func validRegion(s string) bool {
+	if len(s) < 4 || len(s) > 32 || s[0] == '-' || s[len(s)-1] == '-' || !strings.Contains(s, "-") {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' && s[i-1] != '-') {
+			return false
 		}
 	}
-	return "us-east-1"
+	return true
 }

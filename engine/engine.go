@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"sync/atomic"
 	"time"
 
 	"github.com/baton-sh/baton/arn"
@@ -90,6 +91,8 @@ type Engine struct {
 	// ctx ends when the engine closes: work in the background stops then.
 	ctx    context.Context
 	cancel context.CancelFunc
+	// drain is set once the server stops taking work: long polls end.
+	drain atomic.Bool
 }
 
 // New makes an engine. With a store, call Start before serving.
@@ -158,6 +161,13 @@ func (e *Engine) Start(ctx context.Context) error {
 	}
 	return e.durable.Start(ctx)
 }
+
+// Drain ends the engine's long polls (GetActivityTask answers no task at
+// once): the first thing a server that is stopping does, so that its
+// pollers are not kept waiting a minute for its shutdown.
+func (e *Engine) Drain() { e.drain.Store(true) }
+
+func (e *Engine) draining() bool { return e.drain.Load() }
 
 // Close stops the engine: Standard executions stop where they are (their
 // state is durable) and carry on at the next Start.

@@ -333,3 +333,67 @@ func TestInProcess(t *testing.T) {
 		t.Errorf("a list without a store: %v", err)
 	}
 }
+
+// TestClientErrors: what the client got wrong is answered with AWS's code
+// and message, never as the server's failure.
+func TestClientErrors(t *testing.T) {
+	t.Parallel()
+	e := newEngine(t, Options{})
+	ctx := context.Background()
+	sm := createMachine(t, e, "m", `{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}}`, "")
+	_, err := e.StartExecution(ctx, &StartExecutionInput{StateMachineArn: sm, TraceHeader: strings.Repeat("x", 257)})
+	if CodeOf(err) != ValidationException || !strings.Contains(err.Error(), "traceHeader") {
+		t.Errorf("long trace header: %v", err)
+	}
+	_, err = e.ListStateMachines(ctx, &ListStateMachinesInput{MaxResults: -1})
+	if CodeOf(err) != ValidationException || !strings.Contains(err.Error(), "greater than or equal to 0") {
+		t.Errorf("negative maxResults: %v", err)
+	}
+	// A token of the right kind whose position is not one.
+	forged := encodeToken("exec", "not-a-cursor")
+	_, err = e.ListExecutions(ctx, &ListExecutionsInput{StateMachineArn: sm, NextToken: forged})
+	if CodeOf(err) != InvalidToken {
+		t.Errorf("forged nextToken: %v", err)
+	}
+	// AWS accepts a Distributed Map reading from S3; Baton cannot run it
+	// yet, and says so when the state machine is created.
+	_, err = e.CreateStateMachine(ctx, &CreateStateMachineInput{Name: "reader", RoleArn: "arn:aws:iam::123456789012:role/r", Definition: `{"StartAt":"M","States":{"M":{"Type":"Map",
+		"ItemReader":{"Resource":"arn:aws:states:::s3:getObject","ReaderConfig":{"InputType":"JSON"},"Parameters":{"Bucket":"b","Key":"k"}},
+		"ItemProcessor":{"ProcessorConfig":{"Mode":"DISTRIBUTED","ExecutionType":"STANDARD"},"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}},"End":true}}}`})
+	if CodeOf(err) != InvalidDefinition || !strings.Contains(err.Error(), "ItemReader") {
+		t.Errorf("ItemReader: %v", err)
+	}
+}
+
+// TestRecreatedStateMachine: a state machine deleted and created again
+// under the same name lists only its own executions.
+func TestRecreatedStateMachine(t *testing.T) {
+	t.Parallel()
+	clk := clock.NewManual(epoch)
+	e := newEngine(t, Options{Clock: clk})
+	ctx := context.Background()
+	def := `{"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":3600,"End":true}}}`
+	sm := createMachine(t, e, "again", def, "")
+	if _, err := e.StartExecution(ctx, &StartExecutionInput{StateMachineArn: sm, Name: "old"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.DeleteStateMachine(ctx, &DeleteStateMachineInput{StateMachineArn: sm}); err != nil {
+		t.Fatal(err)
+	}
+	clk.Advance(time.Second)
+	if again := createMachine(t, e, "again", def, ""); again != sm {
+		t.Fatalf("%s, then %s", sm, again)
+	}
+	list, err := e.ListExecutions(ctx, &ListExecutionsInput{StateMachineArn: sm})
+	if err != nil || len(list.Executions) != 0 || list.NextToken != nil {
+		t.Fatalf("the new state machine lists %+v %v", list, err)
+	}
+	clk.Advance(time.Second)
+	if _, err := e.StartExecution(ctx, &StartExecutionInput{StateMachineArn: sm, Name: "new"}); err != nil {
+		t.Fatal(err)
+	}
+	list, err = e.ListExecutions(ctx, &ListExecutionsInput{StateMachineArn: sm})
+	if err != nil || len(list.Executions) != 1 || list.Executions[0].Name != "new" {
+		t.Errorf("%+v %v", list, err)
+	}
+}

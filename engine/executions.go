@@ -108,6 +108,9 @@ func (e *Engine) startCommon(ctx context.Context, in *StartExecutionInput) (*tar
 	if err := e.needStore(); err != nil {
 		return nil, err
 	}
+	if len(in.TraceHeader) > 256 {
+		return nil, tooLong("traceHeader", 256)
+	}
 	if in.Name != "" && !arn.ValidName(in.Name) {
 		return nil, invalidName(in.Name)
 	}
@@ -431,21 +434,31 @@ func (e *Engine) ListExecutions(ctx context.Context, in *ListExecutionsInput) (*
 	if err != nil {
 		return nil, err
 	}
+	if _, _, ok := store.ParseExecutionCursor(after); after != "" && !ok {
+		return nil, errorf(InvalidToken, "Invalid Token: '%s'", in.NextToken)
+	}
 	a, err := parseARN("stateMachineArn", in.StateMachineArn, arn.StateMachine, arn.Version, arn.Alias)
 	if err != nil {
 		return nil, err
 	}
+	// The resource named (state machine, version or alias) lists the
+	// executions started since it was created: not those of a namesake
+	// deleted before it.
+	var since time.Time
 	smText := in.StateMachineArn
 	if a.Kind == arn.Alias {
-		_, ab, err := e.getAlias(ctx, "stateMachineArn", in.StateMachineArn)
+		res, ab, err := e.getAlias(ctx, "stateMachineArn", in.StateMachineArn)
 		if err != nil {
 			return nil, err
 		}
-		smText = ab.Routing[0].StateMachineVersionArn
+		smText, since = ab.Routing[0].StateMachineVersionArn, res.Created
 	}
-	_, b, err := e.getStateMachine(ctx, smText)
+	res, b, err := e.getStateMachine(ctx, smText)
 	if err != nil {
 		return nil, err
+	}
+	if since.IsZero() {
+		since = res.Created
 	}
 	if b.Type == "EXPRESS" {
 		return nil, typeNotSupported()
@@ -454,6 +467,14 @@ func (e *Engine) ListExecutions(ctx context.Context, in *ListExecutionsInput) (*
 		store.Page{Limit: n + 1, After: after})
 	if err != nil {
 		return nil, err
+	}
+	// Newest first: the first execution older than the resource ends the
+	// list.
+	for i, rec := range list {
+		if rec.Start.Before(since) {
+			list = list[:i]
+			break
+		}
 	}
 	list, next := paginate("exec", list, n, store.ExecutionCursor)
 	out := &ListExecutionsOutput{Executions: []ExecutionListItem{}, NextToken: next}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/baton-sh/baton/arn"
 	"github.com/baton-sh/baton/definition"
+	"github.com/baton-sh/baton/machine"
 	"github.com/baton-sh/baton/store"
 )
 
@@ -73,9 +74,14 @@ func checkDefinition(def, typ string) error {
 	if len(def) > definition.MaxSize {
 		return tooLong("definition", definition.MaxSize)
 	}
-	_, diags := definition.Load([]byte(def), definition.Options{Type: typ})
+	doc, diags := definition.Load([]byte(def), definition.Options{Type: typ})
 	if diags.HasErrors() {
 		return errorf(InvalidDefinition, "%s", diags.Message())
+	}
+	// A definition AWS accepts but that uses what Baton cannot run yet is
+	// refused now, with the reason, not when an execution starts.
+	if _, err := machine.Compile(doc); err != nil {
+		return errorf(InvalidDefinition, "Baton cannot run this definition: %s", err.Error())
 	}
 	return nil
 }

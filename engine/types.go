@@ -103,7 +103,9 @@ func encodeToken(kind, after string) string {
 func page(kind string, maxResults int, nextToken string) (int, string, error) {
 	n := maxResults
 	switch {
-	case maxResults < 0 || maxResults > 1000:
+	case maxResults < 0:
+		return 0, "", validation("1 validation error detected: Value '%d' at 'maxResults' failed to satisfy constraint: Member must have value greater than or equal to 0", maxResults)
+	case maxResults > 1000:
 		return 0, "", validation("1 validation error detected: Value '%d' at 'maxResults' failed to satisfy constraint: Member must have value less than or equal to 1000", maxResults)
 	case maxResults == 0:
 		n = 100

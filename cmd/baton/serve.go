@@ -105,6 +105,9 @@ func cmdServe(args []string, stdout, stderr io.Writer) error {
 	log.Info("shutting down")
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
+	// Long polls answer at once; then the server waits for the requests in
+	// flight, and stops.
+	eng.Drain()
 	if err := srv.Shutdown(shutdownCtx); err != nil && !errors.Is(err, context.DeadlineExceeded) {
 		log.Error("shutdown", "error", err)
 	}
