@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/baton-sh/baton/config"
+	"github.com/baton-sh/baton/sigv4"
 )
 
 // endpoint runs a function behind a plain HTTP endpoint: a POST of the
@@ -87,7 +88,7 @@ func (l *invokeAPI) invoke(parent context.Context, in *invocation) (*response, e
 	req.Header.Set("X-Amz-Invocation-Type", "RequestResponse")
 	req.Header.Set("X-Amz-Log-Type", "None")
 	id, secret, token := credentials()
-	signV4(req, in.payload, in.region, "lambda", id, secret, token)
+	sigv4.Sign(req, in.payload, in.region, "lambda", id, secret, token, time.Now())
 	resp, err := l.client.Do(req)
 	if err != nil {
 		return failed(parent, ctx, in, l.cfg, err)
