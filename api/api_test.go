@@ -21,7 +21,7 @@ func newServer(t testing.TB) http.Handler {
 
 func newServerOpts(t testing.TB, o engine.Options) http.Handler {
 	e, _ := enginetest.New(t, o)
-	return server.Handler(e, nil)
+	return server.Handler(e, server.Options{Hosts: []string{"*"}})
 }
 
 // call makes one API call; every answer, error or not, is a JSON object.

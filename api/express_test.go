@@ -40,7 +40,7 @@ func TestExpressHistory(t *testing.T) {
 // it.
 func TestChildRecordsItsParent(t *testing.T) {
 	e, st := enginetest.New(t, engine.Options{})
-	s := server.Handler(e, nil)
+	s := server.Handler(e, server.Options{Hosts: []string{"*"}})
 	create := func(name, def string) string {
 		b, err := json.Marshal(def)
 		if err != nil {

@@ -27,8 +27,23 @@ const MaxBodySize = 4 << 20
 type Server struct {
 	engine  *engine.Engine
 	log     *slog.Logger
+	verify  Verifier
 	actions map[string]handler
 }
+
+// Options configure a Server.
+type Options struct {
+	Logger *slog.Logger
+	// Verify, when set, checks each request's signature and returns the
+	// region it was signed for; a request it refuses is answered with its
+	// error. Without it any request is taken, its region read from its
+	// credential scope.
+	Verify Verifier
+}
+
+// Verifier checks a request (whose body is body) and returns its region.
+// Its errors are "Code: message".
+type Verifier func(r *http.Request, body []byte) (region string, err error)
 
 // handler decodes a request body, calls the engine and returns its answer.
 type handler func(ctx context.Context, e *engine.Engine, body []byte, region string) (any, error)
@@ -48,12 +63,13 @@ func action[In, Out any](call func(*engine.Engine, context.Context, *In) (*Out, 
 }
 
 // New makes the API of an engine.
-func New(e *engine.Engine, log *slog.Logger) *Server {
+func New(e *engine.Engine, o Options) *Server {
+	log := o.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
 	type E = engine.Engine
-	return &Server{engine: e, log: log, actions: map[string]handler{
+	return &Server{engine: e, log: log, verify: o.Verify, actions: map[string]handler{
 		"CreateStateMachine":               action((*E).CreateStateMachine),
 		"DescribeStateMachine":             action((*E).DescribeStateMachine),
 		"UpdateStateMachine":               action((*E).UpdateStateMachine),
@@ -114,6 +130,11 @@ func decode(body []byte, v any) error {
 	return nil
 }
 
+// Refuse answers a request with an error in the API's shape.
+func Refuse(w http.ResponseWriter, status int, code, message string) {
+	writeError(w, &apiError{status: status, code: code, message: message})
+}
+
 // NotFound answers a request for nothing the server has, in the API's
 // terms.
 func NotFound(w http.ResponseWriter, hr *http.Request) {
@@ -126,13 +147,6 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, hr *http.Request) {
 		NotFound(w, hr)
 		return
 	}
-	target := hr.Header.Get("X-Amz-Target")
-	name, ok := strings.CutPrefix(target, "AWSStepFunctions.")
-	h := s.actions[name]
-	if !ok || h == nil {
-		writeError(w, &apiError{status: 400, code: "UnknownOperationException", message: "Unknown operation: \"" + target + "\""})
-		return
-	}
 	body, err := io.ReadAll(io.LimitReader(hr.Body, MaxBodySize+1))
 	if err != nil {
 		writeError(w, &apiError{status: 400, code: "SerializationException", message: "cannot read the request body"})
@@ -142,9 +156,17 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, hr *http.Request) {
 		writeError(w, &apiError{status: 413, code: "ValidationException", message: "The request body is larger than 4194304 bytes"})
 		return
 	}
-	region, err := regionOf(hr)
+	// Who asks comes before what is asked.
+	region, err := s.caller(hr, body)
 	if err != nil {
-		writeError(w, s.toAPIError(hr.Context(), name, err))
+		writeError(w, s.toAPIError(hr.Context(), "", err))
+		return
+	}
+	target := hr.Header.Get("X-Amz-Target")
+	name, ok := strings.CutPrefix(target, "AWSStepFunctions.")
+	h := s.actions[name]
+	if !ok || h == nil {
+		writeError(w, &apiError{status: 400, code: "UnknownOperationException", message: "Unknown operation: \"" + target + "\""})
 		return
 	}
 	out, err := s.call(hr.Context(), h, body, region)
@@ -160,6 +182,27 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, hr *http.Request) {
 	}
 	w.Header().Set("Content-Type", "application/x-amz-json-1.0")
 	w.Write(data) //nolint:errcheck // the client went away: nothing to tell it
+}
+
+// caller checks the request's signature, when the server requires one, and
+// returns the region the request is for.
+func (s *Server) caller(hr *http.Request, body []byte) (string, error) {
+	if s.verify == nil {
+		return regionOf(hr)
+	}
+	region, err := s.verify(hr, body)
+	if err != nil {
+		code, msg, _ := strings.Cut(err.Error(), ": ")
+		status := http.StatusBadRequest
+		if code == "MissingAuthenticationTokenException" {
+			status = http.StatusForbidden
+		}
+		return "", &apiError{status: status, code: code, message: msg}
+	}
+	if !validRegion(region) {
+		return "", &apiError{status: 400, code: "InvalidSignatureException", message: "The credential scope names an invalid region: '" + region + "'"}
+	}
+	return region, nil
 }
 
 // call runs a handler, turning a panic into an internal error so that a

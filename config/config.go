@@ -19,6 +19,8 @@
 //	    basic: {username: shop, password: ${PAYMENTS_PASSWORD}}
 //	stateMachines:                       # children of nested workflows, for baton run and baton test
 //	  ProcessItem: process-item.asl.json
+//	accessKeys:                          # baton serve: the keys requests may be signed with (SigV4)
+//	  AKIAEXAMPLE: ${BATON_SECRET_KEY}   # access key id: secret access key
 //
 // ${NAME} in any string is replaced by the environment variable NAME, so
 // that secrets stay out of the file.
@@ -48,6 +50,9 @@ type Config struct {
 	// nested workflows start when Baton runs in-process (baton run, baton
 	// test); relative to this file. The server has its own state machines.
 	StateMachines map[string]string `yaml:"stateMachines"`
+	// AccessKeys are the access keys (id: secret) that requests to baton
+	// serve may be signed with, when it requires signed requests.
+	AccessKeys map[string]string `yaml:"accessKeys"`
 	// Dir is the folder of the file, against which relative paths resolve.
 	Dir string `yaml:"-"`
 }
@@ -178,6 +183,11 @@ func Parse(data []byte, dir string) (*Config, error) {
 
 func (c *Config) check() error {
 	var problems []string
+	for _, id := range sortedKeys(c.AccessKeys) {
+		if id == "" || c.AccessKeys[id] == "" {
+			problems = append(problems, fmt.Sprintf("accessKeys.%s: an access key needs an id and a secret (is its environment variable set?)", id))
+		}
+	}
 	for _, name := range sortedKeys(c.Functions) {
 		f := c.Functions[name]
 		if f == nil {

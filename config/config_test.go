@@ -1,6 +1,7 @@
 package config_test
 
 import (
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -73,4 +74,23 @@ func FuzzParse(f *testing.F) {
 			t.Errorf("%q: an error without a message", data)
 		}
 	})
+}
+
+func TestAccessKeys(t *testing.T) {
+	t.Setenv("BATON_TEST_SECRET", "s3cret")
+	dir := t.TempDir()
+	path := filepath.Join(dir, "baton.yaml")
+	if err := os.WriteFile(path, []byte("accessKeys:\n  AKIDEXAMPLE: ${BATON_TEST_SECRET}\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := config.Load(path)
+	if err != nil || cfg.AccessKeys["AKIDEXAMPLE"] != "s3cret" {
+		t.Fatalf("%+v %v", cfg, err)
+	}
+	if err := os.WriteFile(path, []byte("accessKeys:\n  AKIDEXAMPLE: \"\"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := config.Load(path); err == nil || !strings.Contains(err.Error(), "accessKeys.AKIDEXAMPLE") {
+		t.Errorf("a key without its secret: %v", err)
+	}
 }

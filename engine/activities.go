@@ -5,7 +5,6 @@ import (
 	"errors"
 	"slices"
 	"strings"
-	"time"
 	"unicode/utf8"
 
 	"github.com/baton-sh/baton/arn"
@@ -159,27 +158,22 @@ func (e *Engine) GetActivityTask(ctx context.Context, in *GetActivityTaskInput) 
 	if len(in.WorkerName) > 80 {
 		return nil, tooLong("workerName", 80)
 	}
-	// The poll waits in short slices, so that a server that is stopping
-	// answers its pollers (with no task) at once rather than after a minute.
-	deadline := e.clock.Now().Add(e.o.MaxPoll)
-	for {
-		wait := min(deadline.Sub(e.clock.Now()), pollSlice)
-		t, err := e.durable.PollActivity(ctx, in.ActivityArn, in.WorkerName, max(wait, 0))
-		if err != nil || t != nil {
-			if err != nil || t == nil {
-				return &GetActivityTaskOutput{}, err
-			}
-			return &GetActivityTaskOutput{TaskToken: t.Token, Input: t.Input}, nil
-		}
-		if wait <= 0 || ctx.Err() != nil || e.draining() {
-			return &GetActivityTaskOutput{}, nil
-		}
+	// A server that is stopping answers its pollers, with no task, at once
+	// rather than after a minute.
+	pctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	defer context.AfterFunc(e.drained, cancel)()
+	t, err := e.durable.PollActivity(pctx, in.ActivityArn, in.WorkerName, e.o.MaxPoll)
+	switch {
+	case err != nil && e.drained.Err() != nil:
+		// Cut short by the stop: a task claimed but not marked started goes
+		// back to the queue when the server starts again.
+		return &GetActivityTaskOutput{}, nil
+	case err != nil || t == nil:
+		return &GetActivityTaskOutput{}, err
 	}
+	return &GetActivityTaskOutput{TaskToken: t.Token, Input: t.Input}, nil
 }
-
-// pollSlice is how long an activity poll waits before it checks whether the
-// server is stopping.
-const pollSlice = 500 * time.Millisecond
 
 // SendTaskSuccessInput is SendTaskSuccess' request.
 type SendTaskSuccessInput struct {

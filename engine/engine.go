@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
-	"sync/atomic"
 	"time"
 
 	"github.com/baton-sh/baton/arn"
@@ -91,8 +90,9 @@ type Engine struct {
 	// ctx ends when the engine closes: work in the background stops then.
 	ctx    context.Context
 	cancel context.CancelFunc
-	// drain is set once the server stops taking work: long polls end.
-	drain atomic.Bool
+	// drained ends once the server stops taking work: long polls end.
+	drained context.Context
+	drain   context.CancelFunc
 }
 
 // New makes an engine. With a store, call Start before serving.
@@ -121,6 +121,7 @@ func New(ctx context.Context, o Options) (*Engine, error) {
 	e := &Engine{o: o, clock: o.Clock, log: o.Logger, resources: o.Resources, machines: newCompileCache(o.CompileCache),
 		callbacks: driver.NewCallbacks()}
 	e.ctx, e.cancel = context.WithCancel(context.Background())
+	e.drained, e.drain = context.WithCancel(context.Background())
 	e.tokens = o.Tokens
 	if e.tokens == nil && o.Store != nil {
 		secret, err := o.Store.Secret(ctx, "task-token-key", token.NewSecret())
@@ -165,13 +166,12 @@ func (e *Engine) Start(ctx context.Context) error {
 // Drain ends the engine's long polls (GetActivityTask answers no task at
 // once): the first thing a server that is stopping does, so that its
 // pollers are not kept waiting a minute for its shutdown.
-func (e *Engine) Drain() { e.drain.Store(true) }
-
-func (e *Engine) draining() bool { return e.drain.Load() }
+func (e *Engine) Drain() { e.drain() }
 
 // Close stops the engine: Standard executions stop where they are (their
 // state is durable) and carry on at the next Start.
 func (e *Engine) Close() {
+	e.drain()
 	e.cancel()
 	if e.durable != nil {
 		e.durable.Close()

@@ -397,3 +397,37 @@ func TestRecreatedStateMachine(t *testing.T) {
 		t.Errorf("%+v %v", list, err)
 	}
 }
+
+// TestDrain: a poll that waits for a task is answered, with none, as soon
+// as the engine drains.
+func TestDrain(t *testing.T) {
+	t.Parallel()
+	e := newEngine(t, Options{})
+	ctx := context.Background()
+	act, err := e.CreateActivity(ctx, &CreateActivityInput{Name: "idle"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan *GetActivityTaskOutput, 1)
+	go func() {
+		out, err := e.GetActivityTask(ctx, &GetActivityTaskInput{ActivityArn: act.ActivityArn})
+		if err != nil {
+			t.Error(err)
+		}
+		done <- out
+	}()
+	e.Drain()
+	select {
+	case out := <-done:
+		if out.TaskToken != "" {
+			t.Errorf("%+v", out)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the poll was not answered")
+	}
+	// A poll after the drain is answered at once too.
+	out, err := e.GetActivityTask(ctx, &GetActivityTaskInput{ActivityArn: act.ActivityArn})
+	if err != nil || out.TaskToken != "" {
+		t.Errorf("%+v %v", out, err)
+	}
+}

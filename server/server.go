@@ -9,22 +9,55 @@ import (
 	"context"
 	"html/template"
 	"log/slog"
+	"net"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/baton-sh/baton/api"
 	"github.com/baton-sh/baton/engine"
+	"github.com/baton-sh/baton/sigv4"
 )
+
+// Options configure the server.
+type Options struct {
+	Logger *slog.Logger
+	// Hosts are the names (or addresses) the server answers to besides its
+	// loopback ones (localhost, 127.0.0.1, ::1); "*" answers any. A request
+	// whose Host is none of them is refused: a web page that rebinds its
+	// own name to this server's address cannot drive it.
+	Hosts []string
+	// Keys, when set, are the access keys (id: secret) that every API
+	// request must be signed with (AWS Signature Version 4).
+	Keys map[string]string
+	// Now is the time signatures are checked against (default time.Now).
+	Now func() time.Time
+}
 
 // Handler returns the server's mux over an engine. Every request is logged
 // at debug level.
-func Handler(e *engine.Engine, log *slog.Logger) http.Handler {
+func Handler(e *engine.Engine, o Options) http.Handler {
+	log := o.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
+	ao := api.Options{Logger: log}
+	if len(o.Keys) > 0 {
+		now := o.Now
+		if now == nil {
+			now = time.Now
+		}
+		keys := o.Keys
+		ao.Verify = func(r *http.Request, body []byte) (string, error) {
+			return sigv4.Verify(r, body, "states", func(id string) (string, bool) {
+				secret, ok := keys[id]
+				return secret, ok
+			}, now())
+		}
+	}
 	mux := http.NewServeMux()
-	mux.Handle("POST /{$}", api.New(e, log))
+	mux.Handle("POST /{$}", api.New(e, ao))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		w.Write([]byte("ok\n")) //nolint:errcheck // the client went away
@@ -48,10 +81,43 @@ func Handler(e *engine.Engine, log *slog.Logger) http.Handler {
 	})
 	// Anything else is answered in the API's terms.
 	mux.HandleFunc("/", api.NotFound)
-	if !log.Enabled(context.Background(), slog.LevelDebug) {
-		return mux
+	var h http.Handler = checkHost(mux, o.Hosts)
+	if log.Enabled(context.Background(), slog.LevelDebug) {
+		h = logRequests(h, log)
 	}
-	return logRequests(mux, log)
+	return h
+}
+
+// checkHost refuses requests whose Host is not one of the server's own
+// names. Health and readiness answer whatever the Host: probes use
+// addresses.
+func checkHost(next http.Handler, hosts []string) http.Handler {
+	allowed := map[string]bool{"localhost": true, "127.0.0.1": true, "::1": true}
+	for _, h := range hosts {
+		if h == "*" {
+			return next
+		}
+		allowed[strings.ToLower(hostOnly(h))] = true
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		host := strings.ToLower(hostOnly(r.Host))
+		// The SDKs send StartSyncExecution and TestState to "sync-HOST".
+		if allowed[host] || allowed[strings.TrimPrefix(host, "sync-")] || r.URL.Path == "/healthz" || r.URL.Path == "/readyz" {
+			next.ServeHTTP(w, r)
+			return
+		}
+		api.Refuse(w, http.StatusForbidden, "AccessDeniedException",
+			"This server does not answer to the host '"+r.Host+"': name it with baton serve --allow-host")
+	})
+}
+
+// hostOnly drops the port of a host[:port], and the brackets of an IPv6
+// address.
+func hostOnly(hostport string) string {
+	if h, _, err := net.SplitHostPort(hostport); err == nil {
+		return h
+	}
+	return strings.TrimSuffix(strings.TrimPrefix(hostport, "["), "]")
 }
 
 // logRequests logs each request at debug level: method, path, API action,
@@ -108,3 +174,47 @@ aws stepfunctions --endpoint-url http://{{.Host}} create-state-machine --name he
 </body>
 </html>
 `))
+
+// LimitListener accepts at most n connections at once; the next waits in
+// the kernel's queue until one closes.
+func LimitListener(ln net.Listener, n int) net.Listener {
+	return &limitListener{Listener: ln, slots: make(chan struct{}, n), done: make(chan struct{})}
+}
+
+type limitListener struct {
+	net.Listener
+	slots chan struct{}
+	done  chan struct{}
+	once  sync.Once
+}
+
+func (l *limitListener) Accept() (net.Conn, error) {
+	select {
+	case l.slots <- struct{}{}:
+	case <-l.done:
+		return nil, net.ErrClosed
+	}
+	c, err := l.Listener.Accept()
+	if err != nil {
+		<-l.slots
+		return nil, err
+	}
+	return &limitConn{Conn: c, release: func() { <-l.slots }}, nil
+}
+
+func (l *limitListener) Close() error {
+	l.once.Do(func() { close(l.done) })
+	return l.Listener.Close()
+}
+
+type limitConn struct {
+	net.Conn
+	once    sync.Once
+	release func()
+}
+
+func (c *limitConn) Close() error {
+	err := c.Conn.Close()
+	c.once.Do(c.release)
+	return err
+}

@@ -16,7 +16,7 @@ import (
 func TestRoutes(t *testing.T) {
 	t.Parallel()
 	e, _ := enginetest.New(t, engine.Options{})
-	srv := httptest.NewServer(server.Handler(e, nil))
+	srv := httptest.NewServer(server.Handler(e, server.Options{}))
 	defer srv.Close()
 	do := func(method, path, target string) (int, string) {
 		t.Helper()

@@ -102,7 +102,7 @@ func startServerAt(t testing.TB, dir string, extra ...string) *server {
 	timeout := time.After(2 * time.Minute)
 	for {
 		if url, ok := servingURL(s.logs.String()); ok {
-			s.url, s.addr = url, strings.TrimPrefix(url, "http://")
+			s.url, s.addr = url, strings.TrimPrefix(strings.TrimPrefix(url, "http://"), "https://")
 			return s
 		}
 		select {
@@ -123,7 +123,7 @@ func servingURL(logs string) (string, bool) {
 		return "", false
 	}
 	url, _, ok := strings.Cut(rest, " ")
-	return url, ok && strings.HasPrefix(url, "http://")
+	return url, ok && (strings.HasPrefix(url, "http://") || strings.HasPrefix(url, "https://"))
 }
 
 // launch starts `baton serve` on port 0 without waiting for it to listen.

@@ -11,6 +11,8 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
 
@@ -34,6 +36,13 @@ func cmdServe(args []string, stdout, stderr io.Writer) error {
 	expressHistory := fs.Bool("express-history", false, "keep Express executions and their histories for DescribeExecution and GetExecutionHistory")
 	configFile := fs.String("config", "", "baton.yaml: where Lambda functions and HTTP connections go")
 	mockFile := fs.String("mock-config", "", "a MockConfigFile.json: executions of STATE_MACHINE_ARN#TestCase answer mocked states from it")
+	var allowHosts listFlag
+	fs.Var(&allowHosts, "allow-host", "a name the server answers to besides its own addresses (repeat, or commas; '*': any)")
+	auth := fs.String("auth", "auto", "sigv4: every request signed with a key of baton.yaml's accessKeys; none: any request; auto: sigv4 unless --addr is loopback")
+	maxConns := fs.Int("max-connections", 4096, "most connections open at once")
+	readTimeout := fs.Duration("read-timeout", 30*time.Second, "longest a request may take to arrive, body included")
+	tlsCert := fs.String("tls-cert", "", "serve HTTPS with this certificate (PEM), with --tls-key")
+	tlsKey := fs.String("tls-key", "", "the certificate's private key (PEM)")
 	rest, err := parseFlags(fs, args)
 	if err != nil {
 		if err == flag.ErrHelp {
@@ -62,6 +71,13 @@ func cmdServe(args []string, stdout, stderr io.Writer) error {
 			return usageError("serve: %v", err)
 		}
 	}
+	if (*tlsCert == "") != (*tlsKey == "") {
+		return usageError("serve: --tls-cert and --tls-key go together")
+	}
+	keys, err := accessKeys(*auth, *addr, cfg)
+	if err != nil {
+		return err
+	}
 	lock, err := sqlite.LockFolder(*data)
 	if err != nil {
 		return &exitError{code: 1, msg: "serve: " + err.Error()}
@@ -72,6 +88,11 @@ func cmdServe(args []string, stdout, stderr io.Writer) error {
 		return &exitError{code: 1, msg: err.Error()}
 	}
 	defer st.Close()
+	// The database holds the task-token secret and every execution's data:
+	// its owner's alone.
+	if err := ownerOnly(*data); err != nil {
+		return &exitError{code: 1, msg: "serve: " + err.Error()}
+	}
 	resources := resource.NewRegistry()
 	lambda.New(cfg).Register(resources)
 	httptask.New(cfg).Register(resources)
@@ -91,12 +112,26 @@ func cmdServe(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return &exitError{code: 1, msg: err.Error()}
 	}
-	srv := &http.Server{Handler: httpserver.Handler(eng, log), ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
+	hosts := ownNames(ln.Addr())
+	hosts = append(hosts, allowHosts...)
+	handler := httpserver.Handler(eng, httpserver.Options{Logger: log, Hosts: hosts, Keys: keys})
+	// Timeouts fit for GetActivityTask's minute-long polls: a request must
+	// arrive within --read-timeout, an answer may take 75 seconds, an idle
+	// connection is closed after two minutes.
+	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: *readTimeout,
+		WriteTimeout: engine.MaxPoll + 15*time.Second, IdleTimeout: 2 * time.Minute, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelDebug)}
+	ln = httpserver.LimitListener(ln, *maxConns)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	served := make(chan error, 1)
-	go func() { served <- srv.Serve(ln) }()
-	log.Info("serving the Step Functions API", "url", "http://"+ln.Addr().String(), "data", *data)
+	scheme := "http"
+	if *tlsCert != "" {
+		scheme = "https"
+		go func() { served <- srv.ServeTLS(ln, *tlsCert, *tlsKey) }()
+	} else {
+		go func() { served <- srv.Serve(ln) }()
+	}
+	log.Info("serving the Step Functions API", "url", scheme+"://"+ln.Addr().String(), "data", *data, "signatures", len(keys) > 0)
 	select {
 	case err := <-served:
 		return &exitError{code: 1, msg: err.Error()}
@@ -110,6 +145,104 @@ func cmdServe(args []string, stdout, stderr io.Writer) error {
 	eng.Drain()
 	if err := srv.Shutdown(shutdownCtx); err != nil && !errors.Is(err, context.DeadlineExceeded) {
 		log.Error("shutdown", "error", err)
+	}
+	return nil
+}
+
+// listFlag collects a flag given several times or with commas.
+type listFlag []string
+
+func (l *listFlag) String() string { return strings.Join(*l, ",") }
+
+func (l *listFlag) Set(v string) error {
+	for _, s := range strings.Split(v, ",") {
+		if s = strings.TrimSpace(s); s != "" {
+			*l = append(*l, s)
+		}
+	}
+	return nil
+}
+
+// accessKeys decides whether requests must be signed, and with which keys:
+// by default, a server reachable only from this machine takes any request,
+// as emulators do, and one reachable from the network takes signed ones.
+func accessKeys(mode, addr string, cfg *config.Config) (map[string]string, error) {
+	var keys map[string]string
+	if cfg != nil {
+		keys = cfg.AccessKeys
+	}
+	switch mode {
+	case "none":
+		return nil, nil
+	case "sigv4":
+	case "auto":
+		if loopback(addr) {
+			return nil, nil
+		}
+	default:
+		return nil, usageError("serve: --auth is auto, sigv4 or none, not %q", mode)
+	}
+	if len(keys) == 0 {
+		return nil, usageError("serve: %s accepts requests from the network, so it requires them signed (AWS Signature Version 4) with an access key "+
+			"it knows: list them under accessKeys in a baton.yaml (--config), or accept any request with --auth none", addr)
+	}
+	return keys, nil
+}
+
+// loopback reports whether an address listens on this machine only.
+func loopback(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		host = addr
+	}
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// ownNames are the names a server listening on addr answers to: its
+// address, and when it listens on every interface, theirs and the
+// machine's name.
+func ownNames(addr net.Addr) []string {
+	tcp, ok := addr.(*net.TCPAddr)
+	if !ok {
+		return nil
+	}
+	if !tcp.IP.IsUnspecified() {
+		return []string{tcp.IP.String()}
+	}
+	var names []string
+	if h, err := os.Hostname(); err == nil {
+		names = append(names, h)
+	}
+	addrs, err := net.InterfaceAddrs()
+	if err != nil {
+		return names
+	}
+	for _, a := range addrs {
+		if n, ok := a.(*net.IPNet); ok {
+			names = append(names, n.IP.String())
+		}
+	}
+	return names
+}
+
+// ownerOnly makes the data folder and the database's files readable by
+// their owner only.
+func ownerOnly(dir string) error {
+	if err := os.Chmod(dir, 0o700); err != nil {
+		return err
+	}
+	files, err := filepath.Glob(filepath.Join(dir, sqlite.FileName+"*"))
+	if err != nil {
+		return err
+	}
+	for _, f := range files {
+		if err := os.Chmod(f, 0o600); err != nil {
+			return err
+		}
 	}
 	return nil
 }
