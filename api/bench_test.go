@@ -47,3 +47,34 @@ func BenchmarkExpressSyncInProcess(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkStandardInProcess serves the API in this process, to profile the
+// server's share of a durable StartExecution and the DescribeExecution that
+// follows it.
+func BenchmarkStandardInProcess(b *testing.B) {
+	s := newServer(b)
+	hs := httptest.NewServer(s)
+	defer hs.Close()
+	c := sfn.New(sfn.Options{Region: "us-east-1", BaseEndpoint: aws.String(hs.URL), Credentials: credentials.NewStaticCredentialsProvider("a", "b", ""),
+		HTTPClient: &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 256}}})
+	sm, err := c.CreateStateMachine(context.Background(), &sfn.CreateStateMachineInput{Name: aws.String("h"), RoleArn: aws.String("arn:aws:iam::1:role/r"),
+		Definition: aws.String(`{"StartAt":"Hello","States":{"Hello":{"Type":"Pass","Result":{"greeting":"hello"},"ResultPath":"$.out","End":true}}}`)})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.SetParallelism(16)
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			out, err := c.StartExecution(context.Background(), &sfn.StartExecutionInput{StateMachineArn: sm.StateMachineArn, Input: aws.String(`{"a":1}`)})
+			if err != nil {
+				b.Error(err)
+				return
+			}
+			if _, err := c.DescribeExecution(context.Background(), &sfn.DescribeExecutionInput{ExecutionArn: out.ExecutionArn}); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+}
