@@ -390,7 +390,7 @@ func TestDurableReplayDivergence(t *testing.T) {
 	}
 	// The journal of "bad" gains a stop that never happened: replaying it
 	// gives an aborted execution, and its history has no such end.
-	if _, err := db.Exec(`INSERT INTO journal (execution, seq, body) VALUES (?, 2, '{"k":"stop","t":1}')`, bad.ARN); err != nil {
+	if _, err := db.Exec(`INSERT INTO journal (execution, seq, body) VALUES ((SELECT id FROM executions WHERE arn = ?), 2, '{"k":"stop","t":1}')`, bad.ARN); err != nil {
 		t.Fatal(err)
 	}
 	if err := db.Close(); err != nil {

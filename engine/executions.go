@@ -411,6 +411,9 @@ var executionStatuses = map[string]bool{"RUNNING": true, "SUCCEEDED": true, "FAI
 
 // ListExecutions lists the executions of a state machine, version or
 // alias, newest first.
+// listBy says how the store files the executions of each kind of ARN.
+var listBy = map[arn.Kind]store.ListBy{arn.StateMachine: store.ByStateMachine, arn.Version: store.ByVersion, arn.Alias: store.ByAlias}
+
 func (e *Engine) ListExecutions(ctx context.Context, in *ListExecutionsInput) (*ListExecutionsOutput, error) {
 	if err := e.needStore(); err != nil {
 		return nil, err
@@ -463,7 +466,7 @@ func (e *Engine) ListExecutions(ctx context.Context, in *ListExecutionsInput) (*
 	if b.Type == "EXPRESS" {
 		return nil, typeNotSupported()
 	}
-	list, err := e.store.ListExecutions(ctx, store.ExecutionFilter{StateMachineARN: in.StateMachineArn, Status: in.StatusFilter, Redriven: redriven},
+	list, err := e.store.ListExecutions(ctx, store.ExecutionFilter{StateMachineARN: in.StateMachineArn, ListBy: listBy[a.Kind], Status: in.StatusFilter, Redriven: redriven},
 		store.Page{Limit: n + 1, After: after})
 	if err != nil {
 		return nil, err

@@ -103,16 +103,32 @@ type Execution struct {
 	// event: what a replay of the journal must give back.
 	LastEvent     int64
 	LastEventType string
+	// Key is the store's own key of the execution, set when it is read:
+	// lists of executions continue after it (ExecutionCursor).
+	Key int64
 }
 
 // ExecutionFilter selects executions for ListExecutions.
 type ExecutionFilter struct {
-	StateMachineARN string // a state machine, version or alias ARN
+	// StateMachineARN is a state machine's, a version's or an alias's ARN
+	// (ListBy says which: a version's and an alias's executions are filed
+	// under them, not under their state machine).
+	StateMachineARN string
+	ListBy          ListBy
 	Status          string // "" for all
 	// Redriven selects executions redriven at least once (true) or never
 	// (false); nil selects both.
 	Redriven *bool
 }
+
+// ListBy is what an ExecutionFilter's StateMachineARN names.
+type ListBy int
+
+const (
+	ByStateMachine ListBy = iota
+	ByVersion
+	ByAlias
+)
 
 // Event is one history event in its JSON form.
 type Event struct {
@@ -186,7 +202,9 @@ type Store interface {
 	// leaves the others applied: errs[i] is step i's outcome.
 	Commit(ctx context.Context, steps []*Step) (errs []error)
 	GetExecution(ctx context.Context, arn string) (*Execution, error)
-	// ListExecutions lists executions newest first.
+	// ListExecutions lists executions newest first (by start time, then
+	// key). Listing those of a state machine, version or alias takes a time
+	// that does not grow with the number of executions.
 	ListExecutions(ctx context.Context, f ExecutionFilter, page Page) ([]*Execution, error)
 	// Events returns history events with ids after `after`, ascending, or
 	// before `after` (0: the end) descending when reverse is set.
@@ -239,15 +257,20 @@ type Store interface {
 }
 
 // ExecutionCursor is the Page.After value that continues a list of
-// executions after e. Every driver reads it with ParseExecutionCursor.
+// executions after e: its start time and its key (executions that started
+// at the same time are listed by key, the latest first). Every driver
+// reads it with ParseExecutionCursor.
 func ExecutionCursor(e *Execution) string {
-	return strconv.FormatInt(e.Start.UnixNano(), 10) + "/" + e.ARN
+	return strconv.FormatInt(e.Start.UnixNano(), 10) + "/" + strconv.FormatInt(e.Key, 10)
 }
 
 // ParseExecutionCursor reads an ExecutionCursor: the start time in Unix
-// nanoseconds and the ARN.
+// nanoseconds and the key, as text.
 func ParseExecutionCursor(c string) (int64, string, bool) {
-	startText, arn, ok := strings.Cut(c, "/")
+	startText, key, ok := strings.Cut(c, "/")
 	start, err := strconv.ParseInt(startText, 10, 64)
-	return start, arn, ok && err == nil
+	if ok && err == nil {
+		_, err = strconv.ParseInt(key, 10, 64)
+	}
+	return start, key, ok && err == nil
 }

@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -165,6 +166,9 @@ func Open(dir string) (*Store, error) {
 		return nil, fmt.Errorf("sqlite: %w", err)
 	}
 	r.SetMaxOpenConns(8)
+	// Every reader stays open: one closed and reopened costs a driver
+	// open and the statements prepared again.
+	r.SetMaxIdleConns(8)
 	st.r = r
 	return st, nil
 }
@@ -345,8 +349,11 @@ func (s *Store) applyStep(ctx context.Context, tx *sql.Tx, st *store.Step) error
 	if n := len(st.Inputs); n > 0 {
 		seq = st.Inputs[n-1].Seq
 	}
+	// id is the execution's key in the tables of its history, journal
+	// and timers.
+	var id int64
 	if st.Create {
-		_, err := s.txexec(ctx, tx, qInsertExecution,
+		res, err := s.txexec(ctx, tx, qInsertExecution,
 			e.ARN, e.StateMachineARN, e.VersionARN, e.AliasARN, e.Name, e.Express, e.Status, e.Input, e.Output, e.HasOutput,
 			e.Error, e.Cause, nanos(e.Start), nanos(e.Stop), e.RedriveCount, nanos(e.RedriveDate), e.Definition, e.RoleARN, e.Meta,
 			st.Lease.Node, st.Lease.Epoch, seq, e.LastEvent, e.LastEventType)
@@ -356,19 +363,22 @@ func (s *Store) applyStep(ctx context.Context, tx *sql.Tx, st *store.Step) error
 		if err != nil {
 			return err
 		}
+		if id, err = res.LastInsertId(); err != nil {
+			return err
+		}
 	} else {
-		res, err := s.txexec(ctx, tx, qUpdateExecution,
+		err := s.txrow(ctx, tx, qUpdateExecution,
 			e.Status, e.Output, e.HasOutput, e.Error, e.Cause, nanos(e.Stop), e.RedriveCount, nanos(e.RedriveDate), e.Meta, seq,
-			e.LastEvent, e.LastEventType, e.ARN, st.ExpectSeq, st.Lease.Node, st.Lease.Epoch)
+			e.LastEvent, e.LastEventType, e.ARN, st.ExpectSeq, st.Lease.Node, st.Lease.Epoch).Scan(&id)
+		if errors.Is(err, sql.ErrNoRows) {
+			return s.whyNotWritten(ctx, tx, e.ARN, st.Lease)
+		}
 		if err != nil {
 			return err
 		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return s.whyNotWritten(ctx, tx, e.ARN, st.Lease)
-		}
 	}
 	for _, in := range st.Inputs {
-		if _, err := s.txexec(ctx, tx, qInsertJournal, e.ARN, in.Seq, in.JSON); err != nil {
+		if _, err := s.txexec(ctx, tx, qInsertJournal, id, in.Seq, in.JSON); err != nil {
 			if isConstraint(err) {
 				return store.ErrConflict
 			}
@@ -376,17 +386,17 @@ func (s *Store) applyStep(ctx context.Context, tx *sql.Tx, st *store.Step) error
 		}
 	}
 	if len(st.Events) > 0 {
-		if err := s.insertEvents(ctx, tx, e.ARN, st.Events); err != nil {
+		if err := s.insertEvents(ctx, tx, id, st.Events); err != nil {
 			return err
 		}
 	}
-	for _, id := range st.DeleteTimers {
-		if _, err := s.txexec(ctx, tx, qDeleteTimer, e.ARN, id); err != nil {
+	for _, timer := range st.DeleteTimers {
+		if _, err := s.txexec(ctx, tx, qDeleteTimer, id, timer); err != nil {
 			return err
 		}
 	}
 	for _, t := range st.AddTimers {
-		if _, err := s.txexec(ctx, tx, qInsertTimer, e.ARN, t.ID, nanos(t.Due)); err != nil {
+		if _, err := s.txexec(ctx, tx, qInsertTimer, id, t.ID, nanos(t.Due)); err != nil {
 			return err
 		}
 	}
@@ -443,12 +453,12 @@ func eventInsert(n int) string {
 
 // insertEvents writes events with multi-row inserts: one statement per 16
 // events instead of one per event.
-func (s *Store) insertEvents(ctx context.Context, tx *sql.Tx, arn string, events []store.Event) error {
+func (s *Store) insertEvents(ctx context.Context, tx *sql.Tx, execution int64, events []store.Event) error {
 	for len(events) > 0 {
 		n := min(len(events), eventChunk)
 		args := make([]any, 0, 3*n)
 		for i := 0; i < n; i++ {
-			args = append(args, arn, events[i].ID, events[i].JSON)
+			args = append(args, execution, events[i].ID, events[i].JSON)
 		}
 		if _, err := s.txexec(ctx, tx, eventInsert(n), args...); err != nil {
 			if isConstraint(err) {
@@ -467,7 +477,7 @@ const (
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 	qUpdateExecution = `UPDATE executions SET status = ?, output = ?, has_output = ?, error = ?, cause = ?, stop = ?,
 		redrive_count = ?, redrive_date = ?, meta = ?, seq = ?, last_event = ?, last_event_type = ? WHERE arn = ? AND seq = ? AND owner = ? AND owner_epoch = ?
-		AND EXISTS (SELECT 1 FROM nodes WHERE id = owner AND epoch = owner_epoch)`
+		AND EXISTS (SELECT 1 FROM nodes WHERE nodes.id = owner AND epoch = owner_epoch) RETURNING id`
 	qExecutionState = `SELECT seq, owner, owner_epoch FROM executions WHERE arn = ?`
 	qNodeEpoch      = `SELECT epoch FROM nodes WHERE id = ?`
 	qInsertJournal  = `INSERT INTO journal (execution, seq, body) VALUES (?, ?, ?)`
@@ -479,13 +489,13 @@ const (
 		(SELECT token FROM activity_tasks WHERE activity = ? AND claimed = 0 ORDER BY created, token LIMIT 1) RETURNING ` + taskColumns
 )
 
-const executionColumns = `arn, state_machine, version, alias, name, express, status, input, output, has_output, error, cause,
+const executionColumns = `id, arn, state_machine, version, alias, name, express, status, input, output, has_output, error, cause,
 	start, stop, redrive_count, redrive_date, definition, role_arn, meta, owner, owner_epoch, seq, last_event, last_event_type`
 
 func scanExecution(sc interface{ Scan(...any) error }) (*store.Execution, error) {
 	var e store.Execution
 	var start, stop, redrive int64
-	if err := sc.Scan(&e.ARN, &e.StateMachineARN, &e.VersionARN, &e.AliasARN, &e.Name, &e.Express, &e.Status, &e.Input, &e.Output,
+	if err := sc.Scan(&e.Key, &e.ARN, &e.StateMachineARN, &e.VersionARN, &e.AliasARN, &e.Name, &e.Express, &e.Status, &e.Input, &e.Output,
 		&e.HasOutput, &e.Error, &e.Cause, &start, &stop, &e.RedriveCount, &redrive, &e.Definition, &e.RoleARN, &e.Meta,
 		&e.Owner.Node, &e.Owner.Epoch, &e.Seq, &e.LastEvent, &e.LastEventType); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
@@ -502,36 +512,69 @@ func (s *Store) GetExecution(ctx context.Context, arn string) (*store.Execution,
 	return scanExecution(s.rrow(ctx, `SELECT `+executionColumns+` FROM executions WHERE arn = ?`, arn))
 }
 
-// ListExecutions lists executions newest first. Page.After is the cursor
-// of the previous page: "start/arn".
+// statuses are the statuses an execution is stored with: a list by state
+// machine merges one index range per status.
+var statuses = []string{"RUNNING", "SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED", "PENDING_REDRIVE"}
+
+// listColumns are the columns that file executions by what they ran.
+var listColumns = map[store.ListBy]string{store.ByStateMachine: "state_machine", store.ByVersion: "version", store.ByAlias: "alias"}
+
+// ListExecutions lists executions newest first (start time, then key).
+// Page.After is the cursor of the previous page: "start/key". Those of a
+// state machine, version or alias are read from its index, one range per
+// status (or the one asked for), merged: a page costs the same however
+// many executions there are.
 func (s *Store) ListExecutions(ctx context.Context, f store.ExecutionFilter, page store.Page) ([]*store.Execution, error) {
-	q := `SELECT ` + executionColumns + ` FROM executions WHERE 1 = 1`
-	var args []any
-	if f.StateMachineARN != "" {
-		q += ` AND (state_machine = ? OR version = ? OR alias = ?)`
-		args = append(args, f.StateMachineARN, f.StateMachineARN, f.StateMachineARN)
-	}
-	if f.Status != "" {
-		q += ` AND status = ?`
-		args = append(args, f.Status)
-	}
-	if f.Redriven != nil {
-		if *f.Redriven {
-			q += ` AND redrive_count > 0`
-		} else {
-			q += ` AND redrive_count = 0`
-		}
-	}
+	start, key := int64(1<<62), int64(1<<62)
 	if page.After != "" {
-		start, arn, ok := store.ParseExecutionCursor(page.After)
+		var text string
+		var ok bool
+		start, text, ok = store.ParseExecutionCursor(page.After)
 		if !ok {
 			return nil, fmt.Errorf("sqlite: bad cursor")
 		}
-		q += ` AND (start < ? OR (start = ? AND arn > ?))`
-		args = append(args, start, start, arn)
+		key, _ = strconv.ParseInt(text, 10, 64)
 	}
-	q += ` ORDER BY start DESC, arn LIMIT ?`
-	args = append(args, limit(page))
+	redrive := ""
+	if f.Redriven != nil {
+		if *f.Redriven {
+			redrive = ` AND redrive_count > 0`
+		} else {
+			redrive = ` AND redrive_count = 0`
+		}
+	}
+	n := limit(page)
+	var q string
+	var args []any
+	if f.StateMachineARN == "" {
+		q = `SELECT ` + executionColumns + ` FROM executions WHERE start <= ? AND (start < ? OR id < ?)` + redrive
+		args = append(args, start, start, key)
+		if f.Status != "" {
+			q += ` AND status = ?`
+			args = append(args, f.Status)
+		}
+		q += ` ORDER BY start DESC, id DESC LIMIT ?`
+		args = append(args, n)
+	} else {
+		col := listColumns[f.ListBy]
+		partial := ""
+		if col != "state_machine" {
+			partial = ` AND ` + col + ` != ''`
+		}
+		want := statuses
+		if f.Status != "" {
+			want = []string{f.Status}
+		}
+		var arms []string
+		for _, st := range want {
+			arms = append(arms, `SELECT * FROM (SELECT id, start FROM executions WHERE `+col+` = ?`+partial+` AND status = ?
+				AND start <= ? AND (start < ? OR id < ?)`+redrive+` ORDER BY start DESC, id DESC LIMIT ?)`)
+			args = append(args, f.StateMachineARN, st, start, start, key, n)
+		}
+		q = `WITH page (id, start) AS (` + strings.Join(arms, ` UNION ALL `) + ` ORDER BY start DESC, id DESC LIMIT ?)
+			SELECT ` + prefixed("e.", executionColumns) + ` FROM page JOIN executions e ON e.id = page.id ORDER BY page.start DESC, page.id DESC`
+		args = append(args, n)
+	}
 	rows, err := s.rquery(ctx, q, args...)
 	if err != nil {
 		return nil, err
@@ -548,17 +591,29 @@ func (s *Store) ListExecutions(ctx context.Context, f store.ExecutionFilter, pag
 	return out, rows.Err()
 }
 
+// prefixed qualifies a list of columns with a table's alias.
+func prefixed(alias, columns string) string {
+	var b strings.Builder
+	for i, c := range strings.Split(columns, ",") {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(alias + strings.TrimSpace(c))
+	}
+	return b.String()
+}
+
 // Events reads history events.
 func (s *Store) Events(ctx context.Context, arn string, after int64, limit int, reverse bool) ([]store.Event, error) {
 	if limit <= 0 {
 		limit = 1000
 	}
-	q := `SELECT id, body FROM events WHERE execution = ? AND id > ? ORDER BY id LIMIT ?`
+	q := `SELECT id, body FROM events WHERE execution = (SELECT id FROM executions WHERE arn = ?) AND id > ? ORDER BY id LIMIT ?`
 	if reverse {
 		if after <= 0 {
 			after = 1 << 62
 		}
-		q = `SELECT id, body FROM events WHERE execution = ? AND id < ? ORDER BY id DESC LIMIT ?`
+		q = `SELECT id, body FROM events WHERE execution = (SELECT id FROM executions WHERE arn = ?) AND id < ? ORDER BY id DESC LIMIT ?`
 	}
 	rows, err := s.rquery(ctx, q, arn, after, limit)
 	if err != nil {
@@ -578,7 +633,7 @@ func (s *Store) Events(ctx context.Context, arn string, after int64, limit int, 
 
 // Journal reads an execution's journal in order.
 func (s *Store) Journal(ctx context.Context, arn string) ([]store.Input, error) {
-	rows, err := s.rquery(ctx, `SELECT seq, body FROM journal WHERE execution = ? ORDER BY seq`, arn)
+	rows, err := s.rquery(ctx, `SELECT seq, body FROM journal WHERE execution = (SELECT id FROM executions WHERE arn = ?) ORDER BY seq`, arn)
 	if err != nil {
 		return nil, err
 	}
@@ -626,18 +681,18 @@ func (s *Store) ReleaseLease(ctx context.Context, l store.Lease) error {
 // node's earlier incarnations, of a node whose lease expired, and those
 // that never had an owner. Each part reads an index range, not every
 // running execution.
-const orphaned = `SELECT e.arn FROM nodes n CROSS JOIN executions e ON e.owner = n.id
+const orphaned = `SELECT e.id FROM nodes n CROSS JOIN executions e ON e.owner = n.id
 		WHERE e.status = 'RUNNING' AND e.express = 0 AND e.owner_epoch < n.epoch
-	UNION ALL SELECT e.arn FROM nodes n CROSS JOIN executions e ON e.owner = n.id AND e.owner_epoch = n.epoch
+	UNION ALL SELECT e.id FROM nodes n CROSS JOIN executions e ON e.owner = n.id AND e.owner_epoch = n.epoch
 		WHERE n.expires <= ? AND n.id != ? AND e.status = 'RUNNING' AND e.express = 0
-	UNION ALL SELECT arn FROM executions WHERE owner = '' AND status = 'RUNNING' AND express = 0`
+	UNION ALL SELECT id FROM executions WHERE owner = '' AND status = 'RUNNING' AND express = 0`
 
 // ClaimExecutions takes over running executions that no live lease holds.
 func (s *Store) ClaimExecutions(ctx context.Context, l store.Lease, now time.Time, limit int) ([]*store.Execution, error) {
 	// The claimer's own executions are never orphans, even once its lease
 	// has run out (a long recovery): it is the one at work on them.
 	rows, err := s.wquery(ctx, `UPDATE executions SET owner = ?, owner_epoch = ?
-		WHERE arn IN (SELECT arn FROM (`+orphaned+`) LIMIT ?) RETURNING `+executionColumns,
+		WHERE id IN (SELECT id FROM (`+orphaned+`) LIMIT ?) RETURNING `+executionColumns,
 		l.Node, l.Epoch, nanos(now), l.Node, limit)
 	if err != nil {
 		return nil, err
@@ -674,11 +729,11 @@ func (s *Store) TakeExecution(ctx context.Context, arn string, l store.Lease, no
 
 // ClaimTimers claims the due timers of l's executions.
 func (s *Store) ClaimTimers(ctx context.Context, l store.Lease, now, until time.Time, limit int) ([]store.Timer, error) {
-	rows, err := s.wquery(ctx, `UPDATE timers SET claimed_until = ?, claimed_epoch = ? WHERE rowid IN (
-		SELECT t.rowid FROM timers t JOIN executions e ON e.arn = t.execution
+	rows, err := s.wquery(ctx, `UPDATE timers SET claimed_until = ?, claimed_epoch = ? WHERE (execution, id) IN (
+		SELECT t.execution, t.id FROM timers t JOIN executions e ON e.id = t.execution
 		WHERE t.due <= ? AND (t.claimed_until <= ? OR t.claimed_epoch != e.owner_epoch) AND e.owner = ? AND e.owner_epoch = ?
 		ORDER BY t.due LIMIT ?)
-		RETURNING execution, id, due`, nanos(until), l.Epoch, nanos(now), nanos(now), l.Node, l.Epoch, limit)
+		RETURNING (SELECT arn FROM executions WHERE executions.id = execution), id, due`, nanos(until), l.Epoch, nanos(now), nanos(now), l.Node, l.Epoch, limit)
 	if err != nil {
 		return nil, err
 	}
@@ -702,7 +757,7 @@ func (s *Store) ClaimTimers(ctx context.Context, l store.Lease, now, until time.
 
 // DropTimer deletes a timer.
 func (s *Store) DropTimer(ctx context.Context, arn string, id int64) error {
-	_, err := s.wstmt(ctx, qDeleteTimer, arn, id)
+	_, err := s.wstmt(ctx, `DELETE FROM timers WHERE execution = (SELECT id FROM executions WHERE arn = ?) AND id = ?`, arn, id)
 	return err
 }
 

@@ -191,7 +191,7 @@ func testExecutions(t *testing.T, db Database) {
 	if err != nil || len(list) != 3 {
 		t.Errorf("not-redriven filter: %v %v", names(list), err)
 	}
-	byVersion, err := s.ListExecutions(ctx, store.ExecutionFilter{StateMachineARN: "arn:sm:b:1"}, store.Page{})
+	byVersion, err := s.ListExecutions(ctx, store.ExecutionFilter{StateMachineARN: "arn:sm:b:1", ListBy: store.ByVersion}, store.Page{})
 	if err != nil || len(byVersion) != 1 {
 		t.Errorf("version filter: %v %v", names(byVersion), err)
 	}
