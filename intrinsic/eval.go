@@ -27,6 +27,12 @@ type Env interface {
 	// Random returns a source of random numbers; States.UUID and
 	// States.MathRandom without a seed draw from it.
 	Random() rand.Source
+	// Budget bounds the values the evaluation makes (nil: no bound). A
+	// call whose result would exceed it fails with States.IntrinsicFailure
+	// before it makes the result: a template can name a 256 KiB input many
+	// times in one call (States.Format, States.JsonToString of an array of
+	// it), and nothing else stops it.
+	Budget() *value.Budget
 }
 
 // Limits AWS puts on the encoding functions' inputs.
@@ -36,6 +42,7 @@ const (
 )
 
 type function struct {
+	name             string
 	minArgs, maxArgs int
 	eval             func(c *Call, args []any, env Env) (any, error)
 }
@@ -44,24 +51,27 @@ var functions map[string]*function
 
 func init() {
 	functions = map[string]*function{
-		"States.Format":         {1, -1, evalFormat},
-		"States.StringToJson":   {1, 1, evalStringToJSON},
-		"States.JsonToString":   {1, 1, evalJSONToString},
-		"States.Array":          {0, -1, evalArray},
-		"States.ArrayPartition": {2, 2, evalArrayPartition},
-		"States.ArrayContains":  {2, 2, evalArrayContains},
-		"States.ArrayRange":     {3, 3, evalArrayRange},
-		"States.ArrayGetItem":   {2, 2, evalArrayGetItem},
-		"States.ArrayLength":    {1, 1, evalArrayLength},
-		"States.ArrayUnique":    {1, 1, evalArrayUnique},
-		"States.Base64Encode":   {1, 1, evalBase64Encode},
-		"States.Base64Decode":   {1, 1, evalBase64Decode},
-		"States.Hash":           {2, 2, evalHash},
-		"States.JsonMerge":      {3, 3, evalJSONMerge},
-		"States.MathRandom":     {2, 3, evalMathRandom},
-		"States.MathAdd":        {2, 2, evalMathAdd},
-		"States.StringSplit":    {2, 2, evalStringSplit},
-		"States.UUID":           {0, 0, evalUUID},
+		"States.Format":         {"", 1, -1, evalFormat},
+		"States.StringToJson":   {"", 1, 1, evalStringToJSON},
+		"States.JsonToString":   {"", 1, 1, evalJSONToString},
+		"States.Array":          {"", 0, -1, evalArray},
+		"States.ArrayPartition": {"", 2, 2, evalArrayPartition},
+		"States.ArrayContains":  {"", 2, 2, evalArrayContains},
+		"States.ArrayRange":     {"", 3, 3, evalArrayRange},
+		"States.ArrayGetItem":   {"", 2, 2, evalArrayGetItem},
+		"States.ArrayLength":    {"", 1, 1, evalArrayLength},
+		"States.ArrayUnique":    {"", 1, 1, evalArrayUnique},
+		"States.Base64Encode":   {"", 1, 1, evalBase64Encode},
+		"States.Base64Decode":   {"", 1, 1, evalBase64Decode},
+		"States.Hash":           {"", 2, 2, evalHash},
+		"States.JsonMerge":      {"", 3, 3, evalJSONMerge},
+		"States.MathRandom":     {"", 2, 3, evalMathRandom},
+		"States.MathAdd":        {"", 2, 2, evalMathAdd},
+		"States.StringSplit":    {"", 2, 2, evalStringSplit},
+		"States.UUID":           {"", 0, 0, evalUUID},
+	}
+	for name, fn := range functions {
+		fn.name = name
 	}
 }
 
@@ -89,7 +99,67 @@ func (c *Call) Eval(env Env) (any, error) {
 			args[i] = a.Literal
 		}
 	}
+	b := env.Budget()
+	if !b.Spend(c.fn.cost(args, b.Left())) {
+		return nil, c.tooLarge()
+	}
 	return c.fn.eval(c, args, env)
+}
+
+// cost returns the bytes a call's result may take at most, from its
+// arguments, in the sizes a value.Budget counts, or a number above limit
+// once it passes it: the text of a value that holds another many times
+// over is not walked past the limit.
+func (fn *function) cost(args []any, limit int) int {
+	if len(args) == 0 {
+		return value.SizeArray
+	}
+	switch fn.name {
+	case "States.Format":
+		n := value.SizeString
+		for _, a := range args {
+			n += textSize(a, limit-n)
+		}
+		return n
+	case "States.JsonToString":
+		return value.SizeString + textSize(args[0], limit)
+	case "States.StringToJson", "States.StringSplit", "States.Base64Encode", "States.Base64Decode":
+		// Parsing makes at most an array or a member per two bytes of
+		// text; splitting, an item per two bytes; encoding, 4 bytes per 3.
+		s, _ := args[0].(string)
+		return value.SizeArray + len(s)*value.SizeItem
+	case "States.Array", "States.ArrayUnique", "States.ArrayPartition", "States.ArrayRange":
+		n := value.SizeArray + len(args)*value.SizeItem
+		if a, ok := args[0].([]any); ok && fn.name != "States.Array" {
+			n += 2 * len(a) * (value.SizeItem + value.SizeArray)
+		}
+		return n
+	case "States.JsonMerge":
+		n := value.SizeObject
+		for _, a := range args {
+			if o, ok := a.(*value.Object); ok {
+				n += o.Len() * value.SizeMember
+			}
+		}
+		return n
+	}
+	return value.SizeString + 128 // a number, a boolean, a hash, a UUID
+}
+
+// textSize is the length of a value written as text, or a number above
+// limit once it passes it.
+func textSize(v any, limit int) int {
+	if s, ok := v.(string); ok {
+		return len(s)
+	}
+	n, _ := value.SizeAtMost(v, max(limit, 0))
+	return n
+}
+
+// tooLarge is the failure of a call whose result would exceed its
+// evaluation's budget.
+func (c *Call) tooLarge() error {
+	return c.failf("the result would exceed the memory an evaluation may use")
 }
 
 func arityText(fn *function, n int) string {

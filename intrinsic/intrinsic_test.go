@@ -11,7 +11,10 @@ import (
 	"github.com/baton-sh/baton/value"
 )
 
-type testEnv struct{ doc any }
+type testEnv struct {
+	doc    any
+	budget *value.Budget
+}
 
 func (e testEnv) Resolve(p *jsonpath.Path) (any, error) {
 	v, ok := p.Get(e.doc)
@@ -22,6 +25,55 @@ func (e testEnv) Resolve(p *jsonpath.Path) (any, error) {
 }
 
 func (testEnv) Random() rand.Source { return rand.NewPCG(1, 2) }
+
+func (e testEnv) Budget() *value.Budget { return e.budget }
+
+// TestBudget: a call whose result would exceed its evaluation's budget
+// fails before it is made, however large the value it would write out
+// (an array holding one big string a million times over), and a
+// budget once spent stays spent.
+func TestBudget(t *testing.T) {
+	big := strings.Repeat("x", 100_000)
+	many := make([]any, 1_000_000)
+	for i := range many {
+		many[i] = big
+	}
+	doc := value.MustParse(`{"small":"abc"}`)
+	tests := []struct {
+		call   string
+		budget int
+		fails  bool
+	}{
+		{`States.Format('{}', $.small)`, 1000, false},
+		{`States.Format('{}{}{}{}', $.big, $.big, $.big, $.big)`, 350_000, true},
+		{`States.Format('{}{}{}{}', $.big, $.big, $.big, $.big)`, 450_000, false},
+		{`States.JsonToString($.many)`, 64 << 20, true},
+		{`States.JsonToString(States.Array($.big, $.big))`, 64 << 20, false},
+		{`States.StringSplit($.big, ',')`, 1 << 20, true},
+		{`States.ArrayPartition($.many, 1)`, 64 << 20, true},
+	}
+	for _, tt := range tests {
+		c, err := Parse(tt.call)
+		if err != nil {
+			t.Fatal(err)
+		}
+		env := testEnv{doc: doc, budget: value.NewBudget(tt.budget)}
+		env.doc = docWith(doc, big, many)
+		_, err = c.Eval(env)
+		f, isFailure := failure.From(err)
+		switch {
+		case tt.fails && (!isFailure || f.Error != failure.IntrinsicFailure || !strings.Contains(f.Cause, "memory")):
+			t.Errorf("%s within %d: %v, want a failure for its size", tt.call, tt.budget, err)
+		case !tt.fails && err != nil:
+			t.Errorf("%s within %d: %v", tt.call, tt.budget, err)
+		}
+	}
+}
+
+func docWith(doc any, big string, many []any) any {
+	o := doc.(*value.Object)
+	return o.With("big", big).With("many", many)
+}
 
 func TestEval(t *testing.T) {
 	doc := value.MustParse(`{"s":"a,b,,c","n":3,"f":1.5,"arr":[1,2,2,{"a":1},{"a":1}],"o1":{"a":1,"b":2},"o2":{"b":3,"c":4},
@@ -74,7 +126,7 @@ func TestEval(t *testing.T) {
 		{`States.MathRandom(5, 5)`, "", "greater"},
 		{`States.Format('{}', $.missing)`, "", "missing $.missing"},
 	}
-	env := testEnv{doc}
+	env := testEnv{doc: doc}
 	for _, tt := range tests {
 		c, err := Parse(tt.call)
 		if err != nil {
@@ -153,7 +205,7 @@ func FuzzParse(f *testing.F) {
 	for _, s := range []string{`States.Format('{} {}', $.a, 'b')`, `States.Array(1, -2.5e3, true, null)`, `States.MathAdd(States.ArrayLength($.x), 1)`, `States.StringSplit('a\'b', ',')`} {
 		f.Add(s)
 	}
-	env := testEnv{value.MustParse(`{"a":"x","x":[1,2]}`)}
+	env := testEnv{doc: value.MustParse(`{"a":"x","x":[1,2]}`)}
 	f.Fuzz(func(t *testing.T, s string) {
 		c, err := Parse(s)
 		if err != nil {

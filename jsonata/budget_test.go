@@ -3,6 +3,7 @@ package jsonata
 import (
 	"errors"
 	"fmt"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -16,12 +17,12 @@ func runBudget(t *testing.T, src string, bindings map[string]any, steps int) (st
 	if err != nil {
 		t.Fatalf("%s: %v", src, err)
 	}
-	var used int
-	v, err := e.evaluate(Undefined, &Options{MaxSteps: steps, Bindings: bindings, Now: time.Unix(0, 0), Random: func() float64 { return 0.5 }}, &used)
+	var u usage
+	v, err := e.evaluate(Undefined, &Options{MaxSteps: steps, Bindings: bindings, Now: time.Unix(0, 0), Random: func() float64 { return 0.5 }}, &u)
 	if err != nil {
-		return "error " + err.Error(), used
+		return "error " + err.Error(), u.steps
 	}
-	return string(MarshalJSON(v)), used
+	return string(MarshalJSON(v)), u.steps
 }
 
 func isBudgetError(err error) bool {
@@ -115,8 +116,8 @@ func TestBudgetDeterministic(t *testing.T) {
 	}
 }
 
-// TestBudgetHuge checks that huge work stops at the default budget, and
-// soon (in seconds for the huge range, $string and $sort, which run once:
+// TestBudgetHuge checks that huge work stops at the default budget (with no
+// memory bound: TestMemoryHuge has them with it), and soon (in seconds for the huge range, $string and $sort, which run once:
 // they used to run for minutes), the same way twice for the regular
 // expressions.
 func TestBudgetHuge(t *testing.T) {
@@ -141,7 +142,7 @@ func TestBudgetHuge(t *testing.T) {
 				break
 			}
 			start := time.Now()
-			_, errs[i] = e.Evaluate(Undefined, nil)
+			_, errs[i] = e.Evaluate(Undefined, &Options{MaxMemory: -1}) // the work budget alone
 			took[i] = time.Since(start)
 		}
 		if !isBudgetError(errs[0]) || !isBudgetError(errs[1]) {
@@ -177,5 +178,57 @@ func TestBudgetErrorValues(t *testing.T) {
 	_, err = MustCompile(`($f := function($x, $n){ $n = 0 ? $x : $f([$x, $x], $n - 1) }; $f([1], 60))`).Evaluate(Undefined, &Options{MaxSteps: 1_000_000})
 	if !isBudgetError(err) {
 		t.Errorf("got %v, want the budget error", err)
+	}
+}
+
+// TestMemory checks that what an evaluation makes is bounded: expressions
+// that would build gigabytes stop at the memory bound, at the same point
+// every time (the count depends on the expression alone), after making
+// about what they counted; those within it are not stopped.
+func TestMemory(t *testing.T) {
+	const bound = 64 << 20
+	tests := []struct {
+		src   string
+		fails bool
+	}{
+		{`($f := function($s, $n){ $n = 0 ? $s : $f($s & $s, $n - 1) }; $f("x", 34))`, true},
+		{`[1..10000000].[1..10000000]`, true},
+		{`$string([1..10000000])`, true},
+		{`($s := $pad("", 1000000, "x"); $string([1..1000].($s)))`, true},
+		{`$count([1..1000000].{"a": $})`, true},
+		{`$count($map([1..1000000], function($v){ function(){ $v } }))`, true},
+		{`$count($split($join([1..3000000].("a"), ","), ","))`, true},
+		{`$fromMillis(0, "[Y,999999999]")`, true},
+		{`$length($string([1..100000]))`, false},
+		{`$reduce([1..100000], function($a, $v){ $a & "abcdefghij" }, "") ~> $length()`, false},
+		{`$count(([1..200000].{"k": "a", "v": $}){k: v}.a)`, false},
+	}
+	for _, tt := range tests {
+		e := MustCompile(tt.src)
+		var uses [2]usage
+		var errs [2]error
+		var made uint64
+		for i := range uses {
+			var before, after runtime.MemStats
+			runtime.ReadMemStats(&before)
+			_, errs[i] = e.evaluate(Undefined, &Options{MaxMemory: bound}, &uses[i])
+			runtime.ReadMemStats(&after)
+			made = after.TotalAlloc - before.TotalAlloc
+		}
+		var je *Error
+		isMemory := errors.As(errs[0], &je) && je.Code == "U1001" && je.Message == errMemory
+		switch {
+		case tt.fails && !isMemory:
+			t.Errorf("%.60s: %v, want the memory error", tt.src, errs[0])
+		case !tt.fails && errs[0] != nil:
+			t.Errorf("%.60s: %v", tt.src, errs[0])
+		}
+		if uses[0] != uses[1] || fmt.Sprint(errs[0]) != fmt.Sprint(errs[1]) {
+			t.Errorf("%.60s: %+v %v, then %+v %v", tt.src, uses[0], errs[0], uses[1], errs[1])
+		}
+		// What the process allocated stays near what was counted.
+		if made > 4*bound {
+			t.Errorf("%.60s: allocated %d MB counting %d MB", tt.src, made>>20, uses[1].bytes>>20)
+		}
 	}
 }

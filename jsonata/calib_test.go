@@ -72,10 +72,11 @@ func TestCalibrate(t *testing.T) {
 		}
 		e := MustCompile(c.src)
 		runtime.GC()
-		var used int
+		var u usage
 		cpu0 := cpuTime()
 		start := time.Now()
-		_, err := e.evaluate(Undefined, &Options{MaxSteps: -1, Bindings: s}, &used)
+		_, err := e.evaluate(Undefined, &Options{MaxSteps: -1, MaxMemory: -1, Bindings: s}, &u)
+		used := u.steps
 		d := time.Since(start)
 		cpu := cpuTime() - cpu0
 		t.Logf("%-20s %7.2f ns/step (%7.2f CPU) %12d steps %7.0f ms (%7.0f CPU)  %v", c.name,

@@ -355,11 +355,11 @@ func gcd(a, b int) int {
 	return a
 }
 
-func formatInteger(value float64, picture string) string {
-	return formatIntegerWith(math.Floor(value), analyseIntegerPicture(picture))
+func formatInteger(ev *evaluator, value float64, picture string) string {
+	return formatIntegerWith(ev, math.Floor(value), analyseIntegerPicture(picture))
 }
 
-func formatIntegerWith(value float64, f *integerPicture) string {
+func formatIntegerWith(ev *evaluator, value float64, f *integerPicture) string {
 	negative := value < 0
 	value = math.Abs(value)
 	var s string
@@ -386,6 +386,8 @@ func formatIntegerWith(value float64, f *integerPicture) string {
 	case fmtDecimal:
 		s = FormatNumber(value)
 		if pad := f.mandatoryDigits - len(s); pad > 0 {
+			// a width the picture asks for, which may be huge
+			ev.alloc(2 * (pad + len(s)))
 			s = strings.Repeat("0", pad) + s
 		}
 		if f.zeroCode != '0' {
@@ -705,7 +707,7 @@ var iso8601Spec = analyseDateTimePicture("[Y0001]-[M01]-[D01]T[H01]:[m01]:[s01].
 // maxMillis is the range of JavaScript dates (±100,000,000 days).
 const maxMillis = 8.64e15
 
-func formatDateTime(millis float64, picture string, hasPicture bool, timezone string, hasTZ bool) string {
+func formatDateTime(ev *evaluator, millis float64, picture string, hasPicture bool, timezone string, hasTZ bool) string {
 	offsetHours, offsetMinutes := 0.0, 0.0
 	if hasTZ {
 		offset, ok := parseIntPrefix(timezone)
@@ -728,12 +730,12 @@ func formatDateTime(millis float64, picture string, hasPicture bool, timezone st
 			b.WriteString(part.literal)
 			continue
 		}
-		b.WriteString(formatComponent(ms, part, offsetHours, offsetMinutes))
+		b.WriteString(formatComponent(ev, ms, part, offsetHours, offsetMinutes))
 	}
 	return b.String()
 }
 
-func formatComponent(ms float64, p *datePart, offsetHours, offsetMinutes float64) string {
+func formatComponent(ev *evaluator, ms float64, p *datePart, offsetHours, offsetMinutes float64) string {
 	value := fragment(ms, p.component)
 	switch {
 	case strings.IndexByte("YMDdFWwXxHhms", p.component) >= 0:
@@ -762,24 +764,24 @@ func formatComponent(ms float64, p *datePart, offsetHours, offsetMinutes float64
 			}
 			return name
 		}
-		return formatIntegerWith(v, p.integer)
+		return formatIntegerWith(ev, v, p.integer)
 	case p.component == 'f':
 		v, _ := value.(float64)
-		return formatIntegerWith(v, p.integer)
+		return formatIntegerWith(ev, v, p.integer)
 	case p.component == 'Z' || p.component == 'z':
 		offset := offsetHours*100 + offsetMinutes
 		var s string
 		if p.integer.regular {
-			s = formatIntegerWith(offset, p.integer)
+			s = formatIntegerWith(ev, offset, p.integer)
 		} else {
 			switch n := p.integer.mandatoryDigits; n {
 			case 1, 2:
-				s = formatIntegerWith(offsetHours, p.integer)
+				s = formatIntegerWith(ev, offsetHours, p.integer)
 				if offsetMinutes != 0 {
-					s += ":" + formatInteger(offsetMinutes, "00")
+					s += ":" + formatInteger(ev, offsetMinutes, "00")
 				}
 			case 3, 4:
-				s = formatIntegerWith(offset, p.integer)
+				s = formatIntegerWith(ev, offset, p.integer)
 			default:
 				panic(newError("D3134", float64(n)))
 			}

@@ -270,6 +270,7 @@ var messages = map[string]string{
 var (
 	errDepth   = "Stack overflow error: Check for non-terminating recursive function.  Consider rewriting as tail-recursive."
 	errTimeout = "Expression evaluation timeout: Check for infinite loop"
+	errMemory  = "Expression evaluation memory limit exceeded: Check for excessive memory usage"
 )
 
 func itoa(i int) string { return strconv.Itoa(i) }

@@ -2,6 +2,7 @@ package jsonata
 
 import (
 	"math"
+	"strings"
 	"time"
 )
 
@@ -17,8 +18,16 @@ type evaluator struct {
 	calls    []callSite
 	depth    int
 	maxDepth int
-	// left is what remains of the work budget, in steps (see budget.go).
+	// left is what remains of the work budget, in steps, and mem of the
+	// memory bound, in bytes (see budget.go).
 	left int
+	mem  int
+	// convs are the caller's arrays converted so far (see inArray),
+	// indexed once there are many.
+	convs     []conversion
+	convIndex map[conversion]*array
+	// cat holds the last long string & made, to grow in place (concat).
+	cat  strings.Builder
 	now  time.Time // the timestamp of this evaluation, for $now and $millis
 	rand func() float64
 	opts *Options
@@ -55,8 +64,9 @@ type frame struct {
 	vals   []any
 	global map[string]any // the root frame's built-in functions
 	// vars resolves the caller's variables (Options.Vars) in an
-	// evaluation's top frame.
+	// evaluation's top frame, which converts them for ev.
 	vars func(name string) (any, bool)
+	ev   *evaluator
 }
 
 func newFrame(parent *frame) *frame { return &frame{parent: parent} }
@@ -81,7 +91,7 @@ func (f *frame) lookup(name string) any {
 		}
 		if e.vars != nil {
 			if v, ok := e.vars(name); ok {
-				return in(v)
+				return e.ev.in(v)
 			}
 		}
 		if e.global != nil {
@@ -197,6 +207,9 @@ func (ev *evaluator) eval(n *node, input any, env *frame) any {
 		}
 	case kLambda:
 		ev.closures = true
+		if !n.thunk { // a tail call's thunk is gone as soon as it is made
+			ev.alloc(memFunc)
+		}
 		result = &Lambda{input: input, env: env, params: n.params, sig: n.sig, body: n.body, thunk: n.thunk}
 	case kPartial:
 		result = ev.evalPartial(n, input, env)
@@ -282,6 +295,7 @@ func (ev *evaluator) evalPath(n *node, input any, env *frame) any {
 			resultSeq = tuples
 		} else {
 			ev.chargeItems(len(tuples.items))
+			ev.allocArray(len(tuples.items))
 			s := &array{seq: true, items: make([]any, 0, len(tuples.items))}
 			for _, t := range tuples.items {
 				s.items = append(s.items, t.(*tuple).at)
@@ -292,6 +306,7 @@ func (ev *evaluator) evalPath(n *node, input any, env *frame) any {
 	if n.keepSingletonArray {
 		a, ok := resultSeq.(*array)
 		if ok && a.cons && !a.seq {
+			ev.allocArray(1)
 			a = newSeq(a)
 		}
 		if ok {
@@ -332,7 +347,7 @@ func (ev *evaluator) namePath(n *node, input any, env *frame) (v any, ok bool) {
 		case *array, *tuple:
 			return nil, false
 		case Object:
-			cur, _ = get(t, step.op)
+			cur, _ = ev.get(t, step.op)
 		default:
 			return nil, true // a name selects nothing from a string, number, boolean, null or function
 		}
@@ -385,7 +400,14 @@ func (ev *evaluator) evalStep(step *node, input *array, env *frame, last bool) a
 			return a
 		}
 	}
-	out := &array{seq: true, items: make([]any, 0, len(result))}
+	n := len(result)
+	for _, res := range result {
+		if a, ok := res.(*array); ok && !a.cons {
+			n += len(a.items) - 1
+		}
+	}
+	ev.allocArray(n)
+	out := &array{seq: true, items: make([]any, 0, n)}
 	for _, res := range result {
 		if a, ok := res.(*array); ok && !a.cons {
 			ev.chargeCopy(len(a.items))
@@ -424,6 +446,7 @@ func (ev *evaluator) evalTupleStep(step *node, input *array, tuples *array, env 
 		} else {
 			sorted := ev.evalSort(step, input, env)
 			ev.chargeItems(len(sorted.items))
+			ev.alloc(memArray + len(sorted.items)*(memItem+memTuple))
 			r := &array{seq: true, tupleStream: true, items: make([]any, 0, len(sorted.items))}
 			for i, v := range sorted.items {
 				t := &tuple{at: v}
@@ -442,6 +465,7 @@ func (ev *evaluator) evalTupleStep(step *node, input *array, tuples *array, env 
 	result := &array{seq: true, tupleStream: true}
 	if tuples == nil {
 		ev.chargeItems(len(input.items))
+		ev.alloc(memArray + len(input.items)*(memItem+memTuple))
 		tuples = &array{seq: true, tupleStream: true, items: make([]any, len(input.items))}
 		for i, item := range input.items {
 			tuples.items[i] = &tuple{at: item}
@@ -463,6 +487,7 @@ func (ev *evaluator) evalTupleStep(step *node, input *array, tuples *array, env 
 			items = []any{res}
 		}
 		ev.chargeItems(len(items) * (1 + len(t.names)))
+		ev.alloc(len(items) * (memItem + memTuple + (len(t.names)+1)*memMember))
 		for bb, r := range items {
 			nt := t.clone()
 			if resTuples {
@@ -554,6 +579,7 @@ func (ev *evaluator) filter(pred *node, input any, env *frame) any {
 			results.items = append(results.items, item)
 		}
 	}
+	ev.allocArray(len(results.items))
 	return results
 }
 
@@ -586,9 +612,7 @@ func (ev *evaluator) evalBinary(n *node, input any, env *frame) any {
 	case "<", "<=", ">", ">=":
 		return ev.compare(lhs, rhs, op, n.pos)
 	case "&":
-		l, r := ev.jsonataString(lhs), ev.jsonataString(rhs)
-		ev.chargeBytes(len(l) + len(r))
-		return l + r
+		return ev.concat(ev.jsonataString(lhs), ev.jsonataString(rhs))
 	case "..":
 		return ev.rangeOf(lhs, rhs, n.pos)
 	case "in":
@@ -608,6 +632,40 @@ func (ev *evaluator) evalBinary(n *node, input any, env *frame) any {
 	}
 	return nil
 }
+
+// concat is l & r, counted. A long string grown by & again and again (in a
+// $reduce or a recursive function) grows in place, as JavaScript's ropes
+// let it: the last long concatenation is kept in a builder with room to
+// spare, and one onto the string it made writes after it, without copying
+// it. The strings made before are prefixes of the builder's bytes, which
+// are never written again. The room is counted when reserved, so a string
+// of n bytes grown a piece at a time counts about 2n, not n²/2.
+func (ev *evaluator) concat(l, r string) string {
+	if len(l) == ev.cat.Len() && len(l) > 0 && l == ev.cat.String() { // the same bytes: compared in O(1)
+		ev.chargeBytes(len(r)) // only r is copied
+		if ev.cat.Cap()-ev.cat.Len() < len(r) {
+			ev.alloc(ev.cat.Cap() + len(r)) // what growing adds: Grow doubles the room
+			ev.cat.Grow(len(r))
+		}
+		ev.alloc(memString)
+		ev.cat.WriteString(r)
+		return ev.cat.String()
+	}
+	n := len(l) + len(r)
+	ev.chargeBytes(n)
+	ev.allocString(n)
+	if n < longConcat {
+		return l + r
+	}
+	ev.cat = strings.Builder{}
+	ev.cat.Grow(n)
+	ev.cat.WriteString(l)
+	ev.cat.WriteString(r)
+	return ev.cat.String()
+}
+
+// longConcat is the length from which a concatenation is kept to grow.
+const longConcat = 256
 
 // jsonataString is the string of an operand of '&': undefined is empty.
 func (ev *evaluator) jsonataString(v any) string {
@@ -802,6 +860,7 @@ func (ev *evaluator) rangeOf(lhs, rhs any, pos int) any {
 	if size > 1e7 {
 		panic(newError("D2014", size).withToken("..").at(pos))
 	}
+	ev.alloc(memArray + int(size)*(memItem+memNumber))
 	ev.charge(int(size) * costRangeItem)
 	items := make([]any, int(size))
 	for i := range items {
@@ -816,6 +875,7 @@ func isInteger(v any) bool {
 }
 
 func (ev *evaluator) evalArray(n *node, input any, env *frame) any {
+	ev.allocArray(len(n.exprs))
 	result := &array{items: make([]any, 0, len(n.exprs))}
 	for _, item := range n.exprs {
 		v := ev.eval(item, input, env)
@@ -824,6 +884,13 @@ func (ev *evaluator) evalArray(n *node, input any, env *frame) any {
 		}
 		if a, ok := v.(*array); ok && item.kind != kArray {
 			ev.chargeCopy(len(a.items))
+			if item.kind == kBinary && item.op == ".." && len(result.items) == 0 {
+				// [a..b]: a range is a new array no one else holds; its
+				// items become the constructor's
+				result.items = a.items
+				continue
+			}
+			ev.allocItems(max(len(a.items)-1, 0))
 			result.items = append(result.items, a.items...)
 		} else {
 			result.items = append(result.items, v)
@@ -843,6 +910,7 @@ func (ev *evaluator) lookupField(input any, key string) any {
 		return nil
 	case *array:
 		ev.chargeItems(len(t.items))
+		ev.alloc(memArray)
 		result := &array{seq: true}
 		for _, item := range t.items {
 			res := ev.lookupField(item, key)
@@ -851,21 +919,24 @@ func (ev *evaluator) lookupField(input any, key string) any {
 			}
 			if a, ok := res.(*array); ok {
 				ev.chargeCopy(len(a.items))
+				ev.allocItems(len(a.items))
 				result.items = append(result.items, a.items...)
 			} else {
+				ev.alloc(memItem)
 				result.items = append(result.items, res)
 			}
 		}
 		return result
 	}
 	if o, ok := asObject(input); ok {
-		v, _ := get(o, key)
+		v, _ := ev.get(o, key)
 		return v
 	}
 	return nil
 }
 
 func (ev *evaluator) evalWildcard(input any) any {
+	ev.alloc(memArray)
 	results := &array{seq: true}
 	if a, ok := input.(*array); ok && a.outerWrapper && len(a.items) > 0 {
 		input = a.items[0]
@@ -873,8 +944,9 @@ func (ev *evaluator) evalWildcard(input any) any {
 	add := func(v any) {
 		ev.chargeItems(1)
 		if a, ok := v.(*array); ok {
-			results = ev.appendJS(results, ev.flatten(a, nil)).(*array)
+			results = ev.appendOwned(results, ev.flatten(a, nil))
 		} else {
+			ev.alloc(memItem)
 			results.items = append(results.items, v)
 		}
 	}
@@ -883,7 +955,7 @@ func (ev *evaluator) evalWildcard(input any) any {
 			add(v)
 		}
 	} else if o, ok := asObject(input); ok {
-		each(o, func(_ string, v any) bool {
+		ev.each(o, func(_ string, v any) bool {
 			add(v)
 			return true
 		})
@@ -893,6 +965,7 @@ func (ev *evaluator) evalWildcard(input any) any {
 
 func (ev *evaluator) flatten(v any, into *array) *array {
 	if into == nil {
+		ev.alloc(memArray)
 		into = &array{}
 	}
 	ev.flattenDepth(v, into, 0)
@@ -907,6 +980,7 @@ func (ev *evaluator) flattenDepth(v any, into *array, d int) *array {
 			ev.flattenDepth(x, into, d+1)
 		}
 	} else {
+		ev.alloc(memItem)
 		into.items = append(into.items, v)
 	}
 	return into
@@ -916,6 +990,7 @@ func (ev *evaluator) evalDescendants(input any) any {
 	if input == nil {
 		return nil
 	}
+	ev.alloc(memArray)
 	seq := &array{seq: true}
 	ev.recurseDescendants(input, seq, 0)
 	if len(seq.items) == 1 {
@@ -933,9 +1008,10 @@ func (ev *evaluator) recurseDescendants(input any, results *array, d int) {
 		}
 		return
 	}
+	ev.alloc(memItem)
 	results.items = append(results.items, input)
 	if o, ok := asObject(input); ok {
-		each(o, func(_ string, v any) bool {
+		ev.each(o, func(_ string, v any) bool {
 			ev.recurseDescendants(v, results, d+1)
 			return true
 		})
@@ -959,6 +1035,7 @@ func (ev *evaluator) appendJS(a, b any) any {
 		n += len(y.items)
 	}
 	ev.chargeCopy(n)
+	ev.allocArray(n)
 	var items []any
 	if x, ok := a.(*array); ok {
 		items = append(make([]any, 0, len(x.items)+1), x.items...)
@@ -973,9 +1050,44 @@ func (ev *evaluator) appendJS(a, b any) any {
 	return &array{items: items}
 }
 
+// appendOwned is appendJS onto an array that only its caller holds
+// (gathered by an earlier appendJS or appendOwned): the items go in place,
+// so that gathering n values copies each once, not n times (as
+// jsonata-js's append does, in time and memory).
+func (ev *evaluator) appendOwned(acc *array, b any) *array {
+	if b == nil {
+		return acc
+	}
+	n := 1
+	if y, ok := b.(*array); ok {
+		n = len(y.items)
+	}
+	ev.chargeCopy(n)
+	if y, ok := b.(*array); ok {
+		ev.allocItems(len(y.items))
+		acc.items = append(acc.items, y.items...)
+	} else {
+		ev.alloc(memItem)
+		acc.items = append(acc.items, b)
+	}
+	acc.seq = false // a plain array, as appendJS makes
+	return acc
+}
+
+// gather appends b to an accumulated value: in place when owned reports
+// that the value is an array gathered here, with appendJS otherwise. It
+// returns the value and whether it is now an array gathered here.
+func (ev *evaluator) gather(acc any, owned bool, b any) (any, bool) {
+	if owned {
+		return ev.appendOwned(acc.(*array), b), true
+	}
+	return ev.appendJS(acc, b), acc != nil && b != nil
+}
+
 type groupEntry struct {
 	data      any
 	exprIndex int
+	owned     bool // data is an array gathered here
 }
 
 func (ev *evaluator) evalGroup(pairs [][2]*node, pos int, input any, env *frame) any {
@@ -983,6 +1095,7 @@ func (ev *evaluator) evalGroup(pairs [][2]*node, pos int, input any, env *frame)
 		return o
 	}
 	ev.charge(costObject)
+	ev.alloc(2 * memObject)
 	result := newObject(len(pairs))
 	groups := newObject(0) // key -> *groupEntry, in JavaScript key order
 	var items []any
@@ -1016,9 +1129,10 @@ func (ev *evaluator) evalGroup(pairs [][2]*node, pos int, input any, env *frame)
 				if ge.exprIndex != pi {
 					panic(newError("D1009", k).at(pos))
 				}
-				ge.data = ev.appendJS(ge.data, item)
+				ge.data, ge.owned = ev.gather(ge.data, ge.owned, item)
 			} else {
 				ev.charge(costObject)
+				ev.alloc(memMember)
 				ev.set(&groups.ordered, k, &groupEntry{data: item, exprIndex: pi})
 			}
 		}
@@ -1066,6 +1180,7 @@ func (ev *evaluator) literalObject(pairs [][2]*node, input any, env *frame) (*ob
 		input = a.items[0]
 	}
 	ev.charge(costObject + len(pairs)*costItem)
+	ev.allocObject(len(pairs))
 	result := newObject(len(pairs))
 	for _, p := range pairs {
 		if v := ev.eval(p[1], input, env); v != nil {
@@ -1087,12 +1202,23 @@ func (ev *evaluator) reduceTupleStream(v any) *tuple {
 	}
 	first := a.items[0].(*tuple)
 	result := first.clone()
+	// The values gathered are arrays only this reduction holds once
+	// appendJS has made them: they grow in place.
+	ownedAt := false
+	var owned map[string]bool
 	for _, x := range a.items[1:] {
 		t := x.(*tuple)
-		result.at = ev.appendJS(result.at, t.at)
+		result.at, ownedAt = ev.gather(result.at, ownedAt, t.at)
 		for i, name := range t.names {
 			prev, _ := result.get(name)
-			result.set(name, ev.appendJS(prev, t.vals[i]))
+			v, own := ev.gather(prev, owned[name], t.vals[i])
+			if own && !owned[name] {
+				if owned == nil {
+					owned = map[string]bool{}
+				}
+				owned[name] = true
+			}
+			result.set(name, v)
 		}
 	}
 	return result
@@ -1169,6 +1295,7 @@ func (ev *evaluator) mergeSort(input *array, swap func(a, b any) bool) *array {
 		return input
 	}
 	ev.chargeCopy(len(input.items))
+	ev.allocArray(len(input.items))
 	items := append([]any(nil), input.items...)
 	buf := make([]any, len(items))
 	var msort func(items, buf []any)
@@ -1328,6 +1455,7 @@ func (ev *evaluator) evalPartial(n *node, input any, env *frame) any {
 	var params []string
 	var l *Lambda
 	ev.closures = true
+	ev.alloc(memFunc)
 	switch p := proc.(type) {
 	case *Lambda:
 		params = p.params
@@ -1383,6 +1511,7 @@ func (ev *evaluator) evalApply(n *node, input any, env *frame) any {
 func (ev *evaluator) evalTransform(n *node, env *frame) any {
 	sig, _ := parseSignature("<(oa):o>")
 	ev.closures = true // the function holds env
+	ev.alloc(memFunc)
 	return &builtin{name: "", sig: sig, params: []string{"obj"}, fn: func(c *call, args []any) any {
 		ev := c.ev
 		obj := args[0]
@@ -1413,7 +1542,7 @@ func (ev *evaluator) evalTransform(n *node, env *frame) any {
 				}
 				if mo, ok := match.(*object); ok {
 					ev.chargeItems(uo.Len())
-					each(uo, func(k string, v any) bool {
+					ev.each(uo, func(k string, v any) bool {
 						ev.set(&mo.ordered, k, v)
 						return true
 					})

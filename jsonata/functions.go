@@ -193,14 +193,18 @@ func init() {
 			return nil
 		}
 		c.ev.chargeText(len(a[0].(string)))
-		return jsLower(a[0].(string))
+		r := jsLower(a[0].(string))
+		c.ev.allocString(len(r))
+		return r
 	})
 	def("uppercase", "<s-:s>", "str", func(c *call, a []any) any {
 		if a[0] == nil {
 			return nil
 		}
 		c.ev.chargeText(len(a[0].(string)))
-		return jsUpper(a[0].(string))
+		r := jsUpper(a[0].(string))
+		c.ev.allocString(len(r))
+		return r
 	})
 	def("length", "<s-:n>", "str", func(c *call, a []any) any {
 		if a[0] == nil {
@@ -215,6 +219,7 @@ func init() {
 			return nil
 		}
 		c.ev.chargeText(len(a[0].(string)))
+		c.ev.allocString(len(a[0].(string)))
 		return trim(a[0].(string))
 	})
 	def("pad", "<s-ns?:s>", "str,width,char", func(c *call, a []any) any {
@@ -255,6 +260,7 @@ func init() {
 			n += len(parts[i])
 		}
 		c.ev.chargeBytes(n)
+		c.ev.allocString(n)
 		return strings.Join(parts, sep)
 	})
 	def("formatNumber", "<n-so?:s>", "value,picture,options", func(c *call, a []any) any {
@@ -267,13 +273,13 @@ func init() {
 		}
 		pic, _ := a[1].(string)
 		c.ev.chargeBytes(len(pic))
-		return formatNumber(numArg(a[0]), pic, opts)
+		return c.ev.counted(formatNumber(c.ev, numArg(a[0]), pic, opts))
 	})
 	def("formatBase", "<n-n?:s>", "value,radix", func(c *call, a []any) any {
 		if a[0] == nil {
 			return nil
 		}
-		return formatBase(numArg(a[0]), arg(a, 1))
+		return c.ev.counted(formatBase(numArg(a[0]), arg(a, 1)))
 	})
 	def("formatInteger", "<n-s:s>", "value,picture", func(c *call, a []any) any {
 		if a[0] == nil {
@@ -281,7 +287,7 @@ func init() {
 		}
 		pic, _ := a[1].(string)
 		c.ev.chargeBytes(len(pic))
-		return formatInteger(numArg(a[0]), pic)
+		return c.ev.counted(formatInteger(c.ev, numArg(a[0]), pic))
 	})
 	def("parseInteger", "<s-s:n>", "value,picture", func(c *call, a []any) any {
 		if a[0] == nil {
@@ -298,6 +304,7 @@ func init() {
 		// Node's Buffer(str, 'binary'): each UTF-16 unit's low byte
 		c.ev.chargeText(len(a[0].(string)))
 		units := utf16Units(a[0].(string))
+		c.ev.allocString((len(units) + 2) / 3 * 4)
 		b := make([]byte, len(units))
 		for i, u := range units {
 			b[i] = byte(u)
@@ -309,6 +316,7 @@ func init() {
 			return nil
 		}
 		c.ev.chargeText(len(a[0].(string)))
+		c.ev.allocString(len(a[0].(string)))
 		b := decodeBase64Lenient(a[0].(string))
 		// Node's toString('binary'): each byte is one character
 		var sb strings.Builder
@@ -322,28 +330,28 @@ func init() {
 			return nil
 		}
 		c.ev.chargeText(len(a[0].(string)))
-		return encodeURI(c, a[0].(string), uriComponentSafe, "encodeUrlComponent")
+		return c.ev.counted(encodeURI(c, a[0].(string), uriComponentSafe, "encodeUrlComponent"))
 	})
 	def("encodeUrl", "<s-:s>", "str", func(c *call, a []any) any {
 		if a[0] == nil {
 			return nil
 		}
 		c.ev.chargeText(len(a[0].(string)))
-		return encodeURI(c, a[0].(string), uriSafe, "encodeUrl")
+		return c.ev.counted(encodeURI(c, a[0].(string), uriSafe, "encodeUrl"))
 	})
 	def("decodeUrlComponent", "<s-:s>", "str", func(c *call, a []any) any {
 		if a[0] == nil {
 			return nil
 		}
 		c.ev.chargeText(len(a[0].(string)))
-		return decodeURI(a[0].(string), "", "decodeUrlComponent")
+		return c.ev.counted(decodeURI(a[0].(string), "", "decodeUrlComponent"))
 	})
 	def("decodeUrl", "<s-:s>", "str", func(c *call, a []any) any {
 		if a[0] == nil {
 			return nil
 		}
 		c.ev.chargeText(len(a[0].(string)))
-		return decodeURI(a[0].(string), ";/?:@&=+$,#", "decodeUrl")
+		return c.ev.counted(decodeURI(a[0].(string), ";/?:@&=+$,#", "decodeUrl"))
 	})
 
 	// numbers
@@ -429,6 +437,7 @@ func init() {
 				result.items = append(result.items, res)
 			}
 		}
+		c.ev.allocArray(len(result.items))
 		return result
 	})
 	def("filter", "<af>", "arr,func", func(c *call, a []any) any {
@@ -443,6 +452,7 @@ func init() {
 				result.items = append(result.items, x)
 			}
 		}
+		c.ev.allocArray(len(result.items))
 		return result
 	})
 	def("single", "<af?>", "arr,func", func(c *call, a []any) any {
@@ -515,6 +525,7 @@ func init() {
 		}
 		if length > 0 {
 			c.ev.chargeItems(length * (len(a) + 1))
+			c.ev.alloc(memArray + length*(memItem+memArray+len(a)*memItem))
 		}
 		result := &array{}
 		for i := 0; i < length; i++ {
@@ -532,9 +543,10 @@ func init() {
 			return nil
 		}
 		fn := arg(a, 1)
+		c.ev.alloc(memObject)
 		result := newObject(0)
 		c.ev.chargeItems(o.Len())
-		each(o, func(k string, v any) bool {
+		c.ev.each(o, func(k string, v any) bool {
 			if c.ev.truthy(c.apply(fn, hofArgs(fn, v, k, a[0])...)) {
 				c.ev.set(&result.ordered, k, v)
 			}
@@ -564,6 +576,7 @@ func init() {
 			}
 		}
 		c.ev.chargeItems(len(objs) + n)
+		c.ev.alloc(memObject)
 		result := newObject(n)
 		for _, x := range objs {
 			o, ok := asObject(x)
@@ -574,6 +587,7 @@ func init() {
 			first := result.Len() == 0
 			put := func(k string, v any) {
 				if first {
+					c.ev.alloc(memMember)
 					c.ev.chargeItems(result.appendUnique(k, v))
 				} else {
 					c.ev.set(&result.ordered, k, v)
@@ -607,6 +621,7 @@ func init() {
 		}
 		n := len(arr.items)
 		c.ev.chargeItems(n)
+		c.ev.allocArray(n)
 		r := &array{items: make([]any, n)}
 		for i, x := range arr.items {
 			r.items[n-1-i] = x
@@ -620,12 +635,13 @@ func init() {
 			return result
 		}
 		c.ev.chargeItems(o.Len())
-		each(o, func(k string, v any) bool {
+		c.ev.each(o, func(k string, v any) bool {
 			if res := c.apply(a[1], hofArgs(a[1], v, k, a[0])...); res != nil {
 				result.items = append(result.items, res)
 			}
 			return true
 		})
+		c.ev.allocArray(len(result.items))
 		return result
 	})
 	def("error", "<s?:x>", "message", func(c *call, a []any) any {
@@ -698,6 +714,7 @@ func init() {
 			return arr
 		}
 		c.ev.chargeItems(len(arr.items))
+		c.ev.allocArray(len(arr.items))
 		result := make([]any, len(arr.items))
 		for i, x := range arr.items {
 			j := int(math.Floor(c.ev.rand() * float64(i+1)))
@@ -727,6 +744,7 @@ func init() {
 				result.items = append(result.items, x)
 			}
 		}
+		c.ev.allocArray(len(result.items))
 		return result
 	})
 
@@ -735,7 +753,7 @@ func init() {
 		pic, hasPic := arg(a, 0).(string)
 		c.ev.chargeBytes(len(pic))
 		tz, hasTZ := arg(a, 1).(string)
-		return formatDateTime(float64(c.ev.now.UnixMilli()), pic, hasPic, tz, hasTZ)
+		return c.ev.counted(formatDateTime(c.ev, float64(c.ev.now.UnixMilli()), pic, hasPic, tz, hasTZ))
 	})
 	def("millis", "<:n>", "", func(c *call, a []any) any { return float64(c.ev.now.UnixMilli()) })
 	def("fromMillis", "<n-s?s?:s>", "millis,picture,timezone", func(c *call, a []any) any {
@@ -745,7 +763,7 @@ func init() {
 		pic, hasPic := arg(a, 1).(string)
 		tz, hasTZ := arg(a, 2).(string)
 		c.ev.chargeBytes(len(pic))
-		return formatDateTime(numArg(a[0]), pic, hasPic, tz, hasTZ)
+		return c.ev.counted(formatDateTime(c.ev, numArg(a[0]), pic, hasPic, tz, hasTZ))
 	})
 	def("toMillis", "<s-s?:n>", "timestamp,picture", func(c *call, a []any) any {
 		if a[0] == nil {
@@ -785,7 +803,9 @@ func (ev *evaluator) toString(v any, pretty bool) any {
 	if pretty {
 		indent = "  "
 	}
-	return string(writeJSON(ev, nil, v, indent, "", true))
+	b := writeJSON(ev, nil, v, indent, "", true)
+	ev.allocString(len(b))
+	return string(b)
 }
 
 func substring(s string, start float64, length any) string {
@@ -866,6 +886,7 @@ func pad(ev *evaluator, s string, width float64, ch string) string {
 	if padLength <= 0 {
 		return s
 	}
+	ev.allocString(padLength*len(ch) + len(s))
 	ev.chargeBytes(padLength * len(ch))
 	padding := strings.Repeat(ch, padLength)
 	if countPoints(ch) > 1 {
@@ -889,9 +910,11 @@ func matchFn(c *call, a []any) any {
 	result := &array{seq: true}
 	if !hasLimit || limit > 0 {
 		count := 0.0
+		c.ev.alloc(memArray)
 		m := c.firstMatch(a[1], s)
 		for m != nil && (!hasLimit || count < limit) {
 			c.ev.charge(costObject)
+			c.ev.alloc(memItem + memObject + 3*memMember + memArray)
 			o := newObject(3)
 			o.Set("match", m.match)
 			o.Set("index", float64(m.start))
@@ -925,6 +948,7 @@ func replaceFn(c *call, a []any) any {
 			res := c.apply(replacement, m.obj(c.ev))
 			if rs, ok := res.(string); ok {
 				c.ev.chargeBytes(len(rs))
+				c.ev.alloc(len(rs))
 				return rs
 			}
 			panic(newError("D3012", res))
@@ -939,6 +963,7 @@ func replaceFn(c *call, a []any) any {
 		pos := 0
 		rs, _ := replacement.(string)
 		c.ev.chargeText(len(s))
+		c.ev.allocString(len(s))
 		b.Grow(len(s))
 		for {
 			i := strings.Index(s[pos:], pattern)
@@ -946,6 +971,7 @@ func replaceFn(c *call, a []any) any {
 				break
 			}
 			c.ev.chargeBytes(len(rs))
+			c.ev.alloc(len(rs))
 			b.WriteString(s[pos : pos+i])
 			b.WriteString(rs)
 			pos += i + len(pattern)
@@ -959,6 +985,7 @@ func replaceFn(c *call, a []any) any {
 		return s
 	}
 	units := utf16Units(s)
+	c.ev.allocString(len(s))
 	var b strings.Builder
 	pos := 0
 	for m != nil && (!hasLimit || count < limit) {
@@ -976,6 +1003,7 @@ func replaceFn(c *call, a []any) any {
 // string, as jsonata-js does, charging ev for what it writes.
 func substitute(ev *evaluator, r string, m *match) string {
 	ev.chargeBytes(len(r))
+	ev.alloc(len(r))
 	var b strings.Builder
 	pos := 0
 	idx := strings.IndexByte(r, '$')
@@ -993,6 +1021,7 @@ func substitute(ev *evaluator, r string, m *match) string {
 			pos++
 		case d == '0':
 			ev.chargeBytes(len(m.match))
+			ev.alloc(len(m.match))
 			b.WriteString(m.match)
 			pos++
 		default:
@@ -1008,6 +1037,7 @@ func substitute(ev *evaluator, r string, m *match) string {
 				if len(m.groups) > 0 && n >= 1 && n <= len(m.groups) {
 					if g, ok := m.groups[n-1].(string); ok {
 						ev.chargeBytes(len(g))
+						ev.alloc(len(g))
 						b.WriteString(g)
 					}
 				}
@@ -1058,11 +1088,14 @@ func splitFn(c *call, a []any) any {
 		var parts []string
 		if sep == "" {
 			c.ev.chargeItems(len(s))
+			c.ev.alloc(memArray + len(s)*(memItem+memString) + 4*len(s)) // at most a piece a byte, 3 bytes a unit
 			units := utf16Units(s)
 			for _, u := range units {
 				parts = append(parts, unitsToString([]uint16{u}))
 			}
 		} else {
+			n := strings.Count(s, sep) + 1
+			c.ev.alloc(memArray + n*(memItem+memString))
 			parts = strings.Split(s, sep)
 		}
 		// String.prototype.split takes the limit as an unsigned integer
@@ -1077,14 +1110,17 @@ func splitFn(c *call, a []any) any {
 		return result
 	}
 	m := c.firstMatch(a[1], s)
+	c.ev.allocArray(1)
 	if m == nil {
 		result.items = append(result.items, s)
 		return result
 	}
 	units := utf16Units(s)
+	c.ev.alloc(len(s))
 	start := 0
 	count := 0.0
 	for m != nil && (!hasLimit || count < limit) {
+		c.ev.alloc(memItem + memString)
 		result.items = append(result.items, unitsToString(units[clampInt(start, 0, len(units)):clampInt(m.start, start, len(units))]))
 		start = m.end
 		m = m.next(c.ev)
@@ -1283,6 +1319,7 @@ func jsPow(x, y float64) float64 {
 func (ev *evaluator) keysOf(v any) any {
 	result := &array{seq: true}
 	if a, ok := v.(*array); ok {
+		ev.alloc(memObject)
 		merged := newObject(0)
 		for _, item := range a.items {
 			ev.chargeItems(1)
@@ -1290,6 +1327,7 @@ func (ev *evaluator) keysOf(v any) any {
 				ev.set(&merged.ordered, k.(string), true)
 			}
 		}
+		ev.allocArray(len(merged.keys))
 		for _, k := range merged.keys {
 			result.items = append(result.items, k)
 		}
@@ -1297,6 +1335,7 @@ func (ev *evaluator) keysOf(v any) any {
 	}
 	if o, ok := asObject(v); ok {
 		ev.chargeItems(o.Len())
+		ev.allocArray(o.Len())
 		for _, k := range objectKeys(o) {
 			result.items = append(result.items, k)
 		}
@@ -1306,16 +1345,18 @@ func (ev *evaluator) keysOf(v any) any {
 
 func (ev *evaluator) spread(v any) any {
 	if a, ok := v.(*array); ok {
-		var result any = &array{seq: true}
+		ev.alloc(memArray)
+		result := &array{seq: true} // grows in place: only this call holds it
 		for _, item := range a.items {
-			result = ev.appendJS(result, ev.spread(item))
+			result = ev.appendOwned(result, ev.spread(item))
 		}
 		return result
 	}
 	if o, ok := asObject(v); ok {
 		result := &array{seq: true}
 		ev.charge(o.Len() * costObject)
-		each(o, func(k string, val any) bool {
+		ev.alloc(memArray + o.Len()*(memItem+memObject+memMember))
+		ev.each(o, func(k string, val any) bool {
 			one := newObject(1)
 			one.Set(k, val)
 			result.items = append(result.items, one)
@@ -1337,6 +1378,7 @@ func (ev *evaluator) cloneDepth(v any, d int) any {
 	case nil:
 		return nil
 	case *array:
+		ev.allocArray(len(t.items))
 		r := &array{items: make([]any, 0, len(t.items))}
 		for _, x := range t.items {
 			c := ev.cloneDepth(x, d+1)
@@ -1351,8 +1393,9 @@ func (ev *evaluator) cloneDepth(v any, d int) any {
 	}
 	if o, ok := asObject(v); ok {
 		ev.charge(costObject)
+		ev.alloc(memObject)
 		r := newObject(o.Len())
-		each(o, func(k string, x any) bool {
+		ev.each(o, func(k string, x any) bool {
 			if c := ev.cloneDepth(x, d+1); c != nil {
 				ev.set(&r.ordered, k, c)
 			}
@@ -1382,6 +1425,7 @@ func evalFn(c *call, a []any) any {
 		}
 	}
 	c.ev.charge(costObject + len(src)*costParse)
+	c.ev.alloc(len(src) * memItem) // the expression parsed
 	ast, err := parse(src)
 	if err != nil {
 		e := newError("D3120", err.(*Error).Text())

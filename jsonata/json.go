@@ -12,7 +12,9 @@ import (
 // writeJSON writes an evaluator value as JSON.stringify does. With str set
 // it follows $string: numbers rounded to 15 significant digits, functions
 // written as "".
-// Writing is charged to ev (nil for none).
+// Writing is charged to ev (nil for none), and the room written into is
+// counted as the text grows (see room): a value can be far larger written
+// than held (one long string, or one array, many times over).
 func writeJSON(ev *evaluator, dst []byte, v any, indent, prefix string, str bool) []byte {
 	return writeJSONDepth(ev, dst, v, indent, prefix, str, 0)
 }
@@ -20,6 +22,7 @@ func writeJSON(ev *evaluator, dst []byte, v any, indent, prefix string, str bool
 func writeJSONDepth(ev *evaluator, dst []byte, v any, indent, prefix string, str bool, d int) []byte {
 	checkDepth(d)
 	ev.chargeItems(1)
+	dst = ev.room(dst, 6) // a literal, or punctuation
 	switch t := v.(type) {
 	case nil, nullType:
 		return append(dst, "null"...)
@@ -30,6 +33,7 @@ func writeJSONDepth(ev *evaluator, dst []byte, v any, indent, prefix string, str
 		return append(dst, "false"...)
 	case string:
 		ev.chargeBytes(len(t))
+		dst = ev.room(dst, quotedLen(t))
 		return appendQuoted(dst, t)
 	case *Lambda, *builtin, *regexFunc:
 		if str {
@@ -48,12 +52,14 @@ func writeJSONDepth(ev *evaluator, dst []byte, v any, indent, prefix string, str
 			}
 			if indent != "" {
 				ev.chargeBytes(len(inner))
+				dst = ev.room(dst, len(inner)+1)
 				dst = append(dst, '\n')
 				dst = append(dst, inner...)
 			}
 			dst = writeJSONDepth(ev, dst, x, indent, inner, str, d+1)
 		}
 		if indent != "" {
+			dst = ev.room(dst, len(prefix)+2)
 			dst = append(dst, '\n')
 			dst = append(dst, prefix...)
 		}
@@ -69,13 +75,14 @@ func writeJSONDepth(ev *evaluator, dst []byte, v any, indent, prefix string, str
 		if math.IsNaN(f) || math.IsInf(f, 0) {
 			return append(dst, "null"...)
 		}
+		dst = ev.room(dst, 32)
 		return appendNumber(dst, f)
 	}
 	if o, ok := asObject(v); ok {
 		inner := prefix + indent
 		dst = append(dst, '{')
 		n := 0
-		each(o, func(k string, x any) bool {
+		ev.each(o, func(k string, x any) bool {
 			if x == nil {
 				return true
 			}
@@ -88,10 +95,12 @@ func writeJSONDepth(ev *evaluator, dst []byte, v any, indent, prefix string, str
 			n++
 			if indent != "" {
 				ev.chargeBytes(len(inner))
+				dst = ev.room(dst, len(inner)+1)
 				dst = append(dst, '\n')
 				dst = append(dst, inner...)
 			}
 			ev.chargeBytes(len(k))
+			dst = ev.room(dst, quotedLen(k)+2)
 			dst = appendQuoted(dst, k)
 			dst = append(dst, ':')
 			if indent != "" {
@@ -101,12 +110,57 @@ func writeJSONDepth(ev *evaluator, dst []byte, v any, indent, prefix string, str
 			return true
 		})
 		if n > 0 && indent != "" {
+			dst = ev.room(dst, len(prefix)+2)
 			dst = append(dst, '\n')
 			dst = append(dst, prefix...)
 		}
 		return append(dst, '}')
 	}
 	return append(dst, "null"...)
+}
+
+// room makes room in dst for n more bytes. In an evaluation it grows dst
+// itself, doubling it, and counts each new capacity as it is made, so
+// that what the count allows does not depend on how the Go runtime grows
+// slices; text written at once into a large buffer counts about twice its
+// length.
+func (ev *evaluator) room(dst []byte, n int) []byte {
+	if ev == nil || cap(dst)-len(dst) >= n {
+		return dst
+	}
+	c := max(2*cap(dst), len(dst)+n, 64)
+	ev.alloc(c)
+	grown := make([]byte, len(dst), c)
+	copy(grown, dst)
+	return grown
+}
+
+// quotedLen is the length appendQuoted writes for s.
+func quotedLen(s string) int {
+	n := len(s) + 2
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c >= 0x20 && c != '"' && c != '\\' && c < utf8.RuneSelf {
+			i++
+			continue
+		}
+		if c >= utf8.RuneSelf {
+			r, size := decodeRune(s[i:])
+			if r >= 0xD800 && r <= 0xDFFF {
+				n += 6 - size
+			}
+			i += size
+			continue
+		}
+		switch c {
+		case '"', '\\', '\b', '\f', '\n', '\r', '\t':
+			n++
+		default:
+			n += 5
+		}
+		i++
+	}
+	return n
 }
 
 // appendJSON writes an evaluator value as JSON.

@@ -20,10 +20,12 @@
 // Evaluation is bounded: Options.MaxDepth limits the nesting of evaluation
 // (recursion), Options.MaxSteps its work, counted in steps that depend on
 // the expression and its input only (about 5 seconds of work by default,
-// regular expression matches included: see DefaultMaxSteps), and the range
-// operator and $pad the size of what they allocate; past a limit the
-// evaluation fails with code U1001. No limit reads a clock, so the same
-// expression on the same input always succeeds or fails the same way.
+// regular expression matches included: see DefaultMaxSteps), and
+// Options.MaxMemory the values it makes, counted in bytes from their sizes
+// as they are made (256 MiB by default: see DefaultMaxMemory); past a limit
+// the evaluation fails with code U1001. No limit reads a clock or the
+// memory statistics of the process, so the same expression on the same
+// input always succeeds or fails the same way.
 //
 // Regular expressions are JavaScript's (without the u flag), run by the
 // package's own backtracking engine.
@@ -145,6 +147,11 @@ type Options struct {
 	// expression and its input, so an evaluation succeeds or fails the
 	// same way every time, on any machine.
 	MaxSteps int
+	// MaxMemory bounds the values the evaluation makes, in bytes counted
+	// from their sizes as they are made (see DefaultMaxMemory): the
+	// default if zero, no limit if negative. Like MaxSteps, the count
+	// depends only on the expression and its input.
+	MaxMemory int
 	// Now is the time $now() and $millis() report (the time of the call
 	// if zero).
 	Now time.Time
@@ -232,6 +239,15 @@ func (c *Context) Now() time.Time { return c.ev.now }
 // it does not return.
 func (c *Context) Charge(steps int) { c.ev.charge(max(steps, 0)) }
 
+// Alloc counts bytes of values the function makes against the
+// evaluation's memory bound (Options.MaxMemory), before it makes them:
+// about 16 bytes an array item, 32 an object member, 100 an object, and
+// the bytes of a string. The top level of the function's result is
+// counted for it (an array's items, a string's bytes); what it builds
+// below that, it should count. Past the bound it fails the evaluation
+// (U1001): it does not return.
+func (c *Context) Alloc(bytes int) { c.ev.alloc(max(bytes, 0)) }
+
 // NewFunction makes a native function. The signature uses JSONata's
 // notation (for example "<n-n?:n>"; empty for none) and arity is the number
 // of parameters higher-order functions such as $map pass it. fn receives the
@@ -274,11 +290,13 @@ func NewFunction(name, signature string, arity int, fn func(c *Context, args []a
 		}
 		switch r := res.(type) {
 		case []any:
+			c.ev.allocArray(len(r))
 			c.ev.chargeCopy(len(r))
 		case string:
+			c.ev.allocString(len(r))
 			c.ev.chargeBytes(len(r))
 		}
-		return in(res)
+		return c.ev.inMade(res)
 	}
 	return &Function{b: b}, nil
 }
@@ -291,15 +309,20 @@ func (e *Expression) Evaluate(input any, opts *Options) (result any, err error) 
 	return e.evaluate(input, opts, nil)
 }
 
-// evaluate is Evaluate, reporting in *used (if not nil) the steps taken.
-func (e *Expression) evaluate(input any, opts *Options, used *int) (result any, err error) {
+// usage is what an evaluation took: steps of work and bytes of values.
+type usage struct {
+	steps, bytes int
+}
+
+// evaluate is Evaluate, reporting in *used (if not nil) what it took.
+func (e *Expression) evaluate(input any, opts *Options, used *usage) (result any, err error) {
 	if opts == nil {
 		opts = &Options{}
 	}
 	st := statePool.Get().(*evalState)
 	ev := &st.ev
-	budget := opts.budget()
-	*ev = evaluator{maxDepth: opts.MaxDepth, now: opts.Now, rand: opts.Random, opts: opts, left: budget, calls: st.ev.calls[:0]}
+	budget, memory := opts.budget(), opts.memory()
+	*ev = evaluator{maxDepth: opts.MaxDepth, now: opts.Now, rand: opts.Random, opts: opts, left: budget, mem: memory, calls: st.ev.calls[:0]}
 	if ev.maxDepth == 0 {
 		ev.maxDepth = DefaultMaxDepth
 	}
@@ -314,17 +337,17 @@ func (e *Expression) evaluate(input any, opts *Options, used *int) (result any, 
 		parent = opts.Env.f
 	}
 	env := &st.env
-	*env = frame{parent: parent, names: st.names[:0], vals: st.vals[:0], vars: opts.Vars}
+	*env = frame{parent: parent, names: st.names[:0], vals: st.vals[:0], vars: opts.Vars, ev: ev}
 	for name, v := range opts.Bindings {
 		if f, ok := v.(*Function); ok {
 			env.bind(name, f.b)
 			continue
 		}
-		env.bind(name, in(v))
+		env.bind(name, ev.in(v))
 	}
 	var inner any
 	if input != Undefined {
-		inner = in(input)
+		inner = ev.in(input)
 	}
 	env.bind("$", inner)
 	if a, ok := inner.(*array); ok && !a.seq {
@@ -340,7 +363,8 @@ func (e *Expression) evaluate(input any, opts *Options, used *int) (result any, 
 			}
 		}
 		if used != nil {
-			*used = budget - max(ev.left, 0)
+			used.steps = budget - max(ev.left, 0)
+			used.bytes = memory - max(ev.mem, 0)
 		}
 		st.release()
 	}()
@@ -400,9 +424,11 @@ func buildDepth(ev *evaluator, v any, b Builder, d int) any {
 	case nullType:
 		return b.Null()
 	case float64:
+		ev.alloc(memItem) // a number in the caller's model
 		return b.Number(t)
 	case *array:
 		ev.chargeCopy(len(t.items))
+		ev.allocArray(len(t.items))
 		items := make([]any, 0, len(t.items))
 		for _, x := range t.items {
 			if x != nil {
@@ -412,6 +438,7 @@ func buildDepth(ev *evaluator, v any, b Builder, d int) any {
 		return b.Array(items)
 	case *object:
 		ev.charge(2*costObject + len(t.keys)*costCopy)
+		ev.allocObject(len(t.keys))
 		keys := t.keys // shared when no member is undefined
 		vals := make([]any, 0, len(t.keys))
 		for i, v := range t.vals {

@@ -101,14 +101,14 @@ func runeSub(s []rune, from, to int) []rune {
 
 // formatNumber is $formatNumber: XPath F&O 3.1 fn:format-number, with
 // jsonata-js's reading of the picture.
-func formatNumber(value float64, picture string, options Object) string {
+func formatNumber(ev *evaluator, value float64, picture string, options Object) string {
 	props := map[string]string{
 		"decimal-separator": ".", "grouping-separator": ",", "exponent-separator": "e",
 		"infinity": "Infinity", "minus-sign": "-", "NaN": "NaN", "percent": "%",
 		"per-mille": "\u2030", "zero-digit": "0", "digit": "#", "pattern-separator": ";",
 	}
 	if options != nil {
-		each(options, func(k string, v any) bool {
+		ev.each(options, func(k string, v any) bool {
 			if s, ok := v.(string); ok {
 				props[k] = s
 			}

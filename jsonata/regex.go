@@ -109,6 +109,7 @@ func (r *regexLiteral) execText(ev *evaluator, t *text, from int) *match {
 // object is the match as jsonata-js's regex closure returns it.
 func (m *match) object(ev *evaluator, r *regexLiteral, s string) any {
 	ev.charge(costObject)
+	ev.alloc(memObject + 5*memMember + memArray + memFunc)
 	o := newObject(5)
 	o.Set("match", m.match)
 	o.Set("start", float64(m.start))
@@ -143,11 +144,11 @@ func (c *call) fnMatch(fn any, args []any) *match {
 	o, isObj := asObject(res)
 	var start, end, groups, next, text any
 	if isObj {
-		start, _ = get(o, "start")
-		end, _ = get(o, "end")
-		groups, _ = get(o, "groups")
-		next, _ = get(o, "next")
-		text, _ = get(o, "match")
+		start, _ = c.ev.get(o, "start")
+		end, _ = c.ev.get(o, "end")
+		groups, _ = c.ev.get(o, "groups")
+		next, _ = c.ev.get(o, "next")
+		text, _ = c.ev.get(o, "match")
 	}
 	_, startNum := num(start)
 	_, endNum := num(end)

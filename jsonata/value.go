@@ -312,9 +312,20 @@ func (m *Map) MarshalJSON() ([]byte, error) {
 
 // in converts a caller's value to the evaluator's model (one level; members
 // of objects are converted when they are read).
-func in(v any) any { return inDepth(v, 0) }
+func in(v any) any { return inDepth(nil, v, 0) }
 
-func inDepth(v any, d int) any {
+// in is in for an evaluation, of the caller's input, bindings and
+// variables: the arrays it converts are converted once (see inArray) and
+// counted.
+func (ev *evaluator) in(v any) any { return inDepth(ev, v, 0) }
+
+// inMade is in for a value a native function made: counted, but not kept
+// for another read (the next call makes another).
+func (ev *evaluator) inMade(v any) any { return inDepth(ev, v, -1) }
+
+// inDepth converts v at depth d; a negative depth marks a value a native
+// function made, whose arrays are not kept for another read.
+func inDepth(ev *evaluator, v any, d int) any {
 	switch t := v.(type) {
 	case nil:
 		return null
@@ -323,7 +334,7 @@ func inDepth(v any, d int) any {
 	case string, bool, float64, *object, *array, *Lambda, *builtin, *regexFunc, nullType:
 		return v
 	case []any:
-		return inArray(t, d)
+		return inArray(ev, t, d)
 	case int:
 		return float64(t)
 	case int64:
@@ -346,17 +357,29 @@ func inDepth(v any, d int) any {
 			keys = append(keys, k)
 		}
 		sort.Strings(keys)
+		ev.allocObject(len(keys))
 		m := newObject(len(keys))
 		for _, k := range keys {
-			m.Set(k, inDepth(t[k], d+1))
+			m.Set(k, inDepth(ev, t[k], deeper(d)))
 		}
 		return m
 	}
 	return v
 }
 
-func inArray(items []any, d int) *array {
-	checkDepth(d)
+// inArray converts a caller's array. In an evaluation, an array read again
+// (an input's, a variable's) is the array converted the first time: a
+// loop that reads one does not copy it again and again, and the
+// conversions an evaluation makes are no larger than its input and
+// variables.
+func inArray(ev *evaluator, items []any, d int) *array {
+	checkDepth(max(d, -d))
+	keep := ev != nil && len(items) > 0 && d >= 0
+	if keep {
+		if a := ev.converted(items); a != nil {
+			return a
+		}
+	}
 	// Items the evaluator reads as they are need no copy: the array shares
 	// them (capped, so that nothing is ever appended in their place).
 	shared := true
@@ -377,18 +400,74 @@ func inArray(items []any, d int) *array {
 			}
 		}
 	}
+	var a *array
 	if shared {
-		return &array{items: items[:len(items):len(items)]}
+		ev.alloc(memArray)
+		a = &array{items: items[:len(items):len(items)]}
+	} else {
+		ev.allocArray(len(items))
+		out := make([]any, len(items))
+		for i, x := range items {
+			out[i] = inDepth(ev, x, deeper(d))
+		}
+		a = &array{items: out}
 	}
-	out := make([]any, len(items))
-	for i, x := range items {
-		out[i] = inDepth(x, d+1)
+	if keep {
+		ev.convert(items, a)
 	}
-	return &array{items: out}
+	return a
+}
+
+// deeper is the depth below d, keeping the mark of a made value.
+func deeper(d int) int {
+	if d < 0 {
+		return d - 1
+	}
+	return d + 1
+}
+
+// conversion is a caller's array and the array it was converted to.
+type conversion struct {
+	first *any // the caller's array: its first item and its length
+	n     int
+	a     *array
+}
+
+// converted returns the conversion of a caller's array, if the evaluation
+// made it already.
+func (ev *evaluator) converted(items []any) *array {
+	p := &items[0]
+	if ev.convIndex != nil {
+		return ev.convIndex[conversion{first: p, n: len(items)}]
+	}
+	for _, c := range ev.convs {
+		if c.first == p && c.n == len(items) {
+			return c.a
+		}
+	}
+	return nil
+}
+
+func (ev *evaluator) convert(items []any, a *array) {
+	c := conversion{first: &items[0], n: len(items)}
+	if ev.convIndex != nil {
+		ev.convIndex[c] = a
+		return
+	}
+	c.a = a
+	ev.convs = append(ev.convs, c)
+	if len(ev.convs) > 16 {
+		ev.convIndex = make(map[conversion]*array, 2*len(ev.convs))
+		for _, c := range ev.convs {
+			a := c.a
+			c.a = nil
+			ev.convIndex[c] = a
+		}
+	}
 }
 
 // get reads a member of an object in the evaluator's model.
-func get(o Object, key string) (any, bool) {
+func (ev *evaluator) get(o Object, key string) (any, bool) {
 	if m, ok := o.(*object); ok {
 		return m.Get(key)
 	}
@@ -396,11 +475,11 @@ func get(o Object, key string) (any, bool) {
 	if !ok {
 		return nil, false
 	}
-	return in(v), true
+	return inDepth(ev, v, 0), true
 }
 
 // each calls f for every member of o, in the evaluator's model.
-func each(o Object, f func(k string, v any) bool) {
+func (ev *evaluator) each(o Object, f func(k string, v any) bool) {
 	if m, ok := o.(*object); ok {
 		for i, k := range m.keys {
 			if !f(k, m.vals[i]) {
@@ -412,14 +491,14 @@ func each(o Object, f func(k string, v any) bool) {
 	if ix, ok := o.(Indexed); ok {
 		for i := range o.Len() {
 			k, v := ix.At(i)
-			if !f(k, in(v)) {
+			if !f(k, inDepth(ev, v, 0)) {
 				return
 			}
 		}
 		return
 	}
 	for k, v := range o.All() {
-		if !f(k, in(v)) {
+		if !f(k, inDepth(ev, v, 0)) {
 			return
 		}
 	}
@@ -451,6 +530,7 @@ func outDepth(ev *evaluator, v any, d int) any {
 		return nil
 	case *array:
 		ev.chargeCopy(len(t.items))
+		ev.allocArray(len(t.items))
 		items := make([]any, 0, len(t.items))
 		for _, x := range t.items {
 			if x == nil {
@@ -461,6 +541,7 @@ func outDepth(ev *evaluator, v any, d int) any {
 		return items
 	case *object:
 		ev.charge(2*costObject + len(t.keys)*costCopy)
+		ev.alloc(memObject)
 		m := NewMap(len(t.keys))
 		for i, k := range t.keys {
 			if t.vals[i] == nil {
@@ -625,8 +706,8 @@ func (ev *evaluator) deepEqualDepth(a, b any, d int) bool {
 			return false
 		}
 		equal := true
-		each(x, func(k string, v any) bool {
-			w, ok := get(y, k)
+		ev.each(x, func(k string, v any) bool {
+			w, ok := ev.get(y, k)
 			if !ok || !ev.deepEqualDepth(v, w, d+1) {
 				equal = false
 			}

@@ -17,18 +17,51 @@ func (e *NotFoundError) Error() string { return e.Msg }
 
 // Get evaluates the path on doc. A definite path yields its node, or false
 // when the node is missing; an indefinite path yields a []any of every
-// match (possibly empty) and true.
+// match (possibly empty) and true. An indefinite path's selection is
+// bounded by a budget of DefaultBudget bytes (see GetWithin), past which
+// it yields nothing (false).
 func (p *Path) Get(doc any) (any, bool) {
-	if p.definite {
-		return getDefinite(doc, p.segs)
-	}
-	return collect(doc, p.segs, doc), true
+	v, ok, err := p.GetWithin(doc, value.NewBudget(DefaultBudget))
+	return v, ok && err == nil
 }
 
-// Lookup is Get with a NotFoundError that explains what was missing.
+// DefaultBudget is the budget of Get and Lookup, in bytes.
+const DefaultBudget = 64 << 20
+
+// GetWithin is Get within a budget: an indefinite path's selection spends
+// 16 bytes for every node it selects and a byte for every node it visits
+// (so that a selection that visits without keeping is bounded too: deep
+// scans of deep scans, filters that scan the document), and fails with
+// value.ErrTooLarge once the budget is spent, before it selects more.
+func (p *Path) GetWithin(doc any, b *value.Budget) (any, bool, error) {
+	if p.definite {
+		v, ok := getDefinite(doc, p.segs)
+		return v, ok, nil
+	}
+	w := walker{root: doc, budget: b}
+	out := w.collect(doc, p.segs)
+	if w.spent || b.Left() < 0 { // spent here, or by a path inside a filter
+		return nil, false, value.ErrTooLarge
+	}
+	return out, true, nil
+}
+
+// Lookup is Get with a NotFoundError that explains what was missing; an
+// indefinite path's selection fails with value.ErrTooLarge past its
+// budget (DefaultBudget).
 func (p *Path) Lookup(doc any) (any, error) {
+	return p.LookupWithin(doc, value.NewBudget(DefaultBudget))
+}
+
+// LookupWithin is Lookup within a budget (see GetWithin).
+func (p *Path) LookupWithin(doc any, b *value.Budget) (any, error) {
 	if !p.definite {
-		return collect(doc, p.segs, doc), nil
+		w := walker{root: doc, budget: b}
+		out := w.collect(doc, p.segs)
+		if w.spent || b.Left() < 0 { // spent here, or by a path inside a filter
+			return nil, value.ErrTooLarge
+		}
+		return out, nil
 	}
 	cur := doc
 	for i, s := range p.segs {
@@ -139,15 +172,43 @@ func getDefinite(doc any, segs []segment) (any, bool) {
 	return cur, true
 }
 
-func collect(doc any, segs []segment, root any) []any {
-	out := []any{}
-	walk(doc, segs, root, &out)
-	return out
+// walker selects the nodes of an indefinite path, within a budget.
+type walker struct {
+	root   any
+	budget *value.Budget
+	spent  bool
+	out    []any
 }
 
-func walk(cur any, segs []segment, root any, out *[]any) {
+// sub is a walker for a path inside a filter: the same root and budget.
+func (w *walker) sub() *walker { return &walker{root: w.root, budget: w.budget} }
+
+// spend takes n bytes from the budget, and reports whether the walk goes
+// on: not once the budget is spent, here or by a path inside a filter.
+func (w *walker) spend(n int) bool {
+	if w.spent {
+		return false
+	}
+	if !w.budget.Spend(n) {
+		w.spent = true
+	}
+	return !w.spent
+}
+
+func (w *walker) collect(doc any, segs []segment) []any {
+	w.out = []any{}
+	w.walk(doc, segs)
+	return w.out
+}
+
+func (w *walker) walk(cur any, segs []segment) {
+	if !w.spend(1) {
+		return
+	}
 	if len(segs) == 0 {
-		*out = append(*out, cur)
+		if w.spend(value.SizeItem) {
+			w.out = append(w.out, cur)
+		}
 		return
 	}
 	s := &segs[0]
@@ -157,7 +218,10 @@ func walk(cur any, segs []segment, root any, out *[]any) {
 		rest := append([]segment{shallow}, segs[1:]...)
 		var scan func(v any)
 		scan = func(v any) {
-			walk(v, rest, root, out)
+			if !w.spend(1) {
+				return
+			}
+			w.walk(v, rest)
 			switch t := v.(type) {
 			case []any:
 				for _, x := range t {
@@ -177,7 +241,7 @@ func walk(cur any, segs []segment, root any, out *[]any) {
 	case segName:
 		if obj, ok := cur.(*value.Object); ok {
 			if v, ok := obj.Get(s.name); ok {
-				walk(v, rest, root, out)
+				w.walk(v, rest)
 			}
 		}
 	case segNames:
@@ -188,18 +252,21 @@ func walk(cur any, segs []segment, root any, out *[]any) {
 		if len(rest) == 0 {
 			// At the end of a path, Jayway gathers the named members into
 			// one object.
+			if !w.spend(value.SizeItem + value.SizeObject + len(s.names)*value.SizeMember) {
+				return
+			}
 			b := value.NewBuilder(len(s.names))
 			for _, n := range s.names {
 				if v, ok := obj.Get(n); ok {
 					b.Set(n, v)
 				}
 			}
-			*out = append(*out, b.Object())
+			w.out = append(w.out, b.Object())
 			return
 		}
 		for _, n := range s.names {
 			if v, ok := obj.Get(n); ok {
-				walk(v, rest, root, out)
+				w.walk(v, rest)
 			}
 		}
 	case segIndex:
@@ -209,7 +276,7 @@ func walk(cur any, segs []segment, root any, out *[]any) {
 				idx += len(arr)
 			}
 			if idx >= 0 && idx < len(arr) {
-				walk(arr[idx], rest, root, out)
+				w.walk(arr[idx], rest)
 			}
 		}
 	case segIndexes:
@@ -219,7 +286,7 @@ func walk(cur any, segs []segment, root any, out *[]any) {
 					idx += len(arr)
 				}
 				if idx >= 0 && idx < len(arr) {
-					walk(arr[idx], rest, root, out)
+					w.walk(arr[idx], rest)
 				}
 			}
 		}
@@ -230,30 +297,30 @@ func walk(cur any, segs []segment, root any, out *[]any) {
 		}
 		from, to := sliceBounds(s, len(arr))
 		for i := from; i < to; i++ {
-			walk(arr[i], rest, root, out)
+			w.walk(arr[i], rest)
 		}
 	case segWildcard:
 		switch t := cur.(type) {
 		case []any:
 			for _, x := range t {
-				walk(x, rest, root, out)
+				w.walk(x, rest)
 			}
 		case *value.Object:
 			for _, m := range t.Members() {
-				walk(m.Value, rest, root, out)
+				w.walk(m.Value, rest)
 			}
 		}
 	case segFilter:
 		switch t := cur.(type) {
 		case []any:
 			for _, x := range t {
-				if s.filter.eval(x, root) {
-					walk(x, rest, root, out)
+				if s.filter.eval(w, x) && !w.spent {
+					w.walk(x, rest)
 				}
 			}
 		case *value.Object:
-			if s.filter.eval(t, root) {
-				walk(t, rest, root, out)
+			if s.filter.eval(w, t) && !w.spent {
+				w.walk(t, rest)
 			}
 		}
 	}

@@ -9,17 +9,17 @@ import (
 
 // expr is a filter expression inside [?( ... )].
 type expr interface {
-	eval(cur, root any) bool
+	eval(w *walker, cur any) bool
 }
 
 // operand is one side of a comparison.
 type operand interface {
-	get(cur, root any) (any, bool)
+	get(w *walker, cur any) (any, bool)
 }
 
 type literal struct{ v any }
 
-func (l literal) get(any, any) (any, bool) { return l.v, true }
+func (l literal) get(*walker, any) (any, bool) { return l.v, true }
 
 type relPath struct {
 	fromRoot bool
@@ -27,54 +27,53 @@ type relPath struct {
 	definite bool
 }
 
-func (r relPath) get(cur, root any) (any, bool) {
+func (r relPath) get(w *walker, cur any) (any, bool) {
 	start := cur
 	if r.fromRoot {
-		start = root
+		start = w.root
 	}
 	if r.definite {
 		return getDefinite(start, r.segs)
 	}
-	out := collect(start, r.segs, root)
-	return out, true
+	return w.sub().collect(start, r.segs), true
 }
 
 type regexOperand struct{ re *regexp.Regexp }
 
-func (regexOperand) get(any, any) (any, bool) { return nil, false }
+func (regexOperand) get(*walker, any) (any, bool) { return nil, false }
 
 type exists struct{ o operand }
 
-func (e exists) eval(cur, root any) bool {
-	_, ok := e.o.get(cur, root)
+func (e exists) eval(w *walker, cur any) bool {
+	_, ok := e.o.get(w, cur)
 	return ok
 }
 
 type not struct{ e expr }
 
-func (n not) eval(cur, root any) bool { return !n.e.eval(cur, root) }
+func (n not) eval(w *walker, cur any) bool { return !n.e.eval(w, cur) }
 
 type and struct{ a, b expr }
 
-func (x and) eval(cur, root any) bool { return x.a.eval(cur, root) && x.b.eval(cur, root) }
+func (x and) eval(w *walker, cur any) bool { return x.a.eval(w, cur) && x.b.eval(w, cur) }
 
 type or struct{ a, b expr }
 
-func (x or) eval(cur, root any) bool { return x.a.eval(cur, root) || x.b.eval(cur, root) }
+func (x or) eval(w *walker, cur any) bool { return x.a.eval(w, cur) || x.b.eval(w, cur) }
 
 type compare struct {
 	op   string
 	l, r operand
 }
 
-func (c compare) eval(cur, root any) bool {
-	lv, lok := c.l.get(cur, root)
+func (c compare) eval(w *walker, cur any) bool {
+	lv, lok := c.l.get(w, cur)
 	if c.op == "=~" {
 		re, ok := c.r.(regexOperand)
 		s, isStr := lv.(string)
 		return ok && lok && isStr && re.re.MatchString(s)
 	}
-	rv, rok := c.r.get(cur, root)
+	rv, rok := c.r.get(w, cur)
 	if !lok || !rok {
 		// A missing side only satisfies "!=" (Jayway compares with its
 		// undefined value).

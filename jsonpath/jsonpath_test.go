@@ -2,6 +2,7 @@ package jsonpath
 
 import (
 	"errors"
+	"strings"
 	"testing"
 
 	"github.com/baton-sh/baton/value"
@@ -198,4 +199,39 @@ func FuzzParse(f *testing.F) {
 		}
 		_ = p.Canonical()
 	})
+}
+
+// TestBudget: an indefinite path's selection stops once it has spent its
+// budget, however the path multiplies the document (scans of scans,
+// filters that scan from the root), and reports it; within the budget it
+// selects everything.
+func TestBudget(t *testing.T) {
+	deep := value.MustParse(`{"a":` + strings.Repeat("[", 300) + strings.Repeat("]", 300) + `}`)
+	wide := value.MustParse(`[` + strings.TrimSuffix(strings.Repeat(`{"k":1},`, 2000), ",") + `]`)
+	tests := []struct {
+		path   string
+		doc    any
+		budget int
+		ok     bool
+	}{
+		{`$..*`, deep, 1 << 20, true},
+		{`$..*..*..*`, deep, 1 << 20, false},
+		{`$[?(@.k == 1)]`, wide, 1 << 20, true},
+		{`$[?($..k)]`, wide, 1 << 20, false},
+		{`$[*]`, wide, 1000, false},
+	}
+	for _, tt := range tests {
+		p, err := Parse(tt.path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, found, err := p.GetWithin(tt.doc, value.NewBudget(tt.budget))
+		if tt.ok != (err == nil && found) || (!tt.ok && !errors.Is(err, value.ErrTooLarge)) {
+			t.Errorf("%s within %d: %v %v", tt.path, tt.budget, found, err)
+		}
+		_, err = p.LookupWithin(tt.doc, value.NewBudget(tt.budget))
+		if tt.ok != (err == nil) {
+			t.Errorf("lookup %s within %d: %v", tt.path, tt.budget, err)
+		}
+	}
 }

@@ -26,6 +26,10 @@ const (
 	// 5 seconds; a budget of steps (about 5 seconds of work) stops it the
 	// same way on every machine and at every replay.
 	JSONataSteps = jsonata.DefaultMaxSteps
+	// JSONataMemory bounds the values one evaluation makes (AWS stops one
+	// past about 7 MB of its own measure); counted from the values made,
+	// it fails at the same point on every replay.
+	JSONataMemory = 64 << 20
 )
 
 // Expr is a compiled JSONata expression of a definition field.
@@ -89,12 +93,13 @@ func (env *JEnv) Reset(scope Scope, input any, now time.Time) {
 func (env *JEnv) options() *jsonata.Options {
 	if !env.ready {
 		env.opts = jsonata.Options{
-			MaxDepth: MaxJSONataDepth,
-			MaxSteps: JSONataSteps,
-			Builder:  valueBuilder{},
-			Env:      awsFunctions,
-			Vars:     env.lookup,
-			Random:   env.random,
+			MaxDepth:  MaxJSONataDepth,
+			MaxSteps:  JSONataSteps,
+			MaxMemory: JSONataMemory,
+			Builder:   valueBuilder{},
+			Env:       awsFunctions,
+			Vars:      env.lookup,
+			Random:    env.random,
 		}
 		env.ready = true
 	}

@@ -24,6 +24,10 @@ type Scope interface {
 // evaluated.
 type Template struct {
 	root tnode
+	// makes is set when the template makes values beyond its own (an
+	// intrinsic function, an indefinite path's selection): only those
+	// need a budget.
+	makes bool
 }
 
 type tkind uint8
@@ -54,7 +58,22 @@ func CompileTemplate(v any) (*Template, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Template{root: n}, nil
+	return &Template{root: n, makes: n.makes()}, nil
+}
+
+func (n *tnode) makes() bool {
+	switch n.kind {
+	case tCall:
+		return true
+	case tPath:
+		return !n.path.Definite()
+	}
+	for i := range n.kids {
+		if n.kids[i].makes() {
+			return true
+		}
+	}
+	return false
 }
 
 func compileNode(v any, field string) (tnode, error) {
@@ -165,19 +184,30 @@ func (n *tnode) usesContext() bool {
 	return false
 }
 
+// TemplateMemory bounds the values one payload template's paths and
+// intrinsic functions make, in the bytes a value.Budget counts: what one
+// evaluation may hold, whatever the definition, so that it fails its
+// execution before the process runs out of memory. The same bound holds
+// on every replay.
+const TemplateMemory = 64 << 20
+
 // Eval builds the template's payload for an input.
 func (t *Template) Eval(input any, sc Scope) (any, *failure.Failure) {
-	return t.root.eval(input, sc)
+	var b *value.Budget
+	if t.makes {
+		b = value.NewBudget(TemplateMemory)
+	}
+	return t.root.eval(input, sc, b)
 }
 
-func (n *tnode) eval(input any, sc Scope) (any, *failure.Failure) {
+func (n *tnode) eval(input any, sc Scope, b *value.Budget) (any, *failure.Failure) {
 	switch n.kind {
 	case tLiteral:
 		return n.lit, nil
 	case tPath:
-		return resolveField(n.path, input, sc, n.field)
+		return resolveField(n.path, input, sc, n.field, b)
 	case tCall:
-		env := &callEnv{input: input, sc: sc, field: n.field}
+		env := &callEnv{input: input, sc: sc, field: n.field, budget: b}
 		v, err := n.call.Eval(env)
 		if err != nil {
 			if f, ok := failure.From(err); ok {
@@ -188,19 +218,19 @@ func (n *tnode) eval(input any, sc Scope) (any, *failure.Failure) {
 		return v, nil
 	case tObject:
 		if n.dup {
-			b := value.NewBuilder(len(n.kids))
+			o := value.NewBuilder(len(n.kids))
 			for i := range n.kids {
-				v, f := n.kids[i].eval(input, sc)
+				v, f := n.kids[i].eval(input, sc, b)
 				if f != nil {
 					return nil, f
 				}
-				b.Set(n.keys[i], v)
+				o.Set(n.keys[i], v)
 			}
-			return b.Object(), nil
+			return o.Object(), nil
 		}
 		o := value.Make(len(n.kids))
 		for i := range n.kids {
-			v, f := n.kids[i].eval(input, sc)
+			v, f := n.kids[i].eval(input, sc, b)
 			if f != nil {
 				return nil, f
 			}
@@ -210,7 +240,7 @@ func (n *tnode) eval(input any, sc Scope) (any, *failure.Failure) {
 	case tArray:
 		out := make([]any, len(n.kids))
 		for i := range n.kids {
-			v, f := n.kids[i].eval(input, sc)
+			v, f := n.kids[i].eval(input, sc, b)
 			if f != nil {
 				return nil, f
 			}
@@ -233,11 +263,17 @@ func root(p *jsonpath.Path, input any, sc Scope) (any, bool) {
 }
 
 // resolveField evaluates the path of a "field.$" entry: a path that
-// selects nothing fails with AWS's States.Runtime cause.
-func resolveField(p *jsonpath.Path, input any, sc Scope, field string) (any, *failure.Failure) {
+// selects nothing fails with AWS's States.Runtime cause, as does one whose
+// selection would exceed the evaluation's budget.
+func resolveField(p *jsonpath.Path, input any, sc Scope, field string, b *value.Budget) (any, *failure.Failure) {
 	doc, ok := root(p, input, sc)
 	if ok {
-		if v, found := p.Get(doc); found {
+		v, found, err := p.GetWithin(doc, b)
+		if err != nil {
+			return nil, failure.Newf(failure.Runtime, "The JSONPath '%s' specified for the field '%s' selects more than an evaluation may hold",
+				p.String(), field)
+		}
+		if found {
 			return v, nil
 		}
 	}
@@ -249,17 +285,18 @@ func resolveField(p *jsonpath.Path, input any, sc Scope, field string) (any, *fa
 // definition field in error messages.
 func EvalCall(c *intrinsic.Call, input any, sc Scope, field string) (any, *failure.Failure) {
 	n := tnode{kind: tCall, call: c, field: field}
-	return n.eval(input, sc)
+	return n.eval(input, sc, value.NewBudget(TemplateMemory))
 }
 
 type callEnv struct {
-	input any
-	sc    Scope
-	field string
+	input  any
+	sc     Scope
+	field  string
+	budget *value.Budget
 }
 
 func (e *callEnv) Resolve(p *jsonpath.Path) (any, error) {
-	v, f := resolveField(p, e.input, e.sc, e.field)
+	v, f := resolveField(p, e.input, e.sc, e.field, e.budget)
 	if f != nil {
 		return nil, f.AsError()
 	}
@@ -267,3 +304,5 @@ func (e *callEnv) Resolve(p *jsonpath.Path) (any, error) {
 }
 
 func (e *callEnv) Random() rand.Source { return e.sc.Random() }
+
+func (e *callEnv) Budget() *value.Budget { return e.budget }

@@ -128,6 +128,54 @@ func Size(v any) int {
 	return 4
 }
 
+// SizeAtMost returns Size(v) and true if it is at most limit, and false
+// otherwise, after work in proportion to the smaller of the two: a value
+// that holds another many times over (arrays built of the same array) is
+// as long as its text, which Size would walk all of, and which could
+// overflow an int.
+func SizeAtMost(v any, limit int) (int, bool) {
+	n := sizeAtMost(v, limit)
+	return n, n <= limit
+}
+
+// sizeAtMost is Size, or a number above limit as soon as the size is.
+func sizeAtMost(v any, limit int) int {
+	switch t := v.(type) {
+	case []any:
+		n := 2
+		if len(t) > 1 {
+			n += len(t) - 1
+		}
+		for _, x := range t {
+			if n > limit {
+				return n
+			}
+			n += sizeAtMost(x, limit-n)
+		}
+		return n
+	case *Object:
+		if s := t.size.Load(); s > 0 {
+			return int(s - 1)
+		}
+		n := 2
+		if len(t.members) > 1 {
+			n += len(t.members) - 1
+		}
+		for i := range t.members {
+			if n > limit {
+				return n
+			}
+			n += stringSize(t.members[i].Key) + 1
+			n += sizeAtMost(t.members[i].Value, limit-n)
+		}
+		if n <= limit {
+			t.size.Store(int64(n) + 1)
+		}
+		return n
+	}
+	return Size(v)
+}
+
 func stringSize(s string) int {
 	n := len(s) + 2
 	for i := 0; i < len(s); i++ {
