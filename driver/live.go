@@ -65,6 +65,11 @@ func summary(l *live) {
 // step builds the store write for entries just applied, and returns the
 // history events it writes.
 func (d *Durable) step(l *live, entries []entry, cmds []interpreter.Command, create bool, now time.Time) (*store.Step, []history.Event, error) {
+	if p := l.ex.Panic; p != nil {
+		// The interpreter failed the execution on a fault of its own.
+		l.ex.Panic = nil
+		d.log.Error("an internal error failed an execution", "execution", l.arn, "panic", fmt.Sprint(p.Value), "stack", string(p.Stack))
+	}
 	st := &store.Step{Create: create, Lease: d.currentLease(), ExpectSeq: l.seq, Now: now}
 	seq := l.seq
 	for i := range entries {

@@ -142,6 +142,9 @@ type Execution struct {
 	Output    any
 	Failure   *failure.Failure
 	StopTime  time.Time
+	// Panic is set when the interpreter itself failed the execution (see
+	// contain).
+	Panic *Panic
 
 	// Events is the history so far.
 	Events []history.Event
@@ -260,6 +263,7 @@ func (ex *Execution) Done() bool { return ex.Status != Running }
 
 // Start begins the execution with its input.
 func (ex *Execution) Start(input any, now time.Time) []Command {
+	defer ex.contain()
 	ex.begin(now)
 	ex.Input = input
 	ex.StartTime = now
@@ -288,6 +292,7 @@ func (ex *Execution) begin(now time.Time) {
 
 // TaskStarted records that a worker began a task.
 func (ex *Execution) TaskStarted(id int64, worker string, now time.Time) []Command {
+	defer ex.contain()
 	ex.begin(now)
 	if f := ex.tasks[id]; f != nil && !ex.Done() {
 		f.markStarted(worker)
@@ -300,6 +305,7 @@ func (ex *Execution) TaskStarted(id int64, worker string, now time.Time) []Comma
 // comes later: through its task token (.waitForTaskToken) or when the work
 // it started ends (.sync). output is what the call answered.
 func (ex *Execution) TaskSubmitted(id int64, output any, now time.Time) []Command {
+	defer ex.contain()
 	ex.begin(now)
 	if f := ex.tasks[id]; f != nil && !ex.Done() {
 		f.markStarted("")
@@ -311,6 +317,7 @@ func (ex *Execution) TaskSubmitted(id int64, output any, now time.Time) []Comman
 
 // TaskSucceeded delivers a task's result.
 func (ex *Execution) TaskSucceeded(id int64, output any, now time.Time) []Command {
+	defer ex.contain()
 	ex.begin(now)
 	if f := ex.tasks[id]; f != nil && !ex.Done() {
 		f.taskSucceeded(output)
@@ -321,6 +328,7 @@ func (ex *Execution) TaskSucceeded(id int64, output any, now time.Time) []Comman
 
 // TaskFailed delivers a task's failure.
 func (ex *Execution) TaskFailed(id int64, fl *failure.Failure, now time.Time) []Command {
+	defer ex.contain()
 	ex.begin(now)
 	if f := ex.tasks[id]; f != nil && !ex.Done() {
 		f.taskFailed(fl)
@@ -332,6 +340,7 @@ func (ex *Execution) TaskFailed(id int64, fl *failure.Failure, now time.Time) []
 // TaskHeartbeat records a heartbeat; it reports false when the task is no
 // longer running.
 func (ex *Execution) TaskHeartbeat(id int64, now time.Time) ([]Command, bool) {
+	defer ex.contain()
 	ex.begin(now)
 	f := ex.tasks[id]
 	if f == nil || ex.Done() {
@@ -380,6 +389,7 @@ func (ex *Execution) TakeEvents() []history.Event {
 
 // TimerFired delivers a timer armed by a StartTimer command.
 func (ex *Execution) TimerFired(id int64, now time.Time) []Command {
+	defer ex.contain()
 	ex.begin(now)
 	t := ex.timers[id]
 	if t == nil || ex.Done() {
@@ -404,6 +414,7 @@ func (ex *Execution) TimerFired(id int64, now time.Time) []Command {
 
 // Stop aborts the execution, as StopExecution does.
 func (ex *Execution) Stop(fl *failure.Failure, now time.Time) []Command {
+	defer ex.contain()
 	ex.begin(now)
 	if !ex.Done() {
 		ex.finish(Aborted, nil, fl)

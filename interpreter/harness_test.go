@@ -205,6 +205,10 @@ func (h *harness) give(in input) []interpreter.Command {
 	in.at = h.now
 	h.journal = append(h.journal, in)
 	cmds := apply(h.ex, in)
+	if p := h.ex.Panic; p != nil {
+		// The execution contained it; a test must still see the bug.
+		h.tb.Fatalf("the interpreter panicked: %v\n%s", p.Value, p.Stack)
+	}
 	if h.record != nil {
 		h.record(in, cmds)
 	}

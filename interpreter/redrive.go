@@ -20,6 +20,7 @@ func (ex *Execution) Redrivable() bool {
 // again. A redriven state starts afresh, with its retries counted from
 // zero, and the execution's own timeout starts over.
 func (ex *Execution) Redrive(now time.Time) []Command {
+	defer ex.contain()
 	ex.begin(now)
 	if !ex.Redrivable() {
 		return ex.cmds
