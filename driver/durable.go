@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/baton-sh/baton/clock"
+	"github.com/baton-sh/baton/failure"
+	"github.com/baton-sh/baton/history"
 	"github.com/baton-sh/baton/interpreter"
 	"github.com/baton-sh/baton/machine"
 	"github.com/baton-sh/baton/mock"
@@ -60,6 +62,8 @@ type Durable struct {
 
 	actMu   sync.Mutex
 	actWake map[string]chan struct{}
+
+	recovered chan struct{} // closed once Start's recovery ends
 
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -179,7 +183,7 @@ func NewDurable(o DurableOptions) *Durable {
 		store: o.Store, commit: store.NewCommitter(o.Store, o.MaxBatch), resources: o.Resources, clock: o.Clock, log: o.Logger,
 		maxLive: o.MaxLive, mocks: o.Mocks, tokens: o.Tokens, compile: o.Compile, observe: o.Observe, onFinish: o.OnFinish,
 		node: o.Node, leaseFor: o.LeaseDuration,
-		live: map[string]*live{}, actWake: map[string]chan struct{}{}, timers: newTimerQueue(), ctx: ctx, cancel: cancel,
+		live: map[string]*live{}, actWake: map[string]chan struct{}{}, timers: newTimerQueue(), recovered: make(chan struct{}), ctx: ctx, cancel: cancel,
 	}
 }
 
@@ -294,9 +298,88 @@ func (d *Durable) StartExecution(ctx context.Context, req StartRequest) (*store.
 	return &rec, nil
 }
 
-// StopExecution aborts a running execution.
+// StopExecution aborts a running execution. It does not wait for a
+// replay: an execution being rebuilt from its journal (a recovery at work
+// on it), or one whose journal cannot be replayed, is stopped in the store
+// alone (halt).
 func (d *Durable) StopExecution(ctx context.Context, arn, errName, cause string) error {
-	return d.deliver(ctx, arn, []entry{{Kind: kindStop, Error: errName, Cause: cause}}, nil)
+	if l := d.peek(arn); l != nil && l.loading.Load() {
+		return d.halt(ctx, arn, errName, cause)
+	}
+	err := d.deliver(ctx, arn, []entry{{Kind: kindStop, Error: errName, Cause: cause}}, nil)
+	var re *ReplayError
+	if errors.As(err, &re) {
+		d.log.Warn("stopping an execution that cannot be replayed", "execution", arn, "error", err)
+		return d.halt(ctx, arn, errName, cause)
+	}
+	return err
+}
+
+// halt stops an execution in the store without its interpreter: a journal
+// entry that a replay reads as Halt, and the ExecutionAborted event that
+// Halt writes. The write expects the journal position it read, so a step
+// written meanwhile (by whoever replays the execution) comes first and the
+// stop is tried again after it; the step that comes later finds the
+// execution moved and is dropped.
+func (d *Durable) halt(ctx context.Context, arn, errName, cause string) error {
+	defer clock.Hold(d.clock)()
+	for attempt := 0; ; attempt++ {
+		rec, err := d.store.GetExecution(ctx, arn)
+		if err != nil {
+			return err
+		}
+		if rec.Status != "RUNNING" {
+			return ErrExecutionClosed
+		}
+		lease := d.currentLease()
+		if rec.Owner != lease {
+			err := d.store.TakeExecution(ctx, arn, lease, d.clock.Now())
+			if errors.Is(err, store.ErrLeaseLost) {
+				return ErrOwnedElsewhere
+			}
+			if err != nil {
+				return err
+			}
+			rec.Owner = lease
+		}
+		// The journal may hold more than its record says (it is why the
+		// execution cannot be replayed): the entry goes after its end.
+		journal, err := d.store.Journal(ctx, arn)
+		if err != nil {
+			return err
+		}
+		next := rec.Seq + 1
+		if n := len(journal); n > 0 {
+			next = max(next, journal[n-1].Seq+1)
+		}
+		now := d.clock.Now()
+		data, err := json.Marshal(&entry{Kind: kindHalt, Time: now.UnixNano(), Error: errName, Cause: cause})
+		if err != nil {
+			return err
+		}
+		ev := history.Event{Type: history.ExecutionAborted, ID: rec.LastEvent + 1, PreviousID: rec.LastEvent, Time: now.UnixNano(),
+			Failure: failure.New(errName, cause)}
+		rec.Status, rec.Stop, rec.Error, rec.Cause = "ABORTED", now, errName, cause
+		rec.LastEvent, rec.LastEventType = ev.ID, ev.Type.String()
+		st := &store.Step{Execution: *rec, Lease: lease, ExpectSeq: rec.Seq, Now: now, Ended: true,
+			Inputs: []store.Input{{Seq: next, JSON: data}}, Events: []store.Event{{ID: ev.ID, JSON: ev.AppendJSON(nil, true)}}}
+		err = d.commit.Commit(ctx, st)
+		switch {
+		case errors.Is(err, store.ErrConflict) && attempt < 10:
+			continue
+		case errors.Is(err, store.ErrLeaseLost):
+			return ErrOwnedElsewhere
+		case err != nil:
+			return err
+		}
+		// What memory holds of it is behind the store now: the next to
+		// need it loads it again.
+		if l := d.peek(arn); l != nil {
+			d.forget(l)
+		}
+		d.finished(rec)
+		return nil
+	}
 }
 
 // ErrNoSuchTask says that no execution holds the task: the execution named

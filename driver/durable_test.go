@@ -397,10 +397,15 @@ func TestDurableReplayDivergence(t *testing.T) {
 		t.Fatal(err)
 	}
 	n.open()
-	err = n.d.StopExecution(context.Background(), bad.ARN, "", "")
+	// Loading it refuses to go on, naming the execution.
+	err = n.d.Verify(context.Background(), bad.ARN)
 	var re *driver.ReplayError
 	if !errors.As(err, &re) || re.ExecutionARN != bad.ARN || !strings.Contains(err.Error(), bad.ARN) {
-		t.Fatalf("stop of the altered execution: %v", err)
+		t.Fatalf("verify of the altered execution: %v", err)
+	}
+	_, err = n.d.RedriveExecution(context.Background(), bad.ARN, "")
+	if !errors.As(err, &re) {
+		t.Errorf("redrive of the altered execution: %v", err)
 	}
 	clk.Advance(time.Minute)
 	if done := n.wait(ok.ARN); done.Status != "SUCCEEDED" {
@@ -408,6 +413,54 @@ func TestDurableReplayDivergence(t *testing.T) {
 	}
 	if got, err := n.s.GetExecution(context.Background(), bad.ARN); err != nil || got.Status != "RUNNING" {
 		t.Errorf("the altered execution moved: %+v %v", got, err)
+	}
+	// It can still be stopped: the stop is written without a replay.
+	if err := n.d.StopExecution(context.Background(), bad.ARN, "Operator", "cannot be replayed"); err != nil {
+		t.Fatalf("stop of the altered execution: %v", err)
+	}
+	got, err := n.s.GetExecution(context.Background(), bad.ARN)
+	if err != nil || got.Status != "ABORTED" || got.Error != "Operator" || got.LastEventType != "ExecutionAborted" {
+		t.Errorf("after the stop: %+v %v", got, err)
+	}
+	if types := n.eventTypes(bad.ARN); types != "ExecutionStarted,WaitStateEntered,ExecutionAborted" {
+		t.Errorf("history %s", types)
+	}
+}
+
+// TestDurableStopDuringReplay: a stop does not wait for a replay in
+// progress. A Stop that comes while an execution is rebuilt is written in
+// the store at once; the replayed execution then finds it moved, and a
+// replay of the whole journal gives the history the stop wrote (Halt).
+func TestDurableStopDuringReplay(t *testing.T) {
+	t.Parallel()
+	clk := clock.NewManual(epoch)
+	dir := t.TempDir()
+	n := newNode(t, dir, clk, nil)
+	def := `{"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":60,"Next":"P"},"P":{"Type":"Pass","End":true}}}`
+	rec := n.start("w", def, `{}`)
+	n.close()
+	n.open()
+	if err := n.d.StopExecutionWithoutReplay(context.Background(), rec.ARN, "Operator", "now"); err != nil {
+		t.Fatal(err)
+	}
+	clk.Advance(time.Minute) // the timer finds the execution ended
+	got, err := n.s.GetExecution(context.Background(), rec.ARN)
+	if err != nil || got.Status != "ABORTED" || got.Cause != "now" {
+		t.Fatalf("%+v %v", got, err)
+	}
+	if err := n.d.Verify(context.Background(), rec.ARN); err != nil {
+		t.Errorf("the journal does not give back the history: %v", err)
+	}
+	if types := n.eventTypes(rec.ARN); types != "ExecutionStarted,WaitStateEntered,ExecutionAborted" {
+		t.Errorf("history %s", types)
+	}
+	// Redriven, it waits again and ends as it would have.
+	if _, err := n.d.RedriveExecution(context.Background(), rec.ARN, ""); err != nil {
+		t.Fatal(err)
+	}
+	clk.Advance(time.Minute)
+	if done := n.wait(rec.ARN); done.Status != "SUCCEEDED" {
+		t.Errorf("after the redrive: %+v", done)
 	}
 }
 

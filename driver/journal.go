@@ -27,6 +27,9 @@ const (
 	kindHeartbeat entryKind = "heartbeat" // task ID's worker is alive
 	kindStop      entryKind = "stop"      // StopExecution (Error, Cause)
 	kindRedrive   entryKind = "redrive"   // RedriveExecution (Token: its client token)
+	// kindHalt is a StopExecution written without the interpreter (Error,
+	// Cause): the execution was being replayed, or could not be.
+	kindHalt entryKind = "halt"
 )
 
 // entry is one journal entry.
@@ -84,6 +87,8 @@ func apply(ex *interpreter.Execution, e *entry) []interpreter.Command {
 		cmds = ex.Stop(failure.New(e.Error, e.Cause), t)
 	case kindRedrive:
 		cmds = ex.Redrive(t)
+	case kindHalt:
+		cmds = ex.Halt(failure.New(e.Error, e.Cause), t)
 	}
 	return append([]interpreter.Command(nil), cmds...)
 }

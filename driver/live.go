@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/baton-sh/baton/history"
@@ -18,14 +19,17 @@ import (
 // live is an execution in memory. Its lock is held while anything reads or
 // changes it.
 type live struct {
-	mu     sync.Mutex
-	arn    string
-	ex     *interpreter.Execution
-	rec    store.Execution
-	seq    int64 // the journal position of its last entry
-	closed bool
-	gone   bool                         // removed from the live map
-	tasks  map[int64]context.CancelFunc // in-process tasks running
+	mu sync.Mutex
+	// loading is set while the execution is rebuilt from its journal, for
+	// StopExecution, which does not wait for that.
+	loading atomic.Bool
+	arn     string
+	ex      *interpreter.Execution
+	rec     store.Execution
+	seq     int64 // the journal position of its last entry
+	closed  bool
+	gone    atomic.Bool                  // removed from the live map
+	tasks   map[int64]context.CancelFunc // in-process tasks running
 	// early holds completions by token of tasks whose call has not yet
 	// returned (a .sync child that ended first): they are recorded after
 	// the call's own result, so that the history keeps AWS's order.
@@ -206,7 +210,7 @@ func (d *Durable) acquireRec(ctx context.Context, arn string, rec *store.Executi
 		}
 		d.mu.Unlock()
 		l.mu.Lock()
-		if l.gone {
+		if l.gone.Load() {
 			l.mu.Unlock()
 			continue
 		}
@@ -245,7 +249,10 @@ func (d *Durable) load(ctx context.Context, l *live, rec *store.Execution) error
 		}
 		l.rec.Owner = lease
 	}
-	if err := d.replay(ctx, l); err != nil {
+	l.loading.Store(true)
+	err := d.replay(ctx, l)
+	l.loading.Store(false)
+	if err != nil {
 		return err
 	}
 	for _, t := range l.ex.PendingTasks() {
@@ -264,7 +271,7 @@ func (d *Durable) load(ctx context.Context, l *live, rec *store.Execution) error
 func (d *Durable) replay(ctx context.Context, l *live) error {
 	m, err := d.compile(l.rec.Definition)
 	if err != nil {
-		return err
+		return &ReplayError{ExecutionARN: l.arn, Stored: "a definition", Replayed: "none that compiles: " + err.Error()}
 	}
 	journal, err := d.store.Journal(ctx, l.arn)
 	if err != nil {
@@ -276,7 +283,7 @@ func (d *Durable) replay(ctx context.Context, l *live) error {
 	for _, in := range journal {
 		var e entry
 		if err := json.Unmarshal(in.JSON, &e); err != nil {
-			return fmt.Errorf("journal of %s: %w", l.arn, err)
+			return &ReplayError{ExecutionARN: l.arn, Stored: fmt.Sprintf("journal entry %d", in.Seq), Replayed: "none readable: " + err.Error()}
 		}
 		apply(ex, &e)
 		if e.Kind == kindRedrive {
@@ -320,7 +327,7 @@ func (d *Durable) forget(l *live) {
 	if d.live[l.arn] == l {
 		delete(d.live, l.arn)
 	}
-	l.gone = true
+	l.gone.Store(true)
 	d.mu.Unlock()
 }
 
@@ -342,7 +349,7 @@ func (d *Durable) evictLocked() {
 			continue
 		}
 		if len(l.tasks) == 0 {
-			l.gone = true
+			l.gone.Store(true)
 			delete(d.live, arn)
 		}
 		l.mu.Unlock()

@@ -12,9 +12,13 @@ import (
 // claimBatch is how many executions one claim takes over.
 const claimBatch = 1000
 
-// Start takes this node's lease, recovers the executions no live lease
-// holds (those this node ran before it stopped, and those of nodes whose
-// lease ran out), and starts the timer and lease loops.
+// Start takes this node's lease and starts the lease loop, then recovers,
+// in the background, the executions no live lease holds (those this node
+// ran before it stopped, and those of nodes whose lease ran out), and
+// starts the timer loop once they are. Requests are served meanwhile: an
+// execution asked for before its turn is loaded then, and a StopExecution
+// does not wait for a replay (see StopExecution). Recovered() is closed
+// once recovery ends.
 func (d *Durable) Start(ctx context.Context) error {
 	defer clock.Hold(d.clock)()
 	now := d.clock.Now()
@@ -27,19 +31,32 @@ func (d *Durable) Start(ctx context.Context) error {
 	d.leaseMu.Unlock()
 	// The lease is renewed while recovery runs: recovering a hundred
 	// thousand executions takes longer than a lease lasts.
-	d.wg.Add(1)
+	d.wg.Add(2)
 	go d.leaseLoop()
-	n, err := d.takeOver(ctx)
-	if err != nil {
-		return fmt.Errorf("recovery: %w", err)
-	}
-	if n > 0 {
-		d.log.Info("recovered executions", "count", n)
-	}
-	d.wg.Add(1)
-	go d.timerLoop()
+	release := clock.Hold(d.clock)
+	go func() {
+		defer d.wg.Done()
+		defer close(d.recovered)
+		n, err := d.takeOver(d.ctx)
+		release()
+		switch {
+		case err != nil && d.ctx.Err() == nil:
+			// The lease loop takes over what is left when it next runs.
+			d.log.Error("recovering executions", "error", err, "recovered", n)
+		case n > 0:
+			d.log.Info("recovered executions", "count", n)
+		}
+		if d.ctx.Err() != nil {
+			return
+		}
+		d.wg.Add(1)
+		go d.timerLoop()
+	}()
 	return nil
 }
+
+// Recovered is closed once the executions Start found have been recovered.
+func (d *Durable) Recovered() <-chan struct{} { return d.recovered }
 
 // takeOver claims the executions no live lease holds, and carries each on.
 func (d *Durable) takeOver(ctx context.Context) (int, error) {

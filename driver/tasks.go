@@ -71,7 +71,7 @@ func (d *Durable) park(arn string, e entry) bool {
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if _, running := l.tasks[e.ID]; !running || l.closed || l.gone {
+	if _, running := l.tasks[e.ID]; !running || l.closed || l.gone.Load() {
 		return false
 	}
 	if l.early == nil {

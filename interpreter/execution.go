@@ -164,6 +164,7 @@ type Execution struct {
 	timerSeq int64
 	taskSeq  int64
 	limit    int
+	quiet    bool       // events are not written (Halt)
 	test     *StateTest // set when one state runs on its own (TestState)
 	// invocations counts the tasks scheduled per state name.
 	invocations map[string]int
@@ -422,8 +423,30 @@ func (ex *Execution) Stop(fl *failure.Failure, now time.Time) []Command {
 	return ex.cmds
 }
 
+// Halt aborts the execution as Stop does, writing ExecutionAborted alone:
+// the history of an execution that a driver stopped without its
+// interpreter (it could not wait for a replay) ends so. Its states are
+// aborted all the same, so that it can be redriven.
+func (ex *Execution) Halt(fl *failure.Failure, now time.Time) []Command {
+	defer ex.contain()
+	ex.begin(now)
+	if ex.Done() {
+		return ex.cmds
+	}
+	if ex.root != nil {
+		ex.quiet = true
+		ex.root.abort()
+		ex.quiet = false
+	}
+	ex.finish(Aborted, nil, fl)
+	return ex.cmds
+}
+
 // emit appends a history event and returns its id.
 func (ex *Execution) emit(t history.Type, prev int64, name string, data any, hasData bool, fl *failure.Failure, d *history.Detail) int64 {
+	if ex.quiet {
+		return ex.lastID
+	}
 	ex.lastID++
 	if ex.cfg.NoHistory {
 		return ex.lastID
@@ -437,6 +460,9 @@ func (ex *Execution) emit(t history.Type, prev int64, name string, data any, has
 
 // emitAux appends an event that carries only a number.
 func (ex *Execution) emitAux(t history.Type, prev int64, name string, aux int64) int64 {
+	if ex.quiet {
+		return ex.lastID
+	}
 	ex.lastID++
 	if ex.cfg.NoHistory {
 		return ex.lastID

@@ -183,6 +183,9 @@ type Step struct {
 	DeleteTimers []int64
 	AddTasks     []ActivityTask
 	DeleteTasks  []string // tokens
+	// Ended deletes every timer and activity task of the execution: it
+	// ended without the interpreter that knows which it has.
+	Ended bool
 }
 
 // Store is the persistence every driver implements. Methods are safe for

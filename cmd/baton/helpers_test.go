@@ -97,8 +97,8 @@ func startServer(t *testing.T, dir string) *server {
 func startServerAt(t testing.TB, dir string, extra ...string) *server {
 	t.Helper()
 	s := launch(t, dir, extra...)
-	// Recovering many open executions takes a while before the server
-	// listens; a server that fails to start exits at once.
+	// A server listens once its data is open (it recovers executions
+	// meanwhile); one that fails to start exits at once.
 	timeout := time.After(2 * time.Minute)
 	for {
 		if url, ok := servingURL(s.logs.String()); ok {

@@ -115,7 +115,7 @@ func (s *Store) txrow(ctx context.Context, tx *sql.Tx, q string, args ...any) *s
 
 // prepareWrites prepares the statements transactions use.
 func (s *Store) prepareWrites(ctx context.Context) error {
-	qs := []string{qInsertExecution, qUpdateExecution, qExecutionState, qNodeEpoch, qInsertJournal, qDeleteTimer, qInsertTimer, qDeleteTask, qInsertTask,
+	qs := []string{qInsertExecution, qUpdateExecution, qExecutionState, qNodeEpoch, qInsertJournal, qDeleteTimer, qInsertTimer, qDeleteTask, qInsertTask, qDeleteTimers, qDeleteTasks,
 		`SAVEPOINT step`, `ROLLBACK TO step`, `RELEASE step`}
 	for n := 1; n <= eventChunk; n++ {
 		qs = append(qs, eventInsert(n))
@@ -400,6 +400,14 @@ func (s *Store) applyStep(ctx context.Context, tx *sql.Tx, st *store.Step) error
 			return err
 		}
 	}
+	if st.Ended {
+		if _, err := s.txexec(ctx, tx, qDeleteTimers, id); err != nil {
+			return err
+		}
+		if _, err := s.txexec(ctx, tx, qDeleteTasks, e.ARN); err != nil {
+			return err
+		}
+	}
 	for _, tok := range st.DeleteTasks {
 		if _, err := s.txexec(ctx, tx, qDeleteTask, tok); err != nil {
 			return err
@@ -484,6 +492,8 @@ const (
 	qDeleteTimer    = `DELETE FROM timers WHERE execution = ? AND id = ?`
 	qInsertTimer    = `INSERT OR REPLACE INTO timers (execution, id, due) VALUES (?, ?, ?)`
 	qDeleteTask     = `DELETE FROM activity_tasks WHERE token = ?`
+	qDeleteTimers   = `DELETE FROM timers WHERE execution = ?`
+	qDeleteTasks    = `DELETE FROM activity_tasks WHERE execution = ?`
 	qInsertTask     = `INSERT INTO activity_tasks (token, activity, execution, task_id, input, created) VALUES (?, ?, ?, ?, ?, ?)`
 	qClaim          = `UPDATE activity_tasks SET worker = ?, claimed = ? WHERE token =
 		(SELECT token FROM activity_tasks WHERE activity = ? AND claimed = 0 ORDER BY created, token LIMIT 1) RETURNING ` + taskColumns
