@@ -49,6 +49,7 @@ type Durable struct {
 	compile   func(def string) (*machine.Machine, error)
 	observe   Observer
 	onFinish  func(rec *store.Execution, parent Parent)
+	terminate func(stateMachineARN string) (string, bool)
 	node      string
 	leaseFor  time.Duration
 
@@ -95,6 +96,11 @@ type DurableOptions struct {
 	// parent task waits for (a .sync child) has ended, durably; it may
 	// complete the parent's task.
 	OnFinish func(rec *store.Execution, parent Parent)
+	// Terminate, when it says so for an execution's state machine, ends the
+	// execution at its next state transition (ABORTED, with the cause it
+	// gives) instead: as AWS does to the executions of a state machine
+	// being deleted.
+	Terminate func(stateMachineARN string) (cause string, ok bool)
 	// Node names this node for its lease (default "local"), and
 	// LeaseDuration is how long the lease lasts unless renewed (default 10
 	// s): a node that stops renewing loses its executions to the others
@@ -181,7 +187,7 @@ func NewDurable(o DurableOptions) *Durable {
 	ctx, cancel := context.WithCancel(context.Background())
 	return &Durable{
 		store: o.Store, commit: store.NewCommitter(o.Store, o.MaxBatch), resources: o.Resources, clock: o.Clock, log: o.Logger,
-		maxLive: o.MaxLive, mocks: o.Mocks, tokens: o.Tokens, compile: o.Compile, observe: o.Observe, onFinish: o.OnFinish,
+		maxLive: o.MaxLive, mocks: o.Mocks, tokens: o.Tokens, compile: o.Compile, observe: o.Observe, onFinish: o.OnFinish, terminate: o.Terminate,
 		node: o.Node, leaseFor: o.LeaseDuration,
 		live: map[string]*live{}, actWake: map[string]chan struct{}{}, timers: newTimerQueue(), recovered: make(chan struct{}), ctx: ctx, cancel: cancel,
 	}

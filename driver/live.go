@@ -381,6 +381,11 @@ func (d *Durable) deliverLocked(ctx context.Context, l *live, entries []entry, c
 	if check != nil && !check(l.ex) {
 		return ErrStale
 	}
+	if d.terminate != nil && transitions(entries) {
+		if cause, ok := d.terminate(l.rec.StateMachineARN); ok {
+			entries = []entry{{Kind: kindStop, Cause: cause}}
+		}
+	}
 	now := d.clock.Now()
 	var cmds []interpreter.Command
 	for i := range entries {
@@ -402,6 +407,18 @@ func (d *Durable) deliverLocked(ctx context.Context, l *live, entries []entry, c
 	}
 	d.after(l, entries, cmds, events)
 	return nil
+}
+
+// transitions reports whether entries move an execution on to its next
+// state (a result, a timer), as a heartbeat or a stop do not.
+func transitions(entries []entry) bool {
+	for i := range entries {
+		switch entries[i].Kind {
+		case kindTimer, kindSucceeded, kindFailed, kindSubmitted:
+			return true
+		}
+	}
+	return false
 }
 
 // drop forgets an execution whose memory can no longer be trusted: it is

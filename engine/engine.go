@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"sync"
 	"time"
 
 	"github.com/baton-sh/baton/arn"
@@ -87,6 +88,9 @@ type Engine struct {
 	children  *children
 	express   *expressRunner
 	plain     *driver.Local // the driver of in-process runs without a test case or observers
+	// deleting holds the state machines DeleteStateMachine marked DELETING
+	// while their executions end (ARN -> true).
+	deleting sync.Map
 	// ctx ends when the engine closes: work in the background stops then.
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -146,7 +150,7 @@ func New(ctx context.Context, o Options) (*Engine, error) {
 		e.store = newResourceCache(o.Store, o.Clock.Now)
 		e.durable = driver.NewDurable(driver.DurableOptions{
 			Store: o.Store, Resources: e.resources, Clock: o.Clock, Logger: o.Logger, MaxLive: o.MaxLive, Mocks: o.Mocks,
-			Tokens: e.tokens, Compile: e.machines.compile, Observe: e.observeStep, OnFinish: e.childFinished,
+			Tokens: e.tokens, Compile: e.machines.compile, Observe: e.observeStep, OnFinish: e.childFinished, Terminate: e.terminates,
 			Node: o.Node, LeaseDuration: o.LeaseDuration,
 		})
 	}
@@ -160,7 +164,18 @@ func (e *Engine) Start(ctx context.Context) error {
 	if e.durable == nil {
 		return nil
 	}
-	return e.durable.Start(ctx)
+	if err := e.resumeDeletions(ctx); err != nil {
+		return fmt.Errorf("state machines being deleted: %w", err)
+	}
+	if err := e.durable.Start(ctx); err != nil {
+		return err
+	}
+	var err error
+	e.deleting.Range(func(sm, _ any) bool {
+		err = e.finishDeletion(ctx, sm.(string))
+		return err == nil
+	})
+	return err
 }
 
 // Drain ends the engine's long polls (GetActivityTask answers no task at

@@ -365,20 +365,54 @@ func TestClientErrors(t *testing.T) {
 	}
 }
 
-// TestRecreatedStateMachine: a state machine deleted and created again
-// under the same name lists only its own executions.
-func TestRecreatedStateMachine(t *testing.T) {
+// TestDeleteStateMachine: a state machine deleted while an execution runs
+// is DELETING (no new executions, no namesake) until that execution ends,
+// at its next state transition; then it is gone with its versions and
+// aliases, and one created again under the same name lists only its own
+// executions.
+func TestDeleteStateMachine(t *testing.T) {
 	t.Parallel()
 	clk := clock.NewManual(epoch)
 	e := newEngine(t, Options{Clock: clk})
+	rec := newRecorder()
+	e.Subscribe(rec)
 	ctx := context.Background()
-	def := `{"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":3600,"End":true}}}`
+	def := `{"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":3600,"Next":"P"},"P":{"Type":"Pass","End":true}}}`
 	sm := createMachine(t, e, "again", def, "")
-	if _, err := e.StartExecution(ctx, &StartExecutionInput{StateMachineArn: sm, Name: "old"}); err != nil {
+	v, err := e.PublishStateMachineVersion(ctx, &PublishStateMachineVersionInput{StateMachineArn: sm})
+	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.DeleteStateMachine(ctx, &DeleteStateMachineInput{StateMachineArn: sm}); err != nil {
+	old, err := e.StartExecution(ctx, &StartExecutionInput{StateMachineArn: sm, Name: "old"})
+	if err != nil {
 		t.Fatal(err)
+	}
+	for range 2 { // idempotent
+		if _, err := e.DeleteStateMachine(ctx, &DeleteStateMachineInput{StateMachineArn: sm}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if d, err := e.DescribeStateMachine(ctx, &DescribeStateMachineInput{StateMachineArn: sm}); err != nil || d.Status != "DELETING" {
+		t.Errorf("while its execution runs: %+v %v", d, err)
+	}
+	_, err = e.StartExecution(ctx, &StartExecutionInput{StateMachineArn: v.StateMachineVersionArn})
+	if CodeOf(err) != StateMachineDeleting {
+		t.Errorf("start while deleting: %v", err)
+	}
+	_, err = e.CreateStateMachine(ctx, &CreateStateMachineInput{Name: "again", Definition: def, RoleArn: "arn:aws:iam::123456789012:role/r"})
+	if CodeOf(err) != StateMachineDeleting {
+		t.Errorf("create while deleting: %v", err)
+	}
+	clk.Advance(time.Hour) // the Wait ends: the next transition
+	rec.waitFor(t, func(ev Event) bool { return ev.ExecutionARN == old.ExecutionArn && ev.Kind == ExecutionFinished })
+	d, err := e.DescribeExecution(ctx, &DescribeExecutionInput{ExecutionArn: old.ExecutionArn})
+	if err != nil || d.Status != "ABORTED" || !strings.Contains(d.Cause, "was deleted") {
+		t.Errorf("the running execution: %+v %v", d, err)
+	}
+	for _, a := range []string{sm, v.StateMachineVersionArn} {
+		if _, err := e.DescribeStateMachine(ctx, &DescribeStateMachineInput{StateMachineArn: a}); CodeOf(err) != StateMachineDoesNotExist {
+			t.Errorf("%s after its executions ended: %v", a, err)
+		}
 	}
 	clk.Advance(time.Second)
 	if again := createMachine(t, e, "again", def, ""); again != sm {
@@ -395,6 +429,14 @@ func TestRecreatedStateMachine(t *testing.T) {
 	list, err = e.ListExecutions(ctx, &ListExecutionsInput{StateMachineArn: sm})
 	if err != nil || len(list.Executions) != 1 || list.Executions[0].Name != "new" {
 		t.Errorf("%+v %v", list, err)
+	}
+	// Without running executions, a state machine goes at once.
+	idle := createMachine(t, e, "idle", def, "")
+	if _, err := e.DeleteStateMachine(ctx, &DeleteStateMachineInput{StateMachineArn: idle}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.DescribeStateMachine(ctx, &DescribeStateMachineInput{StateMachineArn: idle}); CodeOf(err) != StateMachineDoesNotExist {
+		t.Errorf("an idle state machine deleted: %v", err)
 	}
 }
 

@@ -22,6 +22,7 @@ const (
 	StateMachineDoesNotExist     Code = "StateMachineDoesNotExist"
 	StateMachineAlreadyExists    Code = "StateMachineAlreadyExists"
 	StateMachineTypeNotSupported Code = "StateMachineTypeNotSupported"
+	StateMachineDeleting         Code = "StateMachineDeleting"
 	ExecutionDoesNotExist        Code = "ExecutionDoesNotExist"
 	ExecutionAlreadyExists       Code = "ExecutionAlreadyExists"
 	ExecutionNotRedrivable       Code = "ExecutionNotRedrivable"
@@ -83,6 +84,10 @@ func invalidArn(format string, args ...any) *Error {
 
 func invalidName(name string) *Error {
 	return errorf(InvalidName, "Invalid Name: '%s'", name)
+}
+
+func stateMachineDeleting() *Error {
+	return errorf(StateMachineDeleting, "State Machine is being deleted")
 }
 
 func stateMachineDoesNotExist(arn string) *Error {

@@ -37,6 +37,9 @@ func (e *Engine) resolveTarget(ctx context.Context, text string) (*target, error
 		return nil, err
 	}
 	t := &target{sm: a.StateMachineARN()}
+	if _, ok := e.deleting.Load(t.sm.String()); ok {
+		return nil, stateMachineDeleting()
+	}
 	if hasCase {
 		if e.o.Mocks == nil {
 			return nil, validation("The state machine ARN names the test case '%s', but the server has no mock configuration (baton serve --mock-config FILE)", testCase)
@@ -327,6 +330,9 @@ func (e *Engine) RedriveExecution(ctx context.Context, in *RedriveExecutionInput
 	rec, err := e.getExecution(ctx, "executionArn", in.ExecutionArn)
 	if err != nil {
 		return nil, err
+	}
+	if _, ok := e.deleting.Load(rec.StateMachineARN); ok {
+		return nil, stateMachineDeleting()
 	}
 	date, err := e.durable.RedriveExecution(ctx, rec.ARN, in.ClientToken)
 	var nr *driver.NotRedrivableError

@@ -134,6 +134,11 @@ func (o *observers) publish(batch []Event) {
 
 // observeStep is the drivers' Observer: it turns a step into events.
 func (e *Engine) observeStep(ob *driver.Observation) {
+	if ob.Status != interpreter.Running {
+		if _, ok := e.deleting.Load(ob.StateMachineARN); ok {
+			e.executionEnded(ob.StateMachineARN)
+		}
+	}
 	if e.obs.n.Load() == 0 {
 		return
 	}

@@ -31,6 +31,8 @@ type smBody struct {
 	NextVersion int               `json:"nextVersion"`
 	Published   map[string]string `json:"published,omitempty"`   // revision id -> version ARN
 	Description string            `json:"description,omitempty"` // versions only
+	// Deleting is set by DeleteStateMachine while executions still run.
+	Deleting bool `json:"deleting,omitempty"`
 }
 
 type aliasBody struct {
@@ -184,6 +186,9 @@ func (e *Engine) CreateStateMachine(ctx context.Context, in *CreateStateMachineI
 		if gerr != nil {
 			return nil, gerr
 		}
+		if eb.Deleting {
+			return nil, stateMachineDeleting()
+		}
 		if eb.Definition == in.Definition && eb.Type == in.Type && jsonEqual(eb.Logging, in.LoggingConfiguration) &&
 			jsonEqual(eb.Tracing, in.TracingConfiguration) && !in.Publish {
 			return &CreateStateMachineOutput{StateMachineArn: a, CreationDate: Time(existing.Created)}, nil
@@ -276,8 +281,12 @@ type DescribeStateMachineOutput struct {
 }
 
 func describeBody(a string, created time.Time, b *smBody) *DescribeStateMachineOutput {
+	status := "ACTIVE"
+	if b.Deleting {
+		status = "DELETING"
+	}
 	return &DescribeStateMachineOutput{
-		StateMachineArn: a, Name: b.Name, Status: "ACTIVE", Definition: b.Definition, RoleArn: b.RoleARN, Type: b.Type,
+		StateMachineArn: a, Name: b.Name, Status: status, Definition: b.Definition, RoleArn: b.RoleARN, Type: b.Type,
 		CreationDate: Time(created), LoggingConfiguration: orDefault(b.Logging, defaultLogging),
 		TracingConfiguration: orDefault(b.Tracing, defaultTracing), RevisionID: b.RevisionID,
 		EncryptionConfiguration: b.Encryption, Description: b.Description,
@@ -340,6 +349,9 @@ func (e *Engine) UpdateStateMachine(ctx context.Context, in *UpdateStateMachineI
 	if err != nil {
 		return nil, err
 	}
+	if b.Deleting {
+		return nil, stateMachineDeleting()
+	}
 	if in.Definition != nil {
 		if err := checkDefinition(*in.Definition, b.Type); err != nil {
 			return nil, err
@@ -391,21 +403,98 @@ func (e *Engine) DeleteStateMachine(ctx context.Context, in *DeleteStateMachineI
 	if _, err := parseARN("stateMachineArn", in.StateMachineArn, arn.StateMachine); err != nil {
 		return nil, err
 	}
-	for _, kind := range []string{store.KindAlias, store.KindVersion} {
-		children, err := e.store.ListResources(ctx, kind, in.StateMachineArn, store.Page{Limit: 10000})
-		if err != nil {
-			return nil, err
-		}
-		for _, c := range children {
-			if err := e.store.DeleteResource(ctx, c.ARN); err != nil && !errors.Is(err, store.ErrNotFound) {
-				return nil, err
-			}
-		}
+	res, b, err := e.getStateMachine(ctx, in.StateMachineArn)
+	if errors.Is(err, &Error{Code: StateMachineDoesNotExist}) {
+		return &struct{}{}, nil
 	}
-	if err := e.store.DeleteResource(ctx, in.StateMachineArn); err != nil && !errors.Is(err, store.ErrNotFound) {
+	if err != nil {
+		return nil, err
+	}
+	if b.Deleting {
+		return &struct{}{}, nil
+	}
+	// As AWS does: the state machine is DELETING until its executions have
+	// ended, and they end at their next state transition (the driver asks
+	// e.terminates). Versions and aliases go with it.
+	e.deleting.Store(in.StateMachineArn, true)
+	b.Deleting = true
+	if res.Body, err = json.Marshal(b); err != nil {
+		return nil, err
+	}
+	if err := e.store.PutResource(ctx, res, false); err != nil && !errors.Is(err, store.ErrNotFound) {
+		return nil, err
+	}
+	if err := e.finishDeletion(ctx, in.StateMachineArn); err != nil {
 		return nil, err
 	}
 	return &struct{}{}, nil
+}
+
+// finishDeletion deletes a DELETING state machine, its versions and its
+// aliases once none of its executions runs.
+func (e *Engine) finishDeletion(ctx context.Context, sm string) error {
+	running, err := e.store.ListExecutions(ctx, store.ExecutionFilter{StateMachineARN: sm, ListBy: store.ByStateMachine, Status: "RUNNING"},
+		store.Page{Limit: 1})
+	if err != nil || len(running) > 0 {
+		return err
+	}
+	for _, kind := range []string{store.KindAlias, store.KindVersion} {
+		children, err := e.store.ListResources(ctx, kind, sm, store.Page{Limit: 10000})
+		if err != nil {
+			return err
+		}
+		for _, c := range children {
+			if err := e.store.DeleteResource(ctx, c.ARN); err != nil && !errors.Is(err, store.ErrNotFound) {
+				return err
+			}
+		}
+	}
+	if err := e.store.DeleteResource(ctx, sm); err != nil && !errors.Is(err, store.ErrNotFound) {
+		return err
+	}
+	e.deleting.Delete(sm)
+	return nil
+}
+
+// terminates tells the driver whether an execution of state machine sm
+// ends at its next transition, and why.
+func (e *Engine) terminates(sm string) (string, bool) {
+	if _, ok := e.deleting.Load(sm); !ok {
+		return "", false
+	}
+	return "The state machine '" + sm + "' was deleted.", true
+}
+
+// executionEnded finishes the deletion of its state machine when the last
+// execution of one being deleted has ended.
+func (e *Engine) executionEnded(sm string) {
+	if _, ok := e.deleting.Load(sm); !ok {
+		return
+	}
+	if err := e.finishDeletion(e.ctx, sm); err != nil && e.ctx.Err() == nil {
+		e.log.Error("deleting a state machine", "stateMachine", sm, "error", err)
+	}
+}
+
+// resumeDeletions finds the state machines a previous run was deleting.
+func (e *Engine) resumeDeletions(ctx context.Context) error {
+	after := ""
+	for {
+		list, err := e.store.ListResources(ctx, store.KindStateMachine, "", store.Page{Limit: 1000, After: after})
+		if err != nil {
+			return err
+		}
+		for _, res := range list {
+			var b smBody
+			if json.Unmarshal(res.Body, &b) == nil && b.Deleting {
+				e.deleting.Store(res.ARN, true)
+			}
+		}
+		if len(list) < 1000 {
+			return nil
+		}
+		after = list[len(list)-1].ARN
+	}
 }
 
 // ListStateMachinesInput is ListStateMachines' request.
@@ -472,6 +561,9 @@ func (e *Engine) PublishStateMachineVersion(ctx context.Context, in *PublishStat
 	res, b, err := e.getStateMachine(ctx, in.StateMachineArn)
 	if err != nil {
 		return nil, err
+	}
+	if b.Deleting {
+		return nil, stateMachineDeleting()
 	}
 	v, err := e.publish(ctx, res, b, in.Description, in.RevisionID)
 	if err != nil {
