@@ -228,6 +228,11 @@ func (s *Server) toAPIError(ctx context.Context, action string, err error) *apiE
 	if errors.As(err, &ee) {
 		return &apiError{status: statusOf(ee.Code), code: string(ee.Code), message: ee.Message}
 	}
+	if s.engine.Unavailable(err) {
+		// A full disk: retryable (every SDK retries a 503), logged once.
+		return &apiError{status: http.StatusServiceUnavailable, code: "ServiceUnavailable",
+			message: "The request has failed due to a temporary failure of the server."}
+	}
 	if ctx.Err() == nil {
 		s.log.Error("internal error", "action", action, "error", err)
 	}

@@ -65,6 +65,7 @@ type Durable struct {
 	actWake map[string]chan struct{}
 
 	recovered chan struct{} // closed once Start's recovery ends
+	outage    *store.Outage // a full disk is logged once, not at every write
 
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -101,6 +102,10 @@ type DurableOptions struct {
 	// gives) instead: as AWS does to the executions of a state machine
 	// being deleted.
 	Terminate func(stateMachineARN string) (cause string, ok bool)
+	// Outage, when given, is where the driver reports the store's
+	// unavailability (shared with the rest of the server, so that an
+	// outage is logged once).
+	Outage *store.Outage
 	// Node names this node for its lease (default "local"), and
 	// LeaseDuration is how long the lease lasts unless renewed (default 10
 	// s): a node that stops renewing loses its executions to the others
@@ -185,12 +190,17 @@ func NewDurable(o DurableOptions) *Durable {
 		o.LeaseDuration = 10 * time.Second
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	return &Durable{
+	d := &Durable{
 		store: o.Store, commit: store.NewCommitter(o.Store, o.MaxBatch), resources: o.Resources, clock: o.Clock, log: o.Logger,
 		maxLive: o.MaxLive, mocks: o.Mocks, tokens: o.Tokens, compile: o.Compile, observe: o.Observe, onFinish: o.OnFinish, terminate: o.Terminate,
 		node: o.Node, leaseFor: o.LeaseDuration,
 		live: map[string]*live{}, actWake: map[string]chan struct{}{}, timers: newTimerQueue(), recovered: make(chan struct{}), ctx: ctx, cancel: cancel,
 	}
+	d.outage = o.Outage
+	if d.outage == nil {
+		d.outage = &store.Outage{Log: o.Logger}
+	}
+	return d
 }
 
 // Close stops the driver and ends its lease, so that other nodes may take
@@ -288,7 +298,7 @@ func (d *Durable) StartExecution(ctx context.Context, req StartRequest) (*store.
 	if err != nil {
 		return nil, err
 	}
-	if err := d.commit.Commit(ctx, st); err != nil {
+	if err := d.commitStep(ctx, st); err != nil {
 		return nil, err
 	}
 	rec := l.rec
@@ -369,7 +379,7 @@ func (d *Durable) halt(ctx context.Context, arn, errName, cause string) error {
 		rec.LastEvent, rec.LastEventType = ev.ID, ev.Type.String()
 		st := &store.Step{Execution: *rec, Lease: lease, ExpectSeq: rec.Seq, Now: now, Ended: true,
 			Inputs: []store.Input{{Seq: next, JSON: data}}, Events: []store.Event{{ID: ev.ID, JSON: ev.AppendJSON(nil, true)}}}
-		err = d.commit.Commit(ctx, st)
+		err = d.commitStep(ctx, st)
 		switch {
 		case errors.Is(err, store.ErrConflict) && attempt < 10:
 			continue

@@ -394,7 +394,7 @@ func (d *Durable) deliverLocked(ctx context.Context, l *live, entries []entry, c
 	}
 	st, events, err := d.step(l, entries, cmds, false, now)
 	if err == nil {
-		err = d.commit.Commit(ctx, st)
+		err = d.commitStep(ctx, st)
 	}
 	if err != nil {
 		// Memory is ahead of the store now (or another writer is): rebuild
@@ -407,6 +407,24 @@ func (d *Durable) deliverLocked(ctx context.Context, l *live, entries []entry, c
 	}
 	d.after(l, entries, cmds, events)
 	return nil
+}
+
+// commitStep writes a step, keeping count of the store's outages.
+func (d *Durable) commitStep(ctx context.Context, st *store.Step) error {
+	err := d.commit.Commit(ctx, st)
+	if err == nil {
+		d.outage.Succeeded()
+	}
+	return err
+}
+
+// logError logs an error of the driver's own work, but an unavailable
+// store only as its outage begins.
+func (d *Durable) logError(msg string, err error, args ...any) {
+	if d.outage.Failed(err) {
+		return
+	}
+	d.log.Error(msg, append(args, "error", err)...)
 }
 
 // transitions reports whether entries move an execution on to its next

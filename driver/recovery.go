@@ -42,7 +42,7 @@ func (d *Durable) Start(ctx context.Context) error {
 		switch {
 		case err != nil && d.ctx.Err() == nil:
 			// The lease loop takes over what is left when it next runs.
-			d.log.Error("recovering executions", "error", err, "recovered", n)
+			d.logError("recovering executions", err, "recovered", n)
 		case n > 0:
 			d.log.Info("recovered executions", "count", n)
 		}
@@ -86,7 +86,7 @@ func (d *Durable) recover(ctx context.Context, rec *store.Execution) {
 	arn := rec.ARN
 	l, err := d.acquireLoaded(ctx, rec)
 	if err != nil {
-		d.log.Error("recovering an execution", "execution", arn, "error", err)
+		d.logError("recovering an execution", err, "execution", arn)
 		return
 	}
 	defer l.mu.Unlock()
@@ -112,7 +112,7 @@ func (d *Durable) recover(ctx context.Context, rec *store.Execution) {
 			// Claimed by a poll whose ActivityStarted never became durable:
 			// no worker holds it, so it goes back to the queue.
 			if err := d.store.ReleaseActivityTask(ctx, t.Token); err != nil && !errors.Is(err, store.ErrNotFound) {
-				d.log.Error("releasing an activity task", "execution", arn, "error", err)
+				d.logError("releasing an activity task", err, "execution", arn)
 			}
 		}
 	}
@@ -149,7 +149,7 @@ func (d *Durable) renew() {
 		d.forgetAll()
 		l, err := d.store.RegisterNode(d.ctx, d.node, now, now.Add(d.leaseFor))
 		if err != nil {
-			d.log.Error("registering again", "error", err)
+			d.logError("registering again", err)
 			return
 		}
 		d.leaseMu.Lock()
@@ -157,12 +157,12 @@ func (d *Durable) renew() {
 		d.leaseMu.Unlock()
 	} else if err != nil {
 		if d.ctx.Err() == nil {
-			d.log.Error("renewing the lease", "error", err)
+			d.logError("renewing the lease", err)
 		}
 		return
 	}
 	if _, err := d.takeOver(d.ctx); err != nil && d.ctx.Err() == nil {
-		d.log.Error("taking over executions", "error", err)
+		d.logError("taking over executions", err)
 	}
 }
 

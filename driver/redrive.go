@@ -94,7 +94,7 @@ func (d *Durable) RedriveExecution(ctx context.Context, arn, token string) (time
 	l.rec.RedriveDate = now
 	st, events, err := d.step(l, entries, cmds, false, now)
 	if err == nil {
-		err = d.commit.Commit(ctx, st)
+		err = d.commitStep(ctx, st)
 	}
 	if err != nil {
 		d.drop(l)

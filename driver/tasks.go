@@ -37,7 +37,7 @@ func (d *Durable) runTask(l *live, t *interpreter.TaskRequest, to target) {
 		}
 		err := d.deliverCall(d.ctx, arn, id, entries)
 		if err != nil && !errors.Is(err, ErrStale) && !errors.Is(err, ErrExecutionClosed) && d.ctx.Err() == nil {
-			d.log.Error("recording a task result", "execution", arn, "task", id, "error", err)
+			d.logError("recording a task result", err, "execution", arn, "task", id)
 		}
 	}()
 }
@@ -101,7 +101,7 @@ func (d *Durable) resume(arn string, t *interpreter.TaskRequest) {
 		}
 		err = d.deliver(d.ctx, arn, []entry{taskResultEntry(id, out, err)}, func(ex *interpreter.Execution) bool { return ex.WaitsOnTask(id) })
 		if err != nil && !errors.Is(err, ErrStale) && !errors.Is(err, ErrExecutionClosed) && d.ctx.Err() == nil {
-			d.log.Error("resuming a submitted task", "execution", arn, "task", id, "error", err)
+			d.logError("resuming a submitted task", err, "execution", arn, "task", id)
 		}
 	}()
 }

@@ -149,7 +149,7 @@ func (d *Durable) timerLoop() {
 			lastPoll = now
 			stored, err := d.store.ClaimTimers(d.ctx, d.currentLease(), now, now.Add(claimFor), pollBatch)
 			if err != nil && d.ctx.Err() == nil {
-				d.log.Error("claiming due timers", "error", err)
+				d.logError("claiming due timers", err)
 			}
 			for _, t := range stored {
 				fire = append(fire, queuedTimer{t.ExecutionARN, t.ID, t.Due})
@@ -203,11 +203,11 @@ func (d *Durable) fireTimer(arn string, id int64) {
 	case errors.Is(err, ErrStale), errors.Is(err, ErrExecutionClosed), errors.Is(err, store.ErrNotFound):
 		// Nobody waits for it any more.
 		if err := d.store.DropTimer(d.ctx, arn, id); err != nil && d.ctx.Err() == nil {
-			d.log.Error("dropping a stale timer", "execution", arn, "timer", id, "error", err)
+			d.logError("dropping a stale timer", err, "execution", arn, "timer", id)
 		}
 	case errors.Is(err, ErrOwnedElsewhere):
 		// Another node took the execution; its timers are its own.
 	default:
-		d.log.Error("firing a timer", "execution", arn, "timer", id, "error", err)
+		d.logError("firing a timer", err, "execution", arn, "timer", id)
 	}
 }

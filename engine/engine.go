@@ -91,6 +91,8 @@ type Engine struct {
 	// deleting holds the state machines DeleteStateMachine marked DELETING
 	// while their executions end (ARN -> true).
 	deleting sync.Map
+	// outage logs the store's unavailability (a full disk) once per outage.
+	outage store.Outage
 	// ctx ends when the engine closes: work in the background stops then.
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -124,6 +126,7 @@ func New(ctx context.Context, o Options) (*Engine, error) {
 	}
 	e := &Engine{o: o, clock: o.Clock, log: o.Logger, resources: o.Resources, machines: newCompileCache(o.CompileCache),
 		callbacks: driver.NewCallbacks()}
+	e.outage.Log = o.Logger
 	e.ctx, e.cancel = context.WithCancel(context.Background())
 	e.drained, e.drain = context.WithCancel(context.Background())
 	e.tokens = o.Tokens
@@ -150,7 +153,7 @@ func New(ctx context.Context, o Options) (*Engine, error) {
 		e.store = newResourceCache(o.Store, o.Clock.Now)
 		e.durable = driver.NewDurable(driver.DurableOptions{
 			Store: o.Store, Resources: e.resources, Clock: o.Clock, Logger: o.Logger, MaxLive: o.MaxLive, Mocks: o.Mocks,
-			Tokens: e.tokens, Compile: e.machines.compile, Observe: e.observeStep, OnFinish: e.childFinished, Terminate: e.terminates,
+			Tokens: e.tokens, Compile: e.machines.compile, Observe: e.observeStep, OnFinish: e.childFinished, Terminate: e.terminates, Outage: &e.outage,
 			Node: o.Node, LeaseDuration: o.LeaseDuration,
 		})
 	}
@@ -203,6 +206,11 @@ func (e *Engine) Ready(ctx context.Context) error {
 	_, err := e.store.ListResources(ctx, store.KindActivity, "", store.Page{Limit: 1})
 	return err
 }
+
+// Unavailable reports whether err says the store cannot write for now
+// (its disk is full): a call may be tried again later. The first such
+// error of an outage is logged.
+func (e *Engine) Unavailable(err error) bool { return e.outage.Failed(err) }
 
 // Account is the account id in the engine's ARNs.
 func (e *Engine) Account() string { return e.o.Account }

@@ -259,6 +259,11 @@ type Store interface {
 	Close() error
 }
 
+// ErrUnavailable says that the store cannot write for now: its disk is
+// full, or failing. The write may be tried again later; nothing written
+// before is lost.
+var ErrUnavailable = errors.New("the store cannot write: its disk is full or failing")
+
 // ExecutionCursor is the Page.After value that continues a list of
 // executions after e: its start time and its key (executions that started
 // at the same time are listed by key, the latest first). Every driver

@@ -18,7 +18,7 @@ import (
 	"sync"
 	"time"
 
-	_ "modernc.org/sqlite" // the SQLite engine, in pure Go: Baton stays one static binary
+	"modernc.org/sqlite" // the SQLite engine, in pure Go: Baton stays one static binary
 
 	"github.com/baton-sh/baton/store"
 )
@@ -53,9 +53,31 @@ func (s *Store) prepared(ctx context.Context, db *sql.DB, cache *sync.Map, q str
 func (s *Store) wstmt(ctx context.Context, q string, args ...any) (sql.Result, error) {
 	st, err := s.prepared(ctx, s.w, &s.wstmts, q)
 	if err != nil {
-		return nil, err
+		return nil, unavailable(err)
 	}
-	return st.ExecContext(ctx, args...)
+	res, err := st.ExecContext(ctx, args...)
+	return res, unavailable(err)
+}
+
+// SQLite's result codes (stable across its versions).
+const (
+	sqliteIOErr = 10
+	sqliteFull  = 13
+)
+
+// unavailable marks the errors of a disk that is full or failing
+// (SQLITE_FULL, SQLITE_IOERR and its extended codes) as
+// store.ErrUnavailable: the caller may try again later.
+func unavailable(err error) error {
+	var se *sqlite.Error
+	if err == nil || !errors.As(err, &se) {
+		return err
+	}
+	switch se.Code() & 0xff { // the primary code of an extended one
+	case sqliteFull, sqliteIOErr:
+		return fmt.Errorf("%w: %v", store.ErrUnavailable, err)
+	}
+	return err
 }
 
 // errRow carries a prepare error to Scan.
@@ -74,9 +96,10 @@ func (s *Store) wrow(ctx context.Context, q string, args ...any) interface{ Scan
 func (s *Store) wquery(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
 	st, err := s.prepared(ctx, s.w, &s.wstmts, q)
 	if err != nil {
-		return nil, err
+		return nil, unavailable(err)
 	}
-	return st.QueryContext(ctx, args...)
+	rows, err := st.QueryContext(ctx, args...)
+	return rows, unavailable(err)
 }
 
 func (s *Store) rrow(ctx context.Context, q string, args ...any) interface{ Scan(...any) error } {
@@ -304,6 +327,14 @@ func (s *Store) ListResources(ctx context.Context, kind, parent string, page sto
 // Commit applies steps in one transaction, each under its own savepoint so
 // that one step's conflict does not undo the others.
 func (s *Store) Commit(ctx context.Context, steps []*store.Step) []error {
+	errs := s.commit(ctx, steps)
+	for i := range errs {
+		errs[i] = unavailable(errs[i])
+	}
+	return errs
+}
+
+func (s *Store) commit(ctx context.Context, steps []*store.Step) []error {
 	errs := make([]error, len(steps))
 	tx, err := s.w.BeginTx(ctx, nil)
 	if err != nil {

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/baton-sh/baton/store"
 	"github.com/baton-sh/baton/store/storetest"
@@ -118,5 +119,68 @@ func TestFolderLock(t *testing.T) {
 	}
 	if err := again.Unlock(); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestFull: a database that cannot grow (its disk is full; here its size
+// is capped, as a full disk caps it) refuses writes with
+// store.ErrUnavailable, keeps what it had, and takes writes again once it
+// has room.
+func TestFull(t *testing.T) {
+	t.Parallel()
+	s, err := Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	ctx := context.Background()
+	now := time.Unix(1_800_000_000, 0)
+	l, err := s.RegisterNode(ctx, "local", now, now.Add(time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var pages int64
+	if err := s.w.QueryRowContext(ctx, `PRAGMA page_count`).Scan(&pages); err != nil {
+		t.Fatal(err)
+	}
+	// The writer is one connection: the cap holds for every write.
+	if _, err := s.w.ExecContext(ctx, `PRAGMA max_page_count = `+strconv.FormatInt(pages+2, 10)); err != nil {
+		t.Fatal(err)
+	}
+	big := strings.Repeat("x", 20_000)
+	step := func(i int) error {
+		arn := "arn:e:" + strconv.Itoa(i)
+		return s.Commit(ctx, []*store.Step{{Create: true, Lease: l, Now: now, Execution: store.Execution{
+			ARN: arn, StateMachineARN: "arn:sm", Name: strconv.Itoa(i), Status: "RUNNING", Input: big, Start: now},
+			Inputs: []store.Input{{Seq: 1, JSON: []byte(`{}`)}}}})[0]
+	}
+	written := 0
+	for ; written < 100; written++ {
+		if err = step(written); err != nil {
+			break
+		}
+	}
+	if !errors.Is(err, store.ErrUnavailable) {
+		t.Fatalf("after %d writes: %v, want ErrUnavailable", written, err)
+	}
+	for i := 0; ; i++ {
+		err := s.PutResource(ctx, &store.Resource{ARN: "arn:r:" + strconv.Itoa(i), Kind: store.KindActivity, Name: "r", Created: now, Body: []byte(big)}, true)
+		if errors.Is(err, store.ErrUnavailable) {
+			break
+		}
+		if err != nil || i == 10 {
+			t.Fatalf("resource %d written when full: %v", i, err)
+		}
+	}
+	for i := range written {
+		if _, err := s.GetExecution(ctx, "arn:e:"+strconv.Itoa(i)); err != nil {
+			t.Errorf("execution %d, written before: %v", i, err)
+		}
+	}
+	if _, err := s.w.ExecContext(ctx, `PRAGMA max_page_count = 1000000`); err != nil {
+		t.Fatal(err)
+	}
+	if err := step(written); err != nil {
+		t.Errorf("with room again: %v", err)
 	}
 }
