@@ -37,6 +37,7 @@ func Exercise(t *testing.T, newDatabase func(t *testing.T) Database) {
 		{"TimerClaimRace", testTimerRace},
 		{"ActivityClaimRace", testActivityRace},
 		{"Secrets", testSecrets},
+		{"Ended", testEnded},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -329,6 +330,32 @@ func testTasks(t *testing.T, db Database) {
 	commit(t, s, &store.Step{Execution: e, Lease: l, ExpectSeq: 1, Inputs: input(2), DeleteTasks: []string{"tok1"}})
 	if _, err := s.GetActivityTask(ctx, "tok1"); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("deleted task: %v", err)
+	}
+}
+
+// testEnded: a step that ends an execution without its interpreter
+// deletes every timer and activity task it has, and no other's.
+func testEnded(t *testing.T, db Database) {
+	s := db(t)
+	l := lease(t, s, "n1")
+	a, b := execution("arn:e:a", "arn:sm", t0), execution("arn:e:b", "arn:sm", t0)
+	for _, e := range []store.Execution{a, b} {
+		commit(t, s, &store.Step{Create: true, Lease: l, Execution: e, Inputs: input(1),
+			AddTimers: []store.Timer{{ExecutionARN: e.ARN, ID: 1, Due: t0}, {ExecutionARN: e.ARN, ID: 2, Due: t0}},
+			AddTasks:  []store.ActivityTask{{Token: e.ARN + "/t", ActivityARN: "arn:act", ExecutionARN: e.ARN, TaskID: 3, Input: `{}`, Created: t0}}})
+	}
+	a.Status = "ABORTED"
+	commit(t, s, &store.Step{Execution: a, Lease: l, ExpectSeq: 1, Inputs: input(2), Ended: true})
+	timers, err := s.ClaimTimers(ctx, l, t0, t0.Add(time.Minute), 10)
+	must(t, err)
+	if len(timers) != 2 || timers[0].ExecutionARN != b.ARN || timers[1].ExecutionARN != b.ARN {
+		t.Errorf("timers left: %+v", timers)
+	}
+	if _, err := s.GetActivityTask(ctx, a.ARN+"/t"); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("the ended execution's task: %v", err)
+	}
+	if _, err := s.GetActivityTask(ctx, b.ARN+"/t"); err != nil {
+		t.Errorf("the other execution's task: %v", err)
 	}
 }
 
