@@ -312,3 +312,30 @@ func reportStore(b *testing.B, s *server) {
 	}))
 	b.ReportMetric(float64(size)/float64(b.N), "store-bytes/execution")
 }
+
+// BenchmarkServeChurn creates b.N state machines, each with a definition of
+// its own, runs one execution of each and deletes it, and reports the
+// server's memory after: caches of definitions are bounded, so it stays
+// what a few hundred machines take however many came and went
+// (-benchtime 10000x is the figure that matters).
+func BenchmarkServeChurn(b *testing.B) {
+	s := startServerB(b)
+	c := benchClient(s)
+	runParallel(b, s, func(c *sfn.Client, i int) error {
+		ctx := context.Background()
+		def := `{"Comment":"machine ` + strconv.Itoa(i) + `","StartAt":"P","States":{"P":{"Type":"Pass","Result":{"n":` + strconv.Itoa(i) + `},"End":true}}}`
+		sm, err := c.CreateStateMachine(ctx, &sfn.CreateStateMachineInput{Name: aws.String("churn-" + strconv.Itoa(i)), RoleArn: aws.String(role), Definition: aws.String(def)})
+		if err != nil {
+			return err
+		}
+		if _, err := c.StartExecution(ctx, &sfn.StartExecutionInput{StateMachineArn: sm.StateMachineArn}); err != nil {
+			return err
+		}
+		_, err = c.DeleteStateMachine(ctx, &sfn.DeleteStateMachineInput{StateMachineArn: sm.StateMachineArn})
+		return err
+	}, c)
+	rss, peak := serverMemory(b, s)
+	b.ReportMetric(float64(rss)/(1<<20), "rss-MB")
+	b.ReportMetric(float64(peak)/(1<<20), "peak-rss-MB")
+	s.stop(b)
+}
