@@ -4,6 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
+	"sync"
+	"sync/atomic"
 
 	"github.com/baton-sh/baton/clock"
 	"github.com/baton-sh/baton/store"
@@ -66,9 +69,17 @@ func (d *Durable) takeOver(ctx context.Context) (int, error) {
 		if err != nil {
 			return total, err
 		}
-		for _, rec := range recs {
-			d.recover(ctx, rec)
+		// Executions are rebuilt independently: one replayer per core.
+		var wg sync.WaitGroup
+		next := atomic.Int64{}
+		for range max(2, runtime.GOMAXPROCS(0)) {
+			wg.Go(func() {
+				for i := next.Add(1) - 1; i < int64(len(recs)); i = next.Add(1) - 1 {
+					d.recover(ctx, recs[i])
+				}
+			})
 		}
+		wg.Wait()
 		total += len(recs)
 		if len(recs) > 0 {
 			d.timers.poll.Store(true)
