@@ -393,6 +393,9 @@ func (d *Durable) halt(ctx context.Context, arn, errName, cause string) error {
 		if l := d.peek(arn); l != nil {
 			d.forget(l)
 		}
+		if d.observe != nil {
+			d.observe(&Observation{ExecutionARN: arn, StateMachineARN: rec.StateMachineARN, Events: []history.Event{ev}, Status: interpreter.Aborted})
+		}
 		d.finished(rec)
 		return nil
 	}
