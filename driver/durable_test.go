@@ -101,6 +101,13 @@ func (n *node) observe(o *driver.Observation) {
 	}
 }
 
+// rearm forgets that an execution ended, before it runs again (a redrive).
+func (n *node) rearm(arn string) {
+	n.mu.Lock()
+	delete(n.ended, arn)
+	n.mu.Unlock()
+}
+
 // wait waits for an execution to end and returns its record. The real-time
 // limit only keeps a broken test from hanging.
 func (n *node) wait(arn string) *store.Execution {
@@ -455,6 +462,7 @@ func TestDurableStopDuringReplay(t *testing.T) {
 		t.Errorf("history %s", types)
 	}
 	// Redriven, it waits again and ends as it would have.
+	n.rearm(rec.ARN)
 	if _, err := n.d.RedriveExecution(context.Background(), rec.ARN, ""); err != nil {
 		t.Fatal(err)
 	}
