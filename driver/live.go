@@ -118,6 +118,7 @@ func (d *Durable) step(l *live, entries []entry, cmds []interpreter.Command, cre
 		}
 	}
 	summary(l)
+	l.rec.Idle = !l.ex.Done() && !l.ex.HasTasks()
 	st.Execution = l.rec
 	return st, events, nil
 }

@@ -94,6 +94,12 @@ func (d *Durable) takeOver(ctx context.Context) (int, error) {
 // recover loads an execution just claimed and runs again what it waited
 // for in the process that ran it before.
 func (d *Durable) recover(ctx context.Context, rec *store.Execution) {
+	if rec.Idle {
+		// Nothing of it is in flight: its timers wake it (the timer loop
+		// claims those of the executions this node owns), and it is
+		// rebuilt, and checked, then.
+		return
+	}
 	arn := rec.ARN
 	l, err := d.acquireLoaded(ctx, rec)
 	if err != nil {

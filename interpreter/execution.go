@@ -354,6 +354,9 @@ func (ex *Execution) TaskHeartbeat(id int64, now time.Time) ([]Command, bool) {
 // LastEventID is the id of the execution's last history event.
 func (ex *Execution) LastEventID() int64 { return ex.lastID }
 
+// HasTasks reports whether a task of the execution is in flight.
+func (ex *Execution) HasTasks() bool { return len(ex.tasks) > 0 }
+
 // WaitsOnTask reports whether the execution waits for the task's result.
 func (ex *Execution) WaitsOnTask(id int64) bool { return ex.tasks[id] != nil && !ex.Done() }
 

@@ -103,6 +103,9 @@ type Execution struct {
 	// event: what a replay of the journal must give back.
 	LastEvent     int64
 	LastEventType string
+	// Idle says that no task of the execution is in flight: it waits only
+	// on its timers, which wake it. Recovery need not rebuild it.
+	Idle bool
 	// Key is the store's own key of the execution, set when it is read:
 	// lists of executions continue after it (ExecutionCursor).
 	Key int64

@@ -387,7 +387,7 @@ func (s *Store) applyStep(ctx context.Context, tx *sql.Tx, st *store.Step) error
 		res, err := s.txexec(ctx, tx, qInsertExecution,
 			e.ARN, e.StateMachineARN, e.VersionARN, e.AliasARN, e.Name, e.Express, e.Status, e.Input, e.Output, e.HasOutput,
 			e.Error, e.Cause, nanos(e.Start), nanos(e.Stop), e.RedriveCount, nanos(e.RedriveDate), e.Definition, e.RoleARN, e.Meta,
-			st.Lease.Node, st.Lease.Epoch, seq, e.LastEvent, e.LastEventType)
+			st.Lease.Node, st.Lease.Epoch, seq, e.LastEvent, e.LastEventType, e.Idle)
 		if isConstraint(err) {
 			return store.ErrConflict
 		}
@@ -400,7 +400,7 @@ func (s *Store) applyStep(ctx context.Context, tx *sql.Tx, st *store.Step) error
 	} else {
 		err := s.txrow(ctx, tx, qUpdateExecution,
 			e.Status, e.Output, e.HasOutput, e.Error, e.Cause, nanos(e.Stop), e.RedriveCount, nanos(e.RedriveDate), e.Meta, seq,
-			e.LastEvent, e.LastEventType, e.ARN, st.ExpectSeq, st.Lease.Node, st.Lease.Epoch).Scan(&id)
+			e.LastEvent, e.LastEventType, e.Idle, e.ARN, st.ExpectSeq, st.Lease.Node, st.Lease.Epoch).Scan(&id)
 		if errors.Is(err, sql.ErrNoRows) {
 			return s.whyNotWritten(ctx, tx, e.ARN, st.Lease)
 		}
@@ -512,10 +512,10 @@ func (s *Store) insertEvents(ctx context.Context, tx *sql.Tx, execution int64, e
 
 const (
 	qInsertExecution = `INSERT INTO executions (arn, state_machine, version, alias, name, express, status, input, output, has_output,
-		error, cause, start, stop, redrive_count, redrive_date, definition, role_arn, meta, owner, owner_epoch, seq, last_event, last_event_type)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+		error, cause, start, stop, redrive_count, redrive_date, definition, role_arn, meta, owner, owner_epoch, seq, last_event, last_event_type, idle)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 	qUpdateExecution = `UPDATE executions SET status = ?, output = ?, has_output = ?, error = ?, cause = ?, stop = ?,
-		redrive_count = ?, redrive_date = ?, meta = ?, seq = ?, last_event = ?, last_event_type = ? WHERE arn = ? AND seq = ? AND owner = ? AND owner_epoch = ?
+		redrive_count = ?, redrive_date = ?, meta = ?, seq = ?, last_event = ?, last_event_type = ?, idle = ? WHERE arn = ? AND seq = ? AND owner = ? AND owner_epoch = ?
 		AND EXISTS (SELECT 1 FROM nodes WHERE nodes.id = owner AND epoch = owner_epoch) RETURNING id`
 	qExecutionState = `SELECT seq, owner, owner_epoch FROM executions WHERE arn = ?`
 	qNodeEpoch      = `SELECT epoch FROM nodes WHERE id = ?`
@@ -531,14 +531,14 @@ const (
 )
 
 const executionColumns = `id, arn, state_machine, version, alias, name, express, status, input, output, has_output, error, cause,
-	start, stop, redrive_count, redrive_date, definition, role_arn, meta, owner, owner_epoch, seq, last_event, last_event_type`
+	start, stop, redrive_count, redrive_date, definition, role_arn, meta, owner, owner_epoch, seq, last_event, last_event_type, idle`
 
 func scanExecution(sc interface{ Scan(...any) error }) (*store.Execution, error) {
 	var e store.Execution
 	var start, stop, redrive int64
 	if err := sc.Scan(&e.Key, &e.ARN, &e.StateMachineARN, &e.VersionARN, &e.AliasARN, &e.Name, &e.Express, &e.Status, &e.Input, &e.Output,
 		&e.HasOutput, &e.Error, &e.Cause, &start, &stop, &e.RedriveCount, &redrive, &e.Definition, &e.RoleARN, &e.Meta,
-		&e.Owner.Node, &e.Owner.Epoch, &e.Seq, &e.LastEvent, &e.LastEventType); err != nil {
+		&e.Owner.Node, &e.Owner.Epoch, &e.Seq, &e.LastEvent, &e.LastEventType, &e.Idle); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil, store.ErrNotFound
 		}

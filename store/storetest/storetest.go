@@ -141,7 +141,11 @@ func testExecutions(t *testing.T, db Database) {
 			st.Execution.StateMachineARN = "arn:sm:b"
 			st.Execution.VersionARN = "arn:sm:b:1"
 		}
+		st.Execution.Idle = i == 1
 		commit(t, s, st)
+	}
+	if got, err := s.GetExecution(ctx, "arn:e:1"); err != nil || !got.Idle {
+		t.Errorf("an idle execution: %+v %v", got, err)
 	}
 	dup := &store.Step{Create: true, Lease: l, Execution: execution("arn:e:0", "arn:sm:a", t0)}
 	if errs := s.Commit(ctx, []*store.Step{dup}); !errors.Is(errs[0], store.ErrConflict) {
@@ -153,7 +157,7 @@ func testExecutions(t *testing.T, db Database) {
 	commit(t, s, &store.Step{Execution: done, Lease: l, ExpectSeq: 1, Inputs: input(2), Events: []store.Event{{ID: 3, JSON: []byte(`{"id":3}`)}}})
 	got, err := s.GetExecution(ctx, "arn:e:1")
 	if err != nil || got.Status != "SUCCEEDED" || got.Output != `{"ok":true}` || !got.HasOutput || !got.Stop.Equal(t0.Add(time.Minute)) ||
-		got.Definition != "{}" || got.Seq != 2 || got.Owner != l || got.LastEvent != 3 || got.LastEventType != "ExecutionSucceeded" {
+		got.Definition != "{}" || got.Seq != 2 || got.Owner != l || got.LastEvent != 3 || got.LastEventType != "ExecutionSucceeded" || got.Idle {
 		t.Errorf("get: %+v %v", got, err)
 	}
 	if _, err := s.GetExecution(ctx, "arn:e:none"); !errors.Is(err, store.ErrNotFound) {
