@@ -194,12 +194,6 @@ func (d *Durable) acquire(ctx context.Context, arn string) (*live, error) {
 	return d.acquireRec(ctx, arn, nil)
 }
 
-// acquireLoaded is acquire for an execution whose record was just read
-// (claimed).
-func (d *Durable) acquireLoaded(ctx context.Context, rec *store.Execution) (*live, error) {
-	return d.acquireRec(ctx, rec.ARN, rec)
-}
-
 func (d *Durable) acquireRec(ctx context.Context, arn string, rec *store.Execution) (*live, error) {
 	for {
 		d.mu.Lock()

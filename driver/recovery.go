@@ -101,7 +101,7 @@ func (d *Durable) recover(ctx context.Context, rec *store.Execution) {
 		return
 	}
 	arn := rec.ARN
-	l, err := d.acquireLoaded(ctx, rec)
+	l, err := d.acquire(ctx, arn)
 	if err != nil {
 		d.logError("recovering an execution", err, "execution", arn)
 		return

@@ -230,7 +230,9 @@ type Store interface {
 	ReleaseLease(ctx context.Context, l Lease) error
 	// ClaimExecutions gives l the running Standard executions whose owner's
 	// lease has expired or ended (or that have none) and returns them, at
-	// most limit of them.
+	// most limit of them: their ARN, status, owner, journal position and
+	// whether they are idle (what recovery decides on; it reads the
+	// records of those it rebuilds).
 	ClaimExecutions(ctx context.Context, l Lease, now time.Time, limit int) ([]*Execution, error)
 	// TakeExecution gives l one running execution, unless another node's
 	// lease that has not expired holds it (ErrLeaseLost). Taking one that l

@@ -733,7 +733,7 @@ func (s *Store) ClaimExecutions(ctx context.Context, l store.Lease, now time.Tim
 	// The claimer's own executions are never orphans, even once its lease
 	// has run out (a long recovery): it is the one at work on them.
 	rows, err := s.wquery(ctx, `UPDATE executions SET owner = ?, owner_epoch = ?
-		WHERE id IN (SELECT id FROM (`+orphaned+`) LIMIT ?) RETURNING `+executionColumns,
+		WHERE id IN (SELECT id FROM (`+orphaned+`) LIMIT ?) RETURNING arn, status, owner, owner_epoch, seq, idle`,
 		l.Node, l.Epoch, nanos(now), l.Node, limit)
 	if err != nil {
 		return nil, err
@@ -741,11 +741,11 @@ func (s *Store) ClaimExecutions(ctx context.Context, l store.Lease, now time.Tim
 	defer rows.Close()
 	var out []*store.Execution
 	for rows.Next() {
-		e, err := scanExecution(rows)
-		if err != nil {
+		var e store.Execution
+		if err := rows.Scan(&e.ARN, &e.Status, &e.Owner.Node, &e.Owner.Epoch, &e.Seq, &e.Idle); err != nil {
 			return nil, err
 		}
-		out = append(out, e)
+		out = append(out, &e)
 	}
 	return out, rows.Err()
 }
