@@ -180,7 +180,12 @@ func (d *Durable) timerLoop() {
 				wait = w
 			}
 		}
-		wait = max(wait, time.Millisecond)
+		if wait <= 0 {
+			// The clock moved past the next poll or timer while this
+			// round ran: go round again now. (A short sleep instead would
+			// never end on a clock that moves only when told to.)
+			continue
+		}
 		timer := clock.NewTimer(d.clock, wait)
 		hold()
 		select {
