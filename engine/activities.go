@@ -35,8 +35,8 @@ func (e *Engine) CreateActivity(ctx context.Context, in *CreateActivityInput) (*
 	if in.Name == "" {
 		return nil, missing("name")
 	}
-	if !arn.ValidName(in.Name) {
-		return nil, invalidName(in.Name)
+	if err := checkName(in.Name); err != nil {
+		return nil, err
 	}
 	tags, err := checkTags(in.Tags)
 	if err != nil {
@@ -110,6 +110,7 @@ func (e *Engine) DeleteActivity(ctx context.Context, in *ActivityInput) (*struct
 
 // ListActivitiesInput is ListActivities' request.
 type ListActivitiesInput struct {
+	Caller
 	MaxResults int    `json:"maxResults"`
 	NextToken  string `json:"nextToken"`
 }
@@ -122,7 +123,8 @@ type ListActivitiesOutput struct {
 
 // ListActivities lists activities in ARN order.
 func (e *Engine) ListActivities(ctx context.Context, in *ListActivitiesInput) (*ListActivitiesOutput, error) {
-	list, next, err := e.listResources(ctx, store.KindActivity, "", in.MaxResults, in.NextToken)
+	// As on AWS, the caller sees the activities of its own region.
+	list, next, err := e.listResourcesIn(ctx, store.KindActivity, "", e.regionPrefix(&in.Caller, arn.Activity), in.MaxResults, in.NextToken)
 	if err != nil {
 		return nil, err
 	}

@@ -473,3 +473,54 @@ func TestDrain(t *testing.T) {
 		t.Errorf("%+v %v", out, err)
 	}
 }
+
+// TestListsByRegion: lists show the resources of the caller's region only,
+// as AWS's do, and page through them.
+func TestListsByRegion(t *testing.T) {
+	t.Parallel()
+	e := newEngine(t, Options{})
+	ctx := context.Background()
+	def := `{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}}`
+	for _, region := range []string{"us-east-1", "eu-west-1", "ap-south-1"} {
+		for _, name := range []string{"a", "b", "c"} {
+			if _, err := e.CreateStateMachine(ctx, &CreateStateMachineInput{Caller: Caller{Region: region}, Name: name, Definition: def, RoleArn: "arn:aws:iam::123456789012:role/r"}); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := e.CreateActivity(ctx, &CreateActivityInput{Caller: Caller{Region: region}, Name: name}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	var machines, activities []string
+	token := ""
+	for {
+		out, err := e.ListStateMachines(ctx, &ListStateMachinesInput{Caller: Caller{Region: "eu-west-1"}, MaxResults: 2, NextToken: token})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range out.StateMachines {
+			machines = append(machines, m.StateMachineArn)
+		}
+		if out.NextToken == nil {
+			break
+		}
+		token = *out.NextToken
+	}
+	acts, err := e.ListActivities(ctx, &ListActivitiesInput{Caller: Caller{Region: "eu-west-1"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range acts.Activities {
+		activities = append(activities, a.ActivityArn)
+	}
+	for _, list := range [][]string{machines, activities} {
+		if len(list) != 3 {
+			t.Errorf("eu-west-1 lists %v", list)
+		}
+		for _, a := range list {
+			if !strings.Contains(a, ":eu-west-1:") {
+				t.Errorf("eu-west-1 lists %s", a)
+			}
+		}
+	}
+}

@@ -3,6 +3,9 @@ package engine
 import (
 	"errors"
 	"fmt"
+	"unicode/utf8"
+
+	"github.com/baton-sh/baton/arn"
 )
 
 // Code names an error of the Step Functions API: clients branch on it (it
@@ -80,6 +83,19 @@ func notInEnum(field, value, set string) *Error {
 
 func invalidArn(format string, args ...any) *Error {
 	return errorf(InvalidArn, "Invalid Arn: '"+format+"'", args...)
+}
+
+// checkName checks a resource's name as AWS does: its length is a
+// constraint of the request (ValidationException), its characters
+// InvalidName.
+func checkName(name string) error {
+	if utf8.RuneCountInString(name) > 80 {
+		return tooLong("name", 80)
+	}
+	if !arn.ValidName(name) {
+		return invalidName(name)
+	}
+	return nil
 }
 
 func invalidName(name string) *Error {

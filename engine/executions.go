@@ -114,8 +114,10 @@ func (e *Engine) startCommon(ctx context.Context, in *StartExecutionInput) (*tar
 	if len(in.TraceHeader) > 256 {
 		return nil, tooLong("traceHeader", 256)
 	}
-	if in.Name != "" && !arn.ValidName(in.Name) {
-		return nil, invalidName(in.Name)
+	if in.Name != "" {
+		if err := checkName(in.Name); err != nil {
+			return nil, err
+		}
 	}
 	if err := e.checkInput(&in.Input); err != nil {
 		return nil, err

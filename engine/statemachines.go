@@ -143,8 +143,8 @@ func (e *Engine) CreateStateMachine(ctx context.Context, in *CreateStateMachineI
 	if in.Name == "" {
 		return nil, missing("name")
 	}
-	if !arn.ValidName(in.Name) {
-		return nil, invalidName(in.Name)
+	if err := checkName(in.Name); err != nil {
+		return nil, err
 	}
 	if in.Type == "" {
 		in.Type = "STANDARD"
@@ -499,6 +499,7 @@ func (e *Engine) resumeDeletions(ctx context.Context) error {
 
 // ListStateMachinesInput is ListStateMachines' request.
 type ListStateMachinesInput struct {
+	Caller
 	MaxResults int    `json:"maxResults"`
 	NextToken  string `json:"nextToken"`
 }
@@ -519,7 +520,8 @@ type ListStateMachinesOutput struct {
 
 // ListStateMachines lists state machines in ARN order.
 func (e *Engine) ListStateMachines(ctx context.Context, in *ListStateMachinesInput) (*ListStateMachinesOutput, error) {
-	list, next, err := e.listResources(ctx, store.KindStateMachine, "", in.MaxResults, in.NextToken)
+	// As on AWS, the caller sees the state machines of its own region.
+	list, next, err := e.listResourcesIn(ctx, store.KindStateMachine, "", e.regionPrefix(&in.Caller, arn.StateMachine), in.MaxResults, in.NextToken)
 	if err != nil {
 		return nil, err
 	}

@@ -4,7 +4,9 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"github.com/baton-sh/baton/arn"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/baton-sh/baton/store"
@@ -135,6 +137,13 @@ func paginate[T any](kind string, items []T, n int, key func(T) string) ([]T, *s
 // listResources reads one page of the resources of a kind (and parent, when
 // given), in ARN order.
 func (e *Engine) listResources(ctx context.Context, kind, parent string, maxResults int, nextToken string) ([]*store.Resource, *string, error) {
+	return e.listResourcesIn(ctx, kind, parent, "", maxResults, nextToken)
+}
+
+// listResourcesIn lists the resources whose ARN starts with prefix (all of
+// them when it is ""): those of one region and account. Resources are
+// listed in ARN order, so a prefix is one range of them.
+func (e *Engine) listResourcesIn(ctx context.Context, kind, parent, prefix string, maxResults int, nextToken string) ([]*store.Resource, *string, error) {
 	if err := e.needStore(); err != nil {
 		return nil, nil, err
 	}
@@ -142,10 +151,25 @@ func (e *Engine) listResources(ctx context.Context, kind, parent string, maxResu
 	if err != nil {
 		return nil, nil, err
 	}
+	if after < prefix {
+		after = prefix // before every ARN that starts with it
+	}
 	list, err := e.store.ListResources(ctx, kind, parent, store.Page{Limit: n + 1, After: after})
 	if err != nil {
 		return nil, nil, err
 	}
+	for i, r := range list {
+		if !strings.HasPrefix(r.ARN, prefix) {
+			list = list[:i]
+			break
+		}
+	}
 	list, next := paginate(kind, list, n, func(r *store.Resource) string { return r.ARN })
 	return list, next, nil
+}
+
+// regionPrefix is the start of the ARNs of a kind of resource in the
+// caller's region and the engine's account.
+func (e *Engine) regionPrefix(c *Caller, kind arn.Kind) string {
+	return arn.ARN{Region: c.region(), Account: e.o.Account, Kind: kind}.String()
 }
