@@ -118,7 +118,19 @@ func TestResources(t *testing.T) {
 		"arn:aws:states:::sns:publish.sync":                false,
 		"arn:aws:states:::nosuch:thing":                    false,
 		"arn:aws:lambda:us-east-1:123456789012:function:f": true,
-		"arn:aws:states:us-east-1:123456789012:activity:a": true,
+		// Lambda functions as Lambda's API names them.
+		"arn:aws:lambda:us-east-1:123456789012:function:f:$LATEST":  true,
+		"arn:aws:lambda:eu-west-3:123456789012:function:my-fn_2:7":  true,
+		"arn:aws:lambda:us-gov-west-1:123456789012:function:f:live": true,
+		"arn:aws-cn:lambda:cn-north-1:123456789012:function:f":      true,
+		"arn:aws:lambda:us-east-1:12345:function:f":                 false, // account
+		"arn:aws:lambda:useast1:123456789012:function:f":            false, // region
+		"arn:aws:lambda:us-east-1:123456789012:function:f.g":        false, // name
+		"arn:aws:lambda:us-east-1:123456789012:function:":           false,
+		"arn:aws:lambda:us-east-1:123456789012:function:f:a:b":      false, // qualifier
+		"arn:aws:lambda:us-east-1:123456789012:function:f:${Stage}": false,
+		"arn:aws:lambda:us-east-1:123456789012:layer:l":             false,
+		"arn:aws:states:us-east-1:123456789012:activity:a":          true,
 		"not-an-arn":                            false,
 		"arn:aws:states:::http:invoke":          true,
 		"arn:aws-us-gov:states:::lambda:invoke": true,

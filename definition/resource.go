@@ -1,6 +1,9 @@
 package definition
 
-import "strings"
+import (
+	"regexp"
+	"strings"
+)
 
 // Resource is a Task's Resource field taken apart.
 type Resource struct {
@@ -82,6 +85,9 @@ func CheckResource(arn string) string {
 	if !ok {
 		return notRecognized
 	}
+	if parts := strings.SplitN(arn, ":", 4); parts[2] == "lambda" && !lambdaFunction.MatchString(arn) {
+		return notRecognized
+	}
 	if !strings.HasPrefix(arn, "arn:aws:states:::") && !strings.HasPrefix(arn, "arn:aws-cn:states:::") && !strings.HasPrefix(arn, "arn:aws-us-gov:states:::") {
 		return "" // activities, functions and other ARNs
 	}
@@ -107,6 +113,12 @@ func CheckResource(arn string) string {
 	}
 	return ""
 }
+
+// lambdaFunction is the shape of a Lambda function's ARN, as Lambda's API
+// defines it: a region's name, a 12-digit account, a name of up to 64
+// letters, digits, hyphens and underscores, and optionally $LATEST, a
+// version number or an alias.
+var lambdaFunction = regexp.MustCompile(`^arn:aws[a-zA-Z-]*:lambda:[a-z]{2}(-gov)?-[a-z]+-\d:\d{12}:function:[a-zA-Z0-9_-]{1,64}(:(\$LATEST|[a-zA-Z0-9_-]{1,128}))?$`)
 
 func containsWord(list, w string) bool {
 	for _, x := range strings.Fields(list) {

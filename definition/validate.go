@@ -402,7 +402,12 @@ func (v *validator) pathOrNull(st *value.Object, loc, field string, reference bo
 		v.wrongType(join(loc, field), "String", x)
 		return
 	}
-	v.checkPath(join(loc, field), s, reference, true)
+	p := v.checkPath(join(loc, field), s, reference, true)
+	if p != nil && field == "ResultPath" && p.Root() == jsonpath.RootVariable {
+		// A result goes into the state's output, never into a variable
+		// (Assign sets those).
+		v.schema(join(loc, field), "Value is not a Reference Path")
+	}
 }
 
 // checkPath validates a path string. Context paths ($$) are allowed where
@@ -709,6 +714,8 @@ func (v *validator) mapState(st *value.Object, loc, lang string) {
 				v.schema(loc, "Field '%s' is only supported for the 'DISTRIBUTED' Map mode", f)
 			}
 		}
+	} else {
+		v.distributedFields(st, loc, lang)
 	}
 	if lang == JSONPath {
 		v.referencePathField(st, loc, "ItemsPath", true)
