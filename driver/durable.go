@@ -58,8 +58,7 @@ type Durable struct {
 
 	timers *timerQueue
 
-	actMu   sync.Mutex
-	actWake map[string]chan struct{}
+	acts activityQueues
 
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -179,7 +178,7 @@ func NewDurable(o DurableOptions) *Durable {
 		store: o.Store, commit: store.NewCommitter(o.Store, o.MaxBatch), resources: o.Resources, clock: o.Clock, log: o.Logger,
 		maxLive: o.MaxLive, mocks: o.Mocks, tokens: o.Tokens, compile: o.Compile, observe: o.Observe, onFinish: o.OnFinish,
 		node: o.Node, leaseFor: o.LeaseDuration,
-		live: map[string]*live{}, actWake: map[string]chan struct{}{}, timers: newTimerQueue(), ctx: ctx, cancel: cancel,
+		live: map[string]*live{}, timers: newTimerQueue(), ctx: ctx, cancel: cancel,
 	}
 }
 

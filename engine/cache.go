@@ -33,10 +33,56 @@ type resourceCache struct {
 	mu      sync.RWMutex
 	entries map[string]cached
 	gen     atomic.Uint64 // bumped by every write, so a read that raced one is not kept
+
+	// execs are the execution records this process committed last, by ARN,
+	// with the lease they were written under. While that lease is this
+	// node's current one no other node may write the execution, so the
+	// record is the store's: DescribeExecution (which clients poll) reads
+	// it from memory.
+	execMu sync.RWMutex
+	execs  map[string]*store.Execution
 }
 
 func newResourceCache(st store.Store, now func() time.Time) *resourceCache {
-	return &resourceCache{Store: st, now: now, entries: map[string]cached{}}
+	return &resourceCache{Store: st, now: now, entries: map[string]cached{}, execs: map[string]*store.Execution{}}
+}
+
+// Commit writes steps (the durable driver writes through the cache) and
+// keeps the records of the executions written.
+func (c *resourceCache) Commit(ctx context.Context, steps []*store.Step) []error {
+	errs := c.Store.Commit(ctx, steps)
+	c.execMu.Lock()
+	for i, st := range steps {
+		if errs[i] != nil {
+			// Perhaps written, perhaps not: the store knows.
+			delete(c.execs, st.Execution.ARN)
+			continue
+		}
+		if len(c.execs) >= maxExecCached {
+			clear(c.execs)
+		}
+		rec := st.Execution
+		rec.Owner = st.Lease
+		rec.Key, rec.Seq = 0, 0 // the store's own; not kept here
+		c.execs[rec.ARN] = &rec
+	}
+	c.execMu.Unlock()
+	return errs
+}
+
+// maxExecCached bounds the execution records kept.
+const maxExecCached = 16384
+
+// execution returns the record of an execution this process committed
+// last under lease (nil if it has none). Callers must not modify it.
+func (c *resourceCache) execution(arn string, lease store.Lease) *store.Execution {
+	c.execMu.RLock()
+	rec := c.execs[arn]
+	c.execMu.RUnlock()
+	if rec == nil || rec.Owner != lease {
+		return nil
+	}
+	return rec
 }
 
 func (c *resourceCache) PutResource(ctx context.Context, r *store.Resource, create bool) error {

@@ -3,6 +3,7 @@
 package sqlite
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	_ "embed"
@@ -115,7 +116,7 @@ func (s *Store) txrow(ctx context.Context, tx *sql.Tx, q string, args ...any) *s
 
 // prepareWrites prepares the statements transactions use.
 func (s *Store) prepareWrites(ctx context.Context) error {
-	qs := []string{qInsertExecution, qUpdateExecution, qExecutionState, qNodeEpoch, qInsertJournal, qDeleteTimer, qInsertTimer, qDeleteTask, qInsertTask,
+	qs := []string{qInsertExecution, qUpdateExecution, qExecutionState, qNodeEpoch, qInsertJournal, qDeleteTimer, qInsertTimer, qDeleteTask, qInsertTask, qClaimToken,
 		`SAVEPOINT step`, `ROLLBACK TO step`, `RELEASE step`}
 	for n := 1; n <= eventChunk; n++ {
 		qs = append(qs, eventInsert(n))
@@ -411,6 +412,15 @@ func (s *Store) applyStep(ctx context.Context, tx *sql.Tx, st *store.Step) error
 			return err
 		}
 	}
+	for _, c := range st.ClaimTasks {
+		res, err := s.txexec(ctx, tx, qClaimToken, c.Worker, nanos(c.At), c.Token)
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil || n == 0 {
+			return cmp.Or(err, store.ErrConflict)
+		}
+	}
 	return nil
 }
 
@@ -485,6 +495,7 @@ const (
 	qInsertTimer    = `INSERT OR REPLACE INTO timers (execution, id, due) VALUES (?, ?, ?)`
 	qDeleteTask     = `DELETE FROM activity_tasks WHERE token = ?`
 	qInsertTask     = `INSERT INTO activity_tasks (token, activity, execution, task_id, input, created) VALUES (?, ?, ?, ?, ?, ?)`
+	qClaimToken     = `UPDATE activity_tasks SET worker = ?, claimed = ? WHERE token = ? AND claimed = 0`
 	qClaim          = `UPDATE activity_tasks SET worker = ?, claimed = ? WHERE token =
 		(SELECT token FROM activity_tasks WHERE activity = ? AND claimed = 0 ORDER BY created, token LIMIT 1) RETURNING ` + taskColumns
 )

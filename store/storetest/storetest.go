@@ -330,6 +330,28 @@ func testTasks(t *testing.T, db Database) {
 	if _, err := s.GetActivityTask(ctx, "tok1"); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("deleted task: %v", err)
 	}
+
+	// A step that claims a task takes it only while nobody holds it; one
+	// that finds it taken writes nothing.
+	commit(t, s, &store.Step{Execution: e, Lease: l, ExpectSeq: 2, Inputs: input(3), AddTasks: []store.ActivityTask{
+		{Token: "tok3", ActivityARN: "arn:act", ExecutionARN: e.ARN, TaskID: 6, Input: `{}`, Created: t0},
+	}})
+	commit(t, s, &store.Step{Execution: e, Lease: l, ExpectSeq: 3, Inputs: input(4), ClaimTasks: []store.TaskClaim{{Token: "tok3", Worker: "w5", At: t0}}})
+	if got, err := s.GetActivityTask(ctx, "tok3"); err != nil || got.Worker != "w5" || !got.Claimed.Equal(t0) {
+		t.Errorf("claimed in a step: %+v %v", got, err)
+	}
+	if _, err := s.ClaimActivityTask(ctx, "arn:act", "w6", t0); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("a task claimed in a step is claimed again: %v", err)
+	}
+	for _, tok := range []string{"tok2", "tok3", "nope"} {
+		errs := s.Commit(ctx, []*store.Step{{Execution: e, Lease: l, ExpectSeq: 4, Inputs: input(5), ClaimTasks: []store.TaskClaim{{Token: tok, Worker: "w7", At: t0}}}})
+		if !errors.Is(errs[0], store.ErrConflict) {
+			t.Errorf("claiming %s, held or missing, in a step: %v", tok, errs[0])
+		}
+	}
+	if j, err := s.Journal(ctx, e.ARN); err != nil || len(j) != 4 {
+		t.Errorf("a step whose claim failed was written: %d entries, %v", len(j), err)
+	}
 }
 
 func testCommitter(t *testing.T, db Database) {
