@@ -21,9 +21,10 @@ import (
 const cacheTTL = time.Second
 
 type cached struct {
-	sm      *smBody
-	alias   *aliasBody
-	expires time.Time
+	sm       *smBody
+	alias    *aliasBody
+	activity bool // an activity that exists (workers poll it by ARN)
+	expires  time.Time
 }
 
 type resourceCache struct {
@@ -109,7 +110,7 @@ func (c *resourceCache) body(ctx context.Context, a string, alias bool) (cached,
 	c.mu.RLock()
 	e, ok := c.entries[a]
 	c.mu.RUnlock()
-	if ok && now.Before(e.expires) && (e.alias != nil) == alias {
+	if ok && now.Before(e.expires) && !e.activity && (e.alias != nil) == alias {
 		return e, nil
 	}
 	gen := c.gen.Load()
@@ -140,6 +141,35 @@ func (c *resourceCache) body(ctx context.Context, a string, alias bool) (cached,
 	}
 	c.mu.Unlock()
 	return e, nil
+}
+
+// activity checks that an activity exists (store.ErrNotFound if not): every
+// GetActivityTask asks.
+func (c *resourceCache) activity(ctx context.Context, a string) error {
+	now := c.now()
+	c.mu.RLock()
+	e, ok := c.entries[a]
+	c.mu.RUnlock()
+	if ok && e.activity && now.Before(e.expires) {
+		return nil
+	}
+	gen := c.gen.Load()
+	res, err := c.Store.GetResource(ctx, a)
+	if err != nil {
+		return err
+	}
+	if res.Kind != store.KindActivity {
+		return store.ErrNotFound
+	}
+	c.mu.Lock()
+	if c.gen.Load() == gen {
+		if len(c.entries) >= maxCached {
+			clear(c.entries)
+		}
+		c.entries[a] = cached{activity: true, expires: now.Add(cacheTTL)}
+	}
+	c.mu.Unlock()
+	return nil
 }
 
 // maxCached bounds the cache; a server with more hot resources than this
