@@ -302,9 +302,53 @@ func (s *Store) ListResources(ctx context.Context, kind, parent string, page sto
 
 // ---- executions --------------------------------------------------------------
 
-// Commit applies steps in one transaction, each under its own savepoint so
-// that one step's conflict does not undo the others.
+// Commit applies steps in one transaction. A step that fails must not undo
+// the others; but a savepoint per step costs a copy of every page the step
+// touches (the sub-journal), and steps rarely fail. So the steps are
+// written first without savepoints; if one fails, that transaction is
+// rolled back and the batch written again with a savepoint per step.
 func (s *Store) Commit(ctx context.Context, steps []*store.Step) []error {
+	if errs, ok := s.commitPlain(ctx, steps); ok {
+		return errs
+	}
+	return s.commitSavepoints(ctx, steps)
+}
+
+// commitPlain writes steps in one transaction without savepoints. It
+// returns false, having written nothing, when one of several steps fails.
+func (s *Store) commitPlain(ctx context.Context, steps []*store.Step) ([]error, bool) {
+	errs := make([]error, len(steps))
+	fail := func(err error) []error {
+		for i := range errs {
+			errs[i] = err
+		}
+		return errs
+	}
+	tx, err := s.w.BeginTx(ctx, nil)
+	if err != nil {
+		return fail(err), true
+	}
+	for _, st := range steps {
+		if err := s.applyStep(ctx, tx, st); err != nil {
+			if rerr := tx.Rollback(); rerr != nil {
+				return fail(rerr), true
+			}
+			if len(steps) == 1 {
+				errs[0] = err
+				return errs, true
+			}
+			return nil, false
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return fail(err), true
+	}
+	return errs, true
+}
+
+// commitSavepoints writes steps in one transaction, each under its own
+// savepoint so that one step's conflict does not undo the others.
+func (s *Store) commitSavepoints(ctx context.Context, steps []*store.Step) []error {
 	errs := make([]error, len(steps))
 	tx, err := s.w.BeginTx(ctx, nil)
 	if err != nil {
@@ -451,7 +495,7 @@ const eventChunk = 16
 
 func eventInsert(n int) string {
 	var b strings.Builder
-	b.WriteString(`INSERT INTO events (execution, id, body) VALUES `)
+	b.WriteString(`INSERT OR FAIL INTO events (execution, id, body) VALUES `)
 	for i := 0; i < n; i++ {
 		if i > 0 {
 			b.WriteByte(',')
@@ -462,7 +506,10 @@ func eventInsert(n int) string {
 }
 
 // insertEvents writes events with multi-row inserts: one statement per 16
-// events instead of one per event.
+// events instead of one per event. OR FAIL spares SQLite a statement
+// journal (a copy of every page the insert touches, kept to undo a
+// half-done statement): a step that fails is undone whole, by the
+// transaction or its savepoint.
 func (s *Store) insertEvents(ctx context.Context, tx *sql.Tx, execution int64, events []store.Event) error {
 	for len(events) > 0 {
 		n := min(len(events), eventChunk)

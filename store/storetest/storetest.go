@@ -227,7 +227,7 @@ func testAtomicity(t *testing.T, db Database) {
 	commit(t, s, &store.Step{Create: true, Lease: l, Execution: execution("arn:e:ok", "arn:sm", t0), Inputs: input(1), Events: []store.Event{{ID: 1, JSON: []byte(`1`)}}})
 	// A batch where the middle step conflicts: its parts are all undone, the
 	// others are written.
-	bad := &store.Step{Lease: l, ExpectSeq: 1, Execution: execution("arn:e:ok", "arn:sm", t0), Events: []store.Event{{ID: 1, JSON: []byte(`dup`)}},
+	bad := &store.Step{Lease: l, ExpectSeq: 1, Execution: execution("arn:e:ok", "arn:sm", t0), Events: []store.Event{{ID: 2, JSON: []byte(`new`)}, {ID: 1, JSON: []byte(`dup`)}},
 		AddTimers: []store.Timer{{ExecutionARN: "arn:e:ok", ID: 9, Due: t0}}}
 	a := &store.Step{Create: true, Lease: l, Execution: execution("arn:e:a", "arn:sm", t0), Events: []store.Event{{ID: 1, JSON: []byte(`a`)}}}
 	b := &store.Step{Create: true, Lease: l, Execution: execution("arn:e:b", "arn:sm", t0), Events: []store.Event{{ID: 1, JSON: []byte(`b`)}}}
@@ -238,6 +238,9 @@ func testAtomicity(t *testing.T, db Database) {
 	timers, err := s.ClaimTimers(ctx, l, t0.Add(time.Hour), t0.Add(2*time.Hour), 10)
 	if err != nil || len(timers) != 0 {
 		t.Errorf("the failed step's timer was written: %v %v", timers, err)
+	}
+	if events, err := s.Events(ctx, "arn:e:ok", 0, 10, false); err != nil || len(events) != 1 {
+		t.Errorf("the failed step's events were written: %d events, %v", len(events), err)
 	}
 	for _, arn := range []string{"arn:e:a", "arn:e:b"} {
 		if _, err := s.GetExecution(ctx, arn); err != nil {
