@@ -59,6 +59,9 @@ func (c *resourceCache) Commit(ctx context.Context, steps []*store.Step) []error
 			delete(c.execs, st.Execution.ARN)
 			continue
 		}
+		if st.Lease == (store.Lease{}) {
+			continue // a finished Express execution kept for looking at: read rarely
+		}
 		if len(c.execs) >= maxExecCached {
 			clear(c.execs)
 		}
