@@ -3,35 +3,151 @@ package driver
 import (
 	"context"
 	"errors"
+	"sync"
 	"time"
 
 	"github.com/baton-sh/baton/clock"
 	"github.com/baton-sh/baton/interpreter"
 	"github.com/baton-sh/baton/store"
+	"github.com/baton-sh/baton/value"
 )
 
 // Activity tasks are rows of the store, written in the step that schedules
-// them; workers long-poll for them. A poll that finds none waits until a
-// step of this process queues one for its activity, or its time runs out.
+// them; workers long-poll for them. The store is the truth, and its claim
+// (ClaimActivityTask) works for any task whoever queued it; but a claim of
+// its own is a transaction, an fsync, per task, outside group commit. So
+// this process also keeps the tasks it queued (or found when it loaded an
+// execution) in memory, and a poll takes one from there in the step that
+// records ActivityStarted: claim and start are one write, batched with the
+// others. The store is asked only when memory has none.
+//
+// A task woken for wakes one waiting poll, not all of them: a crowd of
+// pollers racing for one task costs a claim each.
 
-func (d *Durable) wakeActivity(arn string) {
-	d.actMu.Lock()
-	if ch, ok := d.actWake[arn]; ok {
-		close(ch)
-		delete(d.actWake, arn)
-	}
-	d.actMu.Unlock()
+// maxQueued bounds the tasks kept in memory per activity; beyond it they
+// are only in the store, and polls find them there once memory is empty.
+const maxQueued = 10000
+
+type activityQueues struct {
+	mu     sync.Mutex
+	queues map[string]*activityQueue
 }
 
-func (d *Durable) activityWaiter(arn string) <-chan struct{} {
-	d.actMu.Lock()
-	defer d.actMu.Unlock()
-	ch, ok := d.actWake[arn]
-	if !ok {
-		ch = make(chan struct{})
-		d.actWake[arn] = ch
+type activityQueue struct {
+	tasks   []queuedTask // oldest first, from head
+	head    int
+	tokens  map[string]struct{} // the tokens in tasks
+	waiters []*poller           // oldest first
+}
+
+type queuedTask struct {
+	arn   string // the execution
+	id    int64
+	token string
+	input any
+}
+
+// poller is a poll waiting for a task; ch is closed to wake it.
+type poller struct {
+	ch    chan struct{}
+	woken bool
+}
+
+func (a *activityQueues) queue(arn string) *activityQueue {
+	if a.queues == nil {
+		a.queues = map[string]*activityQueue{}
 	}
-	return ch
+	q := a.queues[arn]
+	if q == nil {
+		q = &activityQueue{tokens: map[string]struct{}{}}
+		a.queues[arn] = q
+	}
+	return q
+}
+
+// push queues a task of an activity and wakes one waiting poll.
+func (a *activityQueues) push(activity string, t queuedTask) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	q := a.queue(activity)
+	if _, ok := q.tokens[t.token]; ok || len(q.tokens) >= maxQueued {
+		return
+	}
+	q.tokens[t.token] = struct{}{}
+	q.tasks = append(q.tasks, t)
+	q.wakeOne()
+}
+
+func (q *activityQueue) wakeOne() {
+	if len(q.waiters) == 0 {
+		return
+	}
+	w := q.waiters[0]
+	q.waiters[0] = nil
+	q.waiters = q.waiters[1:]
+	w.woken = true
+	close(w.ch)
+}
+
+// pop takes the oldest task queued in memory.
+func (a *activityQueues) pop(activity string) (queuedTask, bool) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	q := a.queues[activity]
+	if q == nil || q.head == len(q.tasks) {
+		return queuedTask{}, false
+	}
+	t := q.tasks[q.head]
+	q.tasks[q.head] = queuedTask{}
+	q.head++
+	if q.head == len(q.tasks) {
+		q.tasks, q.head = q.tasks[:0], 0
+	} else if q.head > 1024 && q.head*2 > len(q.tasks) {
+		q.tasks, q.head = append(q.tasks[:0], q.tasks[q.head:]...), 0
+	}
+	delete(q.tokens, t.token)
+	return t, true
+}
+
+// wait registers a poll that found no task.
+func (a *activityQueues) wait(activity string) *poller {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	q := a.queue(activity)
+	p := &poller{ch: make(chan struct{})}
+	q.waiters = append(q.waiters, p)
+	return p
+}
+
+// leave ends a poll's wait. A poll that was woken but leaves without
+// looking (its time ran out at the same moment) passes the wake on, so
+// that no queued task is left with pollers asleep.
+func (a *activityQueues) leave(activity string, p *poller) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	q := a.queues[activity]
+	if q == nil {
+		return
+	}
+	if p.woken {
+		if q.head < len(q.tasks) {
+			q.wakeOne()
+		}
+		return
+	}
+	for i, w := range q.waiters {
+		if w == p {
+			q.waiters = append(q.waiters[:i], q.waiters[i+1:]...)
+			break
+		}
+	}
+}
+
+// queueActivity makes a task that waits in the store claimable from
+// memory too. Called with the execution's lock held, once the step that
+// queued it is durable (or when the execution is loaded).
+func (d *Durable) queueActivity(l *live, t *interpreter.TaskRequest) {
+	d.acts.push(t.Resource.ARN, queuedTask{arn: l.arn, id: t.ID, token: t.Token, input: t.Input})
 }
 
 // PollActivity waits up to wait for a task of an activity and hands it to
@@ -40,31 +156,95 @@ func (d *Durable) PollActivity(ctx context.Context, activityARN, worker string, 
 	deadline := clock.NewTimer(d.clock, wait)
 	defer deadline.Stop()
 	for {
-		woken := d.activityWaiter(activityARN)
-		t, err := d.store.ClaimActivityTask(ctx, activityARN, worker, d.clock.Now())
-		if err == nil {
-			id := t.TaskID
-			err = d.deliver(ctx, t.ExecutionARN, []entry{{Kind: kindStarted, ID: id, Worker: worker}},
-				func(ex *interpreter.Execution) bool { return ex.WaitsOnTask(id) })
-			if err == nil {
-				return t, nil
-			}
-			if errors.Is(err, ErrStale) || errors.Is(err, ErrExecutionClosed) {
-				continue
-			}
-			return nil, err
+		t, err := d.claimQueued(ctx, activityARN, worker)
+		if t != nil || err != nil {
+			return t, err
 		}
-		if !errors.Is(err, store.ErrNotFound) {
-			return nil, err
+		// Registered before the store is asked: a task queued after the
+		// store's answer wakes this poll.
+		p := d.acts.wait(activityARN)
+		t, err = d.claimStored(ctx, activityARN, worker)
+		if t != nil || err != nil {
+			d.acts.leave(activityARN, p)
+			return t, err
 		}
 		select {
-		case <-woken:
+		case <-p.ch:
+			continue
 		case <-deadline.C:
-			return nil, nil
 		case <-ctx.Done():
-			return nil, nil
 		case <-d.ctx.Done():
+		}
+		d.acts.leave(activityARN, p)
+		return nil, nil
+	}
+}
+
+// claimQueued hands the worker the oldest task queued in memory that is
+// still waiting for one, claiming it in the step that starts it.
+func (d *Durable) claimQueued(ctx context.Context, activityARN, worker string) (*store.ActivityTask, error) {
+	for {
+		q, ok := d.acts.pop(activityARN)
+		if !ok {
 			return nil, nil
+		}
+		t, err := d.startQueued(ctx, activityARN, worker, q)
+		switch {
+		case err == nil:
+			return t, nil
+		case errors.Is(err, ErrStale), errors.Is(err, ErrExecutionClosed), errors.Is(err, store.ErrConflict),
+			errors.Is(err, store.ErrNotFound), errors.Is(err, ErrOwnedElsewhere):
+			// Taken, cancelled or gone meanwhile: the next one.
+			continue
+		case ctx.Err() != nil || d.ctx.Err() != nil:
+			// Cut short, its start perhaps not written: it stays claimable
+			// (a started one is passed over when popped again).
+			d.acts.push(activityARN, q)
+			return nil, nil
+		default:
+			return nil, err
+		}
+	}
+}
+
+func (d *Durable) startQueued(ctx context.Context, activityARN, worker string, q queuedTask) (*store.ActivityTask, error) {
+	l, err := d.acquire(ctx, q.arn)
+	if err != nil {
+		return nil, err
+	}
+	defer l.mu.Unlock()
+	if l.closed || l.activities[q.id] != q.token {
+		return nil, ErrStale
+	}
+	id := q.id
+	err = d.deliverLocked(ctx, l, []entry{{Kind: kindStarted, ID: id, Worker: worker, claim: true}},
+		func(ex *interpreter.Execution) bool { return ex.WaitsOnTask(id) && !ex.IsTaskStarted(id) })
+	if err != nil {
+		return nil, err
+	}
+	return &store.ActivityTask{Token: q.token, ActivityARN: activityARN, ExecutionARN: q.arn, TaskID: id, Input: value.String(q.input), Worker: worker}, nil
+}
+
+// claimStored claims the oldest unclaimed task of the activity in the
+// store (one memory does not hold: queued before a restart, or past
+// maxQueued), and records its start.
+func (d *Durable) claimStored(ctx context.Context, activityARN, worker string) (*store.ActivityTask, error) {
+	for {
+		t, err := d.store.ClaimActivityTask(ctx, activityARN, worker, d.clock.Now())
+		if errors.Is(err, store.ErrNotFound) {
+			return nil, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		id := t.TaskID
+		err = d.deliver(ctx, t.ExecutionARN, []entry{{Kind: kindStarted, ID: id, Worker: worker}},
+			func(ex *interpreter.Execution) bool { return ex.WaitsOnTask(id) })
+		if err == nil {
+			return t, nil
+		}
+		if !errors.Is(err, ErrStale) && !errors.Is(err, ErrExecutionClosed) {
+			return nil, err
 		}
 	}
 }

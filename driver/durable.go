@@ -61,8 +61,7 @@ type Durable struct {
 
 	timers *timerQueue
 
-	actMu   sync.Mutex
-	actWake map[string]chan struct{}
+	acts activityQueues
 
 	recovered chan struct{} // closed once Start's recovery ends
 	outage    *store.Outage // a full disk is logged once, not at every write
@@ -194,7 +193,7 @@ func NewDurable(o DurableOptions) *Durable {
 		store: o.Store, commit: store.NewCommitter(o.Store, o.MaxBatch), resources: o.Resources, clock: o.Clock, log: o.Logger,
 		maxLive: o.MaxLive, mocks: o.Mocks, tokens: o.Tokens, compile: o.Compile, observe: o.Observe, onFinish: o.OnFinish, terminate: o.Terminate,
 		node: o.Node, leaseFor: o.LeaseDuration,
-		live: map[string]*live{}, actWake: map[string]chan struct{}{}, timers: newTimerQueue(), recovered: make(chan struct{}), ctx: ctx, cancel: cancel,
+		live: map[string]*live{}, timers: newTimerQueue(), recovered: make(chan struct{}), ctx: ctx, cancel: cancel,
 	}
 	d.outage = o.Outage
 	if d.outage == nil {

@@ -42,6 +42,9 @@ type entry struct {
 	Cause  string          `json:"cause,omitempty"`
 	Worker string          `json:"worker,omitempty"`
 	Token  string          `json:"token,omitempty"`
+	// claim, on a started entry, claims the activity task in the same
+	// step (not stored: the claim is the task row's).
+	claim bool
 }
 
 // completes reports whether the entry ends its task.

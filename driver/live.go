@@ -91,6 +91,8 @@ func (d *Durable) step(l *live, entries []entry, cmds []interpreter.Command, cre
 			if tok, ok := l.activities[e.ID]; ok {
 				st.DeleteTasks = append(st.DeleteTasks, tok)
 			}
+		case e.claim:
+			st.ClaimTasks = append(st.ClaimTasks, store.TaskClaim{Token: l.activities[e.ID], Worker: e.Worker, At: now})
 		}
 	}
 	events := l.ex.TakeEvents()
@@ -146,7 +148,7 @@ func (d *Durable) after(l *live, entries []entry, cmds []interpreter.Command, ev
 					l.activities = map[int64]string{}
 				}
 				l.activities[c.ID] = c.Task.Token
-				d.wakeActivity(c.Task.Resource.ARN)
+				d.queueActivity(l, c.Task)
 			} else {
 				d.runTask(l, c.Task, to)
 			}
@@ -256,6 +258,9 @@ func (d *Durable) load(ctx context.Context, l *live, rec *store.Execution) error
 				l.activities = map[int64]string{}
 			}
 			l.activities[t.ID] = t.Token
+			if !l.ex.IsTaskStarted(t.ID) {
+				d.queueActivity(l, t)
+			}
 		}
 	}
 	return nil

@@ -154,7 +154,12 @@ func (e *Engine) GetActivityTask(ctx context.Context, in *GetActivityTaskInput) 
 	if err := e.needStore(); err != nil {
 		return nil, err
 	}
-	if _, err := e.getActivity(ctx, in.ActivityArn); err != nil {
+	if _, err := parseARN("activityArn", in.ActivityArn, arn.Activity); err != nil {
+		return nil, err
+	}
+	if err := e.store.activity(ctx, in.ActivityArn); errors.Is(err, store.ErrNotFound) {
+		return nil, activityDoesNotExist(in.ActivityArn)
+	} else if err != nil {
 		return nil, err
 	}
 	if len(in.WorkerName) > 80 {

@@ -21,9 +21,10 @@ import (
 const cacheTTL = time.Second
 
 type cached struct {
-	sm      *smBody
-	alias   *aliasBody
-	expires time.Time
+	sm       *smBody
+	alias    *aliasBody
+	activity bool // an activity that exists (workers poll it by ARN)
+	expires  time.Time
 }
 
 type resourceCache struct {
@@ -33,10 +34,59 @@ type resourceCache struct {
 	mu      sync.RWMutex
 	entries map[string]cached
 	gen     atomic.Uint64 // bumped by every write, so a read that raced one is not kept
+
+	// execs are the execution records this process committed last, by ARN,
+	// with the lease they were written under. While that lease is this
+	// node's current one no other node may write the execution, so the
+	// record is the store's: DescribeExecution (which clients poll) reads
+	// it from memory.
+	execMu sync.RWMutex
+	execs  map[string]*store.Execution
 }
 
 func newResourceCache(st store.Store, now func() time.Time) *resourceCache {
-	return &resourceCache{Store: st, now: now, entries: map[string]cached{}}
+	return &resourceCache{Store: st, now: now, entries: map[string]cached{}, execs: map[string]*store.Execution{}}
+}
+
+// Commit writes steps (the durable driver writes through the cache) and
+// keeps the records of the executions written.
+func (c *resourceCache) Commit(ctx context.Context, steps []*store.Step) []error {
+	errs := c.Store.Commit(ctx, steps)
+	c.execMu.Lock()
+	for i, st := range steps {
+		if errs[i] != nil {
+			// Perhaps written, perhaps not: the store knows.
+			delete(c.execs, st.Execution.ARN)
+			continue
+		}
+		if st.Lease == (store.Lease{}) {
+			continue // a finished Express execution kept for looking at: read rarely
+		}
+		if len(c.execs) >= maxExecCached {
+			clear(c.execs)
+		}
+		rec := st.Execution
+		rec.Owner = st.Lease
+		rec.Key, rec.Seq = 0, 0 // the store's own; not kept here
+		c.execs[rec.ARN] = &rec
+	}
+	c.execMu.Unlock()
+	return errs
+}
+
+// maxExecCached bounds the execution records kept.
+const maxExecCached = 16384
+
+// execution returns the record of an execution this process committed
+// last under lease (nil if it has none). Callers must not modify it.
+func (c *resourceCache) execution(arn string, lease store.Lease) *store.Execution {
+	c.execMu.RLock()
+	rec := c.execs[arn]
+	c.execMu.RUnlock()
+	if rec == nil || rec.Owner != lease {
+		return nil
+	}
+	return rec
 }
 
 func (c *resourceCache) PutResource(ctx context.Context, r *store.Resource, create bool) error {
@@ -63,7 +113,7 @@ func (c *resourceCache) body(ctx context.Context, a string, alias bool) (cached,
 	c.mu.RLock()
 	e, ok := c.entries[a]
 	c.mu.RUnlock()
-	if ok && now.Before(e.expires) && (e.alias != nil) == alias {
+	if ok && now.Before(e.expires) && !e.activity && (e.alias != nil) == alias {
 		return e, nil
 	}
 	gen := c.gen.Load()
@@ -94,6 +144,35 @@ func (c *resourceCache) body(ctx context.Context, a string, alias bool) (cached,
 	}
 	c.mu.Unlock()
 	return e, nil
+}
+
+// activity checks that an activity exists (store.ErrNotFound if not): every
+// GetActivityTask asks.
+func (c *resourceCache) activity(ctx context.Context, a string) error {
+	now := c.now()
+	c.mu.RLock()
+	e, ok := c.entries[a]
+	c.mu.RUnlock()
+	if ok && e.activity && now.Before(e.expires) {
+		return nil
+	}
+	gen := c.gen.Load()
+	res, err := c.Store.GetResource(ctx, a)
+	if err != nil {
+		return err
+	}
+	if res.Kind != store.KindActivity {
+		return store.ErrNotFound
+	}
+	c.mu.Lock()
+	if c.gen.Load() == gen {
+		if len(c.entries) >= maxCached {
+			clear(c.entries)
+		}
+		c.entries[a] = cached{activity: true, expires: now.Add(cacheTTL)}
+	}
+	c.mu.Unlock()
+	return nil
 }
 
 // maxCached bounds the cache; a server with more hot resources than this

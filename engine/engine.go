@@ -152,7 +152,7 @@ func New(ctx context.Context, o Options) (*Engine, error) {
 	if o.Store != nil {
 		e.store = newResourceCache(o.Store, o.Clock.Now)
 		e.durable = driver.NewDurable(driver.DurableOptions{
-			Store: o.Store, Resources: e.resources, Clock: o.Clock, Logger: o.Logger, MaxLive: o.MaxLive, Mocks: o.Mocks,
+			Store: e.store, Resources: e.resources, Clock: o.Clock, Logger: o.Logger, MaxLive: o.MaxLive, Mocks: o.Mocks,
 			Tokens: e.tokens, Compile: e.machines.compile, Observe: e.observeStep, OnFinish: e.childFinished, Terminate: e.terminates, Outage: &e.outage,
 			Node: o.Node, LeaseDuration: o.LeaseDuration,
 		})

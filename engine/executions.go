@@ -272,10 +272,17 @@ type DescribeExecutionOutput struct {
 // DescribeExecution describes an execution: its status, input, output or
 // failure, and whether it can be redriven.
 func (e *Engine) DescribeExecution(ctx context.Context, in *DescribeExecutionInput) (*DescribeExecutionOutput, error) {
-	rec, err := e.getExecution(ctx, "executionArn", in.ExecutionArn)
-	if err != nil {
-		return nil, err
+	var rec *store.Execution
+	if e.store != nil {
+		rec = e.store.execution(in.ExecutionArn, e.durable.Lease())
 	}
+	if rec == nil {
+		var err error
+		if rec, err = e.getExecution(ctx, "executionArn", in.ExecutionArn); err != nil {
+			return nil, err
+		}
+	}
+	var err error
 	out := &DescribeExecutionOutput{
 		ExecutionArn: rec.ARN, StateMachineArn: rec.StateMachineARN, Name: rec.Name, Status: rec.Status, StartDate: Time(rec.Start),
 		StopDate: timePtr(rec.Stop), Error: rec.Error, Cause: rec.Cause, StateMachineVersionArn: rec.VersionARN,

@@ -189,6 +189,18 @@ type Step struct {
 	// Ended deletes every timer and activity task of the execution: it
 	// ended without the interpreter that knows which it has.
 	Ended bool
+	// ClaimTasks hands activity tasks to workers in the step that records
+	// their start: each must be unclaimed, else the step fails with
+	// ErrConflict (another poll took it first). A worker's claim then costs
+	// no transaction of its own.
+	ClaimTasks []TaskClaim
+}
+
+// TaskClaim gives the activity task of a token to a worker.
+type TaskClaim struct {
+	Token  string
+	Worker string
+	At     time.Time
 }
 
 // Store is the persistence every driver implements. Methods are safe for

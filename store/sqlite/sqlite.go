@@ -3,6 +3,7 @@
 package sqlite
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	_ "embed"
@@ -138,7 +139,8 @@ func (s *Store) txrow(ctx context.Context, tx *sql.Tx, q string, args ...any) *s
 
 // prepareWrites prepares the statements transactions use.
 func (s *Store) prepareWrites(ctx context.Context) error {
-	qs := []string{qInsertExecution, qUpdateExecution, qExecutionState, qNodeEpoch, qInsertJournal, qDeleteTimer, qInsertTimer, qDeleteTask, qInsertTask, qDeleteTimers, qDeleteTasks,
+	qs := []string{qInsertExecution, qUpdateExecution, qExecutionState, qNodeEpoch, qInsertJournal, qDeleteTimer, qInsertTimer, qDeleteTask, qInsertTask,
+		qDeleteTimers, qDeleteTasks, qClaimToken,
 		`SAVEPOINT step`, `ROLLBACK TO step`, `RELEASE step`}
 	for n := 1; n <= eventChunk; n++ {
 		qs = append(qs, eventInsert(n))
@@ -324,17 +326,59 @@ func (s *Store) ListResources(ctx context.Context, kind, parent string, page sto
 
 // ---- executions --------------------------------------------------------------
 
-// Commit applies steps in one transaction, each under its own savepoint so
-// that one step's conflict does not undo the others.
+// Commit applies steps in one transaction. A step that fails must not undo
+// the others; but a savepoint per step costs a copy of every page the step
+// touches (the sub-journal), and steps rarely fail. So the steps are
+// written first without savepoints; if one fails, that transaction is
+// rolled back and the batch written again with a savepoint per step.
 func (s *Store) Commit(ctx context.Context, steps []*store.Step) []error {
-	errs := s.commit(ctx, steps)
+	errs, ok := s.commitPlain(ctx, steps)
+	if !ok {
+		errs = s.commitSavepoints(ctx, steps)
+	}
 	for i := range errs {
 		errs[i] = unavailable(errs[i])
 	}
 	return errs
 }
 
-func (s *Store) commit(ctx context.Context, steps []*store.Step) []error {
+// commitPlain writes steps in one transaction without savepoints. It
+// returns false, having written nothing, when one of several steps fails.
+func (s *Store) commitPlain(ctx context.Context, steps []*store.Step) ([]error, bool) {
+	errs := make([]error, len(steps))
+	fail := func(err error) []error {
+		for i := range errs {
+			errs[i] = err
+		}
+		return errs
+	}
+	tx, err := s.w.BeginTx(ctx, nil)
+	if err != nil {
+		return fail(err), true
+	}
+	for _, st := range steps {
+		if err := s.applyStep(ctx, tx, st); err != nil {
+			if rerr := tx.Rollback(); rerr != nil {
+				// SQLite rolled the transaction back itself (a full disk
+				// does): nothing was written, for the step's reason.
+				return fail(err), true
+			}
+			if len(steps) == 1 {
+				errs[0] = err
+				return errs, true
+			}
+			return nil, false
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return fail(err), true
+	}
+	return errs, true
+}
+
+// commitSavepoints writes steps in one transaction, each under its own
+// savepoint so that one step's conflict does not undo the others.
+func (s *Store) commitSavepoints(ctx context.Context, steps []*store.Step) []error {
 	errs := make([]error, len(steps))
 	tx, err := s.w.BeginTx(ctx, nil)
 	if err != nil {
@@ -351,11 +395,11 @@ func (s *Store) commit(ctx context.Context, steps []*store.Step) []error {
 		if err := s.applyStep(ctx, tx, st); err != nil {
 			errs[i] = err
 			if _, rerr := s.txexec(ctx, tx, `ROLLBACK TO step`); rerr != nil {
+				// The transaction is gone (SQLite rolls it back itself on a
+				// full disk): nothing was written, for this step's reason.
 				tx.Rollback()
 				for j := range errs {
-					if errs[j] == nil {
-						errs[j] = rerr
-					}
+					errs[j] = err
 				}
 				return errs
 			}
@@ -450,6 +494,15 @@ func (s *Store) applyStep(ctx context.Context, tx *sql.Tx, st *store.Step) error
 			return err
 		}
 	}
+	for _, c := range st.ClaimTasks {
+		res, err := s.txexec(ctx, tx, qClaimToken, c.Worker, nanos(c.At), c.Token)
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil || n == 0 {
+			return cmp.Or(err, store.ErrConflict)
+		}
+	}
 	return nil
 }
 
@@ -480,7 +533,7 @@ const eventChunk = 16
 
 func eventInsert(n int) string {
 	var b strings.Builder
-	b.WriteString(`INSERT INTO events (execution, id, body) VALUES `)
+	b.WriteString(`INSERT OR FAIL INTO events (execution, id, body) VALUES `)
 	for i := 0; i < n; i++ {
 		if i > 0 {
 			b.WriteByte(',')
@@ -491,7 +544,10 @@ func eventInsert(n int) string {
 }
 
 // insertEvents writes events with multi-row inserts: one statement per 16
-// events instead of one per event.
+// events instead of one per event. OR FAIL spares SQLite a statement
+// journal (a copy of every page the insert touches, kept to undo a
+// half-done statement): a step that fails is undone whole, by the
+// transaction or its savepoint.
 func (s *Store) insertEvents(ctx context.Context, tx *sql.Tx, execution int64, events []store.Event) error {
 	for len(events) > 0 {
 		n := min(len(events), eventChunk)
@@ -526,6 +582,7 @@ const (
 	qDeleteTimers   = `DELETE FROM timers WHERE execution = ?`
 	qDeleteTasks    = `DELETE FROM activity_tasks WHERE execution = ?`
 	qInsertTask     = `INSERT INTO activity_tasks (token, activity, execution, task_id, input, created) VALUES (?, ?, ?, ?, ?, ?)`
+	qClaimToken     = `UPDATE activity_tasks SET worker = ?, claimed = ? WHERE token = ? AND claimed = 0`
 	qClaim          = `UPDATE activity_tasks SET worker = ?, claimed = ? WHERE token =
 		(SELECT token FROM activity_tasks WHERE activity = ? AND claimed = 0 ORDER BY created, token LIMIT 1) RETURNING ` + taskColumns
 )

@@ -70,6 +70,37 @@ func BenchmarkCommitHelloNamed(b *testing.B) {
 	benchHello(b, func(i int64) string { return fmt.Sprintf("e%d", i) })
 }
 
+// BenchmarkCommitChain10 writes the one step of an execution of ten Pass
+// states: 22 events.
+func BenchmarkCommitChain10(b *testing.B) {
+	s, l := benchStore(b)
+	var n atomic.Int64
+	c := store.NewCommitter(s, 256)
+	defer c.Close()
+	now := time.Now()
+	b.SetParallelism(16)
+	defer reportCPU(b)()
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			arn := "arn:aws:states:us-east-1:123456789012:execution:chain10:" + fmt.Sprintf("e%d", n.Add(1))
+			st := helloStep(l, arn, now)
+			st.Events = st.Events[:1]
+			for i := 0; i < 10; i++ {
+				st.Events = append(st.Events,
+					store.Event{ID: int64(2*i + 2), JSON: []byte(fmt.Sprintf(`{"timestamp":1796121829.198,"type":"PassStateEntered","id":%d,"previousEventId":%d,"stateEnteredEventDetails":{"name":"S%d","input":"{\"id\":12,\"s0\":{\"step\":0,\"id\":12}}","inputDetails":{"truncated":false}}}`, 2*i+2, 2*i+1, i))},
+					store.Event{ID: int64(2*i + 3), JSON: []byte(fmt.Sprintf(`{"timestamp":1796121829.198,"type":"PassStateExited","id":%d,"previousEventId":%d,"stateExitedEventDetails":{"name":"S%d","output":"{\"id\":12,\"s0\":{\"step\":0,\"id\":12}}","outputDetails":{"truncated":false}}}`, 2*i+3, 2*i+2, i))})
+			}
+			st.Events = append(st.Events, store.Event{ID: 22, JSON: st.Events[len(st.Events)-1].JSON})
+			st.Execution.LastEvent = 22
+			if err := c.Commit(context.Background(), st); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+}
+
 func benchHello(b *testing.B, name func(int64) string) {
 	s, l := benchStore(b)
 	var n atomic.Int64

@@ -232,7 +232,7 @@ func testAtomicity(t *testing.T, db Database) {
 	commit(t, s, &store.Step{Create: true, Lease: l, Execution: execution("arn:e:ok", "arn:sm", t0), Inputs: input(1), Events: []store.Event{{ID: 1, JSON: []byte(`1`)}}})
 	// A batch where the middle step conflicts: its parts are all undone, the
 	// others are written.
-	bad := &store.Step{Lease: l, ExpectSeq: 1, Execution: execution("arn:e:ok", "arn:sm", t0), Events: []store.Event{{ID: 1, JSON: []byte(`dup`)}},
+	bad := &store.Step{Lease: l, ExpectSeq: 1, Execution: execution("arn:e:ok", "arn:sm", t0), Events: []store.Event{{ID: 2, JSON: []byte(`new`)}, {ID: 1, JSON: []byte(`dup`)}},
 		AddTimers: []store.Timer{{ExecutionARN: "arn:e:ok", ID: 9, Due: t0}}}
 	a := &store.Step{Create: true, Lease: l, Execution: execution("arn:e:a", "arn:sm", t0), Events: []store.Event{{ID: 1, JSON: []byte(`a`)}}}
 	b := &store.Step{Create: true, Lease: l, Execution: execution("arn:e:b", "arn:sm", t0), Events: []store.Event{{ID: 1, JSON: []byte(`b`)}}}
@@ -243,6 +243,9 @@ func testAtomicity(t *testing.T, db Database) {
 	timers, err := s.ClaimTimers(ctx, l, t0.Add(time.Hour), t0.Add(2*time.Hour), 10)
 	if err != nil || len(timers) != 0 {
 		t.Errorf("the failed step's timer was written: %v %v", timers, err)
+	}
+	if events, err := s.Events(ctx, "arn:e:ok", 0, 10, false); err != nil || len(events) != 1 {
+		t.Errorf("the failed step's events were written: %d events, %v", len(events), err)
 	}
 	for _, arn := range []string{"arn:e:a", "arn:e:b"} {
 		if _, err := s.GetExecution(ctx, arn); err != nil {
@@ -334,6 +337,28 @@ func testTasks(t *testing.T, db Database) {
 	commit(t, s, &store.Step{Execution: e, Lease: l, ExpectSeq: 1, Inputs: input(2), DeleteTasks: []string{"tok1"}})
 	if _, err := s.GetActivityTask(ctx, "tok1"); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("deleted task: %v", err)
+	}
+
+	// A step that claims a task takes it only while nobody holds it; one
+	// that finds it taken writes nothing.
+	commit(t, s, &store.Step{Execution: e, Lease: l, ExpectSeq: 2, Inputs: input(3), AddTasks: []store.ActivityTask{
+		{Token: "tok3", ActivityARN: "arn:act", ExecutionARN: e.ARN, TaskID: 6, Input: `{}`, Created: t0},
+	}})
+	commit(t, s, &store.Step{Execution: e, Lease: l, ExpectSeq: 3, Inputs: input(4), ClaimTasks: []store.TaskClaim{{Token: "tok3", Worker: "w5", At: t0}}})
+	if got, err := s.GetActivityTask(ctx, "tok3"); err != nil || got.Worker != "w5" || !got.Claimed.Equal(t0) {
+		t.Errorf("claimed in a step: %+v %v", got, err)
+	}
+	if _, err := s.ClaimActivityTask(ctx, "arn:act", "w6", t0); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("a task claimed in a step is claimed again: %v", err)
+	}
+	for _, tok := range []string{"tok2", "tok3", "nope"} {
+		errs := s.Commit(ctx, []*store.Step{{Execution: e, Lease: l, ExpectSeq: 4, Inputs: input(5), ClaimTasks: []store.TaskClaim{{Token: tok, Worker: "w7", At: t0}}}})
+		if !errors.Is(errs[0], store.ErrConflict) {
+			t.Errorf("claiming %s, held or missing, in a step: %v", tok, errs[0])
+		}
+	}
+	if j, err := s.Journal(ctx, e.ARN); err != nil || len(j) != 4 {
+		t.Errorf("a step whose claim failed was written: %d entries, %v", len(j), err)
 	}
 }
 
