@@ -38,6 +38,7 @@ type holder interface {
 // timerClock is a clock with stoppable timers.
 type timerClock interface {
 	newTimer(d time.Duration) *Timer
+	newTimerAt(at time.Time) *Timer
 }
 
 // Hold tells a virtual clock that the caller is at work, so that time does
@@ -65,6 +66,20 @@ func NewTimer(c Clock, d time.Duration) *Timer {
 		return &Timer{C: t.C, stop: func() { t.Stop() }}
 	}
 	return &Timer{C: c.After(d), stop: func() {}}
+}
+
+// NewTimerAt starts a timer on c that fires at the time at (at once if it
+// has passed). Unlike NewTimer after reading Now, it cannot miss a clock
+// that moves in between.
+func NewTimerAt(c Clock, at time.Time) *Timer {
+	if tc, ok := c.(timerClock); ok {
+		return tc.newTimerAt(at)
+	}
+	if _, ok := c.(Real); ok || c == nil {
+		t := time.NewTimer(time.Until(at))
+		return &Timer{C: t.C, stop: func() { t.Stop() }}
+	}
+	return &Timer{C: c.After(at.Sub(c.Now())), stop: func() {}}
 }
 
 // Stop stops the timer. On a virtual clock it also ends the hold that a
@@ -118,9 +133,12 @@ func (b *base) Now() time.Time {
 }
 
 // add registers a waiter; b.mu is held.
-func (b *base) add(d time.Duration, holds bool) *waiter {
+func (b *base) add(d time.Duration, holds bool) *waiter { return b.addAt(b.now.Add(d), holds) }
+
+// addAt registers a waiter for the time at; b.mu is held.
+func (b *base) addAt(at time.Time, holds bool) *waiter {
 	b.seq++
-	w := &waiter{at: b.now.Add(d), seq: b.seq, ch: make(chan time.Time, 1), holds: holds}
+	w := &waiter{at: at, seq: b.seq, ch: make(chan time.Time, 1), holds: holds}
 	heap.Push(&b.q, w)
 	return w
 }
@@ -179,7 +197,16 @@ func (v *Virtual) After(d time.Duration) <-chan time.Time {
 func (v *Virtual) newTimer(d time.Duration) *Timer {
 	v.mu.Lock()
 	defer v.mu.Unlock()
-	w := v.add(max(d, 0), true)
+	return v.timerLocked(v.add(max(d, 0), true))
+}
+
+func (v *Virtual) newTimerAt(at time.Time) *Timer {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	return v.timerLocked(v.addAt(at, true))
+}
+
+func (v *Virtual) timerLocked(w *waiter) *Timer {
 	v.advance()
 	return &Timer{C: w.ch, stop: func() { v.stopWaiter(w) }}
 }
@@ -284,7 +311,16 @@ func (m *Manual) After(d time.Duration) <-chan time.Time {
 func (m *Manual) newTimer(d time.Duration) *Timer {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	w := m.add(max(d, 0), false)
+	return m.timerLocked(m.add(max(d, 0), false))
+}
+
+func (m *Manual) newTimerAt(at time.Time) *Timer {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.timerLocked(m.addAt(at, false))
+}
+
+func (m *Manual) timerLocked(w *waiter) *Timer {
 	m.fireDue()
 	m.notify()
 	return &Timer{C: w.ch, stop: func() {

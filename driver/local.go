@@ -134,13 +134,13 @@ func (r *run) loop(cmds []interpreter.Command) {
 		var timer *clock.Timer
 		var timerC <-chan time.Time
 		if len(r.timers) > 0 {
-			wait := r.timers.peek().at.Sub(r.d.now())
-			if wait <= 0 {
+			at := r.timers.peek().at
+			if !at.After(r.d.now()) {
 				t := heap.Pop(&r.timers).(queuedTimer)
 				cmds, fired = ex.TimerFired(t.id, r.d.now()), t.id
 				continue
 			}
-			timer = clock.NewTimer(r.d.Clock, wait)
+			timer = clock.NewTimerAt(r.d.Clock, at)
 			timerC = timer.C
 		}
 		if timer == nil && len(r.inflight) == 0 {

@@ -7,6 +7,7 @@ import (
 	"runtime"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/baton-sh/baton/clock"
 	"github.com/baton-sh/baton/store"
@@ -35,7 +36,7 @@ func (d *Durable) Start(ctx context.Context) error {
 	// The lease is renewed while recovery runs: recovering a hundred
 	// thousand executions takes longer than a lease lasts.
 	d.wg.Add(2)
-	go d.leaseLoop()
+	go d.leaseLoop(now)
 	release := clock.Hold(d.clock)
 	go func() {
 		defer d.wg.Done()
@@ -140,11 +141,16 @@ func (d *Durable) recover(ctx context.Context, rec *store.Execution) {
 // finds its lease lost (it stalled longer than a lease, and another node
 // may have taken its executions) forgets what it holds in memory and
 // registers again.
-func (d *Durable) leaseLoop() {
+//
+// Its renewals are due at times counted from since, the time of the lease
+// it started with: a timer armed from a later reading of the clock could
+// miss a clock that moved meanwhile (one that moves only when told to).
+func (d *Durable) leaseLoop(since time.Time) {
 	defer d.wg.Done()
 	every := d.leaseFor / 3
+	next := since.Add(every)
 	for {
-		timer := clock.NewTimer(d.clock, every)
+		timer := clock.NewTimerAt(d.clock, next)
 		select {
 		case <-d.ctx.Done():
 			timer.Stop()
@@ -154,6 +160,7 @@ func (d *Durable) leaseLoop() {
 		release := clock.Hold(d.clock)
 		timer.Stop()
 		d.renew()
+		next = d.clock.Now().Add(every)
 		release()
 	}
 }

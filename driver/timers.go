@@ -174,19 +174,14 @@ func (d *Durable) timerLoop() {
 				d.fireTimer(t.arn, t.id)
 			}(t)
 		}
-		wait := pollInterval - d.clock.Now().Sub(lastPoll)
-		if at, ok := d.timers.next(); ok {
-			if w := at.Sub(d.clock.Now()); w < wait {
-				wait = w
-			}
+		// The next poll or the next timer, as a time: a clock that moved
+		// past it while this round ran fires at once. (A wait computed from
+		// an earlier Now could miss a clock that moves only when told to.)
+		wake := lastPoll.Add(pollInterval)
+		if at, ok := d.timers.next(); ok && at.Before(wake) {
+			wake = at
 		}
-		if wait <= 0 {
-			// The clock moved past the next poll or timer while this
-			// round ran: go round again now. (A short sleep instead would
-			// never end on a clock that moves only when told to.)
-			continue
-		}
-		timer := clock.NewTimer(d.clock, wait)
+		timer := clock.NewTimerAt(d.clock, wake)
 		hold()
 		select {
 		case <-d.ctx.Done():
