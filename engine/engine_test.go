@@ -524,3 +524,29 @@ func TestListsByRegion(t *testing.T) {
 		}
 	}
 }
+
+// TestSyncContext: an Express execution started synchronously has no
+// RedriveCount in its context object, as on AWS; a Standard one has.
+func TestSyncContext(t *testing.T) {
+	t.Parallel()
+	e := newEngine(t, Options{})
+	ctx := context.Background()
+	def := `{"StartAt":"P","States":{"P":{"Type":"Pass","Parameters":{"execution.$":"$$.Execution"},"End":true}}}`
+	sync := createMachine(t, e, "sync", def, "EXPRESS")
+	out, err := e.StartSyncExecution(ctx, &StartExecutionInput{StateMachineArn: sync})
+	if err != nil || out.Status != "SUCCEEDED" || out.Output == nil {
+		t.Fatalf("%+v %v", out, err)
+	}
+	if strings.Contains(*out.Output, "RedriveCount") || !strings.Contains(*out.Output, `"Name"`) {
+		t.Errorf("a synchronous Express execution's context: %s", *out.Output)
+	}
+	std := createMachine(t, e, "std", def, "")
+	started, err := e.StartExecution(ctx, &StartExecutionInput{StateMachineArn: std})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := e.DescribeExecution(ctx, &DescribeExecutionInput{ExecutionArn: started.ExecutionArn})
+	if err != nil || d.Output == nil || !strings.Contains(*d.Output, `"RedriveCount":0`) {
+		t.Errorf("a Standard execution's context: %+v %v", d, err)
+	}
+}

@@ -53,6 +53,7 @@ func (x *expressRunner) run(ctx context.Context, t *target, name, input string) 
 	if err != nil {
 		return nil, "", err
 	}
+	cfg.Synchronous = true
 	ctx, cancel := context.WithTimeout(ctx, MaxExpressDuration)
 	defer cancel()
 	ex := x.driver(t).Run(ctx, m, cfg, in)

@@ -26,14 +26,18 @@ const TimeFormat = "2006-01-02T15:04:05.000Z"
 
 func (ex *Execution) contextObject(f *frame, item *mapItemScope) any {
 	cfg := &ex.cfg
-	execution := value.NewObject([]value.Member{
+	members := []value.Member{
 		{Key: "Id", Value: ex.ExecutionARN()},
 		{Key: "Input", Value: ex.Input},
 		{Key: "StartTime", Value: ex.StartTime.UTC().Format(TimeFormat)},
 		{Key: "Name", Value: cfg.ExecutionName},
 		{Key: "RoleArn", Value: cfg.RoleARN},
 		{Key: "RedriveCount", Value: value.Int(int64(cfg.RedriveCount))},
-	})
+	}
+	if cfg.Synchronous {
+		members = members[:len(members)-1]
+	}
+	execution := value.NewObject(members)
 	sm := value.NewObject([]value.Member{
 		{Key: "Id", Value: cfg.StateMachineARN},
 		{Key: "Name", Value: cfg.StateMachineName},

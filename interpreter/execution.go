@@ -54,6 +54,10 @@ type Config struct {
 	Tokens *token.Key
 	// RedriveCount is the number of times the execution was redriven.
 	RedriveCount int
+	// Synchronous marks an Express execution started by
+	// StartSyncExecution: it cannot be redriven, and AWS leaves
+	// RedriveCount out of its context object.
+	Synchronous bool
 	// MaxEvents bounds the history (0: AWS's 25,000 for Standard
 	// workflows, a million without a recorded history). An execution that
 	// would write more fails, which also stops a loop of Pass and Choice
