@@ -160,3 +160,29 @@ func FuzzLoad(f *testing.F) {
 		Load(data, Options{Type: "EXPRESS"})
 	})
 }
+
+// TestParseShapes: a YAML definition indented as a whole reads as it is
+// written; a field named twice in one object is refused, in JSON and in
+// YAML, as AWS refuses it, while a YAML merge key's fields may be
+// overridden.
+func TestParseShapes(t *testing.T) {
+	tests := []struct {
+		name, text string
+		ok         bool
+	}{
+		{"indented YAML", "\n  StartAt: A\n  States:\n    A:\n      Type: Pass\n      End: true\n", true},
+		{"indented YAML with a comment first", "  # a machine\n  StartAt: A\n  States:\n    A: {Type: Pass, End: true}\n", true},
+		{"duplicate in JSON", `{"StartAt":"A","States":{"A":{"Type":"Pass","End":true}},"StartAt":"A"}`, false},
+		{"duplicate in a nested JSON object", `{"StartAt":"A","States":{"A":{"Type":"Pass","Type":"Pass","End":true}}}`, false},
+		{"same name in sibling JSON objects", `{"StartAt":"A","States":{"A":{"Type":"Pass","Next":"B"},"B":{"Type":"Pass","End":true}}}`, true},
+		{"same name in an array's objects", `{"StartAt":"A","States":{"A":{"Type":"Pass","Result":[{"k":1},{"k":2}],"End":true}}}`, true},
+		{"duplicate in YAML", "StartAt: A\nStates:\n  A:\n    Type: Pass\n    End: true\n    End: true\n", false},
+		{"YAML merge key overridden", "base: &b {Type: Pass, End: false}\nStartAt: A\nStates:\n  A:\n    <<: *b\n    End: true\n", true},
+	}
+	for _, tt := range tests {
+		obj, diags := Parse([]byte(tt.text))
+		if tt.ok != (obj != nil && !diags.HasErrors()) {
+			t.Errorf("%s: %v", tt.name, diags)
+		}
+	}
+}

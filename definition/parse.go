@@ -9,6 +9,7 @@ package definition
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"math"
 	"strconv"
@@ -35,13 +36,18 @@ func Parse(data []byte) (*value.Object, Diagnostics) {
 		if err != nil {
 			return nil, Diagnostics{{Code: InvalidJSONDescription, Message: err.Error()}}
 		}
+		if msg := duplicateField(trimmed); msg != "" {
+			return nil, Diagnostics{{Code: InvalidJSONDescription, Message: msg}}
+		}
 		obj, ok := v.(*value.Object)
 		if !ok {
 			return nil, Diagnostics{{Code: SchemaValidationFailed, Message: "Definition must be a valid JSON object"}}
 		}
 		return obj, nil
 	}
-	v, err := parseYAML(trimmed)
+	// YAML keeps its first line's indentation: a document indented as a
+	// whole is read as it is written.
+	v, err := parseYAML(bytes.TrimRight(data, " \t\r\n"))
 	if err != nil {
 		return nil, Diagnostics{{Code: InvalidJSONDescription, Message: err.Error()}}
 	}
@@ -50,6 +56,53 @@ func Parse(data []byte) (*value.Object, Diagnostics) {
 		return nil, Diagnostics{{Code: SchemaValidationFailed, Message: "Definition must be a valid JSON object"}}
 	}
 	return obj, nil
+}
+
+// duplicateField reports a member name that repeats within one object of a
+// JSON text ("" when none does), as AWS refuses it. The text is known to
+// be valid JSON.
+func duplicateField(data []byte) string {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	type frame struct {
+		keys   map[string]bool
+		object bool
+		key    bool // the next string token of an object is a key
+	}
+	var stack []*frame
+	for {
+		tok, err := dec.Token()
+		if err != nil {
+			return "" // the end (the text was checked before)
+		}
+		var top *frame
+		if len(stack) > 0 {
+			top = stack[len(stack)-1]
+		}
+		if top != nil && top.object && top.key {
+			if d, ok := tok.(json.Delim); ok && d == '}' {
+				stack = stack[:len(stack)-1]
+				continue
+			}
+			k, _ := tok.(string)
+			if top.keys[k] {
+				return fmt.Sprintf("Duplicate field '%s' at line %d", k, 1+bytes.Count(data[:dec.InputOffset()], []byte("\n")))
+			}
+			top.keys[k] = true
+			top.key = false
+			continue
+		}
+		if top != nil && top.object {
+			top.key = true // a value was read: a key comes next
+		}
+		switch tok {
+		case json.Delim('{'):
+			stack = append(stack, &frame{keys: map[string]bool{}, object: true, key: true})
+		case json.Delim('['):
+			stack = append(stack, &frame{})
+		case json.Delim(']'):
+			stack = stack[:len(stack)-1]
+		}
+	}
 }
 
 // ParseString is Parse for a string.
@@ -96,6 +149,7 @@ func (c *yamlConverter) convert(n *yaml.Node, depth int) (any, error) {
 		// Merge keys (<<: *anchor) go first so that the mapping's own keys
 		// override what they bring.
 		b := value.NewBuilder(len(n.Content) / 2)
+		own := map[string]bool{} // a mapping's own keys (merged ones it may override)
 		for pass := 0; pass < 2; pass++ {
 			for i := 0; i+1 < len(n.Content); i += 2 {
 				k := n.Content[i]
@@ -111,6 +165,10 @@ func (c *yamlConverter) convert(n *yaml.Node, depth int) (any, error) {
 					return nil, err
 				}
 				if !isMerge {
+					if own[k.Value] {
+						return nil, fmt.Errorf("invalid YAML: line %d: duplicate field '%s'", k.Line, k.Value)
+					}
+					own[k.Value] = true
 					b.Set(k.Value, v)
 					continue
 				}
