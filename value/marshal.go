@@ -1,5 +1,7 @@
 package value
 
+import "math"
+
 const hexDigits = "0123456789abcdef"
 
 // Marshal returns the compact JSON text of v, spelled as AWS spells it: no
@@ -89,44 +91,7 @@ func AppendString(dst []byte, s string) []byte {
 // Size returns len(Marshal(v)) without building the text. Objects remember
 // their size, so checking the payload limit of a large document that a state
 // only extended costs a walk along the changed spine.
-func Size(v any) int {
-	switch t := v.(type) {
-	case nil:
-		return 4
-	case bool:
-		if t {
-			return 4
-		}
-		return 5
-	case Number:
-		return len(t)
-	case string:
-		return stringSize(t)
-	case []any:
-		n := 2
-		if len(t) > 1 {
-			n += len(t) - 1
-		}
-		for _, x := range t {
-			n += Size(x)
-		}
-		return n
-	case *Object:
-		if s := t.size.Load(); s > 0 {
-			return int(s - 1)
-		}
-		n := 2
-		if len(t.members) > 1 {
-			n += len(t.members) - 1
-		}
-		for i := range t.members {
-			n += stringSize(t.members[i].Key) + 1 + Size(t.members[i].Value)
-		}
-		t.size.Store(int64(n) + 1)
-		return n
-	}
-	return 4
-}
+func Size(v any) int { return sizeAtMost(v, math.MaxInt) }
 
 // SizeAtMost returns Size(v) and true if it is at most limit, and false
 // otherwise, after work in proportion to the smaller of the two: a value
@@ -141,6 +106,17 @@ func SizeAtMost(v any, limit int) (int, bool) {
 // sizeAtMost is Size, or a number above limit as soon as the size is.
 func sizeAtMost(v any, limit int) int {
 	switch t := v.(type) {
+	case nil:
+		return 4
+	case bool:
+		if t {
+			return 4
+		}
+		return 5
+	case Number:
+		return len(t)
+	case string:
+		return stringSize(t)
 	case []any:
 		n := 2
 		if len(t) > 1 {
@@ -173,7 +149,7 @@ func sizeAtMost(v any, limit int) int {
 		}
 		return n
 	}
-	return Size(v)
+	return 4
 }
 
 func stringSize(s string) int {
