@@ -9,8 +9,6 @@ package api
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"io"
@@ -147,7 +145,7 @@ func NotFound(w http.ResponseWriter, hr *http.Request) {
 func (s *Server) ServeHTTP(w http.ResponseWriter, hr *http.Request) {
 	// Every answer names its request, as AWS's do (SDKs report it with
 	// errors); the header keeps AWS's spelling.
-	w.Header()["x-amzn-RequestId"] = []string{requestID()}
+	w.Header()["x-amzn-RequestId"] = []string{engine.NewUUID()}
 	if hr.Method != http.MethodPost {
 		NotFound(w, hr)
 		return
@@ -208,25 +206,6 @@ func (s *Server) caller(hr *http.Request, body []byte) (string, error) {
 		return "", &apiError{status: 400, code: "InvalidSignatureException", message: "The credential scope names an invalid region: '" + region + "'"}
 	}
 	return region, nil
-}
-
-// requestID makes a request id shaped as AWS's: a random UUID.
-func requestID() string {
-	var b [16]byte
-	rand.Read(b[:])
-	b[6] = b[6]&0x0f | 0x40 // version 4
-	b[8] = b[8]&0x3f | 0x80 // RFC 4122 variant
-	var out [36]byte
-	hex.Encode(out[0:8], b[0:4])
-	out[8] = '-'
-	hex.Encode(out[9:13], b[4:6])
-	out[13] = '-'
-	hex.Encode(out[14:18], b[6:8])
-	out[18] = '-'
-	hex.Encode(out[19:23], b[8:10])
-	out[23] = '-'
-	hex.Encode(out[24:], b[10:])
-	return string(out[:])
 }
 
 // call runs a handler, turning a panic into an internal error so that a

@@ -239,7 +239,9 @@ func (e *Engine) needStore() error {
 
 func (e *Engine) compile(def string) (*machine.Machine, error) { return e.machines.compile(def) }
 
-func newUUID() string {
+// NewUUID returns a random UUID (version 4), as AWS's names, execution
+// ids and request ids are.
+func NewUUID() string {
 	return intrinsic.UUID(rand.NewPCG(rand.Uint64(), rand.Uint64()))
 }
 

@@ -144,7 +144,7 @@ func (e *Engine) StartExecution(ctx context.Context, in *StartExecutionInput) (*
 // that waits for it; done, for an Express child, is told its end.
 func (e *Engine) start(ctx context.Context, t *target, name, input, startedBy string, parent *driver.Parent, done func(*interpreter.Execution, string)) (string, time.Time, error) {
 	if name == "" {
-		name = newUUID()
+		name = NewUUID()
 	}
 	if t.body.Type == "EXPRESS" {
 		return e.express.start(t, name, input, done), e.clock.Now(), nil
@@ -203,7 +203,7 @@ func (e *Engine) StartSyncExecution(ctx context.Context, in *StartExecutionInput
 		return nil, typeNotSupported()
 	}
 	if in.Name == "" {
-		in.Name = newUUID()
+		in.Name = NewUUID()
 	}
 	ex, execARN, err := e.express.run(ctx, t, in.Name, in.Input)
 	if err != nil {

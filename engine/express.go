@@ -30,7 +30,7 @@ func (x *expressRunner) prepare(t *target, name, input string) (*machine.Machine
 		return nil, interpreter.Config{}, nil, "", err
 	}
 	execARN := arn.ARN{Partition: t.sm.Partition, Region: t.sm.Region, Account: t.sm.Account, Kind: arn.Express, Name: t.sm.Name,
-		Qualifier: name, ID: newUUID()}.String()
+		Qualifier: name, ID: NewUUID()}.String()
 	cfg := interpreter.Config{
 		ExecutionARN: execARN, ExecutionName: name, StateMachineARN: t.sm.String(), StateMachineName: t.sm.Name,
 		RoleARN: t.body.RoleARN, Region: t.sm.Region, PayloadLimit: x.e.o.PayloadLimit, NoHistory: !x.e.o.ExpressHistory,

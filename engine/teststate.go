@@ -123,7 +123,7 @@ func (e *Engine) TestState(ctx context.Context, in *TestStateInput) (*TestStateO
 	}
 	region := in.region()
 	cfg := interpreter.Config{
-		ExecutionARN:     arn.ARN{Partition: "aws", Region: region, Account: e.o.Account, Kind: arn.Execution, Name: "TestStateMachine", Qualifier: newUUID()}.String(),
+		ExecutionARN:     arn.ARN{Partition: "aws", Region: region, Account: e.o.Account, Kind: arn.Execution, Name: "TestStateMachine", Qualifier: NewUUID()}.String(),
 		StateMachineARN:  arn.ARN{Partition: "aws", Region: region, Account: e.o.Account, Kind: arn.StateMachine, Name: "TestStateMachine"}.String(),
 		StateMachineName: "TestStateMachine", RoleARN: in.RoleArn, Region: region, PayloadLimit: e.o.PayloadLimit, Tokens: e.tokens,
 		Random: rand.NewPCG(rand.Uint64(), rand.Uint64()),
