@@ -10,9 +10,9 @@ import (
 	"testing"
 
 	"github.com/baton-sh/baton/engine"
+	"github.com/baton-sh/baton/engine/enginetest"
 	"github.com/baton-sh/baton/server"
 	"github.com/baton-sh/baton/store"
-	"github.com/baton-sh/baton/store/sqlite"
 )
 
 // fullDisk is a real store whose disk fills up and empties when the test
@@ -47,24 +47,11 @@ func (d *fullDisk) PutResource(ctx context.Context, r *store.Resource, create bo
 // room.
 func TestFullDisk(t *testing.T) {
 	t.Parallel()
-	st, err := sqlite.Open(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	disk := &fullDisk{Store: st}
+	var disk *fullDisk
 	var logs syncLog
-	e, err := engine.New(context.Background(), engine.Options{Store: disk, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := e.Start(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		e.Close()
-		if err := st.Close(); err != nil {
-			t.Error(err)
-		}
+	e, _ := enginetest.Over(t, engine.Options{Logger: slog.New(slog.NewTextHandler(&logs, nil))}, func(st store.Store) store.Store {
+		disk = &fullDisk{Store: st}
+		return disk
 	})
 	s := server.Handler(e, server.Options{Hosts: []string{"*"}})
 	sm := mustCall(t, s, "CreateStateMachine", `{"name":"m","roleArn":"arn:aws:iam::123456789012:role/r","definition":"{\"StartAt\":\"P\",\"States\":{\"P\":{\"Type\":\"Pass\",\"End\":true}}}"}`)["stateMachineArn"].(string)

@@ -15,9 +15,9 @@ import (
 	"time"
 
 	"github.com/baton-sh/baton/engine"
+	"github.com/baton-sh/baton/engine/enginetest"
 	"github.com/baton-sh/baton/server"
 	"github.com/baton-sh/baton/store"
-	"github.com/baton-sh/baton/store/sqlite"
 )
 
 // BenchmarkPagesAtScale fills a store with BATON_BENCH_EXECUTIONS (default
@@ -37,23 +37,7 @@ func BenchmarkPagesAtScale(b *testing.B) {
 		}
 	}
 	ctx := context.Background()
-	st, err := sqlite.Open(b.TempDir())
-	if err != nil {
-		b.Fatal(err)
-	}
-	e, err := engine.New(ctx, engine.Options{Store: st})
-	if err != nil {
-		b.Fatal(err)
-	}
-	if err := e.Start(ctx); err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() {
-		e.Close()
-		if err := st.Close(); err != nil {
-			b.Error(err)
-		}
-	})
+	e, st := enginetest.New(b, engine.Options{})
 	s := server.Handler(e, server.Options{Hosts: []string{"*"}})
 	const machines = 10
 	var sms []string

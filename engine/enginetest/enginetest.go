@@ -15,11 +15,22 @@ import (
 // returns it with its store.
 func New(t testing.TB, o engine.Options) (*engine.Engine, store.Store) {
 	t.Helper()
+	return Over(t, o, nil)
+}
+
+// Over is New with the engine's store seen through wrap (when not nil): a
+// test that stands at the edge of the world (a disk that fills) wraps the
+// real store. It returns the SQLite store itself.
+func Over(t testing.TB, o engine.Options, wrap func(store.Store) store.Store) (*engine.Engine, store.Store) {
+	t.Helper()
 	st, err := sqlite.Open(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
 	o.Store = st
+	if wrap != nil {
+		o.Store = wrap(st)
+	}
 	e, err := engine.New(context.Background(), o)
 	if err != nil {
 		t.Fatal(err)
