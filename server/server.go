@@ -1,14 +1,13 @@
 // Package server is the HTTP side of baton serve: one mux that routes the
 // Step Functions API (POST /), health (GET /healthz: the process answers)
-// and readiness (GET /readyz: the store answers too), and a page for a
-// browser that opens the server's address. The console and metrics take
-// their own paths here.
+// and readiness (GET /readyz: the store answers too), and the web console
+// (GET / and /assets/, its JSON API under /console/api/). Metrics take
+// their own path here.
 package server
 
 import (
 	"context"
-	"html/template"
-	"log/slog"
+		"log/slog"
 	"net"
 	"net/http"
 	"strings"
@@ -16,6 +15,7 @@ import (
 	"time"
 
 	"github.com/baton-sh/baton/api"
+	"github.com/baton-sh/baton/console"
 	"github.com/baton-sh/baton/engine"
 	"github.com/baton-sh/baton/sigv4"
 )
@@ -73,15 +73,20 @@ func Handler(e *engine.Engine, o Options) http.Handler {
 		}
 		w.Write([]byte("ready\n")) //nolint:errcheck // the client went away
 	})
-	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		if err := welcome.Execute(w, welcomePage{Host: r.Host, Account: e.Account()}); err != nil {
-			log.Warn("writing the welcome page", "error", err)
-		}
-	})
+	site := console.Site()
+	mux.Handle("GET /{$}", site)
+	mux.Handle("GET /assets/", site)
 	// Anything else is answered in the API's terms.
 	mux.HandleFunc("/", api.NotFound)
-	var h http.Handler = checkHost(mux, o.Hosts)
+	// A page of another site may not drive the server from its visitors'
+	// browsers: a cross-origin POST (the API, the console's own API) is
+	// refused. SDKs and the CLI send no Origin or Sec-Fetch-Site, so they
+	// pass; the console's page is same-origin.
+	csrf := http.NewCrossOriginProtection()
+	csrf.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		api.Refuse(w, http.StatusForbidden, "AccessDeniedException", "Cross-origin requests are refused: this server answers its own console and API clients")
+	}))
+	var h http.Handler = checkHost(csrf.Handler(mux), o.Hosts)
 	if log.Enabled(context.Background(), slog.LevelDebug) {
 		h = logRequests(h, log)
 	}
@@ -142,38 +147,6 @@ func (r *statusRecorder) WriteHeader(status int) {
 	r.status = status
 	r.ResponseWriter.WriteHeader(status)
 }
-
-type welcomePage struct {
-	Host, Account string
-}
-
-var welcome = template.Must(template.New("welcome").Parse(`<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<title>Baton</title>
-<style>
-body { font: 16px/1.5 system-ui, sans-serif; max-width: 46rem; margin: 3rem auto; padding: 0 1rem; color: #1d232b; }
-code, pre { font: 14px ui-monospace, monospace; background: #f2f4f7; border-radius: 4px; }
-pre { padding: .8rem 1rem; overflow-x: auto; }
-h1 { font-size: 1.6rem; margin-bottom: .2rem; }
-p.sub { margin-top: 0; color: #5b6573; }
-</style>
-</head>
-<body>
-<h1>Baton</h1>
-<p class="sub">AWS Step Functions, run yourself.</p>
-<p>This server speaks the Step Functions API: point the aws CLI or any AWS SDK at it.</p>
-<pre>export AWS_ACCESS_KEY_ID=x AWS_SECRET_ACCESS_KEY=x AWS_DEFAULT_REGION=us-east-1
-aws stepfunctions --endpoint-url http://{{.Host}} list-state-machines
-aws stepfunctions --endpoint-url http://{{.Host}} create-state-machine --name hello \
-    --role-arn arn:aws:iam::{{.Account}}:role/baton --definition file://hello.json</pre>
-<p>For <code>start-sync-execution</code> and <code>test-state</code>, set
-<code>AWS_DISABLE_HOST_PREFIX_INJECTION=true</code>: the SDKs send them to a <code>sync-</code> host otherwise.</p>
-<p>The web console is not built yet. Health: <a href="/healthz">/healthz</a>, readiness: <a href="/readyz">/readyz</a>.</p>
-</body>
-</html>
-`))
 
 // LimitListener accepts at most n connections at once; the next waits in
 // the kernel's queue until one closes.
