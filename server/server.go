@@ -7,7 +7,7 @@ package server
 
 import (
 	"context"
-		"log/slog"
+	"log/slog"
 	"net"
 	"net/http"
 	"strings"
