@@ -129,7 +129,7 @@ function GraphView(props: {
         {mapEntry && (
           <MapBrowser entry={mapEntry} iterations={iterations} chosen={iterIndex} onChoose={(i) => props.onSelect(selected, i === undefined ? undefined : String(i))} />
         )}
-        {selected ? <StatePanel name={selected} type={selPlace?.node.type ?? ""} entries={entries} history={h} /> : <p class="muted">Select a state to see its input, output and attempts.</p>}
+        {selected ? <StatePanel key={selected} name={selected} place={selPlace} jsonata={props.graph.queryLanguage === "JSONata"} entries={entries} history={h} /> : <p class="muted">Select a state to see its input, output and attempts.</p>}
       </aside>
     </div>
   );
@@ -163,8 +163,9 @@ function MapBrowser(props: { entry: Entry; iterations: Frame[]; chosen?: number;
   );
 }
 
-function StatePanel(props: { name: string; type: string; entries: Entry[]; history: History }) {
+function StatePanel(props: { name: string; place?: Place; jsonata: boolean; entries: Entry[]; history: History }) {
   const { entries, history: h } = props;
+  const type = props.place?.node.type ?? "";
   const [pick, setPick] = useState<number | null>(null);
   if (entries.length === 0) return <div><h3>{props.name}</h3><StateBadge status="notReached" /></div>;
   const e = entries[pick !== null && pick < entries.length ? pick : entries.length - 1];
@@ -172,7 +173,7 @@ function StatePanel(props: { name: string; type: string; entries: Entry[]; histo
   const last = e.attempts[e.attempts.length - 1];
   return (
     <div class="state-panel">
-      <h3>{props.name} <span class="muted small">{props.type}</span></h3>
+      <h3>{props.name} <span class="muted small">{type}</span></h3>
       <div><StateBadge status={status} /></div>
       {entries.length > 1 && (
         <label class="small">Visit <select value={entries.indexOf(e)} onChange={(ev) => setPick(Number((ev.target as HTMLSelectElement).value))}>
@@ -190,6 +191,9 @@ function StatePanel(props: { name: string; type: string; entries: Entry[]; histo
       {last?.result !== undefined && (<><h4>Result (raw)</h4><Json text={last.result} /></>)}
       <h4>Output</h4>
       <Json text={e.output} empty={e.exited ? "None" : "Not yet"} testid="panel-output" />
+      {props.place && (type === "Task" || type === "Pass") && !props.jsonata && stateQL(props.place) !== "JSONata" && e.exited && (
+        <DataFlow key={e.id} entry={e} place={props.place} history={h} />
+      )}
       {e.assigned && Object.keys(e.assigned).length > 0 && (
         <><h4>Variables assigned</h4><Json value={Object.fromEntries(Object.entries(e.assigned).map(([k, v]) => [k, safeParse(v)]))} /></>
       )}
@@ -215,6 +219,72 @@ function StatePanel(props: { name: string; type: string; entries: Entry[]; histo
           </table>
         </>
       )}
+    </div>
+  );
+}
+
+function stateQL(p: Place): string | undefined {
+  const q = p.node.state?.QueryLanguage;
+  return typeof q === "string" ? q : undefined;
+}
+
+/** variablesBefore gathers the variables an entry saw: what the states
+ * before it in its own thread and the threads around it assigned. */
+function variablesBefore(h: History, e: Entry): Record<string, unknown> {
+  const vars: Record<string, unknown> = {};
+  for (const x of h.entries) {
+    if (x.id >= e.id) break;
+    if (!x.assigned || !inFrame(e, x.frame)) continue;
+    for (const [k, v] of Object.entries(x.assigned)) vars[k] = safeParse(v);
+  }
+  return vars;
+}
+
+interface Inspection {
+  afterInputPath?: string;
+  afterParameters?: string;
+  result?: string;
+  afterResultSelector?: string;
+  afterResultPath?: string;
+}
+
+/** DataFlow shows each step of a JSONPath state's data, recomputed by
+ * TestState from the state's definition, its input and its raw result
+ * (the history keeps only the input, the task's parameters, its result
+ * and the output). */
+function DataFlow(props: { entry: Entry; place: Place; history: History }) {
+  const [out, setOut] = useState<Inspection | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const e = props.entry;
+  const run = async () => {
+    const last = e.attempts[e.attempts.length - 1];
+    try {
+      const r = await sfn<{ inspectionData?: Inspection }>("TestState", {
+        definition: JSON.stringify(props.place.node.state),
+        roleArn: "arn:aws:iam::123456789012:role/baton",
+        input: e.input ?? "{}",
+        inspectionLevel: "DEBUG",
+        variables: JSON.stringify(variablesBefore(props.history, e)),
+        mock: last?.result !== undefined ? { result: last.result } : undefined,
+      });
+      setOut(r.inspectionData ?? {});
+    } catch (err) {
+      setError(err);
+    }
+  };
+  if (!out) {
+    return (
+      <div class="dataflow">
+        <button onClick={run} data-testid="dataflow">Show each step (InputPath, Parameters, ResultSelector, ResultPath)</button>
+        <ErrorBox error={error} />
+      </div>
+    );
+  }
+  const steps: [keyof Inspection, string][] = [["afterInputPath", "After InputPath"], ["afterParameters", "After Parameters"], ["result", "Result"], ["afterResultSelector", "After ResultSelector"], ["afterResultPath", "After ResultPath"]];
+  return (
+    <div class="dataflow" data-testid="dataflow-steps">
+      <p class="muted small">Recomputed by TestState from the state's definition, its input{e.attempts.length ? " and its raw result" : ""}.</p>
+      {steps.filter(([k]) => out[k] !== undefined).map(([k, label]) => (<div key={k}><h4>{label}</h4><Json text={out[k]} /></div>))}
     </div>
   );
 }

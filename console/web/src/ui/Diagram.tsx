@@ -1,7 +1,7 @@
 // The state machine drawn as SVG from its layout. States are coloured by
 // status when statuses are given; selecting one calls onSelect.
 
-import { useMemo, useRef, useState } from "preact/hooks";
+import { useEffect, useMemo, useRef, useState } from "preact/hooks";
 import { END, START, type Graph } from "../model/graph";
 import type { Status } from "../model/history";
 import { HEADER, layout, type Box, type Level, type Point } from "../model/layout";
@@ -119,8 +119,14 @@ export function Diagram(props: Props) {
   const level = useMemo(() => layout(props.graph), [props.graph]);
   const [zoom, setZoom] = useState(1);
   const svg = useRef<SVGSVGElement>(null);
+  const box = useRef<HTMLDivElement>(null);
   const w = Math.max(level.w, 200);
   const h = Math.max(level.h, 100);
+  // A machine wider than the page starts shrunk to fit its width.
+  useEffect(() => {
+    const room = (box.current?.clientWidth ?? w) - 24;
+    setZoom(w > room ? Math.max(0.3, room / w) : 1);
+  }, [level]);
   const download = (name: string, href: string) => {
     const a = document.createElement("a");
     a.href = href;
@@ -155,7 +161,7 @@ export function Diagram(props: Props) {
         <button onClick={exportSVG} data-testid="export-svg">SVG</button>
         <button onClick={exportPNG} data-testid="export-png">PNG</button>
       </div>
-      <div class="diagram-scroll">
+      <div class="diagram-scroll" ref={box}>
         <svg ref={svg} class="diagram" data-testid="diagram" width={w * zoom} height={h * zoom} viewBox={`0 0 ${w} ${h}`}>
           <defs>
             <marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse">
