@@ -160,6 +160,7 @@ func (f *fixture) work(t *testing.T, activityArn, output string) {
 }
 
 func TestOverview(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, Options{})
 	a := f.machine(t, "a", passDef)
 	b := f.machine(t, "b", failDef)
@@ -210,6 +211,7 @@ type started struct {
 }
 
 func TestExecutions(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, Options{})
 	ctx := context.Background()
 	pass := f.machine(t, "pass", passDef)
@@ -382,6 +384,7 @@ func tokenOf(t *testing.T, kind, after string) string {
 }
 
 func TestHistory(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, Options{})
 	ctx := context.Background()
 	sm := f.machine(t, "chain", `{"StartAt":"A","States":{
@@ -468,6 +471,7 @@ func TestHistory(t *testing.T) {
 }
 
 func TestActivities(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, Options{})
 	if out := f.mustGet(t, "/console/api/activities"); !reflect.DeepEqual(out, map[string]any{"activities": []any{}}) {
 		t.Errorf("no activities: %v", out)
@@ -503,6 +507,7 @@ func TestActivities(t *testing.T) {
 }
 
 func TestJSONata(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, Options{})
 	tests := []struct {
 		name, body string
@@ -581,6 +586,7 @@ func TestJSONata(t *testing.T) {
 }
 
 func TestRoutes(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, Options{})
 	for _, tc := range []struct {
 		method, path string

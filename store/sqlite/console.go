@@ -43,15 +43,30 @@ var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
 //
 //   - of a state machine (version, alias): its index, one range per status
 //     (or the one asked for), merged, as ListExecutions does;
-//   - else by name prefix: the range of names (executions_by_name), the
-//     matches sorted by start;
+//   - else by a name prefix that begins fewer than broadPrefix names: the
+//     range of names (executions_by_name), sorted by start;
 //   - else by status: executions_by_status, in start order;
 //   - else: executions_by_start.
 //
-// The other filters are checked on the rows the range yields; with Text
-// the read stops once the page is full.
+// The other filters are checked on the rows the range yields; with Text,
+// or a prefix that begins many names, the read stops once the page is
+// full: it reads (page size) x (executions / matches) rows, if matches are
+// spread over time.
 func (s *Store) SearchExecutions(ctx context.Context, f store.ExecutionSearch, page store.Page) ([]*store.Execution, error) {
-	q, args, err := searchQuery(f, page)
+	broad := false
+	if f.NamePrefix != "" && f.StateMachineARN == "" {
+		var n int
+		if err := s.rrow(ctx, qBroad, f.NamePrefix, prefixEnd(f.NamePrefix), broadPrefix).Scan(&n); err != nil {
+			return nil, err
+		}
+		broad = n >= broadPrefix
+	}
+	return s.search(ctx, f, page, broad)
+}
+
+// search reads a search's page by the plan searchQuery makes.
+func (s *Store) search(ctx context.Context, f store.ExecutionSearch, page store.Page, broad bool) ([]*store.Execution, error) {
+	q, args, err := searchQuery(f, page, broad)
 	if err != nil {
 		return nil, err
 	}
@@ -71,8 +86,17 @@ func (s *Store) SearchExecutions(ctx context.Context, f store.ExecutionSearch, p
 	return out, rows.Err()
 }
 
-// searchQuery is the query of a search and its arguments.
-func searchQuery(f store.ExecutionSearch, page store.Page) (string, []any, error) {
+// broadPrefix is how many names a prefix must begin for a search by it to
+// read executions in start order (checking their names) rather than the
+// range of names (sorting it by start).
+const broadPrefix = 2000
+
+// qBroad tells whether a prefix begins broadPrefix names or more.
+const qBroad = `SELECT COUNT(*) FROM (SELECT 1 FROM executions INDEXED BY executions_by_name WHERE name >= ? AND name < ? LIMIT ?)`
+
+// searchQuery is the query of a search and its arguments. broad says that
+// the name prefix begins many names (qBroad).
+func searchQuery(f store.ExecutionSearch, page store.Page, broad bool) (string, []any, error) {
 	start, key := int64(1<<62), int64(1<<62)
 	if page.After != "" {
 		var text string
@@ -97,8 +121,8 @@ func searchQuery(f store.ExecutionSearch, page store.Page) (string, []any, error
 		cond.WriteString(` AND start < ?`)
 		condArgs = append(condArgs, f.StartedBefore.UnixNano())
 	}
-	if f.NamePrefix != "" && f.StateMachineARN != "" {
-		// (Without a state machine the name is the index's range.)
+	byName := f.NamePrefix != "" && f.StateMachineARN == "" && !broad
+	if f.NamePrefix != "" && !byName {
 		cond.WriteString(` AND name >= ? AND name < ?`)
 		condArgs = append(condArgs, f.NamePrefix, prefixEnd(f.NamePrefix))
 	}
@@ -132,7 +156,7 @@ func searchQuery(f store.ExecutionSearch, page store.Page) (string, []any, error
 		q = `WITH page (id, start) AS (` + strings.Join(arms, ` UNION ALL `) + ` ORDER BY start DESC, id DESC LIMIT ?)
 			SELECT ` + prefixed("e.", summaryColumns) + ` FROM page JOIN executions e ON e.id = page.id ORDER BY page.start DESC, page.id DESC`
 		args = append(args, n)
-	case f.NamePrefix != "":
+	case byName:
 		q = `SELECT ` + summaryColumns + ` FROM executions INDEXED BY executions_by_name WHERE name >= ? AND name < ?`
 		args = append(args, f.NamePrefix, prefixEnd(f.NamePrefix))
 		if f.Status != "" {
