@@ -2,8 +2,8 @@ package console
 
 import (
 	"bytes"
-	"encoding/base64"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -35,8 +35,15 @@ type fixture struct {
 
 func newFixture(t *testing.T, o Options) *fixture {
 	t.Helper()
+	return newFixtureOf(t, engine.Options{}, o)
+}
+
+// newFixtureOf is newFixture with the engine's options.
+func newFixtureOf(t *testing.T, eo engine.Options, o Options) *fixture {
+	t.Helper()
 	clk := clock.NewManual(epoch)
-	e, _ := enginetest.New(t, engine.Options{Clock: clk})
+	eo.Clock = clk
+	e, _ := enginetest.New(t, eo)
 	f := &fixture{e: e, clk: clk, done: make(chan struct{})}
 	if o.Done == nil {
 		o.Done = f.done

@@ -115,7 +115,9 @@ func BenchmarkConsoleAPI(b *testing.B) {
 		{"first", func() string { return "/console/api/executions" }, 300},
 		{"page50", func() string { return "/console/api/executions?nextToken=" + url.QueryEscape(token) }, 300},
 		{"status", func() string { return "/console/api/executions?status=" + statuses[rng.IntN(len(statuses))] }, 300},
-		{"machine", func() string { return "/console/api/executions?stateMachineArn=" + url.QueryEscape(benchMachine(rng.IntN(10))) }, 300},
+		{"machine", func() string {
+			return "/console/api/executions?stateMachineArn=" + url.QueryEscape(benchMachine(rng.IntN(10)))
+		}, 300},
 		// A name and those that go on from it (order-123, order-1230...);
 		// then a third of them.
 		{"name", func() string { return "/console/api/executions?namePrefix=order-" + strconv.Itoa(3*rng.IntN(total/3)) }, 300},

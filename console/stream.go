@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/baton-sh/baton/arn"
 	"github.com/baton-sh/baton/engine"
 )
 
@@ -22,7 +23,8 @@ import (
 // history event id the engine reported in the step (0 if none). With
 // executionArn the stream tells every step of that execution (the first
 // message, at once, is its state when the stream opened); without, the
-// starts and ends of every execution. A page that is told refetches what
+// starts and ends of every execution (Express ones only when the store
+// keeps them: baton serve --express-history). A page that is told refetches what
 // it shows (the history after its last event id), so a message may stand
 // for several: at most one per execution per Options.Coalesce, the latest.
 //
@@ -64,13 +66,23 @@ type hub struct {
 	ping     time.Duration
 	coalesce time.Duration
 
+	// keepsExpress: Express executions are kept in the store (else the
+	// stream of every execution leaves them out).
+	keepsExpress bool
+
 	mu          sync.Mutex
 	clients     map[*client]struct{}
 	unsubscribe func() // nil while no stream is open
 }
 
 func newHub(e *engine.Engine, o Options) *hub {
-	return &hub{e: e, log: o.Logger, done: o.Done, ping: o.Ping, coalesce: o.Coalesce, clients: map[*client]struct{}{}}
+	return &hub{e: e, log: o.Logger, done: o.Done, ping: o.Ping, coalesce: o.Coalesce, keepsExpress: e.KeepsExpress(), clients: map[*client]struct{}{}}
+}
+
+// isExpress tells an Express execution's ARN.
+func isExpress(execARN string) bool {
+	a, err := arn.Parse(execARN)
+	return err == nil && a.Kind == arn.Express
 }
 
 // Observe turns a batch of the engine's events into one message per
@@ -94,6 +106,10 @@ func (h *hub) Observe(batch []engine.Event) {
 			}
 		}
 		batch = batch[n:]
+		if edge && !h.keepsExpress && isExpress(m.ExecutionArn) {
+			// Nothing can be read about it: not worth a page's refetch.
+			edge = false
+		}
 		h.mu.Lock()
 		for c := range h.clients {
 			if c.execution == m.ExecutionArn || (c.execution == "" && edge) {

@@ -189,6 +189,46 @@ func TestStreamAll(t *testing.T) {
 	}
 }
 
+// TestStreamExpress: the stream of every execution tells the end of an
+// Express execution only when the store keeps it, and then once it is
+// kept: its history can be read.
+func TestStreamExpress(t *testing.T) {
+	t.Parallel()
+	for _, keep := range []bool{false, true} {
+		f := newFixtureOf(t, engine.Options{ExpressHistory: keep}, Options{})
+		out, err := f.e.CreateStateMachine(context.Background(), &engine.CreateStateMachineInput{Name: "x", Definition: passDef, RoleArn: role, Type: "EXPRESS"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		pass := f.machine(t, "pass", passDef)
+		ch := f.stream(t, "")
+		opened(t, ch)
+		run, err := f.e.StartSyncExecution(context.Background(), &engine.StartExecutionInput{StateMachineArn: out.StateMachineArn, Input: "{}"})
+		if err != nil || run.Status != "SUCCEEDED" {
+			t.Fatalf("%+v %v", run, err)
+		}
+		standard := f.start(t, pass, "", "{}") // told after the Express one, if that is told
+		m := nextMessage(t, ch)
+		if !keep {
+			if m.ExecutionArn != standard {
+				t.Errorf("an Express execution nothing is kept of was told: %+v", m)
+			}
+			continue
+		}
+		if m.ExecutionArn != run.ExecutionArn || m.Status != "SUCCEEDED" || m.LastEventID != 6 { // six events: two Pass states
+			t.Fatalf("a kept Express execution: %+v", m)
+		}
+		hist := f.mustGet(t, "/console/api/history?executionArn="+url.QueryEscape(m.ExecutionArn))
+		if hist["status"] != "SUCCEEDED" || hist["lastEventId"] != 6.0 {
+			t.Errorf("its history: %v", hist)
+		}
+		items := f.mustGet(t, "/console/api/executions?stateMachineArn="+url.QueryEscape(out.StateMachineArn))["executions"].([]any)
+		if len(items) != 1 || items[0].(map[string]any)["express"] != true {
+			t.Errorf("the list: %v", items)
+		}
+	}
+}
+
 func TestStreamRefusals(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t, Options{})

@@ -24,6 +24,10 @@ import (
 // Now is the time by the engine's clock.
 func (e *Engine) Now() time.Time { return e.clock.Now() }
 
+// KeepsExpress says whether finished Express executions are kept in the
+// store (Options.ExpressHistory): otherwise nothing can be read about one.
+func (e *Engine) KeepsExpress() bool { return e.o.ExpressHistory && e.store != nil }
+
 // CountExecutions counts the executions started at or after since, by
 // state machine ARN (those started through a version or alias count under
 // their state machine) and status.
