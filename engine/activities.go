@@ -105,6 +105,7 @@ func (e *Engine) DeleteActivity(ctx context.Context, in *ActivityInput) (*struct
 	if err := e.store.DeleteResource(ctx, in.ActivityArn); err != nil && !errors.Is(err, store.ErrNotFound) {
 		return nil, err
 	}
+	e.polls.Delete(in.ActivityArn)
 	return &struct{}{}, nil
 }
 
@@ -165,6 +166,7 @@ func (e *Engine) GetActivityTask(ctx context.Context, in *GetActivityTaskInput) 
 	if len(in.WorkerName) > 80 {
 		return nil, tooLong("workerName", 80)
 	}
+	e.polled(in.ActivityArn)
 	// A server that is stopping answers its pollers, with no task, at once
 	// rather than after a minute.
 	pctx, cancel := context.WithCancel(ctx)

@@ -91,6 +91,9 @@ type Engine struct {
 	// deleting holds the state machines DeleteStateMachine marked DELETING
 	// while their executions end (ARN -> true).
 	deleting sync.Map
+	// polls holds when a worker last polled each activity on this node
+	// (activity ARN -> *atomic.Int64 of Unix nanoseconds), for the console.
+	polls sync.Map
 	// outage logs the store's unavailability (a full disk) once per outage.
 	outage store.Outage
 	// ctx ends when the engine closes: work in the background stops then.

@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"math/rand/v2"
+	"slices"
 	"sync"
 
 	"github.com/baton-sh/baton/arn"
@@ -39,12 +40,42 @@ func (x *expressRunner) prepare(t *target, name, input string) (*machine.Machine
 	return m, cfg, in, execARN, nil
 }
 
-func (x *expressRunner) driver(t *target) *driver.Local {
+func (x *expressRunner) driver(t *target) (*driver.Local, *lastStep) {
 	d := &driver.Local{Resources: x.e.resources, Clock: x.e.clock, Mock: t.mock}
+	last := &lastStep{}
 	if x.e.obs.n.Load() > 0 {
 		d.Observe = x.e.observeStep
+		if x.e.o.ExpressHistory {
+			// The last step is told once the execution is kept (keep), so
+			// that an observer that reads the history then finds it.
+			d.Observe = func(ob *driver.Observation) {
+				if ob.Status == interpreter.Running {
+					x.e.observeStep(ob)
+					return
+				}
+				last.ob = *ob
+				last.ob.Events = slices.Clone(ob.Events)
+				last.ob.Armed = slices.Clone(ob.Armed)
+				last.ob.Fired = slices.Clone(ob.Fired)
+				last.held = true
+			}
+		}
 	}
-	return d
+	return d, last
+}
+
+// lastStep is the observation of an Express execution's last step, held
+// until the execution is kept.
+type lastStep struct {
+	ob   driver.Observation
+	held bool
+}
+
+// tell tells the observers the last step, if it was held.
+func (l *lastStep) tell(e *Engine) {
+	if l.held {
+		e.observeStep(&l.ob)
+	}
 }
 
 // run runs an Express execution to its end.
@@ -56,8 +87,10 @@ func (x *expressRunner) run(ctx context.Context, t *target, name, input string) 
 	cfg.Synchronous = true
 	ctx, cancel := context.WithTimeout(ctx, MaxExpressDuration)
 	defer cancel()
-	ex := x.driver(t).Run(ctx, m, cfg, in)
+	d, last := x.driver(t)
+	ex := d.Run(ctx, m, cfg, in)
 	x.keep(t, name, input, ex)
+	last.tell(x.e)
 	return ex, execARN, nil
 }
 
@@ -107,8 +140,10 @@ func (x *expressRunner) start(t *target, name, input string, done func(*interpre
 		defer x.wg.Done()
 		ctx, cancel := context.WithTimeout(x.e.ctx, MaxExpressDuration)
 		defer cancel()
-		ex := x.driver(t).Run(ctx, m, cfg, in)
+		d, last := x.driver(t)
+		ex := d.Run(ctx, m, cfg, in)
 		x.keep(t, name, input, ex)
+		last.tell(x.e)
 		if done != nil {
 			done(ex, input)
 		}

@@ -236,6 +236,15 @@ func (valueBuilder) Object(keys []string, vals []any) any {
 	return o
 }
 
+// Evaluate evaluates a compiled expression as a field of a state machine
+// would be (AWS's functions, the same bounds, $states and the variables of
+// env), but answers as JSONata does: jsonata.Undefined for nothing, a
+// function as it is, and JSONata's own *jsonata.Error. The console's
+// JSONata playground uses it.
+func (env *JEnv) Evaluate(e *jsonata.Expression) (any, error) {
+	return e.Evaluate(jsonata.Undefined, env.options())
+}
+
 // Eval evaluates the expression. A result that is nothing (undefined) or a
 // function fails with States.QueryEvaluationError, as does an error of the
 // expression itself.

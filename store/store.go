@@ -124,6 +124,31 @@ type ExecutionFilter struct {
 	Redriven *bool
 }
 
+// ExecutionSearch selects executions for SearchExecutions (the console's
+// list). Every field is optional; the filters given all apply.
+type ExecutionSearch struct {
+	// StateMachineARN and ListBy are as in ExecutionFilter: a state
+	// machine's ARN selects all its executions, whatever version or alias
+	// started them.
+	StateMachineARN string
+	ListBy          ListBy
+	Status          string
+	// StartedAfter selects executions started at or after it,
+	// StartedBefore those started before it (zero: no bound).
+	StartedAfter, StartedBefore time.Time
+	// NamePrefix selects executions whose name begins with it.
+	NamePrefix string
+	// Text selects executions whose input, output, error or cause holds
+	// it, ASCII letters matching in either case.
+	Text string
+}
+
+// TaskCounts counts the tasks of an activity: waiting for a worker, and
+// held by one.
+type TaskCounts struct {
+	Waiting, InFlight int
+}
+
 // ListBy is what an ExecutionFilter's StateMachineARN names.
 type ListBy int
 
@@ -224,6 +249,17 @@ type Store interface {
 	// key). Listing those of a state machine, version or alias takes a time
 	// that does not grow with the number of executions.
 	ListExecutions(ctx context.Context, f ExecutionFilter, page Page) ([]*Execution, error)
+	// SearchExecutions lists the executions a search selects, newest first
+	// (by start time, then key; Page.After is an ExecutionCursor). The
+	// records are summaries: they carry no Input, Output, Definition or
+	// Meta. Without Text a page reads an index range whatever the store
+	// holds; with Text the search reads executions in order until the page
+	// is full.
+	SearchExecutions(ctx context.Context, s ExecutionSearch, page Page) ([]*Execution, error)
+	// CountExecutions counts the executions started at or after since, by
+	// state machine ARN (their StateMachineARN) and status. Pairs with none
+	// are absent.
+	CountExecutions(ctx context.Context, since time.Time) (map[string]map[string]int, error)
 	// Events returns history events with ids after `after`, ascending, or
 	// before `after` (0: the end) descending when reverse is set.
 	Events(ctx context.Context, executionARN string, after int64, limit int, reverse bool) ([]Event, error)
@@ -267,6 +303,9 @@ type Store interface {
 	// ReleaseActivityTask makes a claimed task available again (ErrNotFound
 	// if it does not exist).
 	ReleaseActivityTask(ctx context.Context, token string) error
+	// ActivityTaskCounts counts the tasks of every activity that has any,
+	// by activity ARN.
+	ActivityTaskCounts(ctx context.Context) (map[string]TaskCounts, error)
 
 	// Secret returns the secret of that name, storing fresh as the secret
 	// if it has none yet: every caller gets the same secret, whoever came

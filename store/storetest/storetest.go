@@ -38,6 +38,9 @@ func Exercise(t *testing.T, newDatabase func(t *testing.T) Database) {
 		{"ActivityClaimRace", testActivityRace},
 		{"Secrets", testSecrets},
 		{"Ended", testEnded},
+		{"Search", testSearch},
+		{"Count", testCount},
+		{"TaskCounts", testTaskCounts},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

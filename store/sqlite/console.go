@@ -1,0 +1,246 @@
+package sqlite
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/baton-sh/baton/store"
+)
+
+// What the console asks that the Step Functions API does not: executions
+// across state machines with more filters, counts, activity queues.
+
+// summaryColumns are the columns of a search's records: not the input,
+// output, definition or driver's metadata, which a list does not show and
+// which can be large.
+const summaryColumns = `id, arn, state_machine, version, alias, name, express, status, error, cause,
+	start, stop, redrive_count, redrive_date, last_event, last_event_type`
+
+func scanSummary(sc interface{ Scan(...any) error }) (*store.Execution, error) {
+	var e store.Execution
+	var start, stop, redrive int64
+	if err := sc.Scan(&e.Key, &e.ARN, &e.StateMachineARN, &e.VersionARN, &e.AliasARN, &e.Name, &e.Express, &e.Status,
+		&e.Error, &e.Cause, &start, &stop, &e.RedriveCount, &redrive, &e.LastEvent, &e.LastEventType); err != nil {
+		return nil, err
+	}
+	e.Start, e.Stop, e.RedriveDate = fromNanos(start), fromNanos(stop), fromNanos(redrive)
+	return &e, nil
+}
+
+// listIndexes are the indexes that file executions by what they ran, one
+// range per status (migration 3).
+var listIndexes = map[store.ListBy]string{store.ByStateMachine: "executions_by_machine", store.ByVersion: "executions_by_version", store.ByAlias: "executions_by_alias"}
+
+// likeEscaper escapes LIKE's wildcards (the escape character is '\').
+var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
+
+// SearchExecutions lists the executions a search selects, newest first.
+// The index read is chosen, not left to the planner, so that a page costs
+// the same whatever the table holds:
+//
+//   - of a state machine (version, alias): its index, one range per status
+//     (or the one asked for), merged, as ListExecutions does;
+//   - else by a name prefix that begins fewer than broadPrefix names: the
+//     range of names (executions_by_name), sorted by start;
+//   - else by status: executions_by_status, in start order;
+//   - else: executions_by_start.
+//
+// The other filters are checked on the rows the range yields; with Text,
+// or a prefix that begins many names, the read stops once the page is
+// full: it reads (page size) x (executions / matches) rows, if matches are
+// spread over time.
+func (s *Store) SearchExecutions(ctx context.Context, f store.ExecutionSearch, page store.Page) ([]*store.Execution, error) {
+	broad := false
+	if f.NamePrefix != "" && f.StateMachineARN == "" {
+		var n int
+		if err := s.rrow(ctx, qBroad, f.NamePrefix, prefixEnd(f.NamePrefix), broadPrefix).Scan(&n); err != nil {
+			return nil, err
+		}
+		broad = n >= broadPrefix
+	}
+	return s.search(ctx, f, page, broad)
+}
+
+// search reads a search's page by the plan searchQuery makes.
+func (s *Store) search(ctx context.Context, f store.ExecutionSearch, page store.Page, broad bool) ([]*store.Execution, error) {
+	q, args, err := searchQuery(f, page, broad)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := s.rquery(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []*store.Execution
+	for rows.Next() {
+		e, err := scanSummary(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
+// broadPrefix is how many names a prefix must begin for a search by it to
+// read executions in start order (checking their names) rather than the
+// range of names (sorting it by start).
+const broadPrefix = 2000
+
+// qBroad tells whether a prefix begins broadPrefix names or more.
+const qBroad = `SELECT COUNT(*) FROM (SELECT 1 FROM executions INDEXED BY executions_by_name WHERE name >= ? AND name < ? LIMIT ?)`
+
+// searchQuery is the query of a search and its arguments. broad says that
+// the name prefix begins many names (qBroad).
+func searchQuery(f store.ExecutionSearch, page store.Page, broad bool) (string, []any, error) {
+	start, key := int64(1<<62), int64(1<<62)
+	if page.After != "" {
+		var text string
+		var ok bool
+		start, text, ok = store.ParseExecutionCursor(page.After)
+		if !ok {
+			return "", nil, fmt.Errorf("sqlite: bad cursor")
+		}
+		key, _ = strconv.ParseInt(text, 10, 64)
+	}
+	n := limit(page)
+	// The conditions every plan checks besides its index's own.
+	var cond strings.Builder
+	var condArgs []any
+	cond.WriteString(` AND start <= ? AND (start < ? OR id < ?)`)
+	condArgs = append(condArgs, start, start, key)
+	if !f.StartedAfter.IsZero() {
+		cond.WriteString(` AND start >= ?`)
+		condArgs = append(condArgs, f.StartedAfter.UnixNano())
+	}
+	if !f.StartedBefore.IsZero() {
+		cond.WriteString(` AND start < ?`)
+		condArgs = append(condArgs, f.StartedBefore.UnixNano())
+	}
+	byName := f.NamePrefix != "" && f.StateMachineARN == "" && !broad
+	if f.NamePrefix != "" && !byName {
+		cond.WriteString(` AND name >= ? AND name < ?`)
+		condArgs = append(condArgs, f.NamePrefix, prefixEnd(f.NamePrefix))
+	}
+	if f.Text != "" {
+		pattern := "%" + likeEscaper.Replace(f.Text) + "%"
+		cond.WriteString(` AND (input LIKE ? ESCAPE '\' OR output LIKE ? ESCAPE '\' OR error LIKE ? ESCAPE '\' OR cause LIKE ? ESCAPE '\')`)
+		condArgs = append(condArgs, pattern, pattern, pattern, pattern)
+	}
+
+	var q string
+	var args []any
+	switch {
+	case f.StateMachineARN != "":
+		col := listColumns[f.ListBy]
+		partial := ""
+		if col != "state_machine" {
+			partial = ` AND ` + col + ` != ''`
+		}
+		want := statuses
+		if f.Status != "" {
+			want = []string{f.Status}
+		}
+		var arms []string
+		for _, st := range want {
+			arms = append(arms, `SELECT * FROM (SELECT id, start FROM executions INDEXED BY `+listIndexes[f.ListBy]+
+				` WHERE `+col+` = ?`+partial+` AND status = ?`+cond.String()+` ORDER BY start DESC, id DESC LIMIT ?)`)
+			args = append(args, f.StateMachineARN, st)
+			args = append(args, condArgs...)
+			args = append(args, n)
+		}
+		q = `WITH page (id, start) AS (` + strings.Join(arms, ` UNION ALL `) + ` ORDER BY start DESC, id DESC LIMIT ?)
+			SELECT ` + prefixed("e.", summaryColumns) + ` FROM page JOIN executions e ON e.id = page.id ORDER BY page.start DESC, page.id DESC`
+		args = append(args, n)
+	case byName:
+		q = `SELECT ` + summaryColumns + ` FROM executions INDEXED BY executions_by_name WHERE name >= ? AND name < ?`
+		args = append(args, f.NamePrefix, prefixEnd(f.NamePrefix))
+		if f.Status != "" {
+			q += ` AND status = ?`
+			args = append(args, f.Status)
+		}
+		q += cond.String() + ` ORDER BY start DESC, id DESC LIMIT ?`
+		args = append(append(args, condArgs...), n)
+	case f.Status != "":
+		q = `SELECT ` + summaryColumns + ` FROM executions INDEXED BY executions_by_status WHERE status = ?` + cond.String() +
+			` ORDER BY start DESC, id DESC LIMIT ?`
+		args = append(append(append(args, f.Status), condArgs...), n)
+	default:
+		q = `SELECT ` + summaryColumns + ` FROM executions INDEXED BY executions_by_start WHERE 1` + cond.String() +
+			` ORDER BY start DESC, id DESC LIMIT ?`
+		args = append(append(args, condArgs...), n)
+	}
+	return q, args, nil
+}
+
+// prefixEnd is the least text after every text that begins with prefix:
+// text compares by its UTF-8 bytes, and no UTF-8 text holds the byte 0xff.
+func prefixEnd(prefix string) string { return prefix + "\xff" }
+
+// qCount counts executions by state machine and status without reading
+// the table: the recursive part skips through executions_by_machine from
+// one state machine to the next (a seek each), and each count reads the
+// range of one state machine and status started since ?1.
+var qCount = func() string {
+	var sts []string
+	for _, st := range statuses {
+		sts = append(sts, `SELECT '`+st+`'`)
+	}
+	return `WITH RECURSIVE sm (arn) AS (
+			SELECT MIN(state_machine) FROM executions
+			UNION ALL
+			SELECT (SELECT MIN(state_machine) FROM executions WHERE state_machine > sm.arn) FROM sm WHERE sm.arn IS NOT NULL),
+		st (status) AS (` + strings.Join(sts, ` UNION ALL `) + `),
+		counted (arn, status, n) AS (
+			SELECT sm.arn, st.status, (SELECT COUNT(*) FROM executions INDEXED BY executions_by_machine
+				WHERE state_machine = sm.arn AND status = st.status AND start >= ?1)
+			FROM sm CROSS JOIN st WHERE sm.arn IS NOT NULL)
+		SELECT arn, status, n FROM counted WHERE n > 0`
+}()
+
+// CountExecutions counts the executions started since a time by state
+// machine and status.
+func (s *Store) CountExecutions(ctx context.Context, since time.Time) (map[string]map[string]int, error) {
+	rows, err := s.rquery(ctx, qCount, since.UnixNano())
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string]map[string]int{}
+	for rows.Next() {
+		var sm, status string
+		var n int
+		if err := rows.Scan(&sm, &status, &n); err != nil {
+			return nil, err
+		}
+		if out[sm] == nil {
+			out[sm] = map[string]int{}
+		}
+		out[sm][status] = n
+	}
+	return out, rows.Err()
+}
+
+// ActivityTaskCounts counts the waiting and claimed tasks of every
+// activity, from the queue's index (activity, claimed, created) alone.
+func (s *Store) ActivityTaskCounts(ctx context.Context) (map[string]store.TaskCounts, error) {
+	rows, err := s.rquery(ctx, `SELECT activity, SUM(claimed = 0), SUM(claimed != 0) FROM activity_tasks INDEXED BY activity_tasks_queue GROUP BY activity`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string]store.TaskCounts{}
+	for rows.Next() {
+		var a string
+		var c store.TaskCounts
+		if err := rows.Scan(&a, &c.Waiting, &c.InFlight); err != nil {
+			return nil, err
+		}
+		out[a] = c
+	}
+	return out, rows.Err()
+}
