@@ -145,6 +145,7 @@ type meta struct {
 	StateMachineName string  `json:"sm"`
 	Region           string  `json:"region"`
 	PayloadLimit     int     `json:"payloadLimit,omitempty"`
+	MaxEvents        int64   `json:"maxEvents,omitempty"`
 	Parent           *Parent `json:"parent,omitempty"`
 	StartedBy        string  `json:"startedBy,omitempty"`
 	TestCase         string  `json:"testCase,omitempty"`
@@ -235,7 +236,7 @@ func (d *Durable) config(rec *store.Execution) interpreter.Config {
 		ExecutionARN: rec.ARN, ExecutionName: rec.Name, StateMachineARN: rec.StateMachineARN, StateMachineName: mt.StateMachineName,
 		// The redrive count starts at zero: replaying the journal's redrives
 		// counts them again.
-		RoleARN: rec.RoleARN, Region: mt.Region, PayloadLimit: mt.PayloadLimit, Random: seed(rec.ARN), Tokens: d.tokens,
+		RoleARN: rec.RoleARN, Region: mt.Region, PayloadLimit: mt.PayloadLimit, MaxEvents: mt.MaxEvents, Random: seed(rec.ARN), Tokens: d.tokens,
 	}
 }
 
@@ -259,6 +260,7 @@ type StartRequest struct {
 	Region           string
 	Input            string // JSON text
 	PayloadLimit     int
+	MaxEvents        int64 // the largest history (0: AWS's 25,000), kept with the execution so replays agree
 	// Parent, when set, is the task that waits for this execution to end.
 	Parent *Parent
 	// StartedBy is the execution whose nested-workflow task started this
@@ -277,7 +279,7 @@ func (d *Durable) StartExecution(ctx context.Context, req StartRequest) (*store.
 	if err != nil {
 		return nil, err
 	}
-	mt, err := json.Marshal(meta{StateMachineName: req.StateMachineName, Region: req.Region, PayloadLimit: req.PayloadLimit, Parent: req.Parent,
+	mt, err := json.Marshal(meta{StateMachineName: req.StateMachineName, Region: req.Region, PayloadLimit: req.PayloadLimit, MaxEvents: req.MaxEvents, Parent: req.Parent,
 		StartedBy: req.StartedBy, TestCase: req.TestCase})
 	if err != nil {
 		return nil, err

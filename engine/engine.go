@@ -39,7 +39,8 @@ type Options struct {
 	// PayloadLimit is the largest execution input and state output in bytes
 	// (default 262,144, AWS's).
 	PayloadLimit int
-	// MaxEvents bounds the history of in-process runs (default AWS's 25,000).
+	// MaxEvents bounds the history of an execution (default AWS's 25,000
+	// for one that keeps its history).
 	MaxEvents int64
 	// MaxPoll is how long GetActivityTask waits for a task (default 60 s,
 	// AWS's).

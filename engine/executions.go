@@ -153,7 +153,7 @@ func (e *Engine) start(ctx context.Context, t *target, name, input, startedBy st
 	rec, err := e.durable.StartExecution(ctx, driver.StartRequest{
 		ExecutionARN: execARN, Name: name, StateMachineARN: t.sm.String(), StateMachineName: t.sm.Name,
 		VersionARN: t.versionARN, AliasARN: t.aliasARN, Definition: t.body.Definition, RoleARN: t.body.RoleARN,
-		Region: t.sm.Region, Input: input, PayloadLimit: e.o.PayloadLimit, Parent: parent, StartedBy: startedBy, TestCase: t.testCase,
+		Region: t.sm.Region, Input: input, PayloadLimit: e.o.PayloadLimit, MaxEvents: e.o.MaxEvents, Parent: parent, StartedBy: startedBy, TestCase: t.testCase,
 	})
 	if errors.Is(err, store.ErrConflict) {
 		// Starting the same execution again is idempotent while it runs with

@@ -33,6 +33,10 @@ type Options struct {
 	Keys map[string]string
 	// Now is the time signatures are checked against (default time.Now).
 	Now func() time.Time
+	// Done, once closed, ends the console's open event streams: close it
+	// when the server begins to shut down (http.Server.Shutdown waits for
+	// handlers, and a stream's runs until its client leaves).
+	Done <-chan struct{}
 }
 
 // Handler returns the server's mux over an engine. Every request is logged
@@ -76,6 +80,15 @@ func Handler(e *engine.Engine, o Options) http.Handler {
 	site := console.Site()
 	mux.Handle("GET /{$}", site)
 	mux.Handle("GET /assets/", site)
+	if len(o.Keys) > 0 {
+		// The console's API answers no signed requests, and the console
+		// cannot sign in yet: with keys required, it answers nobody.
+		mux.HandleFunc("/console/api/", func(w http.ResponseWriter, _ *http.Request) {
+			consoleRefused(w)
+		})
+	} else {
+		mux.Handle("/console/api/", console.API(e, console.Options{Logger: log, Done: o.Done}))
+	}
 	// Anything else is answered in the API's terms.
 	mux.HandleFunc("/", api.NotFound)
 	// A page of another site may not drive the server from its visitors'
@@ -91,6 +104,12 @@ func Handler(e *engine.Engine, o Options) http.Handler {
 		h = logRequests(h, log)
 	}
 	return h
+}
+
+func consoleRefused(w http.ResponseWriter) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(http.StatusForbidden)
+	w.Write([]byte(`{"error":"This server requires signed requests (access keys), and the console cannot sign in yet: use the API with a signed client"}`)) //nolint:errcheck // the client went away
 }
 
 // checkHost refuses requests whose Host is not one of the server's own

@@ -32,6 +32,7 @@ func cmdServe(args []string, stdout, stderr io.Writer) error {
 	data := fs.String("data", "baton-data", "data folder (created if missing)")
 	account := fs.String("account", "123456789012", "account id in ARNs")
 	limit := fs.Int("payload-limit", 262144, "largest execution input and state output in bytes")
+	maxEvents := fs.Int64("max-events", 0, "largest history of a Standard execution in events (default 25000, AWS's limit)")
 	verbose := fs.Bool("verbose", false, "log every request")
 	expressHistory := fs.Bool("express-history", false, "keep Express executions and their histories for DescribeExecution and GetExecutionHistory")
 	configFile := fs.String("config", "", "baton.yaml: where Lambda functions and HTTP connections go")
@@ -97,7 +98,7 @@ func cmdServe(args []string, stdout, stderr io.Writer) error {
 	lambda.New(cfg).Register(resources)
 	httptask.New(cfg).Register(resources)
 	eng, err := engine.New(context.Background(), engine.Options{
-		Store: st, Resources: resources, Logger: log, Account: *account, PayloadLimit: *limit, ExpressHistory: *expressHistory, Mocks: mocks,
+		Store: st, Resources: resources, Logger: log, Account: *account, PayloadLimit: *limit, MaxEvents: *maxEvents, ExpressHistory: *expressHistory, Mocks: mocks,
 	})
 	if err != nil {
 		return &exitError{code: 1, msg: err.Error()}
@@ -114,12 +115,14 @@ func cmdServe(args []string, stdout, stderr io.Writer) error {
 	}
 	hosts := ownNames(ln.Addr())
 	hosts = append(hosts, allowHosts...)
-	handler := httpserver.Handler(eng, httpserver.Options{Logger: log, Hosts: hosts, Keys: keys})
+	closing := make(chan struct{})
+	handler := httpserver.Handler(eng, httpserver.Options{Logger: log, Hosts: hosts, Keys: keys, Done: closing})
 	// Timeouts fit for GetActivityTask's minute-long polls: a request must
 	// arrive within --read-timeout, an answer may take 75 seconds, an idle
 	// connection is closed after two minutes.
 	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: *readTimeout,
 		WriteTimeout: engine.MaxPoll + 15*time.Second, IdleTimeout: 2 * time.Minute, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelDebug)}
+	srv.RegisterOnShutdown(func() { close(closing) })
 	ln = httpserver.LimitListener(ln, *maxConns)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()

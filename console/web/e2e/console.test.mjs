@@ -89,7 +89,7 @@ before(async () => {
       Each: {
         Type: "Map",
         ItemsPath: "$.items",
-        ToleratedFailurePercentage: 100,
+        MaxConcurrency: 1,
         ItemProcessor: {
           StartAt: "Look",
           States: {
@@ -98,8 +98,10 @@ before(async () => {
             Ok: { Type: "Pass", End: true },
           },
         },
+        Catch: [{ ErrorEquals: ["Seven"], Next: "Handled" }],
         End: true,
       },
+      Handled: { Type: "Pass", End: true },
     },
   });
   arns.approval = await machine("approval", {
@@ -221,13 +223,18 @@ describe("the console", () => {
     const arn = await start(arns.map, { items });
     await finished(arn);
     await page.goto(link("executions", arn));
-    await waitStatus("Each", "succeeded");
+    await waitStatus("Each", "caught");
+    await waitStatus("Handled", "succeeded");
     await page.click('.diagram [data-state="Each"]');
-    await page.locator('[data-testid="map-browser"]', { hasText: "12 of 12 iterations" }).waitFor();
+    // One at a time: the eighth fails the Map, the rest never start.
+    await page.locator('[data-testid="map-browser"]', { hasText: "8 of 12 iterations" }).waitFor();
     await page.click('[data-testid="failed-iteration"]');
     await waitStatus("Seven", "failed");
     assert.equal(await statusOf("Ok"), "notReached");
     assert.match(page.url(), /iteration=7/);
+    await page.locator('[data-testid="state-panel"] .badge', { hasText: "Caught error" }).waitFor();
+    await page.click('.diagram [data-state="Seven"]');
+    assert.equal((await page.locator('[data-testid="panel-input"]').innerText()).trim(), "7");
     await shot("execution-map");
     await page.fill('[data-testid="iteration-index"]', "3");
     await page.click('[data-testid="map-browser"] button[type="submit"]');
@@ -285,7 +292,7 @@ describe("the console", () => {
 
   it("shows activities, the JSONata playground and TestState", async () => {
     await page.goto(base + "/#/activities");
-    await page.locator('[data-testid="activities"] td', { hasText: "approve" }).waitFor();
+    await page.locator('[data-testid="activities"] td', { hasText: /^approve$/ }).waitFor();
     await shot("activities");
     await page.goto(base + "/#/jsonata");
     await page.fill('[data-testid="jsonata-expr"]', "$sum($states.input.items.price)");

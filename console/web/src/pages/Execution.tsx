@@ -118,7 +118,10 @@ function GraphView(props: {
     return all;
   }, [props.version, iteration, mapName]);
 
-  const entries = selected ? h.entries.filter((e) => e.name === selected && (!iteration || inFrame(e, iteration))) : [];
+  // Within a chosen iteration, the states inside its Map show that
+  // iteration's visits; the Map itself and the states around it, all.
+  const inside = !!iteration && !!selPlace?.path.some((p) => p.container === mapName);
+  const entries = selected ? h.entries.filter((e) => e.name === selected && (!inside || inFrame(e, iteration!))) : [];
   return (
     <div class="graph-view">
       <div class="graph-main">

@@ -8,6 +8,9 @@ import type { Graph } from "../model/graph";
 import { placesOf, type Place } from "../model/graph";
 import { History } from "../model/history";
 
+// The most events the console's API answers at once.
+const HISTORY_PAGE = 30000;
+
 export interface Described {
   executionArn: string;
   stateMachineArn: string;
@@ -45,6 +48,9 @@ export function useExecution(arn: string): ExecutionData {
   const history = useRef<History | null>(null);
   const fetching = useRef<Promise<void> | null>(null);
   const again = useRef(false);
+  // The first page of the history, asked for at once, beside the
+  // definition the history is read against.
+  const first = useRef<Promise<HistoryPage> | null>(null);
 
   const drawn = useMemo(() => (def ? graphOf(def) : null), [def]);
   const places = useMemo(() => (drawn?.graph ? placesOf(drawn.graph) : undefined), [drawn]);
@@ -63,12 +69,18 @@ export function useExecution(arn: string): ExecutionData {
         again.current = false;
         const h = history.current;
         if (!h) return;
-        const page = await consoleGet<HistoryPage>("history", { executionArn: arn, after: h.lastId });
-        if (page.events.length > 0) {
+        let page: HistoryPage;
+        let got = 0;
+        // A history longer than one answer comes in several.
+        do {
+          const early = h.lastId === 0 ? first.current : null;
+          first.current = null;
+          page = await (early ?? consoleGet<HistoryPage>("history", { executionArn: arn, after: h.lastId, limit: HISTORY_PAGE }));
           h.add(page.events);
-          setVersion(h.version);
-        }
-        if (page.status !== "RUNNING" || page.events.length > 0) describe();
+          got += page.events.length;
+        } while (page.events.length === HISTORY_PAGE);
+        if (got > 0) setVersion(h.version);
+        if (page.status !== "RUNNING" || got > 0) describe();
       } while (again.current);
     };
     fetching.current = run().catch(setError).finally(() => (fetching.current = null));
@@ -80,6 +92,8 @@ export function useExecution(arn: string): ExecutionData {
     setDesc(undefined);
     setDef(undefined);
     setError(undefined);
+    first.current = consoleGet<HistoryPage>("history", { executionArn: arn, after: 0, limit: HISTORY_PAGE });
+    first.current.catch(() => {}); // read, and its error reported, by fetchMore
     describe();
     sfn<{ definition: string }>("DescribeStateMachineForExecution", { executionArn: arn }).then((d) => setDef(d.definition), setError);
   }, [arn]);
