@@ -20,6 +20,9 @@ import (
 	"github.com/baton-sh/baton/sigv4"
 )
 
+// defaultRegion is the region of requests that name none.
+const defaultRegion = "us-east-1"
+
 // Options configure the server.
 type Options struct {
 	Logger *slog.Logger
@@ -47,13 +50,19 @@ func Handler(e *engine.Engine, o Options) http.Handler {
 		log = slog.New(slog.DiscardHandler)
 	}
 	ao := api.Options{Logger: log}
+	now := o.Now
+	if now == nil {
+		now = time.Now
+	}
+	sess := newSessions(o.Keys, now)
 	if len(o.Keys) > 0 {
-		now := o.Now
-		if now == nil {
-			now = time.Now
-		}
 		keys := o.Keys
 		ao.Verify = func(r *http.Request, body []byte) (string, error) {
+			// The console's page, signed in, sends its session instead of
+			// a signature; its calls take the default region.
+			if r.Header.Get("Authorization") == "" && sess.who(r) != "" {
+				return defaultRegion, nil
+			}
 			return sigv4.Verify(r, body, "states", func(id string) (string, bool) {
 				secret, ok := keys[id]
 				return secret, ok
@@ -80,15 +89,8 @@ func Handler(e *engine.Engine, o Options) http.Handler {
 	site := console.Site()
 	mux.Handle("GET /{$}", site)
 	mux.Handle("GET /assets/", site)
-	if len(o.Keys) > 0 {
-		// The console's API answers no signed requests, and the console
-		// cannot sign in yet: with keys required, it answers nobody.
-		mux.HandleFunc("/console/api/", func(w http.ResponseWriter, _ *http.Request) {
-			consoleRefused(w)
-		})
-	} else {
-		mux.Handle("/console/api/", console.API(e, console.Options{Logger: log, Done: o.Done}))
-	}
+	mux.HandleFunc("/console/api/session", sess.handle)
+	mux.Handle("/console/api/", sess.guard(console.API(e, console.Options{Logger: log, Done: o.Done})))
 	// Anything else is answered in the API's terms.
 	mux.HandleFunc("/", api.NotFound)
 	// A page of another site may not drive the server from its visitors'
@@ -104,12 +106,6 @@ func Handler(e *engine.Engine, o Options) http.Handler {
 		h = logRequests(h, log)
 	}
 	return h
-}
-
-func consoleRefused(w http.ResponseWriter) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(http.StatusForbidden)
-	w.Write([]byte(`{"error":"This server requires signed requests (access keys), and the console cannot sign in yet: use the API with a signed client"}`)) //nolint:errcheck // the client went away
 }
 
 // checkHost refuses requests whose Host is not one of the server's own

@@ -4,7 +4,9 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"net/http/cookiejar"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -145,4 +147,93 @@ func get(t *testing.T, url string) (int, string, http.Header) {
 		t.Fatal(err)
 	}
 	return resp.StatusCode, string(body), resp.Header
+}
+
+// With access keys required, the console signs in with a key and its
+// secret; its session cookie then stands in for a signature, for the API
+// and the console's API alike, until it signs out.
+func TestConsoleSignIn(t *testing.T) {
+	t.Parallel()
+	e, _ := enginetest.New(t, engine.Options{})
+	srv := httptest.NewServer(server.Handler(e, server.Options{Keys: map[string]string{"AKIDEXAMPLE": "s3cret"}}))
+	defer srv.Close()
+	jar, err := cookiejar.New(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	client := &http.Client{Jar: jar}
+	do := func(method, path, body string, headers ...string) (int, string) {
+		t.Helper()
+		req, err := http.NewRequest(method, srv.URL+path, strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := 0; i+1 < len(headers); i += 2 {
+			req.Header.Set(headers[i], headers[i+1])
+		}
+		resp, err := client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, err := io.ReadAll(resp.Body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return resp.StatusCode, string(b)
+	}
+	list := func() (int, string) {
+		return do("POST", "/", "{}", "X-Amz-Target", "AWSStepFunctions.ListStateMachines")
+	}
+	steps := []struct {
+		name         string
+		status       int
+		contains     string
+		method, path string
+		body         string
+		headers      []string
+	}{
+		{"who, before", 200, `"signedIn":false`, "GET", "/console/api/session", "", nil},
+		{"the console's API, before", 401, "Sign in", "GET", "/console/api/activities", "", nil},
+		{"a wrong secret", 401, "wrong secret", "POST", "/console/api/session", `{"accessKeyId":"AKIDEXAMPLE","secretAccessKey":"nope"}`, nil},
+		{"an unknown key", 401, "Unknown access key", "POST", "/console/api/session", `{"accessKeyId":"AKIDOTHER","secretAccessKey":"s3cret"}`, nil},
+		{"not JSON", 400, "accessKeyId", "POST", "/console/api/session", `{`, nil},
+		{"another site's page signing in", 403, "Cross-origin", "POST", "/console/api/session", `{"accessKeyId":"AKIDEXAMPLE","secretAccessKey":"s3cret"}`, []string{"Sec-Fetch-Site", "cross-site"}},
+		{"signing in", 200, `"signedIn":true`, "POST", "/console/api/session", `{"accessKeyId":"AKIDEXAMPLE","secretAccessKey":"s3cret"}`, nil},
+		{"who, after", 200, `"accessKeyId":"AKIDEXAMPLE"`, "GET", "/console/api/session", "", nil},
+		{"the console's API, after", 200, `"activities"`, "GET", "/console/api/activities", "", nil},
+		{"another site's page with the session", 403, "Cross-origin", "POST", "/", "{}", []string{"X-Amz-Target", "AWSStepFunctions.ListStateMachines", "Sec-Fetch-Site", "cross-site"}},
+	}
+	if status, body := list(); status != 403 || !strings.Contains(body, "MissingAuthenticationToken") {
+		t.Fatalf("the API unsigned, before: %d %s", status, body)
+	}
+	for _, s := range steps {
+		if status, body := do(s.method, s.path, s.body, s.headers...); status != s.status || !strings.Contains(body, s.contains) {
+			t.Errorf("%s: %d %s, want %d and %q", s.name, status, body, s.status, s.contains)
+		}
+	}
+	if status, body := list(); status != 200 || !strings.Contains(body, `"stateMachines"`) {
+		t.Fatalf("the API with the session: %d %s", status, body)
+	}
+	// A forged or altered cookie is nobody's.
+	u, err := url.Parse(srv.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	good := jar.Cookies(u)
+	if len(good) != 1 {
+		t.Fatalf("cookies: %v", good)
+	}
+	forged := strings.Replace(good[0].Value, ".", ".x", 1)
+	jar.SetCookies(u, []*http.Cookie{{Name: good[0].Name, Value: forged}})
+	if status, _ := list(); status != 403 {
+		t.Errorf("a forged session: %d", status)
+	}
+	jar.SetCookies(u, good)
+	if status, body := do("DELETE", "/console/api/session", ""); status != 200 || !strings.Contains(body, `"signedIn":false`) {
+		t.Errorf("signing out: %d %s", status, body)
+	}
+	if status, _ := list(); status != 403 {
+		t.Errorf("the API after signing out: %d", status)
+	}
 }

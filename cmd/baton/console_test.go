@@ -20,6 +20,12 @@ import (
 func TestConsoleInBrowser(t *testing.T) {
 	web, chromium := browserTools(t)
 	s := startServer(t, "")
+	// A second server requires access keys: the console signs in to it.
+	conf := filepath.Join(t.TempDir(), "baton.yaml")
+	if err := os.WriteFile(conf, []byte("accessKeys:\n  AKIDCONSOLE: console-secret\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	signed := startServerAt(t, t.TempDir(), "--auth", "sigv4", "--config", conf)
 	artifacts := os.Getenv("BATON_E2E_ARTIFACTS")
 	if artifacts == "" {
 		artifacts = filepath.Join(web, "e2e", "artifacts")
@@ -32,7 +38,7 @@ func TestConsoleInBrowser(t *testing.T) {
 	defer cancel()
 	cmd := exec.CommandContext(ctx, "node", "--test", "--test-reporter=spec", "--test-concurrency=1", "e2e/")
 	cmd.Dir = web
-	cmd.Env = append(os.Environ(), "BATON_URL="+s.url, "BATON_E2E_ARTIFACTS="+artifacts, "CHROMIUM="+chromium, "NO_COLOR=1")
+	cmd.Env = append(os.Environ(), "BATON_URL="+s.url, "BATON_SIGNED_URL="+signed.url, "BATON_E2E_ARTIFACTS="+artifacts, "CHROMIUM="+chromium, "NO_COLOR=1")
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		t.Fatalf("the console's browser tests failed (%v); screenshots in %s:\n%s\nserver log:\n%s", err, artifacts, out, s.logs)

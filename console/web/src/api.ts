@@ -27,9 +27,33 @@ export async function sfn<T = Record<string, unknown>>(action: string, input: ob
   }
   if (!res.ok) {
     const code = String(body.__type ?? "Error").replace(/^.*#/, "");
+    if (code === "MissingAuthenticationTokenException") signInNeeded();
     throw new ApiError(code, String(body.message ?? body.Message ?? res.statusText), res.status);
   }
   return body as T;
+}
+
+/** signInNeeded tells the page that the server wants a signed-in session
+ * (a server that requires access keys, when the session ended). */
+function signInNeeded(): void {
+  dispatchEvent(new Event("baton-sign-in"));
+}
+
+export interface Session {
+  required: boolean;
+  signedIn: boolean;
+  accessKeyId?: string;
+}
+
+export async function session(method: "GET" | "POST" | "DELETE", input?: { accessKeyId: string; secretAccessKey: string }): Promise<Session> {
+  const res = await fetch("/console/api/session", {
+    method,
+    headers: { "Content-Type": "application/json", Accept: "application/json" },
+    body: input ? JSON.stringify(input) : undefined,
+  });
+  const body = await res.json().catch(() => ({ error: res.statusText }));
+  if (!res.ok) throw new ApiError(String(res.status), String(body.error ?? res.statusText), res.status);
+  return body as Session;
 }
 
 type Params = Record<string, string | number | undefined | null>;
@@ -45,6 +69,7 @@ function query(params: Params): string {
 export async function consoleGet<T>(path: string, params: Params = {}): Promise<T> {
   const res = await fetch(`/console/api/${path}${query(params)}`, { headers: { Accept: "application/json" } });
   const body = await res.json().catch(() => ({ error: res.statusText }));
+  if (res.status === 401) signInNeeded();
   if (!res.ok) throw new ApiError(String(res.status), String(body.error ?? res.statusText), res.status);
   return body as T;
 }
@@ -56,6 +81,7 @@ export async function consolePost<T>(path: string, input: object): Promise<T> {
     body: JSON.stringify(input),
   });
   const body = await res.json().catch(() => ({ error: res.statusText }));
+  if (res.status === 401) signInNeeded();
   if (!res.ok) throw new ApiError(String(res.status), String(body.error ?? res.statusText), res.status);
   return body as T;
 }
