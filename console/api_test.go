@@ -618,3 +618,26 @@ func TestRoutes(t *testing.T) {
 		}
 	}
 }
+
+// TestOddInput: whatever a query holds, the answer is JSON: 200 or a
+// refusal, never a crash or an internal error.
+func TestOddInput(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, Options{})
+	f.start(t, f.machine(t, "m", passDef), "e", "{}")
+	odd := []string{"%00", "%ff%fe", "\u2028", "%25", "_", `\`, "'", `"`, "%20", strings.Repeat("%e2%82%ac", 30), "0", "-0", "1e3", "9223372036854775807", "-9223372036854775808"}
+	for _, path := range []string{"overview?since=", "executions?namePrefix=", "executions?text=", "executions?status=", "executions?nextToken=",
+		"executions?stateMachineArn=", "executions?startedAfter=", "executions?limit=", "history?after=1&executionArn=", "history?executionArn=x&after=",
+		"stream?executionArn="} {
+		for _, v := range odd {
+			resp, err := http.Get(f.srv.URL + "/console/api/" + path + v)
+			if err != nil {
+				t.Fatal(err)
+			}
+			code, out := decode(t, resp)
+			if code != http.StatusOK && code != http.StatusBadRequest && code != http.StatusNotFound || (code != http.StatusOK && out["error"] == "") {
+				t.Errorf("%s%s: %d %v", path, v, code, out)
+			}
+		}
+	}
+}
