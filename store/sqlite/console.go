@@ -182,7 +182,7 @@ var qCount = func() string {
 // CountExecutions counts the executions started since a time by state
 // machine and status.
 func (s *Store) CountExecutions(ctx context.Context, since time.Time) (map[string]map[string]int, error) {
-	rows, err := s.rquery(ctx, qCount, since.UnixNano())
+	rows, err := s.rquery(ctx, qCount, nanos(since))
 	if err != nil {
 		return nil, err
 	}
