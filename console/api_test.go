@@ -185,16 +185,18 @@ func TestOverview(t *testing.T) {
 	c := f.machine(t, "c", fmt.Sprintf(taskDef, act))
 	f.start(t, c, "", "{}")
 
-	out := f.mustGet(t, "/console/api/overview?since=")
-	if since := out["since"].(float64); since != float64(f.clk.Now().Add(-24*time.Hour).UnixMilli()) {
-		t.Errorf("default since %v", since)
-	}
 	want := map[string]any{a: map[string]any{"SUCCEEDED": 3.0}, b: map[string]any{"FAILED": 2.0}, c: map[string]any{"RUNNING": 1.0}}
-	if !reflect.DeepEqual(out["stateMachines"], want) {
-		t.Errorf("counts %v, want %v", out["stateMachines"], want)
+	for _, q := range []string{"", "?since="} {
+		out := f.mustGet(t, "/console/api/overview"+q)
+		if since := out["since"].(float64); since != float64(f.clk.Now().Add(-24*time.Hour).UnixMilli()) {
+			t.Errorf("%q: default since %v", q, since)
+		}
+		if !reflect.DeepEqual(out["stateMachines"], want) {
+			t.Errorf("%q: counts %v, want %v", q, out["stateMachines"], want)
+		}
 	}
 	ms := strconv.FormatInt(middle.UnixMilli(), 10)
-	out = f.mustGet(t, "/console/api/overview?since="+ms)
+	out := f.mustGet(t, "/console/api/overview?since="+ms)
 	want = map[string]any{a: map[string]any{"SUCCEEDED": 2.0}, b: map[string]any{"FAILED": 1.0}, c: map[string]any{"RUNNING": 1.0}}
 	if !reflect.DeepEqual(out["stateMachines"], want) || out["since"].(float64) != float64(middle.UnixMilli()) {
 		t.Errorf("since %s: %v", ms, out)
