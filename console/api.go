@@ -209,7 +209,7 @@ func (a *api) overview(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, p.err)
 		return
 	}
-	if !p.q.Has("since") {
+	if p.text("since") == "" {
 		since = a.e.Now().Add(-24 * time.Hour)
 	}
 	counts, err := a.e.CountExecutions(r.Context(), since)

@@ -185,16 +185,18 @@ func TestOverview(t *testing.T) {
 	c := f.machine(t, "c", fmt.Sprintf(taskDef, act))
 	f.start(t, c, "", "{}")
 
-	out := f.mustGet(t, "/console/api/overview")
-	if since := out["since"].(float64); since != float64(f.clk.Now().Add(-24*time.Hour).UnixMilli()) {
-		t.Errorf("default since %v", since)
-	}
 	want := map[string]any{a: map[string]any{"SUCCEEDED": 3.0}, b: map[string]any{"FAILED": 2.0}, c: map[string]any{"RUNNING": 1.0}}
-	if !reflect.DeepEqual(out["stateMachines"], want) {
-		t.Errorf("counts %v, want %v", out["stateMachines"], want)
+	for _, q := range []string{"", "?since="} {
+		out := f.mustGet(t, "/console/api/overview"+q)
+		if since := out["since"].(float64); since != float64(f.clk.Now().Add(-24*time.Hour).UnixMilli()) {
+			t.Errorf("%q: default since %v", q, since)
+		}
+		if !reflect.DeepEqual(out["stateMachines"], want) {
+			t.Errorf("%q: counts %v, want %v", q, out["stateMachines"], want)
+		}
 	}
 	ms := strconv.FormatInt(middle.UnixMilli(), 10)
-	out = f.mustGet(t, "/console/api/overview?since="+ms)
+	out := f.mustGet(t, "/console/api/overview?since="+ms)
 	want = map[string]any{a: map[string]any{"SUCCEEDED": 2.0}, b: map[string]any{"FAILED": 1.0}, c: map[string]any{"RUNNING": 1.0}}
 	if !reflect.DeepEqual(out["stateMachines"], want) || out["since"].(float64) != float64(middle.UnixMilli()) {
 		t.Errorf("since %s: %v", ms, out)
@@ -468,7 +470,7 @@ func TestHistory(t *testing.T) {
 		{"executionArn=" + url.QueryEscape(arn) + "&after=-1", http.StatusBadRequest},
 		{"executionArn=" + url.QueryEscape(arn) + "&after=x", http.StatusBadRequest},
 		{"executionArn=" + url.QueryEscape(arn) + "&limit=0", http.StatusBadRequest},
-		{"executionArn=" + url.QueryEscape(arn) + "&limit=30001", http.StatusBadRequest},
+		{"executionArn=" + url.QueryEscape(arn) + "&limit=" + strconv.Itoa(engine.MaxHistoryRead+1), http.StatusBadRequest},
 	}
 	for _, tc := range tests {
 		if code, out := f.get(t, "/console/api/history?"+tc.query); code != tc.code || out["error"] == "" {
@@ -615,6 +617,29 @@ func TestRoutes(t *testing.T) {
 		}
 		if code, out := decode(t, resp); code != tc.code || out["error"] == "" {
 			t.Errorf("%s %s: %d %v", tc.method, tc.path, code, out)
+		}
+	}
+}
+
+// TestOddInput: whatever a query holds, the answer is JSON: 200 or a
+// refusal, never a crash or an internal error.
+func TestOddInput(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, Options{})
+	f.start(t, f.machine(t, "m", passDef), "e", "{}")
+	odd := []string{"%00", "%ff%fe", "\u2028", "%25", "_", `\`, "'", `"`, "%20", strings.Repeat("%e2%82%ac", 30), "0", "-0", "1e3", "9223372036854775807", "-9223372036854775808"}
+	for _, path := range []string{"overview?since=", "executions?namePrefix=", "executions?text=", "executions?status=", "executions?nextToken=",
+		"executions?stateMachineArn=", "executions?startedAfter=", "executions?limit=", "history?after=1&executionArn=", "history?executionArn=x&after=",
+		"stream?executionArn="} {
+		for _, v := range odd {
+			resp, err := http.Get(f.srv.URL + "/console/api/" + path + v)
+			if err != nil {
+				t.Fatal(err)
+			}
+			code, out := decode(t, resp)
+			if code != http.StatusOK && code != http.StatusBadRequest && code != http.StatusNotFound || (code != http.StatusOK && out["error"] == "") {
+				t.Errorf("%s%s: %d %v", path, v, code, out)
+			}
 		}
 	}
 }

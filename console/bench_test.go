@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"hash/fnv"
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
@@ -40,7 +41,11 @@ func BenchmarkConsoleAPI(b *testing.B) {
 	}
 	ctx := context.Background()
 	dir := b.TempDir()
-	cache := filepath.Join(os.TempDir(), fmt.Sprintf("baton-console-bench-v%d-%d", sqlite.SchemaVersion(), total))
+	schema := fnv.New64a()
+	for _, m := range sqlite.Migrations() {
+		schema.Write([]byte(m.SQL))
+	}
+	cache := filepath.Join(os.TempDir(), fmt.Sprintf("baton-console-bench-%x-%d", schema.Sum64(), total))
 	t0 := time.Now()
 	filled := false
 	if data, err := os.ReadFile(filepath.Join(cache, sqlite.FileName)); err == nil {

@@ -141,7 +141,7 @@ func (h *hub) Dropped(n int) {
 			if err != nil {
 				c.resync()
 			} else {
-				c.offer(m)
+				c.offerRead(m)
 			}
 		}
 	}
@@ -187,6 +187,7 @@ type client struct {
 	wake      chan struct{}
 
 	mu       sync.Mutex
+	newest   int64                // the highest event id offered (a stream of one execution)
 	pending  map[string]*message  // by execution ARN
 	order    []string             // the ARNs in pending, oldest first
 	sent     map[string]time.Time // when a message about an execution was last written, within the coalescing window
@@ -201,6 +202,25 @@ func newClient(execution string) *client {
 // still waiting (its lastEventId never goes back). It never blocks.
 func (c *client) offer(m message) {
 	c.mu.Lock()
+	c.queue(m)
+	c.mu.Unlock()
+	c.notify()
+}
+
+// offerRead offers a stream of one execution its state read from the
+// store, unless a later step was offered meanwhile: a read that raced a
+// step must not tell an older status after a newer one.
+func (c *client) offerRead(m message) {
+	c.mu.Lock()
+	if m.LastEventID >= c.newest {
+		c.queue(m)
+	}
+	c.mu.Unlock()
+	c.notify()
+}
+
+func (c *client) queue(m message) {
+	c.newest = max(c.newest, m.LastEventID)
 	if p, ok := c.pending[m.ExecutionArn]; ok {
 		last := max(p.LastEventID, m.LastEventID)
 		*p = m
@@ -214,8 +234,6 @@ func (c *client) offer(m message) {
 		c.pending[m.ExecutionArn] = &m
 		c.order = append(c.order, m.ExecutionArn)
 	}
-	c.mu.Unlock()
-	c.notify()
 }
 
 // resync asks the client to refetch everything it shows.
@@ -281,7 +299,7 @@ func (h *hub) serve(w http.ResponseWriter, r *http.Request) {
 			(&api{e: h.e, log: h.log}).fail(w, r, err)
 			return
 		}
-		c.offer(message{ExecutionArn: rec.ARN, StateMachineArn: rec.StateMachineARN, Status: rec.Status, LastEventID: rec.LastEvent})
+		c.offerRead(message{ExecutionArn: rec.ARN, StateMachineArn: rec.StateMachineARN, Status: rec.Status, LastEventID: rec.LastEvent})
 	}
 	rc := http.NewResponseController(w)
 	w.Header().Set("Content-Type", "text/event-stream")

@@ -318,6 +318,28 @@ func TestCoalesce(t *testing.T) {
 	}
 }
 
+// TestReadRace: a stream of one execution opens while it takes a step: the
+// state read from the store, older than the step told meanwhile, is not
+// told after it.
+func TestReadRace(t *testing.T) {
+	t.Parallel()
+	c := newClient("e")
+	c.offer(message{ExecutionArn: "e", StateMachineArn: "sm", Status: "SUCCEEDED", LastEventID: 10})
+	c.offerRead(message{ExecutionArn: "e", StateMachineArn: "sm", Status: "RUNNING", LastEventID: 3})
+	got, _, _ := c.take(time.Unix(1, 0), time.Millisecond)
+	if len(got) != 1 || got[0].Status != "SUCCEEDED" {
+		t.Errorf("%v", got)
+	}
+	c.offerRead(message{ExecutionArn: "e", StateMachineArn: "sm", Status: "RUNNING", LastEventID: 3}) // after it was written
+	if got, _, _ := c.take(time.Unix(2, 0), time.Millisecond); len(got) != 0 {
+		t.Errorf("an older state was told after a newer: %v", got)
+	}
+	c.offerRead(message{ExecutionArn: "e", StateMachineArn: "sm", Status: "RUNNING", LastEventID: 12}) // redriven since
+	if got, _, _ := c.take(time.Unix(3, 0), time.Millisecond); len(got) != 1 || got[0].LastEventID != 12 {
+		t.Errorf("a newer read: %v", got)
+	}
+}
+
 // TestSlowClient: a stream that is never read costs a bounded buffer and
 // never holds the engine's observer: its oldest messages go, and it is
 // told to resync.

@@ -136,9 +136,11 @@ func (e *Engine) SearchExecutions(ctx context.Context, q *ExecutionQuery) (*Exec
 // searchToken is the kind of SearchExecutions' page tokens.
 const searchToken = "search"
 
-// MaxHistoryRead is the most events ExecutionEvents reads at once: more
-// than a Standard execution's history holds (AWS's 25,000).
-const MaxHistoryRead = 30000
+// MaxHistoryRead is the most events ExecutionEvents reads at once: four
+// times a Standard execution's history as AWS bounds it (25,000), so that
+// a history under a raised bound (serve --max-events) still comes in one
+// read or a few (about 20 MB at most).
+const MaxHistoryRead = 100000
 
 // ExecutionEvents reads an execution's status, then its history events
 // after the id after, at most limit of them (default and at most

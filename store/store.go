@@ -252,9 +252,9 @@ type Store interface {
 	// SearchExecutions lists the executions a search selects, newest first
 	// (by start time, then key; Page.After is an ExecutionCursor). The
 	// records are summaries: they carry no Input, Output, Definition or
-	// Meta. Without Text a page reads an index range whatever the store
-	// holds; with Text the search reads executions in order until the page
-	// is full.
+	// Meta. A page filtered by no more than state machine, status and
+	// time costs the same whatever the store holds; with NamePrefix or Text
+	// the search reads executions in order until the page is full.
 	SearchExecutions(ctx context.Context, s ExecutionSearch, page Page) ([]*Execution, error)
 	// CountExecutions counts the executions started at or after since, by
 	// state machine ARN (their StateMachineARN) and status. Pairs with none

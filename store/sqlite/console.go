@@ -38,35 +38,22 @@ var listIndexes = map[store.ListBy]string{store.ByStateMachine: "executions_by_m
 var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
 
 // SearchExecutions lists the executions a search selects, newest first.
-// The index read is chosen, not left to the planner, so that a page costs
-// the same whatever the table holds:
+// The index read is chosen, not left to the planner:
 //
 //   - of a state machine (version, alias): its index, one range per status
 //     (or the one asked for), merged, as ListExecutions does;
-//   - else by a name prefix that begins fewer than broadPrefix names: the
-//     range of names (executions_by_name), sorted by start;
 //   - else by status: executions_by_status, in start order;
 //   - else: executions_by_start.
 //
-// The other filters are checked on the rows the range yields; with Text,
-// or a prefix that begins many names, the read stops once the page is
-// full: it reads (page size) x (executions / matches) rows, if matches are
-// spread over time.
+// The time bounds narrow the range; the other filters are checked on what
+// it yields, and the read stops once the page is full: a page of an
+// unfiltered range costs the same whatever the table holds; one filtered
+// by name prefix or text reads about (page size) x (range / matches)
+// entries, matches spread over time. A name is checked in the index
+// (executions_by_start and executions_by_status hold it; a state
+// machine's index does not), text in the row.
 func (s *Store) SearchExecutions(ctx context.Context, f store.ExecutionSearch, page store.Page) ([]*store.Execution, error) {
-	broad := false
-	if f.NamePrefix != "" && f.StateMachineARN == "" {
-		var n int
-		if err := s.rrow(ctx, qBroad, f.NamePrefix, prefixEnd(f.NamePrefix), broadPrefix).Scan(&n); err != nil {
-			return nil, err
-		}
-		broad = n >= broadPrefix
-	}
-	return s.search(ctx, f, page, broad)
-}
-
-// search reads a search's page by the plan searchQuery makes.
-func (s *Store) search(ctx context.Context, f store.ExecutionSearch, page store.Page, broad bool) ([]*store.Execution, error) {
-	q, args, err := searchQuery(f, page, broad)
+	q, args, err := searchQuery(f, page)
 	if err != nil {
 		return nil, err
 	}
@@ -86,17 +73,8 @@ func (s *Store) search(ctx context.Context, f store.ExecutionSearch, page store.
 	return out, rows.Err()
 }
 
-// broadPrefix is how many names a prefix must begin for a search by it to
-// read executions in start order (checking their names) rather than the
-// range of names (sorting it by start).
-const broadPrefix = 2000
-
-// qBroad tells whether a prefix begins broadPrefix names or more.
-const qBroad = `SELECT COUNT(*) FROM (SELECT 1 FROM executions INDEXED BY executions_by_name WHERE name >= ? AND name < ? LIMIT ?)`
-
-// searchQuery is the query of a search and its arguments. broad says that
-// the name prefix begins many names (qBroad).
-func searchQuery(f store.ExecutionSearch, page store.Page, broad bool) (string, []any, error) {
+// searchQuery is the query of a search and its arguments.
+func searchQuery(f store.ExecutionSearch, page store.Page) (string, []any, error) {
 	start, key := int64(1<<62), int64(1<<62)
 	if page.After != "" {
 		var text string
@@ -121,8 +99,7 @@ func searchQuery(f store.ExecutionSearch, page store.Page, broad bool) (string, 
 		cond.WriteString(` AND start < ?`)
 		condArgs = append(condArgs, f.StartedBefore.UnixNano())
 	}
-	byName := f.NamePrefix != "" && f.StateMachineARN == "" && !broad
-	if f.NamePrefix != "" && !byName {
+	if f.NamePrefix != "" {
 		cond.WriteString(` AND name >= ? AND name < ?`)
 		condArgs = append(condArgs, f.NamePrefix, prefixEnd(f.NamePrefix))
 	}
@@ -156,23 +133,23 @@ func searchQuery(f store.ExecutionSearch, page store.Page, broad bool) (string, 
 		q = `WITH page (id, start) AS (` + strings.Join(arms, ` UNION ALL `) + ` ORDER BY start DESC, id DESC LIMIT ?)
 			SELECT ` + prefixed("e.", summaryColumns) + ` FROM page JOIN executions e ON e.id = page.id ORDER BY page.start DESC, page.id DESC`
 		args = append(args, n)
-	case byName:
-		q = `SELECT ` + summaryColumns + ` FROM executions INDEXED BY executions_by_name WHERE name >= ? AND name < ?`
-		args = append(args, f.NamePrefix, prefixEnd(f.NamePrefix))
+	default:
+		// Without Text the range is read from its index alone (it holds
+		// the names), then the page's rows.
+		index, where := "executions_by_start", `1`
 		if f.Status != "" {
-			q += ` AND status = ?`
+			index, where = "executions_by_status", `status = ?`
 			args = append(args, f.Status)
 		}
-		q += cond.String() + ` ORDER BY start DESC, id DESC LIMIT ?`
 		args = append(append(args, condArgs...), n)
-	case f.Status != "":
-		q = `SELECT ` + summaryColumns + ` FROM executions INDEXED BY executions_by_status WHERE status = ?` + cond.String() +
-			` ORDER BY start DESC, id DESC LIMIT ?`
-		args = append(append(append(args, f.Status), condArgs...), n)
-	default:
-		q = `SELECT ` + summaryColumns + ` FROM executions INDEXED BY executions_by_start WHERE 1` + cond.String() +
-			` ORDER BY start DESC, id DESC LIMIT ?`
-		args = append(append(args, condArgs...), n)
+		if f.Text != "" {
+			q = `SELECT ` + summaryColumns + ` FROM executions INDEXED BY ` + index + ` WHERE ` + where + cond.String() +
+				` ORDER BY start DESC, id DESC LIMIT ?`
+		} else {
+			q = `WITH page (id, start) AS (SELECT id, start FROM executions INDEXED BY ` + index + ` WHERE ` + where + cond.String() +
+				` ORDER BY start DESC, id DESC LIMIT ?)
+			SELECT ` + prefixed("e.", summaryColumns) + ` FROM page JOIN executions e ON e.id = page.id ORDER BY page.start DESC, page.id DESC`
+		}
 	}
 	return q, args, nil
 }
@@ -205,7 +182,7 @@ var qCount = func() string {
 // CountExecutions counts the executions started since a time by state
 // machine and status.
 func (s *Store) CountExecutions(ctx context.Context, since time.Time) (map[string]map[string]int, error) {
-	rows, err := s.rquery(ctx, qCount, since.UnixNano())
+	rows, err := s.rquery(ctx, qCount, nanos(since))
 	if err != nil {
 		return nil, err
 	}

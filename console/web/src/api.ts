@@ -140,7 +140,8 @@ export interface StreamMessage {
 /** watch opens the live stream (of one execution, or of every start and
  * finish) and calls back per message until the returned function is
  * called. The browser reconnects by itself; onOpen runs on each
- * (re)connection, so a page can catch up on what it missed. */
+ * (re)connection, and when the server says messages were lost (resync),
+ * so a page can catch up on what it missed. */
 export function watch(executionArn: string | null, onMessage: (m: StreamMessage) => void, onOpen?: () => void): () => void {
   const src = new EventSource(`/console/api/stream${query({ executionArn })}`);
   src.addEventListener("execution", (ev) => {
@@ -150,6 +151,9 @@ export function watch(executionArn: string | null, onMessage: (m: StreamMessage)
       // a message we cannot read: the next one will do
     }
   });
-  if (onOpen) src.addEventListener("open", onOpen);
+  if (onOpen) {
+    src.addEventListener("open", onOpen);
+    src.addEventListener("resync", onOpen);
+  }
   return () => src.close();
 }

@@ -59,10 +59,12 @@ export function ExecutionList(props: { filters: Filters; onFilters: (f: Filters)
   useEffect(() => {
     if (current !== undefined) return;
     let timer = 0;
-    const stop = watch(null, (m) => {
-      if (f.stateMachine && m.stateMachineArn !== f.stateMachine) return;
+    const later = () => {
       if (!timer) timer = window.setTimeout(() => ((timer = 0), load(undefined)), 500);
-    });
+    };
+    const stop = watch(null, (m) => {
+      if (!f.stateMachine || m.stateMachineArn === f.stateMachine) later();
+    }, later);
     return () => {
       stop();
       clearTimeout(timer);

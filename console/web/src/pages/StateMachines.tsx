@@ -36,9 +36,10 @@ export function StateMachines() {
     counts();
     // Counts follow starts and finishes, at most once a second.
     let timer = 0;
-    const stop = watch(null, () => {
+    const later = () => {
       if (!timer) timer = window.setTimeout(() => ((timer = 0), counts()), 1000);
-    });
+    };
+    const stop = watch(null, later, later);
     return () => {
       stop();
       clearTimeout(timer);

@@ -9,7 +9,7 @@ import { placesOf, type Place } from "../model/graph";
 import { History } from "../model/history";
 
 // The most events the console's API answers at once.
-const HISTORY_PAGE = 30000;
+const HISTORY_PAGE = 100000;
 
 export interface Described {
   executionArn: string;
