@@ -19,7 +19,7 @@ import (
 const summaryColumns = `id, arn, state_machine, version, alias, name, express, status, error, cause,
 	start, stop, redrive_count, redrive_date, last_event, last_event_type`
 
-func scanSummary(sc interface{ Scan(...any) error }) (*store.Execution, error) {
+func scanSummary(sc scanner) (*store.Execution, error) {
 	var e store.Execution
 	var start, stop, redrive int64
 	if err := sc.Scan(&e.Key, &e.ARN, &e.StateMachineARN, &e.VersionARN, &e.AliasARN, &e.Name, &e.Express, &e.Status,
@@ -58,19 +58,7 @@ func (s *Store) SearchExecutions(ctx context.Context, f store.ExecutionSearch, p
 		return nil, err
 	}
 	rows, err := s.rquery(ctx, q, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []*store.Execution
-	for rows.Next() {
-		e, err := scanSummary(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, e)
-	}
-	return out, rows.Err()
+	return collect(rows, err, scanSummary)
 }
 
 // searchQuery is the query of a search and its arguments.

@@ -264,7 +264,27 @@ func (s *Store) PutResource(ctx context.Context, r *store.Resource, create bool)
 
 const resourceColumns = `arn, kind, parent, name, created, body, tags`
 
-func scanResource(sc interface{ Scan(...any) error }) (*store.Resource, error) {
+// scanner is a row to read: *sql.Row or *sql.Rows.
+type scanner = interface{ Scan(...any) error }
+
+// collect reads every row a query gave (or its error) with scan.
+func collect[T any](rows *sql.Rows, err error, scan func(scanner) (T, error)) ([]T, error) {
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []T
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}
+
+func scanResource(sc scanner) (*store.Resource, error) {
 	var r store.Resource
 	var created int64
 	var tags string
@@ -309,19 +329,7 @@ func (s *Store) ListResources(ctx context.Context, kind, parent string, page sto
 	q += ` ORDER BY arn LIMIT ?`
 	args = append(args, limit(page))
 	rows, err := s.rquery(ctx, q, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []*store.Resource
-	for rows.Next() {
-		r, err := scanResource(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, r)
-	}
-	return out, rows.Err()
+	return collect(rows, err, scanResource)
 }
 
 // ---- executions --------------------------------------------------------------
@@ -590,7 +598,7 @@ const (
 const executionColumns = `id, arn, state_machine, version, alias, name, express, status, input, output, has_output, error, cause,
 	start, stop, redrive_count, redrive_date, definition, role_arn, meta, owner, owner_epoch, seq, last_event, last_event_type, idle`
 
-func scanExecution(sc interface{ Scan(...any) error }) (*store.Execution, error) {
+func scanExecution(sc scanner) (*store.Execution, error) {
 	var e store.Execution
 	var start, stop, redrive int64
 	if err := sc.Scan(&e.Key, &e.ARN, &e.StateMachineARN, &e.VersionARN, &e.AliasARN, &e.Name, &e.Express, &e.Status, &e.Input, &e.Output,
@@ -674,19 +682,7 @@ func (s *Store) ListExecutions(ctx context.Context, f store.ExecutionFilter, pag
 		args = append(args, n)
 	}
 	rows, err := s.rquery(ctx, q, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []*store.Execution
-	for rows.Next() {
-		e, err := scanExecution(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, e)
-	}
-	return out, rows.Err()
+	return collect(rows, err, scanExecution)
 }
 
 // prefixed qualifies a list of columns with a table's alias.
@@ -714,37 +710,19 @@ func (s *Store) Events(ctx context.Context, arn string, after int64, limit int, 
 		q = `SELECT id, body FROM events WHERE execution = (SELECT id FROM executions WHERE arn = ?) AND id < ? ORDER BY id DESC LIMIT ?`
 	}
 	rows, err := s.rquery(ctx, q, arn, after, limit)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []store.Event
-	for rows.Next() {
-		var e store.Event
-		if err := rows.Scan(&e.ID, &e.JSON); err != nil {
-			return nil, err
-		}
-		out = append(out, e)
-	}
-	return out, rows.Err()
+	return collect(rows, err, func(sc scanner) (e store.Event, err error) {
+		err = sc.Scan(&e.ID, &e.JSON)
+		return e, err
+	})
 }
 
 // Journal reads an execution's journal in order.
 func (s *Store) Journal(ctx context.Context, arn string) ([]store.Input, error) {
 	rows, err := s.rquery(ctx, `SELECT seq, body FROM journal WHERE execution = (SELECT id FROM executions WHERE arn = ?) ORDER BY seq`, arn)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []store.Input
-	for rows.Next() {
-		var in store.Input
-		if err := rows.Scan(&in.Seq, &in.JSON); err != nil {
-			return nil, err
-		}
-		out = append(out, in)
-	}
-	return out, rows.Err()
+	return collect(rows, err, func(sc scanner) (in store.Input, err error) {
+		err = sc.Scan(&in.Seq, &in.JSON)
+		return in, err
+	})
 }
 
 // ---- leases and timers ------------------------------------------------------
@@ -792,19 +770,11 @@ func (s *Store) ClaimExecutions(ctx context.Context, l store.Lease, now time.Tim
 	rows, err := s.wquery(ctx, `UPDATE executions SET owner = ?, owner_epoch = ?
 		WHERE id IN (SELECT id FROM (`+orphaned+`) LIMIT ?) RETURNING arn, status, owner, owner_epoch, seq, idle`,
 		l.Node, l.Epoch, nanos(now), l.Node, limit)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []*store.Execution
-	for rows.Next() {
+	return collect(rows, err, func(sc scanner) (*store.Execution, error) {
 		var e store.Execution
-		if err := rows.Scan(&e.ARN, &e.Status, &e.Owner.Node, &e.Owner.Epoch, &e.Seq, &e.Idle); err != nil {
-			return nil, err
-		}
-		out = append(out, &e)
-	}
-	return out, rows.Err()
+		err := sc.Scan(&e.ARN, &e.Status, &e.Owner.Node, &e.Owner.Epoch, &e.Seq, &e.Idle)
+		return &e, err
+	})
 }
 
 // TakeExecution takes over one execution unless a live lease holds it.
@@ -832,21 +802,13 @@ func (s *Store) ClaimTimers(ctx context.Context, l store.Lease, now, until time.
 		WHERE t.due <= ? AND (t.claimed_until <= ? OR t.claimed_epoch != e.owner_epoch) AND e.owner = ? AND e.owner_epoch = ?
 		ORDER BY t.due LIMIT ?)
 		RETURNING (SELECT arn FROM executions WHERE executions.id = execution), id, due`, nanos(until), l.Epoch, nanos(now), nanos(now), l.Node, l.Epoch, limit)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []store.Timer
-	for rows.Next() {
-		var t store.Timer
+	out, err := collect(rows, err, func(sc scanner) (t store.Timer, err error) {
 		var due int64
-		if err := rows.Scan(&t.ExecutionARN, &t.ID, &due); err != nil {
-			return nil, err
-		}
+		err = sc.Scan(&t.ExecutionARN, &t.ID, &due)
 		t.Due = fromNanos(due)
-		out = append(out, t)
-	}
-	if err := rows.Err(); err != nil {
+		return t, err
+	})
+	if err != nil {
 		return nil, err
 	}
 	slices.SortFunc(out, func(a, b store.Timer) int { return a.Due.Compare(b.Due) })

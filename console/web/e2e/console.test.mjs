@@ -9,41 +9,13 @@ import assert from "node:assert/strict";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { chromium } from "playwright-core";
+import { client } from "./client.mjs";
 
 const base = process.env.BATON_URL;
 if (!base) throw new Error("BATON_URL names the server under test");
 const artifacts = process.env.BATON_E2E_ARTIFACTS || join(import.meta.dirname, "artifacts");
 mkdirSync(artifacts, { recursive: true });
-const role = "arn:aws:iam::123456789012:role/baton";
-
-async function api(action, input) {
-  const res = await fetch(base + "/", {
-    method: "POST",
-    headers: { "Content-Type": "application/x-amz-json-1.0", "X-Amz-Target": `AWSStepFunctions.${action}` },
-    body: JSON.stringify(input),
-  });
-  const body = await res.json();
-  if (!res.ok) throw new Error(`${action}: ${res.status} ${JSON.stringify(body)}`);
-  return body;
-}
-
-async function machine(name, definition) {
-  const out = await api("CreateStateMachine", { name, roleArn: role, definition: JSON.stringify(definition) });
-  return out.stateMachineArn;
-}
-
-async function start(sm, input = {}, name) {
-  return (await api("StartExecution", { stateMachineArn: sm, input: JSON.stringify(input), name })).executionArn;
-}
-
-async function finished(arn) {
-  for (let i = 0; i < 500; i++) {
-    const d = await api("DescribeExecution", { executionArn: arn });
-    if (d.status !== "RUNNING") return d;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  throw new Error(`${arn} did not finish`);
-}
+const { api, machine, start, finished } = client(base);
 
 const link = (...parts) => `${base}/#/${parts.map(encodeURIComponent).join("/")}`;
 

@@ -5,33 +5,16 @@
 // Prints one JSON line per measure: {"name", "ms"} (the median of RUNS).
 
 import { chromium } from "playwright-core";
+import { client } from "./client.mjs";
 
 const base = process.env.BATON_URL;
 const runs = Number(process.env.RUNS || 5);
-const role = "arn:aws:iam::123456789012:role/baton";
-
-async function api(action, input) {
-  const res = await fetch(base + "/", {
-    method: "POST",
-    headers: { "Content-Type": "application/x-amz-json-1.0", "X-Amz-Target": `AWSStepFunctions.${action}` },
-    body: JSON.stringify(input),
-  });
-  const body = await res.json();
-  if (!res.ok) throw new Error(`${action}: ${res.status} ${JSON.stringify(body)}`);
-  return body;
-}
+const { api, machine, start, finished } = client(base);
 
 async function run(name, definition, input) {
-  const sm = (await api("CreateStateMachine", { name, roleArn: role, definition: JSON.stringify(definition) })).stateMachineArn;
-  const arn = (await api("StartExecution", { stateMachineArn: sm, input: JSON.stringify(input) })).executionArn;
-  for (;;) {
-    const d = await api("DescribeExecution", { executionArn: arn });
-    if (d.status !== "RUNNING") {
-      if (d.status !== "SUCCEEDED") throw new Error(`${name}: ${d.status} ${d.error} ${d.cause}`);
-      return arn;
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  const d = await finished(await start(await machine(name, definition), input), 6000);
+  if (d.status !== "SUCCEEDED") throw new Error(`${name}: ${d.status} ${d.error} ${d.cause}`);
+  return d.executionArn;
 }
 
 const loop = await run("loop", {
