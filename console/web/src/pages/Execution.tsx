@@ -405,7 +405,7 @@ function EventView(props: { history: History; version: number }) {
   const types = useMemo(() => [...new Set(h.events.map((e) => e.type))].sort(), [props.version]);
   const shown = useMemo(() => {
     const s = search.toLowerCase();
-    return h.events.filter((e) => (!type || e.type === type) && (!s || JSON.stringify(e).toLowerCase().includes(s)));
+    return h.events.filter((e) => (!type || e.type === type) && (!s || searchText(e).includes(s)));
   }, [props.version, type, search]);
   const t0 = h.execution.start ?? 0;
   return (
@@ -434,6 +434,18 @@ function EventView(props: { history: History; version: number }) {
       </div>
     </div>
   );
+}
+
+// Each event's text, lower-cased, made once: a search runs on every key.
+const texts = new WeakMap<HistoryEvent, string>();
+
+function searchText(e: HistoryEvent): string {
+  let t = texts.get(e);
+  if (t === undefined) {
+    t = JSON.stringify(e).toLowerCase();
+    texts.set(e, t);
+  }
+  return t;
 }
 
 /** expand shows JSON carried as text (input, output) as JSON. */
