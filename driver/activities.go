@@ -238,8 +238,11 @@ func (d *Durable) claimStored(ctx context.Context, activityARN, worker string) (
 			return nil, err
 		}
 		id := t.TaskID
+		// A task already started is some worker's, even if its row was
+		// released meanwhile (recovery releases the claims of tasks whose
+		// start it did not find, and a poll may record one just after).
 		err = d.deliver(ctx, t.ExecutionARN, []entry{{Kind: kindStarted, ID: id, Worker: worker}},
-			func(ex *interpreter.Execution) bool { return ex.WaitsOnTask(id) })
+			func(ex *interpreter.Execution) bool { return ex.WaitsOnTask(id) && !ex.IsTaskStarted(id) })
 		if err == nil {
 			return t, nil
 		}
