@@ -7,6 +7,7 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { mkdirSync } from "node:fs";
+import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { chromium } from "playwright-core";
 import { client } from "./client.mjs";
@@ -25,7 +26,7 @@ const pageErrors = [];
 
 before(async () => {
   browser = await chromium.launch({ executablePath: process.env.CHROMIUM || "/usr/bin/chromium", args: ["--no-sandbox"] });
-  page = await browser.newPage({ viewport: { width: 1500, height: 1000 } });
+  page = await browser.newPage({ viewport: { width: 1500, height: 1000 }, acceptDownloads: true });
   page.on("pageerror", (e) => pageErrors.push(e));
   const activity = (await api("CreateActivity", { name: "approve" })).activityArn;
   arns.activity = activity;
@@ -33,7 +34,7 @@ before(async () => {
     Comment: "Says hello",
     StartAt: "Greet",
     States: {
-      Greet: { Type: "Pass", Parameters: { "greeting.$": "States.Format('Hello, {}', $.name)" }, Next: "Check" },
+      Greet: { Type: "Pass", Parameters: { "greeting.$": "States.Format('Hello, {}', $.name)" }, Assign: { "said.$": "$.greeting" }, Next: "Check" },
       Check: { Type: "Choice", Choices: [{ Variable: "$.greeting", StringEquals: "Hello, nobody", Next: "Refuse" }], Default: "Done" },
       Refuse: { Type: "Fail", Error: "Nobody", Cause: "nobody to greet" },
       Done: { Type: "Succeed" },
@@ -152,8 +153,20 @@ describe("the console", () => {
     await page.click('.diagram [data-state="Greet"]');
     assert.match(await page.locator('[data-testid="panel-input"]').innerText(), /"name": "Lin"/);
     assert.match(await page.locator('[data-testid="panel-output"]').innerText(), /"greeting": "Hello, Lin"/);
+    assert.match(await page.locator('[data-testid="state-panel"]').innerText(), /Variables assigned\s*\{\s*"said": "Hello, Lin"/);
     assert.match(page.url(), /state=Greet/);
+    // The steps between input and output, recomputed by TestState.
+    await page.click('[data-testid="dataflow"]');
+    assert.match(await page.locator('[data-testid="dataflow-steps"]').innerText(), /After Parameters[\s\S]*"greeting": "Hello, Lin"/);
     await shot("execution-graph");
+    // The history and the diagram, downloaded.
+    const [history] = await Promise.all([page.waitForEvent("download"), page.click('[data-testid="export-history"]')]);
+    const exported = JSON.parse(await readFile(await history.path(), "utf8"));
+    assert.deepEqual(exported.events.map((e) => e.type), (await api("GetExecutionHistory", { executionArn: arn })).events.map((e) => e.type));
+    const [svg] = await Promise.all([page.waitForEvent("download"), page.click('[data-testid="export-svg"]')]);
+    assert.match(await readFile(await svg.path(), "utf8"), /^<svg[^>]*xmlns="http:\/\/www.w3.org\/2000\/svg"[\s\S]*data-state="Greet"/);
+    const [png] = await Promise.all([page.waitForEvent("download"), page.click('[data-testid="export-png"]')]);
+    assert.deepEqual([...(await readFile(await png.path())).subarray(1, 4)], [0x50, 0x4e, 0x47]);
     await page.click('[data-testid="tab-table"]');
     await page.locator('[data-testid="table-row"][data-state="Done"]').waitFor();
     assert.equal(await page.locator('[data-testid="table-row"]').count(), 3);
