@@ -22,6 +22,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/baton-sh/baton/engine"
@@ -63,12 +64,13 @@ func API(e *engine.Engine, o Options) http.Handler {
 		method string
 		h      func(http.ResponseWriter, *http.Request)
 	}{
-		"/console/api/overview":   {http.MethodGet, a.overview},
-		"/console/api/executions": {http.MethodGet, a.executions},
-		"/console/api/history":    {http.MethodGet, a.history},
-		"/console/api/stream":     {http.MethodGet, a.hub.serve},
-		"/console/api/activities": {http.MethodGet, a.activities},
-		"/console/api/jsonata":    {http.MethodPost, a.jsonata},
+		"/console/api/overview":       {http.MethodGet, a.overview},
+		"/console/api/state-machines": {http.MethodGet, a.stateMachines},
+		"/console/api/executions":     {http.MethodGet, a.executions},
+		"/console/api/history":        {http.MethodGet, a.history},
+		"/console/api/stream":         {http.MethodGet, a.hub.serve},
+		"/console/api/activities":     {http.MethodGet, a.activities},
+		"/console/api/jsonata":        {http.MethodPost, a.jsonata},
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		defer func() {
@@ -221,6 +223,49 @@ func (a *api) overview(w http.ResponseWriter, r *http.Request) {
 		Since         int64                     `json:"since"`
 		StateMachines map[string]map[string]int `json:"stateMachines"`
 	}{millis(since), counts})
+}
+
+// ---- state machines ------------------------------------------------------------
+
+// stateMachines: GET /console/api/state-machines?search=&limit=&nextToken=
+// — the state machines whose name holds the text (in any case), in
+// ListStateMachines' order and shape. It reads ListStateMachines' pages of
+// 1,000 until limit have matched, so a page may hold up to 999 more than
+// limit; nextToken continues after the last page read.
+func (a *api) stateMachines(w http.ResponseWriter, r *http.Request) {
+	p := &params{q: r.URL.Query()}
+	text := strings.ToLower(p.text("search"))
+	limit := int(p.integer("limit", 100, 1, 1000))
+	if p.err != "" {
+		writeError(w, http.StatusBadRequest, p.err)
+		return
+	}
+	out := struct {
+		StateMachines []engine.StateMachineListItem `json:"stateMachines"`
+		NextToken     string                        `json:"nextToken,omitempty"`
+	}{StateMachines: []engine.StateMachineListItem{}}
+	token := p.text("nextToken")
+	for {
+		page, err := a.e.ListStateMachines(r.Context(), &engine.ListStateMachinesInput{MaxResults: 1000, NextToken: token})
+		if err != nil {
+			a.fail(w, r, err)
+			return
+		}
+		for _, sm := range page.StateMachines {
+			if strings.Contains(strings.ToLower(sm.Name), text) {
+				out.StateMachines = append(out.StateMachines, sm)
+			}
+		}
+		token = ""
+		if page.NextToken != nil {
+			token = *page.NextToken
+		}
+		if token == "" || len(out.StateMachines) >= limit {
+			break
+		}
+	}
+	out.NextToken = token
+	writeJSON(w, http.StatusOK, out)
 }
 
 // ---- executions --------------------------------------------------------------

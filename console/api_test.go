@@ -212,6 +212,45 @@ func TestOverview(t *testing.T) {
 	}
 }
 
+// The state machines whose name holds a text, in any case, page by page.
+func TestStateMachineSearch(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, Options{})
+	for _, name := range []string{"orders-intake", "Orders-Refund", "billing", "ship-orders", "audit"} {
+		f.machine(t, name, passDef)
+	}
+	names := func(out map[string]any) []string {
+		var got []string
+		for _, sm := range out["stateMachines"].([]any) {
+			got = append(got, sm.(map[string]any)["name"].(string))
+		}
+		return got
+	}
+	tests := []struct {
+		query string
+		want  []string
+	}{
+		{"search=orders", []string{"Orders-Refund", "orders-intake", "ship-orders"}},
+		{"search=ORDERS-", []string{"Orders-Refund", "orders-intake"}},
+		{"search=", []string{"Orders-Refund", "audit", "billing", "orders-intake", "ship-orders"}},
+		{"search=nothing", nil},
+	}
+	for _, tt := range tests {
+		out := f.mustGet(t, "/console/api/state-machines?"+tt.query)
+		if got := names(out); !reflect.DeepEqual(got, tt.want) {
+			t.Errorf("%s: %v, want %v", tt.query, got, tt.want)
+		}
+		if out["nextToken"] != nil {
+			t.Errorf("%s: a next page after the last: %v", tt.query, out["nextToken"])
+		}
+	}
+	for _, bad := range []string{"limit=0", "limit=1001", "limit=x", "nextToken=garbage"} {
+		if code, out := f.get(t, "/console/api/state-machines?"+bad); code != http.StatusBadRequest || out["error"] == "" {
+			t.Errorf("%s: %d %v", bad, code, out)
+		}
+	}
+}
+
 // started is what the test knows of an execution it started.
 type started struct {
 	arn, sm, version, alias, name, status string

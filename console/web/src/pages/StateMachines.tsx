@@ -1,4 +1,4 @@
-import { useEffect, useState } from "preact/hooks";
+import { useEffect, useRef, useState } from "preact/hooks";
 import { consoleGet, sfn, statuses, watch, type Overview } from "../api";
 import { apiTime, when } from "../format";
 import { href } from "../router";
@@ -19,20 +19,33 @@ export function StateMachines() {
   const [search, setSearch] = useState("");
   const [loading, setLoading] = useState(true);
 
-  const load = async (token?: string) => {
+  const seq = useRef(0);
+  // A page of state machines: all of them (ListStateMachines), or those
+  // whose name holds the search (the console's API reads the rest).
+  const load = async (token?: string, text = search) => {
+    const mine = ++seq.current;
     setLoading(true);
     try {
-      const page = await sfn<{ stateMachines: Machine[]; nextToken?: string }>("ListStateMachines", { maxResults: 100, nextToken: token });
+      type Page = { stateMachines: Machine[]; nextToken?: string };
+      const page = text
+        ? await consoleGet<Page>("state-machines", { search: text, limit: 100, nextToken: token })
+        : await sfn<Page>("ListStateMachines", { maxResults: 100, nextToken: token });
+      if (mine !== seq.current) return;
       setMachines((m) => (token ? [...m, ...page.stateMachines] : page.stateMachines));
       setNext(page.nextToken);
+      setError(null);
     } catch (e) {
-      setError(e);
+      if (mine === seq.current) setError(e);
     }
-    setLoading(false);
+    if (mine === seq.current) setLoading(false);
   };
+  // The search runs on the server, a moment after the last key.
+  useEffect(() => {
+    const t = setTimeout(() => load(undefined, search), search ? 200 : 0);
+    return () => clearTimeout(t);
+  }, [search]);
   const counts = () => consoleGet<Overview>("overview").then(setOverview, setError);
   useEffect(() => {
-    load();
     counts();
     // Counts follow starts and finishes, at most once a second.
     let timer = 0;
@@ -46,7 +59,7 @@ export function StateMachines() {
     };
   }, []);
 
-  const shown = machines.filter((m) => m.name.toLowerCase().includes(search.toLowerCase()));
+  const shown = machines;
   return (
     <section>
       <div class="page-head">
