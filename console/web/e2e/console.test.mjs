@@ -130,6 +130,13 @@ describe("the console", () => {
     assert.ok(await page.locator(".diagram .edge-default").count());
     await page.locator('[data-testid="executions"] a', { hasText: "ada" }).waitFor();
     await shot("state-machine");
+    const v1 = (await api("PublishStateMachineVersion", { stateMachineArn: arns.hello })).stateMachineVersionArn;
+    await api("CreateStateMachineAlias", { name: "live", routingConfiguration: [{ stateMachineVersionArn: v1, weight: 100 }] });
+    await api("TagResource", { resourceArn: arns.hello, tags: [{ key: "team", value: "greeters" }] });
+    await page.click('[data-testid="tab-versions"]');
+    await page.locator("table.list td", { hasText: "version 1: 100%" }).waitFor();
+    await page.click('[data-testid="tab-tags"]');
+    await page.locator('[data-testid="tags"] td', { hasText: "greeters" }).waitFor();
     await page.click('[data-testid="tab-definition"]');
     assert.match(await page.locator('[data-testid="definition"]').innerText(), /"StartAt": "Greet"/);
     await page.click('[data-testid="start-execution"]');
