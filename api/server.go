@@ -13,8 +13,10 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/baton-sh/baton/engine"
 )
@@ -28,7 +30,43 @@ type Server struct {
 	engine  *engine.Engine
 	log     *slog.Logger
 	verify  Verifier
+	onCall  func(*Call)
 	actions map[string]handler
+}
+
+// Call is one request the API answered, as the audit trail records it.
+type Call struct {
+	Time        time.Time
+	Action      string // the operation's name, e.g. StartExecution
+	RequestID   string
+	Region      string
+	AccessKeyID string // the signature's key, or the console session's; "" for none
+	SourceIP    string
+	UserAgent   string
+	Request     []byte // the body as sent
+	Response    any    // the answer (nil with an error)
+	ErrorCode   string
+	ErrorMsg    string
+}
+
+type accessKeyCtx struct{}
+
+// WithAccessKey tells the API whose request it is when no signature says
+// so (the console's signed-in session).
+func WithAccessKey(ctx context.Context, id string) context.Context {
+	return context.WithValue(ctx, accessKeyCtx{}, id)
+}
+
+// accessKeyOf is the access key a request was made with: its signature's
+// credential, or what WithAccessKey said.
+func accessKeyOf(hr *http.Request) string {
+	auth := hr.Header.Get("Authorization")
+	if i := strings.Index(auth, "Credential="); i >= 0 {
+		id, _, _ := strings.Cut(auth[i+len("Credential="):], "/")
+		return id
+	}
+	id, _ := hr.Context().Value(accessKeyCtx{}).(string)
+	return id
 }
 
 // Options configure a Server.
@@ -39,6 +77,9 @@ type Options struct {
 	// error. Without it any request is taken, its region read from its
 	// credential scope.
 	Verify Verifier
+	// OnCall, when set, is told every request for a known operation once
+	// it is answered (on the request's goroutine): the audit trail.
+	OnCall func(*Call)
 }
 
 // Verifier checks a request (whose body is body) and returns its region.
@@ -69,7 +110,7 @@ func New(e *engine.Engine, o Options) *Server {
 		log = slog.New(slog.DiscardHandler)
 	}
 	type E = engine.Engine
-	return &Server{engine: e, log: log, verify: o.Verify, actions: map[string]handler{
+	return &Server{engine: e, log: log, verify: o.Verify, onCall: o.OnCall, actions: map[string]handler{
 		"CreateStateMachine":               action((*E).CreateStateMachine),
 		"DescribeStateMachine":             action((*E).DescribeStateMachine),
 		"UpdateStateMachine":               action((*E).UpdateStateMachine),
@@ -145,10 +186,16 @@ func NotFound(w http.ResponseWriter, hr *http.Request) {
 func (s *Server) ServeHTTP(w http.ResponseWriter, hr *http.Request) {
 	// Every answer names its request, as AWS's do (SDKs report it with
 	// errors); the header keeps AWS's spelling.
-	w.Header()["x-amzn-RequestId"] = []string{engine.NewUUID()}
+	id := engine.NewUUID()
+	w.Header()["x-amzn-RequestId"] = []string{id}
 	if hr.Method != http.MethodPost {
 		NotFound(w, hr)
 		return
+	}
+	if s.onCall != nil {
+		rec := &callRecorder{ResponseWriter: w, call: Call{Time: time.Now(), RequestID: id}}
+		defer s.report(rec, hr)
+		w = rec
 	}
 	body, err := io.ReadAll(io.LimitReader(hr.Body, MaxBodySize+1))
 	if err != nil {
@@ -158,6 +205,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, hr *http.Request) {
 	if len(body) > MaxBodySize {
 		writeError(w, &apiError{status: 413, code: "ValidationException", message: "The request body is larger than 4194304 bytes"})
 		return
+	}
+	if rec, ok := w.(*callRecorder); ok {
+		rec.call.Request = body
 	}
 	// Who asks comes before what is asked.
 	region, err := s.caller(hr, body)
@@ -173,6 +223,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, hr *http.Request) {
 		return
 	}
 	out, err := s.call(hr.Context(), h, body, region)
+	if rec, ok := w.(*callRecorder); ok {
+		rec.call.Response = out
+	}
 	if err != nil {
 		ae := s.toAPIError(hr.Context(), name, err)
 		writeError(w, ae)
@@ -185,6 +238,49 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, hr *http.Request) {
 	}
 	w.Header().Set("Content-Type", "application/x-amz-json-1.0")
 	w.Write(data) //nolint:errcheck // the client went away: nothing to tell it
+}
+
+// callRecorder keeps what the audit trail needs of an answer.
+type callRecorder struct {
+	http.ResponseWriter
+	call Call
+}
+
+// report tells OnCall a request for a known operation, with what it was
+// answered (an error's code and message from the answer's headers and
+// body as writeError shaped them).
+func (s *Server) report(rec *callRecorder, hr *http.Request) {
+	name, ok := strings.CutPrefix(hr.Header.Get("X-Amz-Target"), "AWSStepFunctions.")
+	if !ok || s.actions[name] == nil {
+		return
+	}
+	c := &rec.call
+	c.Action = name
+	c.Region, _ = regionOf(hr)
+	c.AccessKeyID = accessKeyOf(hr)
+	c.SourceIP = hr.RemoteAddr
+	if host, _, err := net.SplitHostPort(hr.RemoteAddr); err == nil {
+		c.SourceIP = host
+	}
+	c.UserAgent = hr.UserAgent()
+	s.onCall(c)
+}
+
+func (r *callRecorder) WriteHeader(status int) {
+	r.call.ErrorCode = r.Header().Get("X-Amzn-ErrorType")
+	r.ResponseWriter.WriteHeader(status)
+}
+
+func (r *callRecorder) Write(b []byte) (int, error) {
+	if r.call.ErrorCode != "" && r.call.ErrorMsg == "" {
+		var e struct {
+			Message string `json:"message"`
+		}
+		if json.Unmarshal(b, &e) == nil {
+			r.call.ErrorMsg = e.Message
+		}
+	}
+	return r.ResponseWriter.Write(b)
 }
 
 // caller checks the request's signature, when the server requires one, and

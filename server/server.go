@@ -36,6 +36,9 @@ type Options struct {
 	Keys map[string]string
 	// Now is the time signatures are checked against (default time.Now).
 	Now func() time.Time
+	// OnCall, when set, is told every API call once answered: the audit
+	// trail.
+	OnCall func(*api.Call)
 	// Done, once closed, ends the console's open event streams: close it
 	// when the server begins to shut down (http.Server.Shutdown waits for
 	// handlers, and a stream's runs until its client leaves).
@@ -49,7 +52,7 @@ func Handler(e *engine.Engine, o Options) http.Handler {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	ao := api.Options{Logger: log}
+	ao := api.Options{Logger: log, OnCall: o.OnCall}
 	now := o.Now
 	if now == nil {
 		now = time.Now
@@ -70,7 +73,20 @@ func Handler(e *engine.Engine, o Options) http.Handler {
 		}
 	}
 	mux := http.NewServeMux()
-	mux.Handle("POST /{$}", api.New(e, ao))
+	var apiHandler http.Handler = api.New(e, ao)
+	if len(o.Keys) > 0 {
+		// The console's session says who calls (for the audit trail).
+		inner := apiHandler
+		apiHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.Header.Get("Authorization") == "" {
+				if id := sess.who(r); id != "" {
+					r = r.WithContext(api.WithAccessKey(r.Context(), id))
+				}
+			}
+			inner.ServeHTTP(w, r)
+		})
+	}
+	mux.Handle("POST /{$}", apiHandler)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		w.Write([]byte("ok\n")) //nolint:errcheck // the client went away
@@ -147,9 +163,16 @@ func logRequests(next http.Handler, log *slog.Logger) http.Handler {
 		start := time.Now()
 		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
 		next.ServeHTTP(rec, r)
-		log.Debug("request", "method", r.Method, "path", r.URL.Path,
+		attrs := []any{"method", r.Method, "path", r.URL.Path,
 			"action", strings.TrimPrefix(r.Header.Get("X-Amz-Target"), "AWSStepFunctions."),
-			"status", rec.status, "duration", time.Since(start))
+			"status", rec.status, "duration", time.Since(start)}
+		if id := w.Header()["x-amzn-RequestId"]; len(id) > 0 {
+			attrs = append(attrs, "request_id", id[0])
+		}
+		if code := w.Header().Get("X-Amzn-ErrorType"); code != "" {
+			attrs = append(attrs, "error", code)
+		}
+		log.Debug("request", attrs...)
 	})
 }
 

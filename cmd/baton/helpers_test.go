@@ -120,7 +120,12 @@ func startServerAt(t testing.TB, dir string, extra ...string) *server {
 func servingURL(logs string) (string, bool) {
 	_, rest, ok := strings.Cut(logs, `msg="serving the Step Functions API" url=`)
 	if !ok {
-		return "", false
+		// --log-format json: {"msg":"serving the Step Functions API","url":"..."}
+		if _, rest, ok = strings.Cut(logs, `"msg":"serving the Step Functions API","url":"`); !ok {
+			return "", false
+		}
+		url, _, ok := strings.Cut(rest, `"`)
+		return url, ok
 	}
 	url, _, ok := strings.Cut(rest, " ")
 	return url, ok && (strings.HasPrefix(url, "http://") || strings.HasPrefix(url, "https://"))

@@ -16,6 +16,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/baton-sh/baton/audit"
 	"github.com/baton-sh/baton/config"
 	"github.com/baton-sh/baton/engine"
 	"github.com/baton-sh/baton/mock"
@@ -33,7 +34,9 @@ func cmdServe(args []string, stdout, stderr io.Writer) error {
 	account := fs.String("account", "123456789012", "account id in ARNs")
 	limit := fs.Int("payload-limit", 262144, "largest execution input and state output in bytes")
 	maxEvents := fs.Int64("max-events", 0, "largest history of a Standard execution in events (default 25000, AWS's limit)")
-	verbose := fs.Bool("verbose", false, "log every request")
+	verbose := fs.Bool("verbose", false, "log at debug level: every request, every execution's start and end")
+	logFormat := fs.String("log-format", "text", "the server's log: text or json (one JSON object per line)")
+	auditLog := fs.String("audit-log", "", "record every API call that changes something, as CloudTrail records them, to this file ('-': standard output)")
 	expressHistory := fs.Bool("express-history", false, "keep Express executions and their histories for DescribeExecution and GetExecutionHistory")
 	configFile := fs.String("config", "", "baton.yaml: where Lambda functions and HTTP connections go")
 	mockFile := fs.String("mock-config", "", "a MockConfigFile.json: executions of STATE_MACHINE_ARN#TestCase answer mocked states from it")
@@ -58,7 +61,28 @@ func cmdServe(args []string, stdout, stderr io.Writer) error {
 	if *verbose {
 		level = slog.LevelDebug
 	}
-	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+	var log *slog.Logger
+	switch *logFormat {
+	case "text":
+		log = slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+	case "json":
+		log = slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: level}))
+	default:
+		return usageError("serve: --log-format is text or json, not %q", *logFormat)
+	}
+	var trail *audit.Trail
+	switch *auditLog {
+	case "":
+	case "-":
+		trail = audit.New(stdout, *account, log)
+	default:
+		f, err := os.OpenFile(*auditLog, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
+		if err != nil {
+			return usageError("serve: --audit-log: %v", err)
+		}
+		defer f.Close()
+		trail = audit.New(f, *account, log)
+	}
 
 	var cfg *config.Config
 	if *configFile != "" {
@@ -95,7 +119,7 @@ func cmdServe(args []string, stdout, stderr io.Writer) error {
 		return &exitError{code: 1, msg: "serve: " + err.Error()}
 	}
 	resources := resource.NewRegistry()
-	lambda.New(cfg).Register(resources)
+	lambda.New(cfg, lambda.WithLogger(log)).Register(resources)
 	httptask.New(cfg).Register(resources)
 	eng, err := engine.New(context.Background(), engine.Options{
 		Store: st, Resources: resources, Logger: log, Account: *account, PayloadLimit: *limit, MaxEvents: *maxEvents, ExpressHistory: *expressHistory, Mocks: mocks,
@@ -115,8 +139,13 @@ func cmdServe(args []string, stdout, stderr io.Writer) error {
 	}
 	hosts := ownNames(ln.Addr())
 	hosts = append(hosts, allowHosts...)
+	defer eng.Subscribe(engine.ExecutionLog(log))()
 	closing := make(chan struct{})
-	handler := httpserver.Handler(eng, httpserver.Options{Logger: log, Hosts: hosts, Keys: keys, Done: closing})
+	hopts := httpserver.Options{Logger: log, Hosts: hosts, Keys: keys, Done: closing}
+	if trail != nil {
+		hopts.OnCall = trail.Record
+	}
+	handler := httpserver.Handler(eng, hopts)
 	// Timeouts fit for GetActivityTask's minute-long polls: a request must
 	// arrive within --read-timeout, an answer may take 75 seconds, an idle
 	// connection is closed after two minutes.

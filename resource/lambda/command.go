@@ -5,6 +5,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"log/slog"
 	"os"
 	"os/exec"
 	"strings"
@@ -20,6 +22,7 @@ import (
 // Runtime.ExitError, as Lambda reports a runtime that exits.
 type command struct {
 	cfg *config.Function
+	log *slog.Logger // nil: standard error is kept for the failure's message only
 }
 
 func (c *command) invoke(ctx context.Context, in *invocation) (*response, error) {
@@ -46,6 +49,11 @@ func (c *command) invoke(ctx context.Context, in *invocation) (*response, error)
 	stdout := &limitedBuffer{limit: MaxResponse + 1}
 	stderr := &limitedBuffer{limit: 64 << 10, keepTail: true}
 	cmd.Stdout, cmd.Stderr = stdout, stderr
+	if c.log != nil {
+		lines := &lineLog{log: c.log, attrs: []any{"function", in.name, "request_id", in.requestID}}
+		defer lines.flush()
+		cmd.Stderr = io.MultiWriter(stderr, lines)
+	}
 	killGroup(cmd)
 	cmd.WaitDelay = 2 * time.Second
 	err := cmd.Run()
@@ -102,6 +110,48 @@ func lastLine(s string) string {
 		s = s[len(s)-1000:]
 	}
 	return s
+}
+
+// lineLog logs what a function writes, a line at a time as each line is
+// complete; a line longer than 16 KiB is logged in pieces.
+type lineLog struct {
+	log     *slog.Logger
+	attrs   []any
+	partial []byte
+}
+
+const maxLogLine = 16 << 10
+
+func (l *lineLog) Write(p []byte) (int, error) {
+	n := len(p)
+	for len(p) > 0 {
+		i := bytes.IndexByte(p, '\n')
+		if i < 0 {
+			l.partial = append(l.partial, p...)
+			for len(l.partial) >= maxLogLine {
+				l.emit(l.partial[:maxLogLine])
+				l.partial = append(l.partial[:0], l.partial[maxLogLine:]...)
+			}
+			break
+		}
+		l.partial = append(l.partial, p[:i]...)
+		l.emit(l.partial)
+		l.partial = l.partial[:0]
+		p = p[i+1:]
+	}
+	return n, nil
+}
+
+func (l *lineLog) emit(line []byte) {
+	l.log.Info("function output", append(l.attrs, "line", string(bytes.TrimRight(line, "\r")))...)
+}
+
+// flush logs a last line the function did not end.
+func (l *lineLog) flush() {
+	if len(l.partial) > 0 {
+		l.emit(l.partial)
+		l.partial = nil
+	}
 }
 
 // limitedBuffer keeps at most limit bytes: the first ones, or with

@@ -12,6 +12,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"math/rand/v2"
 	"net/http"
 	"strconv"
@@ -67,17 +68,30 @@ type invoker interface {
 	invoke(ctx context.Context, in *invocation) (*response, error)
 }
 
+// Option configures Functions.
+type Option func(*options)
+
+type options struct{ log *slog.Logger }
+
+// WithLogger sends what functions run as commands write on their standard
+// error to log, a line at a time as they write it (at info level).
+func WithLogger(log *slog.Logger) Option { return func(o *options) { o.log = log } }
+
 // New prepares the functions of a config (nil: none).
-func New(cfg *config.Config) *Functions {
+func New(cfg *config.Config, opts ...Option) *Functions {
 	f := &Functions{funcs: map[string]invoker{}}
 	if cfg == nil {
 		return f
+	}
+	var o options
+	for _, opt := range opts {
+		opt(&o)
 	}
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64, IdleConnTimeout: 90 * time.Second}}
 	for name, fc := range cfg.Functions {
 		switch fc.Kind() {
 		case "command":
-			f.funcs[name] = &command{cfg: fc}
+			f.funcs[name] = &command{cfg: fc, log: o.log}
 		case "http":
 			f.funcs[name] = &endpoint{cfg: fc, client: client}
 		case "lambda":

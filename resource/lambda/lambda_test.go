@@ -5,9 +5,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -64,6 +66,17 @@ func function(name string) int {
 		time.Sleep(10 * time.Second)
 	case "garbage":
 		fmt.Print("this is not JSON")
+	case "talk":
+		// A line, then another once the test has seen the first, unended.
+		fmt.Fprintln(os.Stderr, "first line")
+		for {
+			if _, err := os.Stat(os.Getenv("BATON_TEST_GO")); err == nil {
+				break
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+		fmt.Fprint(os.Stderr, "last words")
+		fmt.Print(`{}`)
 	}
 	return 0
 }
@@ -84,7 +97,7 @@ func run(t *testing.T, cfg *config.Config, def string, input string, callbacks *
 
 // runWith runs on a driver set up by the test (a clock, an observer);
 // the functions of cfg are its resources.
-func runWith(t *testing.T, cfg *config.Config, def string, input string, d driver.Local) result {
+func runWith(t *testing.T, cfg *config.Config, def string, input string, d driver.Local, opts ...lambda.Option) result {
 	t.Helper()
 	doc, diags := definition.Load([]byte(def), definition.Options{})
 	if diags.HasErrors() {
@@ -95,7 +108,7 @@ func runWith(t *testing.T, cfg *config.Config, def string, input string, d drive
 		t.Fatal(err)
 	}
 	reg := resource.NewRegistry()
-	fns := lambda.New(cfg)
+	fns := lambda.New(cfg, opts...)
 	fns.Register(reg)
 	d.Resources = reg
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -375,5 +388,54 @@ func readBody(t testing.TB, r *http.Request) []byte {
 func reply(t testing.TB, w http.ResponseWriter, body string) {
 	if _, err := io.WriteString(w, body); err != nil {
 		t.Errorf("answering %q: %v", body, err)
+	}
+}
+
+// records is a log handler that hands each record to the test.
+type records chan slog.Record
+
+func (h records) Enabled(context.Context, slog.Level) bool { return true }
+func (h records) Handle(_ context.Context, r slog.Record) error {
+	h <- r.Clone()
+	return nil
+}
+func (h records) WithAttrs([]slog.Attr) slog.Handler { return h }
+func (h records) WithGroup(string) slog.Handler      { return h }
+
+// What a function writes on its standard error reaches the server's log a
+// line at a time, while the function still runs.
+func TestFunctionOutputLogged(t *testing.T) {
+	t.Parallel()
+	fn := commandFunc("talk", 0)
+	proceed := filepath.Join(t.TempDir(), "go")
+	fn.Env["BATON_TEST_GO"] = proceed
+	cfg := &config.Config{Functions: map[string]*config.Function{"Talk": fn}}
+	logged := make(records, 16)
+	done := make(chan result, 1)
+	go func() {
+		done <- runWith(t, cfg, task("arn:aws:lambda:eu-west-1:111122223333:function:Talk", ""), `{}`, driver.Local{},
+			lambda.WithLogger(slog.New(logged)))
+	}()
+	line := func() map[string]string {
+		r := <-logged
+		attrs := map[string]string{"msg": r.Message}
+		r.Attrs(func(a slog.Attr) bool {
+			attrs[a.Key] = a.Value.String()
+			return true
+		})
+		return attrs
+	}
+	first := line() // before the function may end: it waits for the file
+	if first["msg"] != "function output" || first["line"] != "first line" || first["function"] != "Talk" || first["request_id"] == "" {
+		t.Fatalf("%v", first)
+	}
+	if err := os.WriteFile(proceed, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if last := line(); last["line"] != "last words" {
+		t.Errorf("the unended last line: %v", last)
+	}
+	if r := <-done; r.ex.Status != interpreter.Succeeded {
+		t.Errorf("%v %v", r.ex.Status, r.ex.Failure)
 	}
 }
