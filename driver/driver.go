@@ -32,6 +32,8 @@ type Observation struct {
 	Status interpreter.Status
 	// Started says that the step began the execution.
 	Started bool
+	// RedriveCount is how many times the execution was redriven.
+	RedriveCount int
 }
 
 // Timer is a timer an execution armed.
@@ -48,7 +50,7 @@ type Observer func(o *Observation)
 // observe builds the Observation of a step for obs.
 func observe(obs Observer, ex *interpreter.Execution, events []history.Event, cmds []interpreter.Command, fired int64, started bool) {
 	o := Observation{ExecutionARN: ex.ExecutionARN(), StateMachineARN: ex.Config().StateMachineARN, Events: events, Status: ex.Status,
-		Started: started}
+		Started: started, RedriveCount: ex.Config().RedriveCount}
 	for i := range cmds {
 		if cmds[i].Kind == interpreter.StartTimer {
 			o.Armed = append(o.Armed, Timer{ID: cmds[i].ID, At: cmds[i].At})

@@ -395,7 +395,7 @@ func (d *Durable) halt(ctx context.Context, arn, errName, cause string) error {
 			d.forget(l)
 		}
 		if d.observe != nil {
-			d.observe(&Observation{ExecutionARN: arn, StateMachineARN: rec.StateMachineARN, Events: []history.Event{ev}, Status: interpreter.Aborted})
+			d.observe(&Observation{ExecutionARN: arn, StateMachineARN: rec.StateMachineARN, Events: []history.Event{ev}, Status: interpreter.Aborted, RedriveCount: rec.RedriveCount})
 		}
 		d.finished(rec)
 		return nil

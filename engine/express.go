@@ -32,9 +32,17 @@ func (x *expressRunner) prepare(t *target, name, input string) (*machine.Machine
 	}
 	execARN := arn.ARN{Partition: t.sm.Partition, Region: t.sm.Region, Account: t.sm.Account, Kind: arn.Express, Name: t.sm.Name,
 		Qualifier: name, ID: NewUUID()}.String()
+	// An Express execution keeps its history when the server keeps them,
+	// or when its state machine logs it: on AWS its log is its history.
+	history := x.e.o.ExpressHistory
+	if !history {
+		if l, err := x.e.LoggingOf(context.Background(), t.sm.String()); err == nil && l.On() {
+			history = true
+		}
+	}
 	cfg := interpreter.Config{
 		ExecutionARN: execARN, ExecutionName: name, StateMachineARN: t.sm.String(), StateMachineName: t.sm.Name,
-		RoleARN: t.body.RoleARN, Region: t.sm.Region, PayloadLimit: x.e.o.PayloadLimit, NoHistory: !x.e.o.ExpressHistory,
+		RoleARN: t.body.RoleARN, Region: t.sm.Region, PayloadLimit: x.e.o.PayloadLimit, NoHistory: !history,
 		Random: rand.NewPCG(rand.Uint64(), rand.Uint64()), Tokens: x.e.tokens,
 	}
 	return m, cfg, in, execARN, nil

@@ -55,6 +55,8 @@ type Event struct {
 	// Status, for ExecutionFinished: SUCCEEDED, FAILED, TIMED_OUT or
 	// ABORTED.
 	Status string
+	// RedriveCount is how many times the execution was redriven.
+	RedriveCount int
 }
 
 // Observer is told what happens to executions. Observe gets the events of
@@ -146,7 +148,7 @@ func (e *Engine) observeStep(ob *driver.Observation) {
 	// reuse when it ends, while observers may still be reading.
 	events := append([]history.Event(nil), ob.Events...)
 	batch := make([]Event, 0, len(events)+len(ob.Armed)+len(ob.Fired))
-	base := Event{ExecutionARN: ob.ExecutionARN, StateMachineARN: ob.StateMachineARN}
+	base := Event{ExecutionARN: ob.ExecutionARN, StateMachineARN: ob.StateMachineARN, RedriveCount: ob.RedriveCount}
 	if len(events) == 0 && ob.Started {
 		// An execution without a history (Express) still starts.
 		ev := base

@@ -225,6 +225,16 @@ func (e *Event) AppendJSON(dst []byte, includeData bool) []byte {
 	return append(dst, '}')
 }
 
+// AppendDetails appends the members of the event's details object (what
+// AppendJSON writes inside its *EventDetails member; nothing for an event
+// without details).
+func (e *Event) AppendDetails(dst []byte, includeData bool) []byte {
+	if detailsKey(e.Type) == "" {
+		return dst
+	}
+	return e.appendDetails(dst, includeData)
+}
+
 func appendEpoch(dst []byte, t time.Time) []byte {
 	ms := t.UnixMilli()
 	dst = strconv.AppendInt(dst, ms/1000, 10)
