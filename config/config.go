@@ -53,6 +53,11 @@ type Config struct {
 	// AccessKeys are the access keys (id: secret) that requests to baton
 	// serve may be signed with, when it requires signed requests.
 	AccessKeys map[string]string `yaml:"accessKeys"`
+	// LogGroups maps a CloudWatch Logs log group's name (a state machine's
+	// logging destination) to the file its execution logs go to ("-":
+	// standard output); relative to this file. baton serve writes the
+	// others to DATA/logs/NAME.log.
+	LogGroups map[string]string `yaml:"logGroups"`
 	// Dir is the folder of the file, against which relative paths resolve.
 	Dir string `yaml:"-"`
 }
@@ -177,6 +182,11 @@ func Parse(data []byte, dir string) (*Config, error) {
 	}
 	if err := c.check(); err != nil {
 		return nil, err
+	}
+	for name, f := range c.LogGroups {
+		if f != "-" && f != "" && !filepath.IsAbs(f) {
+			c.LogGroups[name] = filepath.Join(dir, f)
+		}
 	}
 	return c, nil
 }

@@ -28,6 +28,8 @@ Usage:
   baton test FILE...                     run test files (definition, mocks, cases, expectations)
   baton eval EXPR [--input JSON|@FILE] [--bindings JSON|@FILE] [--json]
                                          evaluate a JSONata expression
+  baton logs [--data DIR] [--config baton.yaml] [--log-group NAME] [--execution ARN]
+                                         print the execution logs baton serve wrote
 
 Definitions may be JSON or YAML. Run "baton COMMAND --help" for a command's flags.
 `
@@ -66,6 +68,8 @@ func runMain(args []string, stdout, stderr io.Writer) int {
 		err = cmdBench(args[1:], stdout, stderr)
 	case "graph":
 		err = cmdGraph(args[1:], stdout, stderr)
+	case "logs":
+		err = cmdLogs(args[1:], stdout, stderr)
 	case "serve":
 		err = cmdServe(args[1:], stdout, stderr)
 	case "test":

@@ -19,6 +19,7 @@ import (
 	"github.com/baton-sh/baton/audit"
 	"github.com/baton-sh/baton/config"
 	"github.com/baton-sh/baton/engine"
+	"github.com/baton-sh/baton/execlog"
 	"github.com/baton-sh/baton/mock"
 	"github.com/baton-sh/baton/resource"
 	"github.com/baton-sh/baton/resource/httptask"
@@ -140,6 +141,15 @@ func cmdServe(args []string, stdout, stderr io.Writer) error {
 	hosts := ownNames(ln.Addr())
 	hosts = append(hosts, allowHosts...)
 	defer eng.Subscribe(engine.ExecutionLog(log))()
+	// Execution logs, for the state machines whose loggingConfiguration
+	// asks for them.
+	var groups map[string]string
+	if cfg != nil {
+		groups = cfg.LogGroups
+	}
+	execLogs := execlog.New(eng, execlog.Options{Dir: filepath.Join(*data, "logs"), Groups: groups, Stdout: stdout, Log: log})
+	defer execLogs.Close()
+	defer eng.Subscribe(execLogs)()
 	closing := make(chan struct{})
 	hopts := httpserver.Options{Logger: log, Hosts: hosts, Keys: keys, Done: closing}
 	if trail != nil {
