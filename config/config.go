@@ -58,8 +58,17 @@ type Config struct {
 	// standard output); relative to this file. baton serve writes the
 	// others to DATA/logs/NAME.log.
 	LogGroups map[string]string `yaml:"logGroups"`
+	// StatusWebhooks receive every "Step Functions Execution Status
+	// Change" event of baton serve's Standard executions, at least once.
+	StatusWebhooks []Webhook `yaml:"statusWebhooks"`
 	// Dir is the folder of the file, against which relative paths resolve.
 	Dir string `yaml:"-"`
+}
+
+// Webhook is where status-change events are posted.
+type Webhook struct {
+	URL     string            `yaml:"url"`
+	Headers map[string]string `yaml:"headers"`
 }
 
 // Function says how to run one Lambda function. Exactly one of Command,

@@ -50,6 +50,7 @@ type Durable struct {
 	observe   Observer
 	onFinish  func(rec *store.Execution, parent Parent)
 	terminate func(stateMachineARN string) (string, bool)
+	notify    func(prev string, rec *store.Execution, now time.Time) []store.Notice
 	node      string
 	leaseFor  time.Duration
 
@@ -101,6 +102,10 @@ type DurableOptions struct {
 	// gives) instead: as AWS does to the executions of a state machine
 	// being deleted.
 	Terminate func(stateMachineARN string) (cause string, ok bool)
+	// Notify, when set, makes the notices a status change owes (webhooks'
+	// messages), written in the step that changes it: prev is the status
+	// before ("" for a new execution), rec the execution after.
+	Notify func(prev string, rec *store.Execution, now time.Time) []store.Notice
 	// Outage, when given, is where the driver reports the store's
 	// unavailability (shared with the rest of the server, so that an
 	// outage is logged once).
@@ -192,7 +197,7 @@ func NewDurable(o DurableOptions) *Durable {
 	ctx, cancel := context.WithCancel(context.Background())
 	d := &Durable{
 		store: o.Store, commit: store.NewCommitter(o.Store, o.MaxBatch), resources: o.Resources, clock: o.Clock, log: o.Logger,
-		maxLive: o.MaxLive, mocks: o.Mocks, tokens: o.Tokens, compile: o.Compile, observe: o.Observe, onFinish: o.OnFinish, terminate: o.Terminate,
+		maxLive: o.MaxLive, mocks: o.Mocks, tokens: o.Tokens, compile: o.Compile, observe: o.Observe, onFinish: o.OnFinish, terminate: o.Terminate, notify: o.Notify,
 		node: o.Node, leaseFor: o.LeaseDuration,
 		live: map[string]*live{}, timers: newTimerQueue(), recovered: make(chan struct{}), ctx: ctx, cancel: cancel,
 	}
@@ -376,10 +381,14 @@ func (d *Durable) halt(ctx context.Context, arn, errName, cause string) error {
 		}
 		ev := history.Event{Type: history.ExecutionAborted, ID: rec.LastEvent + 1, PreviousID: rec.LastEvent, Time: now.UnixNano(),
 			Failure: failure.New(errName, cause)}
+		prev := rec.Status
 		rec.Status, rec.Stop, rec.Error, rec.Cause = "ABORTED", now, errName, cause
 		rec.LastEvent, rec.LastEventType = ev.ID, ev.Type.String()
 		st := &store.Step{Execution: *rec, Lease: lease, ExpectSeq: rec.Seq, Now: now, Ended: true,
 			Inputs: []store.Input{{Seq: next, JSON: data}}, Events: []store.Event{{ID: ev.ID, JSON: ev.AppendJSON(nil, true)}}}
+		if d.notify != nil && prev != rec.Status {
+			st.Notices = d.notify(prev, rec, now)
+		}
 		err = d.commitStep(ctx, st)
 		switch {
 		case errors.Is(err, store.ErrConflict) && attempt < 10:

@@ -119,9 +119,16 @@ func (d *Durable) step(l *live, entries []entry, cmds []interpreter.Command, cre
 			}
 		}
 	}
+	prev := l.rec.Status
+	if create {
+		prev = ""
+	}
 	summary(l)
 	l.rec.Idle = !l.ex.Done() && !l.ex.HasTasks()
 	st.Execution = l.rec
+	if d.notify != nil && l.rec.Status != prev {
+		st.Notices = d.notify(prev, &l.rec, now)
+	}
 	return st, events, nil
 }
 

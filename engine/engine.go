@@ -39,6 +39,9 @@ type Options struct {
 	// PayloadLimit is the largest execution input and state output in bytes
 	// (default 262,144, AWS's).
 	PayloadLimit int
+	// Notify, when set, makes the notices (webhooks' messages) a status
+	// change of a durable execution owes; they are written with the change.
+	Notify func(prev string, rec *store.Execution, now time.Time) []store.Notice
 	// MaxEvents bounds the history of an execution (default AWS's 25,000
 	// for one that keeps its history).
 	MaxEvents int64
@@ -158,7 +161,7 @@ func New(ctx context.Context, o Options) (*Engine, error) {
 		e.durable = driver.NewDurable(driver.DurableOptions{
 			Store: e.store, Resources: e.resources, Clock: o.Clock, Logger: o.Logger, MaxLive: o.MaxLive, Mocks: o.Mocks,
 			Tokens: e.tokens, Compile: e.machines.compile, Observe: e.observeStep, OnFinish: e.childFinished, Terminate: e.terminates, Outage: &e.outage,
-			Node: o.Node, LeaseDuration: o.LeaseDuration,
+			Node: o.Node, LeaseDuration: o.LeaseDuration, Notify: o.Notify,
 		})
 	}
 	return e, nil

@@ -214,11 +214,25 @@ type Step struct {
 	// Ended deletes every timer and activity task of the execution: it
 	// ended without the interpreter that knows which it has.
 	Ended bool
+	// Notices are messages owed to the world because of the step (an
+	// execution's status change for a webhook), written with it.
+	Notices []Notice
 	// ClaimTasks hands activity tasks to workers in the step that records
 	// their start: each must be unclaimed, else the step fails with
 	// ErrConflict (another poll took it first). A worker's claim then costs
 	// no transaction of its own.
 	ClaimTasks []TaskClaim
+}
+
+// Notice is a message owed to a target (a webhook's URL): written with the
+// step that made it, deleted once delivered, retried at Due until then.
+type Notice struct {
+	ID       int64 // set by the store
+	Target   string
+	Body     []byte
+	Created  time.Time
+	Due      time.Time
+	Attempts int
 }
 
 // TaskClaim gives the activity task of a token to a worker.
@@ -311,6 +325,13 @@ type Store interface {
 	// if it has none yet: every caller gets the same secret, whoever came
 	// first.
 	Secret(ctx context.Context, name string, fresh []byte) ([]byte, error)
+
+	// Notices. DueNotices reads those due at now, oldest first;
+	// NoticeDelivered deletes one; NoticeFailed counts a failed attempt and
+	// sets when to try again.
+	DueNotices(ctx context.Context, now time.Time, limit int) ([]Notice, error)
+	NoticeDelivered(ctx context.Context, id int64) error
+	NoticeFailed(ctx context.Context, id int64, due time.Time) error
 
 	Close() error
 }

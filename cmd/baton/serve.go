@@ -26,6 +26,7 @@ import (
 	"github.com/baton-sh/baton/resource/lambda"
 	httpserver "github.com/baton-sh/baton/server"
 	"github.com/baton-sh/baton/store/sqlite"
+	"github.com/baton-sh/baton/webhook"
 )
 
 func cmdServe(args []string, stdout, stderr io.Writer) error {
@@ -122,8 +123,15 @@ func cmdServe(args []string, stdout, stderr io.Writer) error {
 	resources := resource.NewRegistry()
 	lambda.New(cfg, lambda.WithLogger(log)).Register(resources)
 	httptask.New(cfg).Register(resources)
+	var hooks []webhook.Target
+	if cfg != nil {
+		for _, h := range cfg.StatusWebhooks {
+			hooks = append(hooks, webhook.Target{URL: h.URL, Headers: h.Headers})
+		}
+	}
 	eng, err := engine.New(context.Background(), engine.Options{
 		Store: st, Resources: resources, Logger: log, Account: *account, PayloadLimit: *limit, MaxEvents: *maxEvents, ExpressHistory: *expressHistory, Mocks: mocks,
+		Notify: webhook.Notices(hooks),
 	})
 	if err != nil {
 		return &exitError{code: 1, msg: err.Error()}
@@ -134,6 +142,18 @@ func cmdServe(args []string, stdout, stderr io.Writer) error {
 		return &exitError{code: 1, msg: err.Error()}
 	}
 	defer eng.Close()
+	// Status-change events go out from the store's notices, those a
+	// previous run left included.
+	hookCtx, stopHooks := context.WithCancel(context.Background())
+	hooksDone := make(chan struct{})
+	go func() {
+		defer close(hooksDone)
+		webhook.NewDispatcher(st, webhook.Options{Targets: hooks, Log: log}).Run(hookCtx)
+	}()
+	defer func() {
+		stopHooks()
+		<-hooksDone
+	}()
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return &exitError{code: 1, msg: err.Error()}

@@ -140,7 +140,7 @@ func (s *Store) txrow(ctx context.Context, tx *sql.Tx, q string, args ...any) *s
 // prepareWrites prepares the statements transactions use.
 func (s *Store) prepareWrites(ctx context.Context) error {
 	qs := []string{qInsertExecution, qUpdateExecution, qExecutionState, qNodeEpoch, qInsertJournal, qDeleteTimer, qInsertTimer, qDeleteTask, qInsertTask,
-		qDeleteTimers, qDeleteTasks, qClaimToken,
+		qDeleteTimers, qDeleteTasks, qClaimToken, qInsertNotice,
 		`SAVEPOINT step`, `ROLLBACK TO step`, `RELEASE step`}
 	for n := 1; n <= eventChunk; n++ {
 		qs = append(qs, eventInsert(n))
@@ -502,6 +502,11 @@ func (s *Store) applyStep(ctx context.Context, tx *sql.Tx, st *store.Step) error
 			return err
 		}
 	}
+	for _, n := range st.Notices {
+		if _, err := s.txexec(ctx, tx, qInsertNotice, n.Target, n.Body, nanos(n.Created), nanos(n.Due)); err != nil {
+			return err
+		}
+	}
 	for _, c := range st.ClaimTasks {
 		res, err := s.txexec(ctx, tx, qClaimToken, c.Worker, nanos(c.At), c.Token)
 		if err != nil {
@@ -591,6 +596,7 @@ const (
 	qDeleteTasks    = `DELETE FROM activity_tasks WHERE execution = ?`
 	qInsertTask     = `INSERT INTO activity_tasks (token, activity, execution, task_id, input, created) VALUES (?, ?, ?, ?, ?, ?)`
 	qClaimToken     = `UPDATE activity_tasks SET worker = ?, claimed = ? WHERE token = ? AND claimed = 0`
+	qInsertNotice   = `INSERT INTO notices (target, body, created, due) VALUES (?, ?, ?, ?)`
 	qClaim          = `UPDATE activity_tasks SET worker = ?, claimed = ? WHERE token =
 		(SELECT token FROM activity_tasks WHERE activity = ? AND claimed = 0 ORDER BY created, token LIMIT 1) RETURNING ` + taskColumns
 )

@@ -41,6 +41,7 @@ func Exercise(t *testing.T, newDatabase func(t *testing.T) Database) {
 		{"Search", testSearch},
 		{"Count", testCount},
 		{"TaskCounts", testTaskCounts},
+		{"Notices", testNotices},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
