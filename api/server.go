@@ -8,6 +8,7 @@ package api
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -222,7 +223,13 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, hr *http.Request) {
 		writeError(w, &apiError{status: 400, code: "UnknownOperationException", message: "Unknown operation: \"" + target + "\""})
 		return
 	}
-	out, err := s.call(hr.Context(), h, body, region)
+	ctx := hr.Context()
+	// A caller in a trace (W3C's traceparent, or X-Ray's header) passes it
+	// to the executions it starts, as X-Ray does.
+	if tp := cmp.Or(hr.Header.Get("traceparent"), hr.Header.Get("X-Amzn-Trace-Id")); tp != "" {
+		ctx = engine.WithTraceHeader(ctx, tp)
+	}
+	out, err := s.call(ctx, h, body, region)
 	if rec, ok := w.(*callRecorder); ok {
 		rec.call.Response = out
 	}

@@ -151,6 +151,7 @@ type meta struct {
 	Region           string  `json:"region"`
 	PayloadLimit     int     `json:"payloadLimit,omitempty"`
 	MaxEvents        int64   `json:"maxEvents,omitempty"`
+	TraceHeader      string  `json:"traceHeader,omitempty"`
 	Parent           *Parent `json:"parent,omitempty"`
 	StartedBy        string  `json:"startedBy,omitempty"`
 	TestCase         string  `json:"testCase,omitempty"`
@@ -249,6 +250,9 @@ func (d *Durable) config(rec *store.Execution) interpreter.Config {
 // nested workflow ("" for one started otherwise).
 func StartedBy(rec *store.Execution) string { return metaOf(rec).StartedBy }
 
+// TraceHeader reads the trace header an execution was started with.
+func TraceHeader(rec *store.Execution) string { return metaOf(rec).TraceHeader }
+
 // TestCaseOf reads the test case an execution runs ("" for none).
 func TestCaseOf(rec *store.Execution) string { return metaOf(rec).TestCase }
 
@@ -266,6 +270,9 @@ type StartRequest struct {
 	Input            string // JSON text
 	PayloadLimit     int
 	MaxEvents        int64 // the largest history (0: AWS's 25,000), kept with the execution so replays agree
+	// TraceHeader is the trace its starter was in (X-Ray's
+	// Root=...;Parent=... or W3C's traceparent), for its spans.
+	TraceHeader string
 	// Parent, when set, is the task that waits for this execution to end.
 	Parent *Parent
 	// StartedBy is the execution whose nested-workflow task started this
@@ -284,7 +291,7 @@ func (d *Durable) StartExecution(ctx context.Context, req StartRequest) (*store.
 	if err != nil {
 		return nil, err
 	}
-	mt, err := json.Marshal(meta{StateMachineName: req.StateMachineName, Region: req.Region, PayloadLimit: req.PayloadLimit, MaxEvents: req.MaxEvents, Parent: req.Parent,
+	mt, err := json.Marshal(meta{StateMachineName: req.StateMachineName, Region: req.Region, PayloadLimit: req.PayloadLimit, MaxEvents: req.MaxEvents, TraceHeader: req.TraceHeader, Parent: req.Parent,
 		StartedBy: req.StartedBy, TestCase: req.TestCase})
 	if err != nil {
 		return nil, err

@@ -132,6 +132,9 @@ func (e *Engine) StartExecution(ctx context.Context, in *StartExecutionInput) (*
 	if err != nil {
 		return nil, err
 	}
+	if in.TraceHeader != "" {
+		ctx = WithTraceHeader(ctx, in.TraceHeader)
+	}
 	execARN, start, err := e.start(ctx, t, in.Name, in.Input, "", nil, nil)
 	if err != nil {
 		return nil, err
@@ -153,7 +156,7 @@ func (e *Engine) start(ctx context.Context, t *target, name, input, startedBy st
 	rec, err := e.durable.StartExecution(ctx, driver.StartRequest{
 		ExecutionARN: execARN, Name: name, StateMachineARN: t.sm.String(), StateMachineName: t.sm.Name,
 		VersionARN: t.versionARN, AliasARN: t.aliasARN, Definition: t.body.Definition, RoleARN: t.body.RoleARN,
-		Region: t.sm.Region, Input: input, PayloadLimit: e.o.PayloadLimit, MaxEvents: e.o.MaxEvents, Parent: parent, StartedBy: startedBy, TestCase: t.testCase,
+		Region: t.sm.Region, Input: input, PayloadLimit: e.o.PayloadLimit, MaxEvents: e.o.MaxEvents, TraceHeader: traceHeaderOf(ctx), Parent: parent, StartedBy: startedBy, TestCase: t.testCase,
 	})
 	if errors.Is(err, store.ErrConflict) {
 		// Starting the same execution again is idempotent while it runs with

@@ -38,6 +38,7 @@ func cmdServe(args []string, stdout, stderr io.Writer) error {
 	maxEvents := fs.Int64("max-events", 0, "largest history of a Standard execution in events (default 25000, AWS's limit)")
 	verbose := fs.Bool("verbose", false, "log at debug level: every request, every execution's start and end")
 	logFormat := fs.String("log-format", "text", "the server's log: text or json (one JSON object per line)")
+	tracingMode := fs.String("tracing", "configured", "OpenTelemetry traces, exported by OTLP/HTTP as the OTEL_* environment variables say: configured (state machines whose tracingConfiguration enables it), all, or off")
 	auditLog := fs.String("audit-log", "", "record every API call that changes something, as CloudTrail records them, to this file ('-': standard output)")
 	expressHistory := fs.Bool("express-history", false, "keep Express executions and their histories for DescribeExecution and GetExecutionHistory")
 	configFile := fs.String("config", "", "baton.yaml: where Lambda functions and HTTP connections go")
@@ -170,6 +171,13 @@ func cmdServe(args []string, stdout, stderr io.Writer) error {
 	execLogs := execlog.New(eng, execlog.Options{Dir: filepath.Join(*data, "logs"), Groups: groups, Stdout: stdout, Log: log})
 	defer execLogs.Close()
 	defer eng.Subscribe(execLogs)()
+	if *tracingMode != "off" {
+		stopTracing, err := startTracing(eng, *tracingMode, log)
+		if err != nil {
+			return &exitError{code: 1, msg: "serve: " + err.Error()}
+		}
+		defer stopTracing()
+	}
 	closing := make(chan struct{})
 	hopts := httpserver.Options{Logger: log, Hosts: hosts, Keys: keys, Done: closing}
 	if trail != nil {

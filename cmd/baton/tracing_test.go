@@ -1,0 +1,109 @@
+package main
+
+import (
+	"context"
+	"encoding/hex"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sfn"
+	"github.com/aws/smithy-go/middleware"
+	smithyhttp "github.com/aws/smithy-go/transport/http"
+	collector "go.opentelemetry.io/proto/otlp/collector/trace/v1"
+	"google.golang.org/protobuf/proto"
+)
+
+// otlpReceiver is an OTLP/HTTP trace receiver: it keeps the spans sent.
+type otlpReceiver struct {
+	mu    sync.Mutex
+	spans map[string]spanSeen // by span id
+}
+
+type spanSeen struct {
+	name, trace, parent string
+}
+
+func (r *otlpReceiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
+	body, err := io.ReadAll(req.Body)
+	var msg collector.ExportTraceServiceRequest
+	if err != nil || req.URL.Path != "/v1/traces" || proto.Unmarshal(body, &msg) != nil {
+		http.Error(w, "not a trace export", http.StatusBadRequest)
+		return
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, rs := range msg.ResourceSpans {
+		for _, ss := range rs.ScopeSpans {
+			for _, s := range ss.Spans {
+				r.spans[hex.EncodeToString(s.SpanId)] = spanSeen{s.Name, hex.EncodeToString(s.TraceId), hex.EncodeToString(s.ParentSpanId)}
+			}
+		}
+	}
+	out, err := proto.Marshal(&collector.ExportTraceServiceResponse{})
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "application/x-protobuf")
+	w.Write(out) //nolint:errcheck // the exporter went away
+}
+
+func (r *otlpReceiver) byName() map[string]spanSeen {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	out := map[string]spanSeen{}
+	for id, s := range r.spans {
+		out[s.name] = spanSeen{s.name, s.trace, s.parent}
+		out["id:"+s.name] = spanSeen{name: id}
+	}
+	return out
+}
+
+// With --tracing all, executions are exported to the OTLP endpoint the
+// standard environment variables name, and one started from inside a
+// trace (its request's traceparent) joins it.
+func TestServeTracing(t *testing.T) {
+	rcv := &otlpReceiver{spans: map[string]spanSeen{}}
+	otlp := httptest.NewServer(rcv)
+	defer otlp.Close()
+	t.Setenv("OTEL_EXPORTER_OTLP_ENDPOINT", otlp.URL)
+	t.Setenv("OTEL_BSP_SCHEDULE_DELAY", "50")
+	s := startServerAt(t, t.TempDir(), "--tracing", "all")
+	c := s.client()
+	sm := createMachine(t, c, "traced", `{"StartAt":"One","States":{"One":{"Type":"Pass","Next":"Two"},"Two":{"Type":"Succeed"}}}`)
+	parent := "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
+	withParent := func(o *sfn.Options) {
+		o.APIOptions = append(o.APIOptions, func(st *middleware.Stack) error {
+			return st.Build.Add(middleware.BuildMiddlewareFunc("traceparent", func(ctx context.Context, in middleware.BuildInput, next middleware.BuildHandler) (middleware.BuildOutput, middleware.Metadata, error) {
+				if req, ok := in.Request.(*smithyhttp.Request); ok {
+					req.Header.Set("traceparent", parent)
+				}
+				return next.HandleBuild(ctx, in)
+			}), middleware.After)
+		})
+	}
+	out, err := c.StartExecution(context.Background(), &sfn.StartExecutionInput{StateMachineArn: aws.String(sm)}, withParent)
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitDone(t, c, aws.ToString(out.ExecutionArn))
+	poll(t, "the spans", time.Minute, func() (bool, error) {
+		seen := rcv.byName()
+		return seen["traced"].name != "" && seen["One"].name != "" && seen["Two"].name != "", nil
+	})
+	seen := rcv.byName()
+	root := seen["traced"]
+	if root.trace != "4bf92f3577b34da6a3ce929d0e0e4736" || root.parent != "00f067aa0ba902b7" {
+		t.Errorf("the execution's span is not in its caller's trace: %+v", root)
+	}
+	for _, state := range []string{"One", "Two"} {
+		if s := seen[state]; s.trace != root.trace || s.parent != seen["id:traced"].name {
+			t.Errorf("state %s: %+v (root %s)", state, s, seen["id:traced"].name)
+		}
+	}
+}
