@@ -34,6 +34,8 @@ type Observation struct {
 	Started bool
 	// RedriveCount is how many times the execution was redriven.
 	RedriveCount int
+	// TraceHeader is the trace the execution's starter was in.
+	TraceHeader string
 }
 
 // Timer is a timer an execution armed.
@@ -50,7 +52,7 @@ type Observer func(o *Observation)
 // observe builds the Observation of a step for obs.
 func observe(obs Observer, ex *interpreter.Execution, events []history.Event, cmds []interpreter.Command, fired int64, started bool) {
 	o := Observation{ExecutionARN: ex.ExecutionARN(), StateMachineARN: ex.Config().StateMachineARN, Events: events, Status: ex.Status,
-		Started: started, RedriveCount: ex.Config().RedriveCount}
+		Started: started, RedriveCount: ex.Config().RedriveCount, TraceHeader: ex.Config().TraceHeader}
 	for i := range cmds {
 		if cmds[i].Kind == interpreter.StartTimer {
 			o.Armed = append(o.Armed, Timer{ID: cmds[i].ID, At: cmds[i].At})

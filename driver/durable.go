@@ -242,16 +242,13 @@ func (d *Durable) config(rec *store.Execution) interpreter.Config {
 		ExecutionARN: rec.ARN, ExecutionName: rec.Name, StateMachineARN: rec.StateMachineARN, StateMachineName: mt.StateMachineName,
 		// The redrive count starts at zero: replaying the journal's redrives
 		// counts them again.
-		RoleARN: rec.RoleARN, Region: mt.Region, PayloadLimit: mt.PayloadLimit, MaxEvents: mt.MaxEvents, Random: seed(rec.ARN), Tokens: d.tokens,
+		RoleARN: rec.RoleARN, Region: mt.Region, PayloadLimit: mt.PayloadLimit, MaxEvents: mt.MaxEvents, TraceHeader: mt.TraceHeader, Random: seed(rec.ARN), Tokens: d.tokens,
 	}
 }
 
 // StartedBy reads the execution that started an execution through a
 // nested workflow ("" for one started otherwise).
 func StartedBy(rec *store.Execution) string { return metaOf(rec).StartedBy }
-
-// TraceHeader reads the trace header an execution was started with.
-func TraceHeader(rec *store.Execution) string { return metaOf(rec).TraceHeader }
 
 // TestCaseOf reads the test case an execution runs ("" for none).
 func TestCaseOf(rec *store.Execution) string { return metaOf(rec).TestCase }

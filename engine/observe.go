@@ -57,6 +57,9 @@ type Event struct {
 	Status string
 	// RedriveCount is how many times the execution was redriven.
 	RedriveCount int
+	// TraceHeader is the trace the execution's starter was in ("" for
+	// none): its spans join it.
+	TraceHeader string
 }
 
 // Observer is told what happens to executions. Observe gets the events of
@@ -148,7 +151,7 @@ func (e *Engine) observeStep(ob *driver.Observation) {
 	// reuse when it ends, while observers may still be reading.
 	events := append([]history.Event(nil), ob.Events...)
 	batch := make([]Event, 0, len(events)+len(ob.Armed)+len(ob.Fired))
-	base := Event{ExecutionARN: ob.ExecutionARN, StateMachineARN: ob.StateMachineARN, RedriveCount: ob.RedriveCount}
+	base := Event{ExecutionARN: ob.ExecutionARN, StateMachineARN: ob.StateMachineARN, RedriveCount: ob.RedriveCount, TraceHeader: ob.TraceHeader}
 	if len(events) == 0 && ob.Started {
 		// An execution without a history (Express) still starts.
 		ev := base

@@ -3,8 +3,6 @@ package engine
 import (
 	"context"
 	"encoding/json"
-
-	"github.com/baton-sh/baton/driver"
 )
 
 type traceHeaderKey struct{}
@@ -34,15 +32,4 @@ func (e *Engine) TracingOf(ctx context.Context, stateMachineARN string) (bool, e
 		return false, nil
 	}
 	return c.Enabled, nil
-}
-
-// ExecutionTraceHeader is the trace header a durable execution was
-// started with ("" for none, or for an execution the store does not
-// keep).
-func (e *Engine) ExecutionTraceHeader(ctx context.Context, executionARN string) string {
-	rec, err := e.store.GetExecution(ctx, executionARN)
-	if err != nil {
-		return ""
-	}
-	return driver.TraceHeader(rec)
 }

@@ -54,6 +54,9 @@ type Config struct {
 	Tokens *token.Key
 	// RedriveCount is the number of times the execution was redriven.
 	RedriveCount int
+	// TraceHeader is the trace the execution's starter was in, for the
+	// observers that trace it; the interpreter does not read it.
+	TraceHeader string
 	// Synchronous marks an Express execution started by
 	// StartSyncExecution: it cannot be redriven, and AWS leaves
 	// RedriveCount out of its context object.

@@ -237,7 +237,7 @@ func (t *Tracer) traced(sm string) bool {
 func (t *Tracer) begin(ev *engine.Event) *execution {
 	ctx := context.Background()
 	traceID := TraceID(ev.ExecutionARN)
-	if h := t.e.ExecutionTraceHeader(ctx, ev.ExecutionARN); h != "" {
+	if h := ev.TraceHeader; h != "" {
 		if sc, ok := ParseHeader(h); ok {
 			ctx = trace.ContextWithRemoteSpanContext(ctx, sc)
 			traceID = sc.TraceID()

@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"log"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -296,8 +297,21 @@ func serverMemory(b *testing.B, s *server) (rss, peak int64) {
 	return rss, peak
 }
 
+// startServerB starts the server for a benchmark, with the flags
+// BATON_BENCH_SERVE_ARGS adds (to compare, say, --tracing all and off in
+// one run). With tracing on, spans go to a receiver in this process that
+// takes them and answers at once.
 func startServerB(b *testing.B) *server {
-	s := startServerAt(b, b.TempDir())
+	args := strings.Fields(os.Getenv("BATON_BENCH_SERVE_ARGS"))
+	if i := slices.Index(args, "--tracing"); i >= 0 && i+1 < len(args) && args[i+1] != "off" {
+		sink := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			io.Copy(io.Discard, r.Body) //nolint:errcheck // a sink
+			w.Header().Set("Content-Type", "application/x-protobuf")
+		}))
+		b.Cleanup(sink.Close)
+		b.Setenv("OTEL_EXPORTER_OTLP_ENDPOINT", sink.URL)
+	}
+	s := startServerAt(b, b.TempDir(), args...)
 	b.Cleanup(func() { s.stop(b) })
 	return s
 }
