@@ -94,6 +94,11 @@ func request(executionARN string, t *interpreter.TaskRequest) *resource.Request 
 		Token: t.Token, Timeout: t.Timeout, Heartbeat: t.Heartbeat, Context: t.Context, Invocation: t.Invocation}
 }
 
+// TraceTask gives the traceparent of a task's span when its execution is
+// traced ("" otherwise): cfg is the execution's, scheduled the id of the
+// event that scheduled the task.
+type TraceTask func(cfg *interpreter.Config, scheduled int64) string
+
 // unserved is the failure of a task nothing serves.
 func unserved(t *interpreter.TaskRequest) error {
 	return failure.New(failure.TaskFailed, resource.NoHandlerCause(t.Resource.ARN, t.StateName)).AsError()

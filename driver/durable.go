@@ -51,6 +51,7 @@ type Durable struct {
 	onFinish  func(rec *store.Execution, parent Parent)
 	terminate func(stateMachineARN string) (string, bool)
 	notify    func(prev string, rec *store.Execution, now time.Time) []store.Notice
+	traceTask TraceTask
 	node      string
 	leaseFor  time.Duration
 
@@ -106,6 +107,8 @@ type DurableOptions struct {
 	// messages), written in the step that changes it: prev is the status
 	// before ("" for a new execution), rec the execution after.
 	Notify func(prev string, rec *store.Execution, now time.Time) []store.Notice
+	// TraceTask, when set, names the span a task's HTTP calls are made in.
+	TraceTask TraceTask
 	// Outage, when given, is where the driver reports the store's
 	// unavailability (shared with the rest of the server, so that an
 	// outage is logged once).
@@ -198,7 +201,7 @@ func NewDurable(o DurableOptions) *Durable {
 	ctx, cancel := context.WithCancel(context.Background())
 	d := &Durable{
 		store: o.Store, commit: store.NewCommitter(o.Store, o.MaxBatch), resources: o.Resources, clock: o.Clock, log: o.Logger,
-		maxLive: o.MaxLive, mocks: o.Mocks, tokens: o.Tokens, compile: o.Compile, observe: o.Observe, onFinish: o.OnFinish, terminate: o.Terminate, notify: o.Notify,
+		maxLive: o.MaxLive, mocks: o.Mocks, tokens: o.Tokens, compile: o.Compile, observe: o.Observe, onFinish: o.OnFinish, terminate: o.Terminate, notify: o.Notify, traceTask: o.TraceTask,
 		node: o.Node, leaseFor: o.LeaseDuration,
 		live: map[string]*live{}, timers: newTimerQueue(), recovered: make(chan struct{}), ctx: ctx, cancel: cancel,
 	}

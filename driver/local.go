@@ -24,6 +24,8 @@ import (
 type Local struct {
 	Resources *resource.Registry
 	Clock     clock.Clock
+	// TraceTask, when set, names the span a task's HTTP calls are made in.
+	TraceTask TraceTask
 	// Callbacks, when set, lets tasks that were submitted (a
 	// .waitForTaskToken call, a .sync child) be completed by their token.
 	// Without it such a task waits until its timeout.
@@ -228,6 +230,9 @@ func (r *run) startTask(t *interpreter.TaskRequest) {
 	r.inflight[t.ID] = cancel
 	to := route(r.d.Resources, r.d.Mock, t, false)
 	req := request(r.ex.ExecutionARN(), t)
+	if r.d.TraceTask != nil {
+		req.TraceParent = r.d.TraceTask(r.ex.Config(), t.ScheduledEvent)
+	}
 	results := r.results
 	// The task holds a virtual clock while it runs; its last message hands
 	// the hold to the loop.

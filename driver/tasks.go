@@ -18,6 +18,9 @@ func (d *Durable) runTask(l *live, t *interpreter.TaskRequest, to target) {
 	}
 	l.tasks[t.ID] = cancel
 	req := request(l.arn, t)
+	if d.traceTask != nil {
+		req.TraceParent = d.traceTask(l.ex.Config(), t.ScheduledEvent)
+	}
 	arn, id := l.arn, t.ID
 	hold := clock.Hold(d.clock)
 	d.wg.Add(1)

@@ -42,6 +42,9 @@ type Options struct {
 	// Notify, when set, makes the notices (webhooks' messages) a status
 	// change of a durable execution owes; they are written with the change.
 	Notify func(prev string, rec *store.Execution, now time.Time) []store.Notice
+	// TraceTask, when set, names the span of a task of a traced execution,
+	// for the HTTP calls the task makes (traceparent).
+	TraceTask driver.TraceTask
 	// MaxEvents bounds the history of an execution (default AWS's 25,000
 	// for one that keeps its history).
 	MaxEvents int64
@@ -161,7 +164,7 @@ func New(ctx context.Context, o Options) (*Engine, error) {
 		e.durable = driver.NewDurable(driver.DurableOptions{
 			Store: e.store, Resources: e.resources, Clock: o.Clock, Logger: o.Logger, MaxLive: o.MaxLive, Mocks: o.Mocks,
 			Tokens: e.tokens, Compile: e.machines.compile, Observe: e.observeStep, OnFinish: e.childFinished, Terminate: e.terminates, Outage: &e.outage,
-			Node: o.Node, LeaseDuration: o.LeaseDuration, Notify: o.Notify,
+			Node: o.Node, LeaseDuration: o.LeaseDuration, Notify: o.Notify, TraceTask: o.TraceTask,
 		})
 	}
 	return e, nil

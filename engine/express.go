@@ -49,7 +49,7 @@ func (x *expressRunner) prepare(t *target, name, input string) (*machine.Machine
 }
 
 func (x *expressRunner) driver(t *target) (*driver.Local, *lastStep) {
-	d := &driver.Local{Resources: x.e.resources, Clock: x.e.clock, Mock: t.mock}
+	d := &driver.Local{Resources: x.e.resources, Clock: x.e.clock, Mock: t.mock, TraceTask: x.e.o.TraceTask}
 	last := &lastStep{}
 	if x.e.obs.n.Load() > 0 {
 		d.Observe = x.e.observeStep

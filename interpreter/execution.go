@@ -132,6 +132,9 @@ type TaskRequest struct {
 	// execution (retries and Map iterations included): 0 for the first.
 	// Mocked responses are chosen by it.
 	Invocation int
+	// ScheduledEvent is the id of the history event that scheduled the
+	// task: a trace names the task's span by it.
+	ScheduledEvent int64
 	// Submitted says that the call was accepted and its result comes later
 	// (TaskSubmitted); Receipt is what the call answered then.
 	Submitted bool

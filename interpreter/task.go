@@ -81,7 +81,7 @@ func (f *frame) task() {
 		ex.invocations = map[string]int{}
 	}
 	req := &TaskRequest{
-		ID: id, Resource: res, Input: eff, StateName: st.Name,
+		ID: id, Resource: res, Input: eff, StateName: st.Name, ScheduledEvent: ev,
 		Timeout: time.Duration(timeout) * time.Second, Heartbeat: time.Duration(heartbeat) * time.Second, Token: f.token,
 		Invocation: ex.invocations[st.Name],
 	}

@@ -29,6 +29,9 @@ type Request struct {
 	// Invocation counts the earlier tasks of the same state in the
 	// execution (retries and Map iterations included): 0 for the first.
 	Invocation int
+	// TraceParent, when the execution is traced, is the W3C traceparent
+	// of the task's span: calls the task makes over HTTP carry it.
+	TraceParent string
 }
 
 // Resource carries out tasks. Invoke returns the task's result, or an error:

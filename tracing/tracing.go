@@ -29,6 +29,7 @@ import (
 
 	"github.com/baton-sh/baton/engine"
 	"github.com/baton-sh/baton/history"
+	"github.com/baton-sh/baton/interpreter"
 )
 
 // Mode says which executions are traced.
@@ -329,6 +330,22 @@ func (t *Tracer) apply(x *execution, ev *engine.Event) {
 		x.root.End(trace.WithTimestamp(ev.Time))
 		delete(t.open, ev.ExecutionARN)
 	}
+}
+
+// TaskTraceparent is the W3C traceparent of a task's span, when its
+// execution is traced ("" otherwise): the driver's TraceTask.
+func (t *Tracer) TaskTraceparent(cfg *interpreter.Config, scheduled int64) string {
+	t.mu.Lock()
+	on := t.traced(cfg.StateMachineARN)
+	t.mu.Unlock()
+	if !on {
+		return ""
+	}
+	traceID := TraceID(cfg.ExecutionARN)
+	if sc, ok := ParseHeader(cfg.TraceHeader); ok {
+		traceID = sc.TraceID()
+	}
+	return "00-" + traceID.String() + "-" + TaskSpanID(cfg.ExecutionARN, scheduled).String() + "-01"
 }
 
 // TaskSpanID is the span of the task scheduled by the history event id:

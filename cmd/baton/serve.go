@@ -13,6 +13,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -20,12 +21,14 @@ import (
 	"github.com/baton-sh/baton/config"
 	"github.com/baton-sh/baton/engine"
 	"github.com/baton-sh/baton/execlog"
+	"github.com/baton-sh/baton/interpreter"
 	"github.com/baton-sh/baton/mock"
 	"github.com/baton-sh/baton/resource"
 	"github.com/baton-sh/baton/resource/httptask"
 	"github.com/baton-sh/baton/resource/lambda"
 	httpserver "github.com/baton-sh/baton/server"
 	"github.com/baton-sh/baton/store/sqlite"
+	"github.com/baton-sh/baton/tracing"
 	"github.com/baton-sh/baton/webhook"
 )
 
@@ -124,6 +127,13 @@ func cmdServe(args []string, stdout, stderr io.Writer) error {
 	resources := resource.NewRegistry()
 	lambda.New(cfg, lambda.WithLogger(log)).Register(resources)
 	httptask.New(cfg).Register(resources)
+	var tracer atomic.Pointer[tracing.Tracer]
+	traceTask := func(cfg *interpreter.Config, scheduled int64) string {
+		if t := tracer.Load(); t != nil {
+			return t.TaskTraceparent(cfg, scheduled)
+		}
+		return ""
+	}
 	var hooks []webhook.Target
 	if cfg != nil {
 		for _, h := range cfg.StatusWebhooks {
@@ -132,10 +142,20 @@ func cmdServe(args []string, stdout, stderr io.Writer) error {
 	}
 	eng, err := engine.New(context.Background(), engine.Options{
 		Store: st, Resources: resources, Logger: log, Account: *account, PayloadLimit: *limit, MaxEvents: *maxEvents, ExpressHistory: *expressHistory, Mocks: mocks,
-		Notify: webhook.Notices(hooks),
+		Notify: webhook.Notices(hooks), TraceTask: traceTask,
 	})
 	if err != nil {
 		return &exitError{code: 1, msg: err.Error()}
+	}
+	// Traces: the tracer observes the engine, and names the spans of the
+	// tasks that the engine's executions run (traceTask) once it exists.
+	if *tracingMode != "off" {
+		tr, stopTracing, err := startTracing(eng, *tracingMode, log)
+		if err != nil {
+			return err
+		}
+		tracer.Store(tr)
+		defer stopTracing()
 	}
 	// Recovery runs nested workflows, whose children and parents the engine
 	// serves: it starts once the engine is whole.
@@ -171,13 +191,7 @@ func cmdServe(args []string, stdout, stderr io.Writer) error {
 	execLogs := execlog.New(eng, execlog.Options{Dir: filepath.Join(*data, "logs"), Groups: groups, Stdout: stdout, Log: log})
 	defer execLogs.Close()
 	defer eng.Subscribe(execLogs)()
-	if *tracingMode != "off" {
-		stopTracing, err := startTracing(eng, *tracingMode, log)
-		if err != nil {
-			return &exitError{code: 1, msg: "serve: " + err.Error()}
-		}
-		defer stopTracing()
-	}
+
 	closing := make(chan struct{})
 	hopts := httpserver.Options{Logger: log, Hosts: hosts, Keys: keys, Done: closing}
 	if trail != nil {

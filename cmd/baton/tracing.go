@@ -20,24 +20,24 @@ import (
 // (OTEL_EXPORTER_OTLP_ENDPOINT, OTEL_EXPORTER_OTLP_TRACES_ENDPOINT,
 // OTEL_EXPORTER_OTLP_HEADERS, OTEL_SERVICE_NAME, ...). It returns what
 // stops it: the spans still open end, those made are sent.
-func startTracing(eng *engine.Engine, mode string, log *slog.Logger) (func(), error) {
+func startTracing(eng *engine.Engine, mode string, log *slog.Logger) (*tracing.Tracer, func(), error) {
 	m := tracing.Configured
 	switch mode {
 	case "configured":
 	case "all":
 		m = tracing.All
 	default:
-		return nil, usageError("serve: --tracing is configured, all or off, not %q", mode)
+		return nil, nil, usageError("serve: --tracing is configured, all or off, not %q", mode)
 	}
 	exp, err := otlptracehttp.New(context.Background())
 	if err != nil {
-		return nil, err
+		return nil, nil, &exitError{code: 1, msg: "serve: tracing: " + err.Error()}
 	}
 	// The environment's OTEL_SERVICE_NAME and OTEL_RESOURCE_ATTRIBUTES win
 	// over the name baton.
 	res, err := resource.New(context.Background(), resource.WithAttributes(attribute.String("service.name", "baton")), resource.WithFromEnv())
 	if err != nil {
-		return nil, err
+		return nil, nil, &exitError{code: 1, msg: "serve: tracing: " + err.Error()}
 	}
 	tp := tracing.NewProvider(exp, sdktrace.WithResource(res))
 	otel.SetErrorHandler(otel.ErrorHandlerFunc(func(err error) {
@@ -45,7 +45,7 @@ func startTracing(eng *engine.Engine, mode string, log *slog.Logger) (func(), er
 	}))
 	tr := tracing.New(eng, tp, m)
 	unsubscribe := eng.Subscribe(tr)
-	return func() {
+	return tr, func() {
 		unsubscribe()
 		tr.Close()
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)

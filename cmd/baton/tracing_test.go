@@ -6,6 +6,8 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -73,9 +75,24 @@ func TestServeTracing(t *testing.T) {
 	defer otlp.Close()
 	t.Setenv("OTEL_EXPORTER_OTLP_ENDPOINT", otlp.URL)
 	t.Setenv("OTEL_BSP_SCHEDULE_DELAY", "50")
-	s := startServerAt(t, t.TempDir(), "--tracing", "all")
+	// A function at an HTTP endpoint, to see what a task's call carries.
+	var mu sync.Mutex
+	var got string
+	fn := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		got = r.Header.Get("traceparent")
+		mu.Unlock()
+		w.Write([]byte(`{"ok":true}`)) //nolint:errcheck // the caller went away
+	}))
+	defer fn.Close()
+	conf := filepath.Join(t.TempDir(), "baton.yaml")
+	if err := os.WriteFile(conf, []byte("functions:\n  echo:\n    url: "+fn.URL+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	s := startServerAt(t, t.TempDir(), "--tracing", "all", "--config", conf)
 	c := s.client()
-	sm := createMachine(t, c, "traced", `{"StartAt":"One","States":{"One":{"Type":"Pass","Next":"Two"},"Two":{"Type":"Succeed"}}}`)
+	sm := createMachine(t, c, "traced", `{"StartAt":"One","States":{"One":{"Type":"Pass","Next":"Two"},
+		"Two":{"Type":"Task","Resource":"arn:aws:lambda:eu-west-3:123456789012:function:echo","End":true}}}`)
 	parent := "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
 	withParent := func(o *sfn.Options) {
 		o.APIOptions = append(o.APIOptions, func(st *middleware.Stack) error {
@@ -94,7 +111,7 @@ func TestServeTracing(t *testing.T) {
 	waitDone(t, c, aws.ToString(out.ExecutionArn))
 	poll(t, "the spans", time.Minute, func() (bool, error) {
 		seen := rcv.byName()
-		return seen["traced"].name != "" && seen["One"].name != "" && seen["Two"].name != "", nil
+		return seen["traced"].name != "" && seen["One"].name != "" && seen["Two"].name != "" && seen["Task arn:aws:lambda:eu-west-3:123456789012:function:echo"].name != "", nil
 	})
 	seen := rcv.byName()
 	root := seen["traced"]
@@ -105,5 +122,15 @@ func TestServeTracing(t *testing.T) {
 		if s := seen[state]; s.trace != root.trace || s.parent != seen["id:traced"].name {
 			t.Errorf("state %s: %+v (root %s)", state, s, seen["id:traced"].name)
 		}
+	}
+	// The function was called inside the task's span.
+	task := "Task arn:aws:lambda:eu-west-3:123456789012:function:echo"
+	if s := seen[task]; s.parent != seen["id:Two"].name {
+		t.Errorf("the task's span %+v is not the state's child", s)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if want := "00-" + root.trace + "-" + seen["id:"+task].name + "-01"; got != want {
+		t.Errorf("the function got traceparent %q, want %q", got, want)
 	}
 }

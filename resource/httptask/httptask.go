@@ -95,6 +95,11 @@ func (t *Task) Invoke(ctx context.Context, req *resource.Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	if req.TraceParent != "" {
+		// The task's span, in W3C's header; it wins over a traceparent
+		// the state's Headers set.
+		hr.Header.Set("traceparent", req.TraceParent)
+	}
 	out, err := t.do(ctx, hr)
 	if err != nil {
 		return nil, err

@@ -36,6 +36,9 @@ func (e *endpoint) invoke(parent context.Context, in *invocation) (*response, er
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("X-Amz-Request-Id", in.requestID)
 	req.Header.Set("Lambda-Runtime-Aws-Request-Id", in.requestID)
+	if in.trace != "" {
+		req.Header.Set("traceparent", in.trace)
+	}
 	for k, v := range e.cfg.Headers {
 		req.Header.Set(k, v)
 	}
@@ -87,6 +90,9 @@ func (l *invokeAPI) invoke(parent context.Context, in *invocation) (*response, e
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("X-Amz-Invocation-Type", "RequestResponse")
 	req.Header.Set("X-Amz-Log-Type", "None")
+	if in.trace != "" {
+		req.Header.Set("traceparent", in.trace)
+	}
 	id, secret, token := credentials()
 	sigv4.Sign(req, in.payload, in.region, "lambda", id, secret, token, time.Now())
 	resp, err := l.client.Do(req)

@@ -52,6 +52,7 @@ type invocation struct {
 	requestID string
 	region    string
 	typ       string // RequestResponse, Event or DryRun
+	trace     string // the task span's W3C traceparent, when traced
 }
 
 // response is what a function answered.
@@ -262,7 +263,7 @@ func (f *Functions) call(ctx context.Context, fn *function, payload []byte, typ 
 		err.Cause += " Configure the function '" + fn.name + "' under functions: in baton.yaml (--config), or mock the state."
 		return nil, err
 	}
-	in := &invocation{name: fn.name, qualifier: fn.qualifier, payload: payload, requestID: reqID, region: fn.region, typ: typ}
+	in := &invocation{name: fn.name, qualifier: fn.qualifier, payload: payload, requestID: reqID, region: fn.region, typ: typ, trace: req.TraceParent}
 	switch typ {
 	case "DryRun":
 		return &response{payload: nil, executedVersion: version(fn), statusCode: 204}, nil
