@@ -111,7 +111,7 @@ func (r *run) observe(cmds []interpreter.Command, fired int64, started bool) {
 	}
 	events := r.ex.Events[r.seen:]
 	r.seen = len(r.ex.Events)
-	observe(r.d.Observe, r.ex, events, cmds, fired, started)
+	observe(r.d.Observe, r.ex, events, cmds, fired, started, nil)
 }
 
 func (r *run) loop(cmds []interpreter.Command) {

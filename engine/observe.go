@@ -31,10 +31,18 @@ const (
 	TimerArmed
 	TimerFired
 	ExecutionFinished
+	// ExecutionRedriven: a closed execution runs again (RedriveExecution).
+	ExecutionRedriven
+	// StateMachineDeleted and ActivityDeleted say that a resource is gone
+	// (a state machine once its last execution has ended); they belong to
+	// no execution.
+	StateMachineDeleted
+	ActivityDeleted
 )
 
 var eventKindNames = [...]string{"", "ExecutionStarted", "StateEntered", "StateExited", "TaskScheduled", "TaskStarted",
-	"TaskSubmitted", "TaskSucceeded", "TaskFailed", "TimerArmed", "TimerFired", "ExecutionFinished"}
+	"TaskSubmitted", "TaskSucceeded", "TaskFailed", "TimerArmed", "TimerFired", "ExecutionFinished", "ExecutionRedriven",
+	"StateMachineDeleted", "ActivityDeleted"}
 
 func (k EventKind) String() string { return eventKindNames[k] }
 
@@ -55,6 +63,15 @@ type Event struct {
 	// Status, for ExecutionFinished: SUCCEEDED, FAILED, TIMED_OUT or
 	// ABORTED.
 	Status string
+	// For ExecutionStarted, ExecutionRedriven and ExecutionFinished: the
+	// version and alias the execution was started through ("" for none),
+	// when it started (or was last redriven), and how often it was
+	// redriven.
+	StateMachineVersionARN, StateMachineAliasARN string
+	StartTime                                    time.Time
+	RedriveCount                                 int
+	// ActivityARN, for ActivityDeleted.
+	ActivityARN string
 }
 
 // Observer is told what happens to executions. Observe gets the events of
@@ -134,22 +151,39 @@ func (o *observers) publish(batch []Event) {
 
 // observeStep is the drivers' Observer: it turns a step into events.
 func (e *Engine) observeStep(ob *driver.Observation) {
+	deleted := false
 	if ob.Status != interpreter.Running {
 		if _, ok := e.deleting.Load(ob.StateMachineARN); ok {
-			e.executionEnded(ob.StateMachineARN)
+			deleted = e.executionEnded(ob.StateMachineARN)
 		}
 	}
-	if e.obs.n.Load() == 0 {
-		return
+	if e.obs.n.Load() > 0 {
+		e.publishStep(ob, deleted)
 	}
+}
+
+// publishDeleted tells observers that a state machine is gone.
+func (e *Engine) publishDeleted(sm string) {
+	if e.obs.n.Load() > 0 {
+		e.obs.publish([]Event{{Kind: StateMachineDeleted, StateMachineARN: sm, Time: e.clock.Now()}})
+	}
+}
+
+// publishStep hands the events of a step to the observers; deleted says
+// that the step's end of an execution took its state machine away (the
+// deletion is told after the end).
+func (e *Engine) publishStep(ob *driver.Observation, deleted bool) {
 	// The events are copied: an in-process run hands its history back for
 	// reuse when it ends, while observers may still be reading.
 	events := append([]history.Event(nil), ob.Events...)
 	batch := make([]Event, 0, len(events)+len(ob.Armed)+len(ob.Fired))
 	base := Event{ExecutionARN: ob.ExecutionARN, StateMachineARN: ob.StateMachineARN}
+	// What an execution's start, redrive and end carry besides.
+	edge := base
+	edge.StateMachineVersionARN, edge.StateMachineAliasARN, edge.StartTime, edge.RedriveCount = ob.VersionARN, ob.AliasARN, ob.Start, ob.RedriveCount
 	if len(events) == 0 && ob.Started {
 		// An execution without a history (Express) still starts.
-		ev := base
+		ev := edge
 		ev.Kind, ev.Time = ExecutionStarted, e.clock.Now()
 		batch = append(batch, ev)
 	}
@@ -160,18 +194,21 @@ func (e *Engine) observeStep(ob *driver.Observation) {
 	}
 	for i := range events {
 		h := &events[i]
-		ev := base
-		ev.History, ev.Time = h, time.Unix(0, h.Time)
-		ev.Kind = kindOf(h.Type)
-		switch ev.Kind {
-		case 0:
+		kind := kindOf(h.Type)
+		if kind == 0 {
 			continue
-		case ExecutionStarted:
+		}
+		ev := base
+		switch kind {
+		case ExecutionStarted, ExecutionRedriven:
+			ev = edge
 		case ExecutionFinished:
+			ev = edge
 			ev.Status = finishStatus(h.Type)
 		default:
 			ev.State = h.Name
 		}
+		ev.Kind, ev.History, ev.Time = kind, h, time.Unix(0, h.Time)
 		batch = append(batch, ev)
 	}
 	for _, t := range ob.Armed {
@@ -181,9 +218,12 @@ func (e *Engine) observeStep(ob *driver.Observation) {
 	}
 	if len(events) == 0 && ob.Status != interpreter.Running {
 		// An execution without a history (Express) still ends.
-		ev := base
+		ev := edge
 		ev.Kind, ev.Status, ev.Time = ExecutionFinished, ob.Status.String(), e.clock.Now()
 		batch = append(batch, ev)
+	}
+	if deleted {
+		batch = append(batch, Event{Kind: StateMachineDeleted, StateMachineARN: ob.StateMachineARN, Time: e.clock.Now()})
 	}
 	if len(batch) > 0 {
 		e.obs.publish(batch)
@@ -194,6 +234,8 @@ func kindOf(t history.Type) EventKind {
 	switch {
 	case t == history.ExecutionStarted:
 		return ExecutionStarted
+	case t == history.ExecutionRedriven:
+		return ExecutionRedriven
 	case t.IsStateEntered():
 		return StateEntered
 	case t.IsStateExited():
