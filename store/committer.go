@@ -101,8 +101,15 @@ func (c *Committer) loop() {
 
 // Observe has f told of every batch written: how many steps it held and
 // how long its transaction took (metrics). f runs on the committer's own
-// goroutine, between batches: it must return at once.
-func (c *Committer) Observe(f func(steps int, took time.Duration)) { c.observe.Store(&f) }
+// goroutine, between batches: it must return at once. Observe(nil) stops
+// telling.
+func (c *Committer) Observe(f func(steps int, took time.Duration)) {
+	if f == nil {
+		c.observe.Store(nil)
+		return
+	}
+	c.observe.Store(&f)
+}
 
 // Close writes what is queued and stops.
 func (c *Committer) Close() {

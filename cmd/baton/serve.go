@@ -18,6 +18,7 @@ import (
 
 	"github.com/baton-sh/baton/config"
 	"github.com/baton-sh/baton/engine"
+	"github.com/baton-sh/baton/metrics"
 	"github.com/baton-sh/baton/mock"
 	"github.com/baton-sh/baton/resource"
 	"github.com/baton-sh/baton/resource/httptask"
@@ -44,6 +45,7 @@ func cmdServe(args []string, stdout, stderr io.Writer) error {
 	readTimeout := fs.Duration("read-timeout", 30*time.Second, "longest a request may take to arrive, body included")
 	tlsCert := fs.String("tls-cert", "", "serve HTTPS with this certificate (PEM), with --tls-key")
 	tlsKey := fs.String("tls-key", "", "the certificate's private key (PEM)")
+	withMetrics := fs.Bool("metrics", true, "serve Prometheus metrics at /metrics (when requests must be signed, scrapers give an access key as HTTP Basic credentials)")
 	rest, err := parseFlags(fs, args)
 	if err != nil {
 		if err == flag.ErrHelp {
@@ -103,6 +105,12 @@ func cmdServe(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return &exitError{code: 1, msg: err.Error()}
 	}
+	// Metrics count from the first step recovery takes.
+	var mets *metrics.Metrics
+	if *withMetrics {
+		mets = metrics.New(eng, metrics.Options{Logger: log})
+		defer mets.Close()
+	}
 	// Recovery runs nested workflows, whose children and parents the engine
 	// serves: it starts once the engine is whole.
 	if err := eng.Start(context.Background()); err != nil {
@@ -116,7 +124,7 @@ func cmdServe(args []string, stdout, stderr io.Writer) error {
 	hosts := ownNames(ln.Addr())
 	hosts = append(hosts, allowHosts...)
 	closing := make(chan struct{})
-	handler := httpserver.Handler(eng, httpserver.Options{Logger: log, Hosts: hosts, Keys: keys, Done: closing})
+	handler := httpserver.Handler(eng, httpserver.Options{Logger: log, Hosts: hosts, Keys: keys, Done: closing, Metrics: mets})
 	// Timeouts fit for GetActivityTask's minute-long polls: a request must
 	// arrive within --read-timeout, an answer may take 75 seconds, an idle
 	// connection is closed after two minutes.
