@@ -23,7 +23,7 @@ type execKey struct{ sm, version, alias string }
 
 // execSeries are one execKey's series, made once.
 type execSeries struct {
-	started, succeeded, failed, aborted, timedOut, throttled, redriven prometheus.Counter
+	started, succeeded, failed, aborted, timedOut, throttled, redriven   prometheus.Counter
 	redrivenSucceeded, redrivenFailed, redrivenAborted, redrivenTimedOut prometheus.Counter
 	time                                                                 prometheus.Observer
 }
@@ -68,12 +68,12 @@ type taskSeries struct {
 // taskFamily is AWS's activity, Lambda function or service integration
 // family.
 type taskFamily struct {
-	label                                                                 string
-	scheduled, started, succeeded, failed, timedOut, heartbeatTimedOut    *prometheus.CounterVec
-	scheduleTime, runTime, time                                           *prometheus.HistogramVec
-	series                                                                map[string]*taskSeries
-	max                                                                   int
-	allVecs                                                               []interface{ DeleteLabelValues(...string) bool }
+	label                                                              string
+	scheduled, started, succeeded, failed, timedOut, heartbeatTimedOut *prometheus.CounterVec
+	scheduleTime, runTime, time                                        *prometheus.HistogramVec
+	series                                                             map[string]*taskSeries
+	max                                                                int
+	allVecs                                                            []interface{ DeleteLabelValues(...string) bool }
 }
 
 // newTaskFamily registers a family: plural and singular are AWS's stems
@@ -181,7 +181,7 @@ func newObserver(e *engine.Engine, reg *prometheus.Registry, o Options) *observe
 		ob.execF.counters[c.aws] = v
 	}
 	ob.execF.time = prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "baton_execution_time_seconds",
-		Help: "How long executions took, from their start (or their last redrive) to their end, in seconds (AWS: milliseconds).",
+		Help:    "How long executions took, from their start (or their last redrive) to their end, in seconds (AWS: milliseconds).",
 		Buckets: durationBuckets}, execLabels)
 	reg.MustRegister(ob.execF.time)
 	ob.tasks[activityTask] = newTaskFamily(reg, "Activities", "Activity", "activity", "activity task", true, o.MaxLabelValues)
@@ -249,7 +249,9 @@ func (o *observer) exec(ev *engine.Event) *execSeries {
 			return s
 		}
 	}
-	c := func(aws string) prometheus.Counter { return o.execF.counters[aws].WithLabelValues(k.sm, k.version, k.alias) }
+	c := func(aws string) prometheus.Counter {
+		return o.execF.counters[aws].WithLabelValues(k.sm, k.version, k.alias)
+	}
 	s := &execSeries{
 		started: c("ExecutionsStarted"), succeeded: c("ExecutionsSucceeded"), failed: c("ExecutionsFailed"),
 		aborted: c("ExecutionsAborted"), timedOut: c("ExecutionsTimedOut"), throttled: c("ExecutionThrottled"),
