@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -89,60 +90,120 @@ const observerQueue = 4096
 
 type subscription struct {
 	o       Observer
-	ch      chan []Event
+	ch      chan []Event // never closed: publish sends without a lock
+	kick    chan struct{} // the queue is half full: hand it over now
 	dropped atomic.Int64
+	quit    chan struct{}
 	done    chan struct{}
 }
 
 type observers struct {
-	mu   sync.RWMutex
-	subs []*subscription
-	n    atomic.Int32 // len(subs), read without the lock on the hot path
+	mu   sync.Mutex // held by who changes subs
+	subs atomic.Pointer[[]*subscription]
+	n    atomic.Int32 // len(subs), read on the hot path
 }
 
 // Subscribe registers an observer until the returned function is called.
 func (e *Engine) Subscribe(o Observer) (unsubscribe func()) {
-	s := &subscription{o: o, ch: make(chan []Event, observerQueue), done: make(chan struct{})}
+	s := &subscription{o: o, ch: make(chan []Event, observerQueue), kick: make(chan struct{}, 1), quit: make(chan struct{}), done: make(chan struct{})}
 	go s.run()
-	e.obs.mu.Lock()
-	e.obs.subs = append(e.obs.subs, s)
-	e.obs.n.Store(int32(len(e.obs.subs)))
-	e.obs.mu.Unlock()
+	e.obs.set(func(subs []*subscription) []*subscription { return append(subs, s) })
 	var once sync.Once
 	return func() {
 		once.Do(func() {
-			e.obs.mu.Lock()
-			for i, x := range e.obs.subs {
-				if x == s {
-					e.obs.subs = append(e.obs.subs[:i:i], e.obs.subs[i+1:]...)
-					break
-				}
-			}
-			e.obs.n.Store(int32(len(e.obs.subs)))
-			e.obs.mu.Unlock()
-			close(s.ch)
+			e.obs.set(func(subs []*subscription) []*subscription {
+				return slices.DeleteFunc(subs, func(x *subscription) bool { return x == s })
+			})
+			close(s.quit)
 			<-s.done
 		})
 	}
 }
 
+// observerPause is how long an observer's goroutine lets batches queue
+// once it has handed some over: waking a goroutine for every step costs
+// more than most observers' work (a context switch is dear in some VMs),
+// so under load it wakes about once per pause, or sooner when its queue
+// is half full, and takes what queued meanwhile. The first step after a
+// quiet spell is handed over at once; the next ones at most this much
+// later.
+const observerPause = 20 * time.Millisecond
+
+// run hands the batches to the observer; once unsubscribed, it hands over
+// what is queued, and ends.
 func (s *subscription) run() {
 	defer close(s.done)
-	for batch := range s.ch {
-		if n := s.dropped.Swap(0); n > 0 {
-			s.o.Dropped(int(n))
+	pause := time.NewTimer(observerPause)
+	pause.Stop()
+	for {
+		select {
+		case batch := <-s.ch:
+			s.observe(batch)
+		case <-s.quit:
+			s.drain()
+			return
 		}
-		s.o.Observe(batch)
+		s.drain()
+		pause.Reset(observerPause)
+		select {
+		case <-pause.C:
+		case <-s.kick:
+			pause.Stop()
+		case <-s.quit:
+			pause.Stop()
+		}
+		s.drain()
 	}
+}
+
+// drain hands over what is queued.
+func (s *subscription) drain() {
+	for {
+		select {
+		case batch := <-s.ch:
+			s.observe(batch)
+		default:
+			return
+		}
+	}
+}
+
+func (s *subscription) observe(batch []Event) {
+	if n := s.dropped.Swap(0); n > 0 {
+		s.o.Dropped(int(n))
+	}
+	s.o.Observe(batch)
+}
+
+// set changes the subscriptions: publish reads them without a lock, so
+// they are replaced, never changed in place.
+func (o *observers) set(change func([]*subscription) []*subscription) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	var subs []*subscription
+	if old := o.subs.Load(); old != nil {
+		subs = slices.Clone(*old)
+	}
+	subs = change(subs)
+	o.subs.Store(&subs)
+	o.n.Store(int32(len(subs)))
 }
 
 // publish hands a batch to every observer without waiting.
 func (o *observers) publish(batch []Event) {
-	o.mu.RLock()
-	defer o.mu.RUnlock()
-	for _, s := range o.subs {
+	subs := o.subs.Load()
+	if subs == nil {
+		return
+	}
+	for _, s := range *subs {
 		select {
 		case s.ch <- batch:
+			if len(s.ch) > observerQueue/2 {
+				select {
+				case s.kick <- struct{}{}:
+				default:
+				}
+			}
 		default:
 			s.dropped.Add(1)
 		}
@@ -176,7 +237,9 @@ func (e *Engine) publishStep(ob *driver.Observation, deleted bool) {
 	// The events are copied: an in-process run hands its history back for
 	// reuse when it ends, while observers may still be reading.
 	events := append([]history.Event(nil), ob.Events...)
-	batch := make([]Event, 0, len(events)+len(ob.Armed)+len(ob.Fired))
+	// Room for an execution's start and end without a history, and a
+	// deletion.
+	batch := make([]Event, 0, len(events)+len(ob.Armed)+len(ob.Fired)+3)
 	base := Event{ExecutionARN: ob.ExecutionARN, StateMachineARN: ob.StateMachineARN}
 	// What an execution's start, redrive and end carry besides.
 	edge := base

@@ -72,7 +72,7 @@ type taskFamily struct {
 	scheduled, started, succeeded, failed, timedOut, heartbeatTimedOut *prometheus.CounterVec
 	scheduleTime, runTime, time                                        *prometheus.HistogramVec
 	series                                                             map[string]*taskSeries
-	max                                                                int
+	max, named                                                         int // the bound, and the values it holds but "other"
 	allVecs                                                            []interface{ DeleteLabelValues(...string) bool }
 }
 
@@ -112,11 +112,11 @@ func (f *taskFamily) get(v string) *taskSeries {
 	if s, ok := f.series[v]; ok {
 		return s
 	}
-	if len(f.series) >= f.max {
-		v = Other
-		if s, ok := f.series[v]; ok {
-			return s
+	if v != Other {
+		if f.named >= f.max {
+			return f.get(Other)
 		}
+		f.named++
 	}
 	s := &taskSeries{
 		scheduled: f.scheduled.WithLabelValues(v), started: f.started.WithLabelValues(v), succeeded: f.succeeded.WithLabelValues(v),
@@ -132,10 +132,11 @@ func (f *taskFamily) get(v string) *taskSeries {
 
 // forget drops a label value's series.
 func (f *taskFamily) forget(v string) {
-	if _, ok := f.series[v]; !ok {
+	if _, ok := f.series[v]; !ok || v == Other {
 		return
 	}
 	delete(f.series, v)
+	f.named--
 	for _, vec := range f.allVecs {
 		vec.DeleteLabelValues(v)
 	}
@@ -162,6 +163,7 @@ type observer struct {
 	max      int
 
 	execs     map[execKey]*execSeries
+	named     int // keys in execs but "other"'s
 	execF     execFamilies
 	tasks     [3]*taskFamily
 	open      map[string]map[int64]*openTask // execution ARN -> last event id of the task -> task
@@ -243,10 +245,14 @@ func (o *observer) exec(ev *engine.Event) *execSeries {
 	if s, ok := o.execs[k]; ok {
 		return s
 	}
-	if len(o.execs) >= o.max {
-		k = execKey{sm: Other}
-		if s, ok := o.execs[k]; ok {
-			return s
+	if k.sm != Other {
+		if o.named >= o.max {
+			k = execKey{sm: Other}
+			if s, ok := o.execs[k]; ok {
+				return s
+			}
+		} else {
+			o.named++
 		}
 	}
 	c := func(aws string) prometheus.Counter {
@@ -310,8 +316,9 @@ func (o *observer) finished(ev *engine.Event) {
 func (o *observer) forgetStateMachine(sm string) {
 	found := false
 	for k := range o.execs {
-		if k.sm == sm {
+		if k.sm == sm && sm != Other {
 			delete(o.execs, k)
+			o.named--
 			found = true
 		}
 	}

@@ -28,6 +28,9 @@ import (
 // client and executions in flight from many goroutines:
 //
 //	go test -run '^$' -bench Serve -benchtime 20000x ./cmd/baton/
+//
+// BATON_BENCH_SERVE_FLAGS adds flags to the servers the benchmarks start
+// (BATON_BENCH_SERVE_FLAGS=--metrics=false).
 
 func benchClient(s *server) *sfn.Client {
 	hc := &http.Client{Transport: &http.Transport{MaxIdleConns: 256, MaxIdleConnsPerHost: 256}}
@@ -296,8 +299,11 @@ func serverMemory(b *testing.B, s *server) (rss, peak int64) {
 	return rss, peak
 }
 
+// startServerB starts a server for a benchmark, with the flags of
+// BATON_BENCH_SERVE_FLAGS besides (compare "--metrics=false" with the
+// default in one run).
 func startServerB(b *testing.B) *server {
-	s := startServerAt(b, b.TempDir())
+	s := startServerAt(b, b.TempDir(), strings.Fields(os.Getenv("BATON_BENCH_SERVE_FLAGS"))...)
 	b.Cleanup(func() { s.stop(b) })
 	return s
 }
