@@ -90,7 +90,7 @@ const observerQueue = 4096
 
 type subscription struct {
 	o       Observer
-	ch      chan []Event // never closed: publish sends without a lock
+	ch      chan []Event  // never closed: publish sends without a lock
 	kick    chan struct{} // the queue is half full: hand it over now
 	dropped atomic.Int64
 	quit    chan struct{}

@@ -231,7 +231,9 @@ func check(t *testing.T, fams map[string]*dto.MetricFamily, wants []want) {
 	}
 }
 
-func sm(arn string) map[string]string { return map[string]string{"state_machine": arn, "version": "", "alias": ""} }
+func sm(arn string) map[string]string {
+	return map[string]string{"state_machine": arn, "version": "", "alias": ""}
+}
 
 // TestStatesMetrics: after known executions, the scrape holds AWS's
 // AWS/States metrics with AWS's dimensions as labels, and their times (on
