@@ -89,6 +89,11 @@ func isExpress(execARN string) bool {
 // execution and offers it to the streams that want it.
 func (h *hub) Observe(batch []engine.Event) {
 	for len(batch) > 0 {
+		if batch[0].ExecutionARN == "" {
+			// A resource deleted: no execution's news.
+			batch = batch[1:]
+			continue
+		}
 		m := message{ExecutionArn: batch[0].ExecutionARN, StateMachineArn: batch[0].StateMachineARN, Status: "RUNNING"}
 		edge := false // a start or an end
 		n := 0

@@ -15,6 +15,7 @@ import (
 	"github.com/baton-sh/baton/machine"
 	"github.com/baton-sh/baton/mock"
 	"github.com/baton-sh/baton/resource"
+	"github.com/baton-sh/baton/store"
 )
 
 // Observation is what one step of an execution did: the history events it
@@ -32,7 +33,12 @@ type Observation struct {
 	Status interpreter.Status
 	// Started says that the step began the execution.
 	Started bool
-	// RedriveCount is how many times the execution was redriven.
+	// VersionARN and AliasARN are the version and alias the execution was
+	// started through ("" for none).
+	VersionARN, AliasARN string
+	// Start is when the execution started, or was last redriven, and
+	// RedriveCount how often it was redriven.
+	Start        time.Time
 	RedriveCount int
 	// TraceHeader is the trace the execution's starter was in.
 	TraceHeader string
@@ -50,9 +56,9 @@ type Timer struct {
 type Observer func(o *Observation)
 
 // observe builds the Observation of a step for obs.
-func observe(obs Observer, ex *interpreter.Execution, events []history.Event, cmds []interpreter.Command, fired int64, started bool) {
+func observe(obs Observer, ex *interpreter.Execution, events []history.Event, cmds []interpreter.Command, fired int64, started bool, rec *store.Execution) {
 	o := Observation{ExecutionARN: ex.ExecutionARN(), StateMachineARN: ex.Config().StateMachineARN, Events: events, Status: ex.Status,
-		Started: started, RedriveCount: ex.Config().RedriveCount, TraceHeader: ex.Config().TraceHeader}
+		Started: started, Start: ex.StartTime, RedriveCount: ex.Config().RedriveCount, TraceHeader: ex.Config().TraceHeader}
 	for i := range cmds {
 		if cmds[i].Kind == interpreter.StartTimer {
 			o.Armed = append(o.Armed, Timer{ID: cmds[i].ID, At: cmds[i].At})
@@ -60,6 +66,12 @@ func observe(obs Observer, ex *interpreter.Execution, events []history.Event, cm
 	}
 	if fired != 0 {
 		o.Fired = []int64{fired}
+	}
+	if rec != nil {
+		o.VersionARN, o.AliasARN, o.RedriveCount = rec.VersionARN, rec.AliasARN, rec.RedriveCount
+		if rec.RedriveCount > 0 {
+			o.Start = rec.RedriveDate
+		}
 	}
 	obs(&o)
 }

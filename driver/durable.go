@@ -65,6 +65,8 @@ type Durable struct {
 
 	acts activityQueues
 
+	counts counts // open and idle executions, for metrics
+
 	recovered chan struct{} // closed once Start's recovery ends
 	outage    *store.Outage // a full disk is logged once, not at every write
 
@@ -361,6 +363,7 @@ func (d *Durable) halt(ctx context.Context, arn, errName, cause string) error {
 			return ErrExecutionClosed
 		}
 		lease := d.currentLease()
+		ours := rec.Owner == lease // counted in d.counts
 		if rec.Owner != lease {
 			err := d.store.TakeExecution(ctx, arn, lease, d.clock.Now())
 			if errors.Is(err, store.ErrLeaseLost) {
@@ -410,8 +413,16 @@ func (d *Durable) halt(ctx context.Context, arn, errName, cause string) error {
 		if l := d.peek(arn); l != nil {
 			d.forget(l)
 		}
+		if ours {
+			d.counts.move(counted{open: true, idle: rec.Idle}, counted{})
+		}
 		if d.observe != nil {
-			d.observe(&Observation{ExecutionARN: arn, StateMachineARN: rec.StateMachineARN, Events: []history.Event{ev}, Status: interpreter.Aborted, RedriveCount: rec.RedriveCount})
+			ob := &Observation{ExecutionARN: arn, StateMachineARN: rec.StateMachineARN, Events: []history.Event{ev}, Status: interpreter.Aborted,
+				VersionARN: rec.VersionARN, AliasARN: rec.AliasARN, Start: rec.Start, RedriveCount: rec.RedriveCount, TraceHeader: metaOf(rec).TraceHeader}
+			if rec.RedriveCount > 0 {
+				ob.Start = rec.RedriveDate
+			}
+			d.observe(ob)
 		}
 		d.finished(rec)
 		return nil

@@ -38,6 +38,7 @@ type live struct {
 	redrives   []redrive        // the execution's redrives, from its journal
 	mock       *mock.Case       // its test case, when it runs one
 	mockRead   bool             // mock has been looked up
+	counted    counted          // what d.counts holds of it
 }
 
 // redrive remembers one redrive and the client token that asked for it.
@@ -171,8 +172,11 @@ func (d *Durable) after(l *live, entries []entry, cmds []interpreter.Command, ev
 			}
 		}
 	}
+	now := counted{open: !l.ex.Done(), idle: l.rec.Idle}
+	d.counts.move(l.counted, now)
+	l.counted = now
 	if d.observe != nil {
-		observe(d.observe, l.ex, events, cmds, fired, len(entries) > 0 && entries[0].Kind == kindStart)
+		observe(d.observe, l.ex, events, cmds, fired, len(entries) > 0 && entries[0].Kind == kindStart, &l.rec)
 	}
 	if l.ex.Done() {
 		l.closed = true
@@ -239,6 +243,7 @@ func (d *Durable) load(ctx context.Context, l *live, rec *store.Execution) error
 		}
 	}
 	l.rec = *rec
+	l.counted = counted{}
 	if rec.Status != "RUNNING" {
 		l.closed = true
 		return nil
@@ -252,7 +257,10 @@ func (d *Durable) load(ctx context.Context, l *live, rec *store.Execution) error
 			return err
 		}
 		l.rec.Owner = lease
+		d.counts.move(counted{}, counted{open: true, idle: rec.Idle})
 	}
+	// This node counts the executions it owns.
+	l.counted = counted{open: true, idle: rec.Idle}
 	l.loading.Store(true)
 	err := d.replay(ctx, l)
 	l.loading.Store(false)

@@ -73,8 +73,12 @@ type run struct {
 func (d *Local) Run(ctx context.Context, m *machine.Machine, cfg interpreter.Config, input any) *interpreter.Execution {
 	ex := interpreter.New(m, cfg)
 	cmds := ex.Start(input, d.now())
-	if len(cmds) == 0 && ex.Done() && d.Observe == nil {
-		return ex // the common case of a machine without tasks or waits
+	if len(cmds) == 0 && ex.Done() {
+		// The common case of a machine without tasks or waits: one step.
+		if d.Observe != nil {
+			observe(d.Observe, ex, ex.Events, nil, 0, true, nil)
+		}
+		return ex
 	}
 	d.Drive(ctx, ex, cmds)
 	return ex
@@ -113,7 +117,7 @@ func (r *run) observe(cmds []interpreter.Command, fired int64, started bool) {
 	}
 	events := r.ex.Events[r.seen:]
 	r.seen = len(r.ex.Events)
-	observe(r.d.Observe, r.ex, events, cmds, fired, started)
+	observe(r.d.Observe, r.ex, events, cmds, fired, started, nil)
 }
 
 func (r *run) loop(cmds []interpreter.Command) {

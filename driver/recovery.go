@@ -70,6 +70,9 @@ func (d *Durable) takeOver(ctx context.Context) (int, error) {
 		if err != nil {
 			return total, err
 		}
+		for _, rec := range recs {
+			d.counts.move(counted{}, counted{open: true, idle: rec.Idle})
+		}
 		// Executions are rebuilt independently: one replayer per core.
 		var wg sync.WaitGroup
 		next := atomic.Int64{}
@@ -203,4 +206,8 @@ func (d *Durable) forgetAll() {
 		d.drop(l)
 		l.mu.Unlock()
 	}
+	// The node registers again and takes its executions over: they are
+	// counted again then.
+	d.counts.open.Store(0)
+	d.counts.idle.Store(0)
 }

@@ -106,6 +106,10 @@ func (e *Engine) DeleteActivity(ctx context.Context, in *ActivityInput) (*struct
 		return nil, err
 	}
 	e.polls.Delete(in.ActivityArn)
+	e.pollers.Delete(in.ActivityArn)
+	if e.obs.n.Load() > 0 {
+		e.obs.publish([]Event{{Kind: ActivityDeleted, ActivityARN: in.ActivityArn, Time: e.clock.Now()}})
+	}
 	return &struct{}{}, nil
 }
 
@@ -167,6 +171,7 @@ func (e *Engine) GetActivityTask(ctx context.Context, in *GetActivityTaskInput) 
 		return nil, tooLong("workerName", 80)
 	}
 	e.polled(in.ActivityArn)
+	defer e.polling(in.ActivityArn)()
 	// A server that is stopping answers its pollers, with no task, at once
 	// rather than after a minute.
 	pctx, cancel := context.WithCancel(ctx)

@@ -195,6 +195,9 @@ type ActivityStats struct {
 	// LastPoll is when a worker last called GetActivityTask for it on this
 	// node (zero: none since the node started).
 	LastPoll time.Time
+	// Pollers counts the GetActivityTask calls that wait for one of its
+	// tasks on this node now.
+	Pollers int
 }
 
 // ActivityStats lists every activity (of every region) in ARN order, with
@@ -227,6 +230,9 @@ func (e *Engine) ActivityStats(ctx context.Context) ([]ActivityStats, error) {
 				s.LastPoll = time.Unix(0, ns).UTC()
 			}
 		}
+		if p, ok := e.pollers.Load(a.ARN); ok {
+			s.Pollers = int(p.(*atomic.Int64).Load())
+		}
 		out = append(out, s)
 	}
 	return out, nil
@@ -241,6 +247,18 @@ func (e *Engine) polled(activityArn string) {
 		p, _ = e.polls.LoadOrStore(activityArn, new(atomic.Int64))
 	}
 	p.(*atomic.Int64).Store(now)
+}
+
+// polling counts a poll of an activity in flight until the function it
+// returns is called.
+func (e *Engine) polling(activityArn string) (done func()) {
+	p, ok := e.pollers.Load(activityArn)
+	if !ok {
+		p, _ = e.pollers.LoadOrStore(activityArn, new(atomic.Int64))
+	}
+	n := p.(*atomic.Int64)
+	n.Add(1)
+	return func() { n.Add(-1) }
 }
 
 // JSONataRequest is an expression to evaluate as a state machine's field

@@ -101,6 +101,9 @@ type Engine struct {
 	// polls holds when a worker last polled each activity on this node
 	// (activity ARN -> *atomic.Int64 of Unix nanoseconds), for the console.
 	polls sync.Map
+	// pollers counts the GetActivityTask calls in flight per activity
+	// (activity ARN -> *atomic.Int64), for metrics.
+	pollers sync.Map
 	// outage logs the store's unavailability (a full disk) once per outage.
 	outage store.Outage
 	// ctx ends when the engine closes: work in the background stops then.
@@ -185,7 +188,7 @@ func (e *Engine) Start(ctx context.Context) error {
 	}
 	var err error
 	e.deleting.Range(func(sm, _ any) bool {
-		err = e.finishDeletion(ctx, sm.(string))
+		_, err = e.finishDeletion(ctx, sm.(string))
 		return err == nil
 	})
 	return err

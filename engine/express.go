@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"slices"
 	"sync"
+	"sync/atomic"
 
 	"github.com/baton-sh/baton/arn"
 	"github.com/baton-sh/baton/driver"
@@ -19,6 +20,8 @@ import (
 type expressRunner struct {
 	e  *Engine
 	wg sync.WaitGroup
+	// running counts the Express executions in flight, for metrics.
+	running atomic.Int64
 }
 
 func (x *expressRunner) prepare(t *target, name, input string) (*machine.Machine, interpreter.Config, any, string, error) {
@@ -52,16 +55,24 @@ func (x *expressRunner) driver(t *target) (*driver.Local, *lastStep) {
 	d := &driver.Local{Resources: x.e.resources, Clock: x.e.clock, Mock: t.mock, TraceTask: x.e.o.TraceTask}
 	last := &lastStep{}
 	if x.e.obs.n.Load() > 0 {
-		d.Observe = x.e.observeStep
+		observe := x.e.observeStep
+		if t.versionARN != "" || t.aliasARN != "" {
+			observe = func(ob *driver.Observation) {
+				ob.VersionARN, ob.AliasARN = t.versionARN, t.aliasARN
+				x.e.observeStep(ob)
+			}
+		}
+		d.Observe = observe
 		if x.e.o.ExpressHistory {
 			// The last step is told once the execution is kept (keep), so
 			// that an observer that reads the history then finds it.
 			d.Observe = func(ob *driver.Observation) {
 				if ob.Status == interpreter.Running {
-					x.e.observeStep(ob)
+					observe(ob)
 					return
 				}
 				last.ob = *ob
+				last.ob.VersionARN, last.ob.AliasARN = t.versionARN, t.aliasARN
 				last.ob.Events = slices.Clone(ob.Events)
 				last.ob.Armed = slices.Clone(ob.Armed)
 				last.ob.Fired = slices.Clone(ob.Fired)
@@ -96,7 +107,9 @@ func (x *expressRunner) run(ctx context.Context, t *target, name, input string) 
 	ctx, cancel := context.WithTimeout(ctx, MaxExpressDuration)
 	defer cancel()
 	d, last := x.driver(t)
+	x.running.Add(1)
 	ex := d.Run(ctx, m, cfg, in)
+	x.running.Add(-1)
 	x.keep(t, name, input, ex)
 	last.tell(x.e)
 	return ex, execARN, nil
@@ -149,7 +162,9 @@ func (x *expressRunner) start(t *target, name, input string, done func(*interpre
 		ctx, cancel := context.WithTimeout(x.e.ctx, MaxExpressDuration)
 		defer cancel()
 		d, last := x.driver(t)
+		x.running.Add(1)
 		ex := d.Run(ctx, m, cfg, in)
+		x.running.Add(-1)
 		x.keep(t, name, input, ex)
 		last.tell(x.e)
 		if done != nil {

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -31,10 +32,18 @@ const (
 	TimerArmed
 	TimerFired
 	ExecutionFinished
+	// ExecutionRedriven: a closed execution runs again (RedriveExecution).
+	ExecutionRedriven
+	// StateMachineDeleted and ActivityDeleted say that a resource is gone
+	// (a state machine once its last execution has ended); they belong to
+	// no execution.
+	StateMachineDeleted
+	ActivityDeleted
 )
 
 var eventKindNames = [...]string{"", "ExecutionStarted", "StateEntered", "StateExited", "TaskScheduled", "TaskStarted",
-	"TaskSubmitted", "TaskSucceeded", "TaskFailed", "TimerArmed", "TimerFired", "ExecutionFinished"}
+	"TaskSubmitted", "TaskSucceeded", "TaskFailed", "TimerArmed", "TimerFired", "ExecutionFinished", "ExecutionRedriven",
+	"StateMachineDeleted", "ActivityDeleted"}
 
 func (k EventKind) String() string { return eventKindNames[k] }
 
@@ -55,11 +64,18 @@ type Event struct {
 	// Status, for ExecutionFinished: SUCCEEDED, FAILED, TIMED_OUT or
 	// ABORTED.
 	Status string
-	// RedriveCount is how many times the execution was redriven.
+	// RedriveCount is how many times the execution was redriven, and
+	// TraceHeader the trace its starter was in ("" for none): every event
+	// carries them (execution logs and spans need them).
 	RedriveCount int
-	// TraceHeader is the trace the execution's starter was in ("" for
-	// none): its spans join it.
-	TraceHeader string
+	TraceHeader  string
+	// For ExecutionStarted, ExecutionRedriven and ExecutionFinished: the
+	// version and alias the execution was started through ("" for none),
+	// and when it started (or was last redriven).
+	StateMachineVersionARN, StateMachineAliasARN string
+	StartTime                                    time.Time
+	// ActivityARN, for ActivityDeleted.
+	ActivityARN string
 }
 
 // Observer is told what happens to executions. Observe gets the events of
@@ -77,60 +93,120 @@ const observerQueue = 4096
 
 type subscription struct {
 	o       Observer
-	ch      chan []Event
+	ch      chan []Event  // never closed: publish sends without a lock
+	kick    chan struct{} // the queue is half full: hand it over now
 	dropped atomic.Int64
+	quit    chan struct{}
 	done    chan struct{}
 }
 
 type observers struct {
-	mu   sync.RWMutex
-	subs []*subscription
-	n    atomic.Int32 // len(subs), read without the lock on the hot path
+	mu   sync.Mutex // held by who changes subs
+	subs atomic.Pointer[[]*subscription]
+	n    atomic.Int32 // len(subs), read on the hot path
 }
 
 // Subscribe registers an observer until the returned function is called.
 func (e *Engine) Subscribe(o Observer) (unsubscribe func()) {
-	s := &subscription{o: o, ch: make(chan []Event, observerQueue), done: make(chan struct{})}
+	s := &subscription{o: o, ch: make(chan []Event, observerQueue), kick: make(chan struct{}, 1), quit: make(chan struct{}), done: make(chan struct{})}
 	go s.run()
-	e.obs.mu.Lock()
-	e.obs.subs = append(e.obs.subs, s)
-	e.obs.n.Store(int32(len(e.obs.subs)))
-	e.obs.mu.Unlock()
+	e.obs.set(func(subs []*subscription) []*subscription { return append(subs, s) })
 	var once sync.Once
 	return func() {
 		once.Do(func() {
-			e.obs.mu.Lock()
-			for i, x := range e.obs.subs {
-				if x == s {
-					e.obs.subs = append(e.obs.subs[:i:i], e.obs.subs[i+1:]...)
-					break
-				}
-			}
-			e.obs.n.Store(int32(len(e.obs.subs)))
-			e.obs.mu.Unlock()
-			close(s.ch)
+			e.obs.set(func(subs []*subscription) []*subscription {
+				return slices.DeleteFunc(subs, func(x *subscription) bool { return x == s })
+			})
+			close(s.quit)
 			<-s.done
 		})
 	}
 }
 
+// observerPause is how long an observer's goroutine lets batches queue
+// once it has handed some over: waking a goroutine for every step costs
+// more than most observers' work (a context switch is dear in some VMs),
+// so under load it wakes about once per pause, or sooner when its queue
+// is half full, and takes what queued meanwhile. The first step after a
+// quiet spell is handed over at once; the next ones at most this much
+// later.
+const observerPause = 20 * time.Millisecond
+
+// run hands the batches to the observer; once unsubscribed, it hands over
+// what is queued, and ends.
 func (s *subscription) run() {
 	defer close(s.done)
-	for batch := range s.ch {
-		if n := s.dropped.Swap(0); n > 0 {
-			s.o.Dropped(int(n))
+	pause := time.NewTimer(observerPause)
+	pause.Stop()
+	for {
+		select {
+		case batch := <-s.ch:
+			s.observe(batch)
+		case <-s.quit:
+			s.drain()
+			return
 		}
-		s.o.Observe(batch)
+		s.drain()
+		pause.Reset(observerPause)
+		select {
+		case <-pause.C:
+		case <-s.kick:
+			pause.Stop()
+		case <-s.quit:
+			pause.Stop()
+		}
+		s.drain()
 	}
+}
+
+// drain hands over what is queued.
+func (s *subscription) drain() {
+	for {
+		select {
+		case batch := <-s.ch:
+			s.observe(batch)
+		default:
+			return
+		}
+	}
+}
+
+func (s *subscription) observe(batch []Event) {
+	if n := s.dropped.Swap(0); n > 0 {
+		s.o.Dropped(int(n))
+	}
+	s.o.Observe(batch)
+}
+
+// set changes the subscriptions: publish reads them without a lock, so
+// they are replaced, never changed in place.
+func (o *observers) set(change func([]*subscription) []*subscription) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	var subs []*subscription
+	if old := o.subs.Load(); old != nil {
+		subs = slices.Clone(*old)
+	}
+	subs = change(subs)
+	o.subs.Store(&subs)
+	o.n.Store(int32(len(subs)))
 }
 
 // publish hands a batch to every observer without waiting.
 func (o *observers) publish(batch []Event) {
-	o.mu.RLock()
-	defer o.mu.RUnlock()
-	for _, s := range o.subs {
+	subs := o.subs.Load()
+	if subs == nil {
+		return
+	}
+	for _, s := range *subs {
 		select {
 		case s.ch <- batch:
+			if len(s.ch) > observerQueue/2 {
+				select {
+				case s.kick <- struct{}{}:
+				default:
+				}
+			}
 		default:
 			s.dropped.Add(1)
 		}
@@ -139,22 +215,41 @@ func (o *observers) publish(batch []Event) {
 
 // observeStep is the drivers' Observer: it turns a step into events.
 func (e *Engine) observeStep(ob *driver.Observation) {
+	deleted := false
 	if ob.Status != interpreter.Running {
 		if _, ok := e.deleting.Load(ob.StateMachineARN); ok {
-			e.executionEnded(ob.StateMachineARN)
+			deleted = e.executionEnded(ob.StateMachineARN)
 		}
 	}
-	if e.obs.n.Load() == 0 {
-		return
+	if e.obs.n.Load() > 0 {
+		e.publishStep(ob, deleted)
 	}
+}
+
+// publishDeleted tells observers that a state machine is gone.
+func (e *Engine) publishDeleted(sm string) {
+	if e.obs.n.Load() > 0 {
+		e.obs.publish([]Event{{Kind: StateMachineDeleted, StateMachineARN: sm, Time: e.clock.Now()}})
+	}
+}
+
+// publishStep hands the events of a step to the observers; deleted says
+// that the step's end of an execution took its state machine away (the
+// deletion is told after the end).
+func (e *Engine) publishStep(ob *driver.Observation, deleted bool) {
 	// The events are copied: an in-process run hands its history back for
 	// reuse when it ends, while observers may still be reading.
 	events := append([]history.Event(nil), ob.Events...)
-	batch := make([]Event, 0, len(events)+len(ob.Armed)+len(ob.Fired))
+	// Room for an execution's start and end without a history, and a
+	// deletion.
+	batch := make([]Event, 0, len(events)+len(ob.Armed)+len(ob.Fired)+3)
 	base := Event{ExecutionARN: ob.ExecutionARN, StateMachineARN: ob.StateMachineARN, RedriveCount: ob.RedriveCount, TraceHeader: ob.TraceHeader}
+	// What an execution's start, redrive and end carry besides.
+	edge := base
+	edge.StateMachineVersionARN, edge.StateMachineAliasARN, edge.StartTime = ob.VersionARN, ob.AliasARN, ob.Start
 	if len(events) == 0 && ob.Started {
 		// An execution without a history (Express) still starts.
-		ev := base
+		ev := edge
 		ev.Kind, ev.Time = ExecutionStarted, e.clock.Now()
 		batch = append(batch, ev)
 	}
@@ -165,18 +260,21 @@ func (e *Engine) observeStep(ob *driver.Observation) {
 	}
 	for i := range events {
 		h := &events[i]
-		ev := base
-		ev.History, ev.Time = h, time.Unix(0, h.Time)
-		ev.Kind = kindOf(h.Type)
-		switch ev.Kind {
-		case 0:
+		kind := kindOf(h.Type)
+		if kind == 0 {
 			continue
-		case ExecutionStarted:
+		}
+		ev := base
+		switch kind {
+		case ExecutionStarted, ExecutionRedriven:
+			ev = edge
 		case ExecutionFinished:
+			ev = edge
 			ev.Status = finishStatus(h.Type)
 		default:
 			ev.State = h.Name
 		}
+		ev.Kind, ev.History, ev.Time = kind, h, time.Unix(0, h.Time)
 		batch = append(batch, ev)
 	}
 	for _, t := range ob.Armed {
@@ -186,9 +284,12 @@ func (e *Engine) observeStep(ob *driver.Observation) {
 	}
 	if len(events) == 0 && ob.Status != interpreter.Running {
 		// An execution without a history (Express) still ends.
-		ev := base
+		ev := edge
 		ev.Kind, ev.Status, ev.Time = ExecutionFinished, ob.Status.String(), e.clock.Now()
 		batch = append(batch, ev)
+	}
+	if deleted {
+		batch = append(batch, Event{Kind: StateMachineDeleted, StateMachineARN: ob.StateMachineARN, Time: e.clock.Now()})
 	}
 	if len(batch) > 0 {
 		e.obs.publish(batch)
@@ -199,6 +300,8 @@ func kindOf(t history.Type) EventKind {
 	switch {
 	case t == history.ExecutionStarted:
 		return ExecutionStarted
+	case t == history.ExecutionRedriven:
+		return ExecutionRedriven
 	case t.IsStateEntered():
 		return StateEntered
 	case t.IsStateExited():

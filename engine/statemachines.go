@@ -424,36 +424,38 @@ func (e *Engine) DeleteStateMachine(ctx context.Context, in *DeleteStateMachineI
 	if err := e.store.PutResource(ctx, res, false); err != nil && !errors.Is(err, store.ErrNotFound) {
 		return nil, err
 	}
-	if err := e.finishDeletion(ctx, in.StateMachineArn); err != nil {
+	if deleted, err := e.finishDeletion(ctx, in.StateMachineArn); err != nil {
 		return nil, err
+	} else if deleted {
+		e.publishDeleted(in.StateMachineArn)
 	}
 	return &struct{}{}, nil
 }
 
 // finishDeletion deletes a DELETING state machine, its versions and its
-// aliases once none of its executions runs.
-func (e *Engine) finishDeletion(ctx context.Context, sm string) error {
+// aliases once none of its executions runs, and says whether it did.
+func (e *Engine) finishDeletion(ctx context.Context, sm string) (bool, error) {
 	running, err := e.store.ListExecutions(ctx, store.ExecutionFilter{StateMachineARN: sm, ListBy: store.ByStateMachine, Status: "RUNNING"},
 		store.Page{Limit: 1})
 	if err != nil || len(running) > 0 {
-		return err
+		return false, err
 	}
 	for _, kind := range []string{store.KindAlias, store.KindVersion} {
 		children, err := e.store.ListResources(ctx, kind, sm, store.Page{Limit: 10000})
 		if err != nil {
-			return err
+			return false, err
 		}
 		for _, c := range children {
 			if err := e.store.DeleteResource(ctx, c.ARN); err != nil && !errors.Is(err, store.ErrNotFound) {
-				return err
+				return false, err
 			}
 		}
 	}
 	if err := e.store.DeleteResource(ctx, sm); err != nil && !errors.Is(err, store.ErrNotFound) {
-		return err
+		return false, err
 	}
 	e.deleting.Delete(sm)
-	return nil
+	return true, nil
 }
 
 // terminates tells the driver whether an execution of state machine sm
@@ -467,13 +469,16 @@ func (e *Engine) terminates(sm string) (string, bool) {
 
 // executionEnded finishes the deletion of its state machine when the last
 // execution of one being deleted has ended.
-func (e *Engine) executionEnded(sm string) {
+// It says whether the state machine is gone.
+func (e *Engine) executionEnded(sm string) bool {
 	if _, ok := e.deleting.Load(sm); !ok {
-		return
+		return false
 	}
-	if err := e.finishDeletion(e.ctx, sm); err != nil && e.ctx.Err() == nil {
+	deleted, err := e.finishDeletion(e.ctx, sm)
+	if err != nil && e.ctx.Err() == nil {
 		e.log.Error("deleting a state machine", "stateMachine", sm, "error", err)
 	}
+	return deleted
 }
 
 // resumeDeletions finds the state machines a previous run was deleting.

@@ -257,7 +257,15 @@ func (x *Expr) Eval(env *JEnv) (any, *failure.Failure) {
 			return v, nil
 		}
 	}
+	var start time.Time
+	obs := sampled()
+	if obs != nil {
+		start = time.Now()
+	}
 	v, err := x.e.Evaluate(jsonata.Undefined, env.options())
+	if obs != nil {
+		timed(obs, start)
+	}
 	if err != nil {
 		return nil, x.fail(err)
 	}

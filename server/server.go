@@ -17,6 +17,7 @@ import (
 	"github.com/baton-sh/baton/api"
 	"github.com/baton-sh/baton/console"
 	"github.com/baton-sh/baton/engine"
+	"github.com/baton-sh/baton/metrics"
 	"github.com/baton-sh/baton/sigv4"
 )
 
@@ -43,6 +44,9 @@ type Options struct {
 	// when the server begins to shut down (http.Server.Shutdown waits for
 	// handlers, and a stream's runs until its client leaves).
 	Done <-chan struct{}
+	// Metrics, when set, are served at GET /metrics and count the API's
+	// requests.
+	Metrics *metrics.Metrics
 }
 
 // Handler returns the server's mux over an engine. Every request is logged
@@ -87,6 +91,9 @@ func Handler(e *engine.Engine, o Options) http.Handler {
 		})
 	}
 	mux.Handle("POST /{$}", apiHandler)
+	if o.Metrics != nil {
+		mux.Handle("GET /metrics", metricsHandler(o.Metrics, o.Keys))
+	}
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		w.Write([]byte("ok\n")) //nolint:errcheck // the client went away
@@ -118,6 +125,9 @@ func Handler(e *engine.Engine, o Options) http.Handler {
 		api.Refuse(w, http.StatusForbidden, "AccessDeniedException", "Cross-origin requests are refused: this server answers its own console and API clients")
 	}))
 	var h http.Handler = checkHost(csrf.Handler(mux), o.Hosts)
+	if o.Metrics != nil {
+		h = o.Metrics.API(h)
+	}
 	if log.Enabled(context.Background(), slog.LevelDebug) {
 		h = logRequests(h, log)
 	}

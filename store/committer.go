@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"sync"
+	"sync/atomic"
+	"time"
 )
 
 // Committer batches the steps of many executions into few transactions
@@ -17,6 +19,7 @@ type Committer struct {
 	wake     chan struct{}
 	done     chan struct{}
 	closed   bool
+	observe  atomic.Pointer[func(steps int, took time.Duration)]
 }
 
 type pending struct {
@@ -81,11 +84,31 @@ func (c *Committer) loop() {
 		for i := range batch {
 			steps[i] = batch[i].step
 		}
+		obs := c.observe.Load()
+		var start time.Time
+		if obs != nil {
+			start = time.Now()
+		}
 		errs := c.s.Commit(context.Background(), steps)
+		if obs != nil {
+			(*obs)(n, time.Since(start))
+		}
 		for i := range batch {
 			batch[i].ch <- errs[i]
 		}
 	}
+}
+
+// Observe has f told of every batch written: how many steps it held and
+// how long its transaction took (metrics). f runs on the committer's own
+// goroutine, between batches: it must return at once. Observe(nil) stops
+// telling.
+func (c *Committer) Observe(f func(steps int, took time.Duration)) {
+	if f == nil {
+		c.observe.Store(nil)
+		return
+	}
+	c.observe.Store(&f)
 }
 
 // Close writes what is queued and stops.

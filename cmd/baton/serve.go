@@ -22,6 +22,7 @@ import (
 	"github.com/baton-sh/baton/engine"
 	"github.com/baton-sh/baton/execlog"
 	"github.com/baton-sh/baton/interpreter"
+	"github.com/baton-sh/baton/metrics"
 	"github.com/baton-sh/baton/mock"
 	"github.com/baton-sh/baton/resource"
 	"github.com/baton-sh/baton/resource/httptask"
@@ -53,6 +54,7 @@ func cmdServe(args []string, stdout, stderr io.Writer) error {
 	readTimeout := fs.Duration("read-timeout", 30*time.Second, "longest a request may take to arrive, body included")
 	tlsCert := fs.String("tls-cert", "", "serve HTTPS with this certificate (PEM), with --tls-key")
 	tlsKey := fs.String("tls-key", "", "the certificate's private key (PEM)")
+	withMetrics := fs.Bool("metrics", true, "serve Prometheus metrics at /metrics (when requests must be signed, scrapers give an access key as HTTP Basic credentials)")
 	rest, err := parseFlags(fs, args)
 	if err != nil {
 		if err == flag.ErrHelp {
@@ -147,6 +149,12 @@ func cmdServe(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return &exitError{code: 1, msg: err.Error()}
 	}
+	// Metrics count from the first step recovery takes.
+	var mets *metrics.Metrics
+	if *withMetrics {
+		mets = metrics.New(eng, metrics.Options{Logger: log})
+		defer mets.Close()
+	}
 	// Traces: the tracer observes the engine, and names the spans of the
 	// tasks that the engine's executions run (traceTask) once it exists.
 	if *tracingMode != "off" {
@@ -193,7 +201,7 @@ func cmdServe(args []string, stdout, stderr io.Writer) error {
 	defer eng.Subscribe(execLogs)()
 
 	closing := make(chan struct{})
-	hopts := httpserver.Options{Logger: log, Hosts: hosts, Keys: keys, Done: closing}
+	hopts := httpserver.Options{Logger: log, Hosts: hosts, Keys: keys, Done: closing, Metrics: mets}
 	if trail != nil {
 		hopts.OnCall = trail.Record
 	}

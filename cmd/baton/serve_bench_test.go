@@ -29,6 +29,9 @@ import (
 // client and executions in flight from many goroutines:
 //
 //	go test -run '^$' -bench Serve -benchtime 20000x ./cmd/baton/
+//
+// BATON_BENCH_SERVE_FLAGS adds flags to the servers the benchmarks start
+// (BATON_BENCH_SERVE_FLAGS=--metrics=false).
 
 func benchClient(s *server) *sfn.Client {
 	hc := &http.Client{Transport: &http.Transport{MaxIdleConns: 256, MaxIdleConnsPerHost: 256}}
@@ -297,12 +300,13 @@ func serverMemory(b *testing.B, s *server) (rss, peak int64) {
 	return rss, peak
 }
 
-// startServerB starts the server for a benchmark, with the flags
-// BATON_BENCH_SERVE_ARGS adds (to compare, say, --tracing all and off in
-// one run). With tracing on, spans go to a receiver in this process that
-// takes them and answers at once.
+// startServerB starts the server for a benchmark, with the flags of
+// BATON_BENCH_SERVE_FLAGS besides (compare "--metrics=false" with the
+// default, or "--tracing all" with "--tracing off", in one run). With
+// tracing on, spans go to a receiver in this process that takes them and
+// answers at once.
 func startServerB(b *testing.B) *server {
-	args := strings.Fields(os.Getenv("BATON_BENCH_SERVE_ARGS"))
+	args := strings.Fields(os.Getenv("BATON_BENCH_SERVE_FLAGS"))
 	if i := slices.Index(args, "--tracing"); i >= 0 && i+1 < len(args) && args[i+1] != "off" {
 		sink := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			io.Copy(io.Discard, r.Body) //nolint:errcheck // a sink
