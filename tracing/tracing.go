@@ -192,6 +192,12 @@ func (t *Tracer) Observe(batch []engine.Event) {
 			if ev.Kind == engine.ExecutionFinished || !t.traced(ev.StateMachineARN) {
 				continue
 			}
+			if len(t.open) >= maxOpen {
+				// Executions whose ends never came (steps lost, or
+				// executions that wait for weeks): their traces end here,
+				// marked unfinished, rather than memory growing.
+				t.endAll(ev.Time)
+			}
 			x = t.begin(ev)
 		}
 		t.apply(x, ev)
@@ -206,10 +212,24 @@ func (t *Tracer) Dropped(int) {}
 func (t *Tracer) Close() {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	now := time.Now()
+	t.endAll(time.Now())
+}
+
+// maxOpen bounds the executions whose traces are open at once.
+const maxOpen = 100000
+
+func (t *Tracer) endAll(at time.Time) {
 	for arn, x := range t.open {
+		for _, spans := range x.states {
+			for _, s := range spans {
+				s.End(trace.WithTimestamp(at))
+			}
+		}
+		for _, s := range x.tasks {
+			s.End(trace.WithTimestamp(at))
+		}
 		x.root.SetAttributes(attribute.Bool("baton.unfinished", true))
-		x.root.End(trace.WithTimestamp(now))
+		x.root.End(trace.WithTimestamp(at))
 		delete(t.open, arn)
 	}
 }
