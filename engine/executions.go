@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -150,7 +151,7 @@ func (e *Engine) start(ctx context.Context, t *target, name, input, startedBy st
 		name = NewUUID()
 	}
 	if t.body.Type == "EXPRESS" {
-		return e.express.start(t, name, input, done), e.clock.Now(), nil
+		return e.express.start(t, name, input, traceHeaderOf(ctx), done), e.clock.Now(), nil
 	}
 	execARN := arn.ARN{Partition: t.sm.Partition, Region: t.sm.Region, Account: t.sm.Account, Kind: arn.Execution, Name: t.sm.Name, Qualifier: name}.String()
 	rec, err := e.durable.StartExecution(ctx, driver.StartRequest{
@@ -208,7 +209,7 @@ func (e *Engine) StartSyncExecution(ctx context.Context, in *StartExecutionInput
 	if in.Name == "" {
 		in.Name = NewUUID()
 	}
-	ex, execARN, err := e.express.run(ctx, t, in.Name, in.Input)
+	ex, execARN, err := e.express.run(ctx, t, in.Name, in.Input, cmp.Or(in.TraceHeader, traceHeaderOf(ctx)))
 	if err != nil {
 		return nil, err
 	}

@@ -24,7 +24,7 @@ type expressRunner struct {
 	running atomic.Int64
 }
 
-func (x *expressRunner) prepare(t *target, name, input string) (*machine.Machine, interpreter.Config, any, string, error) {
+func (x *expressRunner) prepare(t *target, name, input, traceHeader string) (*machine.Machine, interpreter.Config, any, string, error) {
 	m, err := x.e.compile(t.body.Definition)
 	if err != nil {
 		return nil, interpreter.Config{}, nil, "", err
@@ -45,8 +45,13 @@ func (x *expressRunner) prepare(t *target, name, input string) (*machine.Machine
 	}
 	cfg := interpreter.Config{
 		ExecutionARN: execARN, ExecutionName: name, StateMachineARN: t.sm.String(), StateMachineName: t.sm.Name,
-		RoleARN: t.body.RoleARN, Region: t.sm.Region, PayloadLimit: x.e.o.PayloadLimit, NoHistory: !history,
+		RoleARN: t.body.RoleARN, Region: t.sm.Region, PayloadLimit: x.e.o.PayloadLimit, NoHistory: !history, TraceHeader: traceHeader,
 		Random: rand.NewPCG(rand.Uint64(), rand.Uint64()), Tokens: x.e.tokens,
+	}
+	// A traced one too: its spans are made from its history (TraceTask
+	// names a span only for an execution that is traced).
+	if cfg.NoHistory && x.e.o.TraceTask != nil && x.e.o.TraceTask(&cfg, 0) != "" {
+		cfg.NoHistory = false
 	}
 	return m, cfg, in, execARN, nil
 }
@@ -98,8 +103,8 @@ func (l *lastStep) tell(e *Engine) {
 }
 
 // run runs an Express execution to its end.
-func (x *expressRunner) run(ctx context.Context, t *target, name, input string) (*interpreter.Execution, string, error) {
-	m, cfg, in, execARN, err := x.prepare(t, name, input)
+func (x *expressRunner) run(ctx context.Context, t *target, name, input, traceHeader string) (*interpreter.Execution, string, error) {
+	m, cfg, in, execARN, err := x.prepare(t, name, input, traceHeader)
 	if err != nil {
 		return nil, "", err
 	}
@@ -143,8 +148,8 @@ func (x *expressRunner) keep(t *target, name, input string, ex *interpreter.Exec
 
 // start runs an Express execution in the background; done, when set, is
 // told its end (nil when it could not run).
-func (x *expressRunner) start(t *target, name, input string, done func(*interpreter.Execution, string)) string {
-	m, cfg, in, execARN, err := x.prepare(t, name, input)
+func (x *expressRunner) start(t *target, name, input, traceHeader string, done func(*interpreter.Execution, string)) string {
+	m, cfg, in, execARN, err := x.prepare(t, name, input, traceHeader)
 	if err != nil {
 		x.e.log.Error("starting an Express execution", "state machine", t.sm.String(), "error", err)
 		if done != nil {

@@ -123,6 +123,24 @@ func TestServeTracing(t *testing.T) {
 			t.Errorf("state %s: %+v (root %s)", state, s, seen["id:traced"].name)
 		}
 	}
+	// An Express execution joins its caller's trace too, with its states.
+	xsm, err := c.CreateStateMachine(context.Background(), &sfn.CreateStateMachineInput{Name: aws.String("quick"), Type: "EXPRESS",
+		RoleArn: aws.String(role), Definition: aws.String(`{"StartAt":"Only","States":{"Only":{"Type":"Pass","End":true}}}`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	xparent := "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1"
+	if _, err := c.StartExecution(context.Background(), &sfn.StartExecutionInput{StateMachineArn: xsm.StateMachineArn, TraceHeader: aws.String(xparent)}); err != nil {
+		t.Fatal(err)
+	}
+	poll(t, "the Express execution's spans", time.Minute, func() (bool, error) {
+		seen := rcv.byName()
+		return seen["quick"].name != "" && seen["Only"].name != "", nil
+	})
+	seen = rcv.byName()
+	if q := seen["quick"]; q.trace != "5759e988bd862e3fe1be46a994272793" || q.parent != "53995c3f42cd8ad8" || seen["Only"].parent != seen["id:quick"].name {
+		t.Errorf("the Express execution's trace: %+v, its state %+v", q, seen["Only"])
+	}
 	// The function was called inside the task's span.
 	task := "Task arn:aws:lambda:eu-west-3:123456789012:function:echo"
 	if s := seen[task]; s.parent != seen["id:Two"].name {
