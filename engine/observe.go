@@ -85,11 +85,27 @@ type Observer interface {
 	Dropped(n int)
 }
 
+// Selective is an Observer that wants only some kinds of events: events
+// of other kinds are not made for it (making them costs). It may still
+// be handed them, as other observers want them.
+type Selective interface {
+	Observer
+	Kinds() []EventKind
+}
+
+// kindSet is a set of event kinds, one bit each.
+type kindSet uint32
+
+const allKinds = ^kindSet(0)
+
+func (s kindSet) has(k EventKind) bool { return s&(1<<k) != 0 }
+
 // observerQueue is the bounded queue in front of one observer.
 const observerQueue = 4096
 
 type subscription struct {
 	o       Observer
+	kinds   kindSet
 	ch      chan []Event  // never closed: publish sends without a lock
 	kick    chan struct{} // the queue is half full: hand it over now
 	dropped atomic.Int64
@@ -98,14 +114,22 @@ type subscription struct {
 }
 
 type observers struct {
-	mu   sync.Mutex // held by who changes subs
-	subs atomic.Pointer[[]*subscription]
-	n    atomic.Int32 // len(subs), read on the hot path
+	mu    sync.Mutex // held by who changes subs
+	subs  atomic.Pointer[[]*subscription]
+	n     atomic.Int32  // len(subs), read on the hot path
+	kinds atomic.Uint32 // the kinds any of them wants
 }
 
 // Subscribe registers an observer until the returned function is called.
 func (e *Engine) Subscribe(o Observer) (unsubscribe func()) {
-	s := &subscription{o: o, ch: make(chan []Event, observerQueue), kick: make(chan struct{}, 1), quit: make(chan struct{}), done: make(chan struct{})}
+	s := &subscription{o: o, kinds: allKinds, ch: make(chan []Event, observerQueue), kick: make(chan struct{}, 1), quit: make(chan struct{}),
+		done: make(chan struct{})}
+	if sel, ok := o.(Selective); ok {
+		s.kinds = 0
+		for _, k := range sel.Kinds() {
+			s.kinds |= 1 << k
+		}
+	}
 	go s.run()
 	e.obs.set(func(subs []*subscription) []*subscription { return append(subs, s) })
 	var once sync.Once
@@ -185,7 +209,12 @@ func (o *observers) set(change func([]*subscription) []*subscription) {
 		subs = slices.Clone(*old)
 	}
 	subs = change(subs)
+	var kinds kindSet
+	for _, s := range subs {
+		kinds |= s.kinds
+	}
 	o.subs.Store(&subs)
+	o.kinds.Store(uint32(kinds))
 	o.n.Store(int32(len(subs)))
 }
 
@@ -232,25 +261,47 @@ func (e *Engine) publishDeleted(sm string) {
 
 // publishStep hands the events of a step to the observers; deleted says
 // that the step's end of an execution took its state machine away (the
-// deletion is told after the end).
+// deletion is told after the end). Only the kinds some observer wants are
+// made.
 func (e *Engine) publishStep(ob *driver.Observation, deleted bool) {
-	// The events are copied: an in-process run hands its history back for
-	// reuse when it ends, while observers may still be reading.
-	events := append([]history.Event(nil), ob.Events...)
-	// Room for an execution's start and end without a history, and a
-	// deletion.
-	batch := make([]Event, 0, len(events)+len(ob.Armed)+len(ob.Fired)+3)
+	wants := kindSet(e.obs.kinds.Load())
+	// The history events told are copied: an in-process run hands its
+	// history back for reuse when it ends, while observers may still be
+	// reading.
+	n := 0
+	for i := range ob.Events {
+		if k := kindOf(ob.Events[i].Type); k != 0 && wants.has(k) {
+			n++
+		}
+	}
+	events := make([]history.Event, 0, n)
+	for i := range ob.Events {
+		if k := kindOf(ob.Events[i].Type); k != 0 && wants.has(k) {
+			events = append(events, ob.Events[i])
+		}
+	}
+	size := len(events) + len(ob.Armed) + len(ob.Fired)
+	if len(ob.Events) == 0 { // its start and end without a history
+		size += 2
+	}
+	if deleted {
+		size++
+	}
+	batch := make([]Event, 0, size)
 	base := Event{ExecutionARN: ob.ExecutionARN, StateMachineARN: ob.StateMachineARN}
 	// What an execution's start, redrive and end carry besides.
 	edge := base
 	edge.StateMachineVersionARN, edge.StateMachineAliasARN, edge.StartTime, edge.RedriveCount = ob.VersionARN, ob.AliasARN, ob.Start, ob.RedriveCount
-	if len(events) == 0 && ob.Started {
+	if len(ob.Events) == 0 && ob.Started && wants.has(ExecutionStarted) {
 		// An execution without a history (Express) still starts.
 		ev := edge
 		ev.Kind, ev.Time = ExecutionStarted, e.clock.Now()
 		batch = append(batch, ev)
 	}
 	for _, id := range ob.Fired {
+		if !wants.has(TimerFired) {
+			break
+		}
 		ev := base
 		ev.Kind, ev.TimerID, ev.Time = TimerFired, id, e.clock.Now()
 		batch = append(batch, ev)
@@ -275,17 +326,20 @@ func (e *Engine) publishStep(ob *driver.Observation, deleted bool) {
 		batch = append(batch, ev)
 	}
 	for _, t := range ob.Armed {
+		if !wants.has(TimerArmed) {
+			break
+		}
 		ev := base
 		ev.Kind, ev.TimerID, ev.Due, ev.Time = TimerArmed, t.ID, t.At, e.clock.Now()
 		batch = append(batch, ev)
 	}
-	if len(events) == 0 && ob.Status != interpreter.Running {
+	if len(ob.Events) == 0 && ob.Status != interpreter.Running && wants.has(ExecutionFinished) {
 		// An execution without a history (Express) still ends.
 		ev := edge
 		ev.Kind, ev.Status, ev.Time = ExecutionFinished, ob.Status.String(), e.clock.Now()
 		batch = append(batch, ev)
 	}
-	if deleted {
+	if deleted && wants.has(StateMachineDeleted) {
 		batch = append(batch, Event{Kind: StateMachineDeleted, StateMachineARN: ob.StateMachineARN, Time: e.clock.Now()})
 	}
 	if len(batch) > 0 {
