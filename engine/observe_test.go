@@ -47,7 +47,9 @@ func TestObserveEdges(t *testing.T) {
 	if _, err := e.RedriveExecution(ctx, &RedriveExecutionInput{ExecutionArn: x}); err != nil {
 		t.Fatal(err)
 	}
-	rec.waitFor(t, func(ev Event) bool { return ev.Kind == ExecutionFinished && ev.ExecutionARN == x && ev.Status == "SUCCEEDED" })
+	rec.waitFor(t, func(ev Event) bool {
+		return ev.Kind == ExecutionFinished && ev.ExecutionARN == x && ev.Status == "SUCCEEDED"
+	})
 	var edges []Event
 	rec.mu.Lock()
 	for _, ev := range rec.events {
