@@ -53,8 +53,9 @@ type Event struct {
 	ExecutionARN    string
 	StateMachineARN string
 	Time            time.Time
-	// History is the history event it comes from (nil for timers); share,
-	// never change, it.
+	// History is the history event it comes from (nil for timers): read
+	// it in Observe, never change or keep it (its memory serves a later
+	// batch).
 	History *history.Event
 	// State names the state, for state and task events.
 	State string
@@ -78,8 +79,9 @@ type Event struct {
 // Observer is told what happens to executions. Observe gets the events of
 // one step of one execution, in order, on a goroutine of the observer's
 // own; it may take its time (the queue absorbs bursts) but must not keep
-// the slice. Dropped says that n batches were lost because the observer
-// fell behind.
+// the slice, nor the history events it points at: both serve later
+// batches (copy what is needed). Dropped says that n batches were lost
+// because the observer fell behind.
 type Observer interface {
 	Observe(events []Event)
 	Dropped(n int)
@@ -103,10 +105,40 @@ func (s kindSet) has(k EventKind) bool { return s&(1<<k) != 0 }
 // observerQueue is the bounded queue in front of one observer.
 const observerQueue = 4096
 
+// batch is the events of a step on their way to the observers. Batches
+// are pooled: every observer is done with one once its Observe returns
+// (it may keep neither the slice nor the history events it points at).
+type batch struct {
+	events  []Event
+	history []history.Event // the history events told, copied
+	refs    atomic.Int32    // the observers it has yet to be handed to
+}
+
+var batches = sync.Pool{New: func() any { return new(batch) }}
+
+// maxPooled bounds the events of a batch that goes back to the pool: one
+// step of a 10,000-item Map is not kept for the next.
+const maxPooled = 64
+
+// release is called by each observer done with a batch.
+func (b *batch) release() {
+	if b.refs.Add(-1) != 0 {
+		return
+	}
+	if cap(b.events) > maxPooled || cap(b.history) > maxPooled {
+		return
+	}
+	// What they point at is not kept alive by the pool.
+	clear(b.events)
+	clear(b.history)
+	b.events, b.history = b.events[:0], b.history[:0]
+	batches.Put(b)
+}
+
 type subscription struct {
 	o       Observer
 	kinds   kindSet
-	ch      chan []Event  // never closed: publish sends without a lock
+	ch      chan *batch   // never closed: publish sends without a lock
 	kick    chan struct{} // the queue is half full: hand it over now
 	dropped atomic.Int64
 	quit    chan struct{}
@@ -122,7 +154,7 @@ type observers struct {
 
 // Subscribe registers an observer until the returned function is called.
 func (e *Engine) Subscribe(o Observer) (unsubscribe func()) {
-	s := &subscription{o: o, kinds: allKinds, ch: make(chan []Event, observerQueue), kick: make(chan struct{}, 1), quit: make(chan struct{}),
+	s := &subscription{o: o, kinds: allKinds, ch: make(chan *batch, observerQueue), kick: make(chan struct{}, 1), quit: make(chan struct{}),
 		done: make(chan struct{})}
 	if sel, ok := o.(Selective); ok {
 		s.kinds = 0
@@ -144,59 +176,74 @@ func (e *Engine) Subscribe(o Observer) (unsubscribe func()) {
 	}
 }
 
-// observerPause is how long an observer's goroutine lets batches queue
-// once it has handed some over: waking a goroutine for every step costs
-// more than most observers' work (a context switch is dear in some VMs),
-// so under load it wakes about once per pause, or sooner when its queue
-// is half full, and takes what queued meanwhile. The first step after a
-// quiet spell is handed over at once; the next ones at most this much
-// later.
-const observerPause = 20 * time.Millisecond
+// observerPause is how often an observer's goroutine takes what queued
+// for it while executions keep coming: handing each step over as it comes
+// (waking the goroutine, moving the lock of the queue between cores) costs
+// more than most observers' work, so under load it wakes once per pause,
+// or sooner when its queue is half full. After quietIdle pauses with
+// nothing queued it sleeps until the next step, which it then takes at
+// once: an idle server wakes nobody.
+const (
+	observerPause = 5 * time.Millisecond
+	quietIdle     = 20
+)
 
 // run hands the batches to the observer; once unsubscribed, it hands over
 // what is queued, and ends.
 func (s *subscription) run() {
 	defer close(s.done)
-	pause := time.NewTimer(observerPause)
-	pause.Stop()
+	tick := time.NewTicker(observerPause)
+	defer tick.Stop()
+	idle := 0
 	for {
+		if idle >= quietIdle {
+			// Quiet: wait for the next batch itself.
+			tick.Stop()
+			select {
+			case b := <-s.ch:
+				s.observe(b)
+			case <-s.quit:
+				s.drain()
+				return
+			}
+			tick.Reset(observerPause)
+			idle = 0
+		}
 		select {
-		case batch := <-s.ch:
-			s.observe(batch)
+		case <-tick.C:
+		case <-s.kick:
 		case <-s.quit:
 			s.drain()
 			return
 		}
-		s.drain()
-		pause.Reset(observerPause)
-		select {
-		case <-pause.C:
-		case <-s.kick:
-			pause.Stop()
-		case <-s.quit:
-			pause.Stop()
+		if s.drain() {
+			idle = 0
+		} else {
+			idle++
 		}
-		s.drain()
 	}
 }
 
-// drain hands over what is queued.
-func (s *subscription) drain() {
+// drain hands over what is queued, and says whether there was any.
+func (s *subscription) drain() bool {
+	some := false
 	for {
 		select {
 		case batch := <-s.ch:
 			s.observe(batch)
+			some = true
 		default:
-			return
+			return some
 		}
 	}
 }
 
-func (s *subscription) observe(batch []Event) {
+func (s *subscription) observe(b *batch) {
 	if n := s.dropped.Swap(0); n > 0 {
 		s.o.Dropped(int(n))
 	}
-	s.o.Observe(batch)
+	s.o.Observe(b.events)
+	b.release()
 }
 
 // set changes the subscriptions: publish reads them without a lock, so
@@ -219,14 +266,17 @@ func (o *observers) set(change func([]*subscription) []*subscription) {
 }
 
 // publish hands a batch to every observer without waiting.
-func (o *observers) publish(batch []Event) {
+func (o *observers) publish(b *batch) {
 	subs := o.subs.Load()
-	if subs == nil {
+	if subs == nil || len(*subs) == 0 {
+		b.refs.Store(1)
+		b.release()
 		return
 	}
+	b.refs.Store(int32(len(*subs)))
 	for _, s := range *subs {
 		select {
-		case s.ch <- batch:
+		case s.ch <- b:
 			if len(s.ch) > observerQueue/2 {
 				select {
 				case s.kick <- struct{}{}:
@@ -235,8 +285,16 @@ func (o *observers) publish(batch []Event) {
 			}
 		default:
 			s.dropped.Add(1)
+			b.release()
 		}
 	}
+}
+
+// publishEvents publishes events that come with no history.
+func (o *observers) publishEvents(events ...Event) {
+	b := batches.Get().(*batch)
+	b.events = append(b.events, events...)
+	o.publish(b)
 }
 
 // observeStep is the drivers' Observer: it turns a step into events.
@@ -255,7 +313,7 @@ func (e *Engine) observeStep(ob *driver.Observation) {
 // publishDeleted tells observers that a state machine is gone.
 func (e *Engine) publishDeleted(sm string) {
 	if e.obs.n.Load() > 0 {
-		e.obs.publish([]Event{{Kind: StateMachineDeleted, StateMachineARN: sm, Time: e.clock.Now()}})
+		e.obs.publishEvents(Event{Kind: StateMachineDeleted, StateMachineARN: sm, Time: e.clock.Now()})
 	}
 }
 
@@ -265,21 +323,16 @@ func (e *Engine) publishDeleted(sm string) {
 // made.
 func (e *Engine) publishStep(ob *driver.Observation, deleted bool) {
 	wants := kindSet(e.obs.kinds.Load())
+	b := batches.Get().(*batch)
 	// The history events told are copied: an in-process run hands its
 	// history back for reuse when it ends, while observers may still be
 	// reading.
-	n := 0
 	for i := range ob.Events {
 		if k := kindOf(ob.Events[i].Type); k != 0 && wants.has(k) {
-			n++
+			b.history = append(b.history, ob.Events[i])
 		}
 	}
-	events := make([]history.Event, 0, n)
-	for i := range ob.Events {
-		if k := kindOf(ob.Events[i].Type); k != 0 && wants.has(k) {
-			events = append(events, ob.Events[i])
-		}
-	}
+	events := b.history
 	size := len(events) + len(ob.Armed) + len(ob.Fired)
 	if len(ob.Events) == 0 { // its start and end without a history
 		size += 2
@@ -287,7 +340,7 @@ func (e *Engine) publishStep(ob *driver.Observation, deleted bool) {
 	if deleted {
 		size++
 	}
-	batch := make([]Event, 0, size)
+	batch := slices.Grow(b.events, size)
 	base := Event{ExecutionARN: ob.ExecutionARN, StateMachineARN: ob.StateMachineARN}
 	// What an execution's start, redrive and end carry besides.
 	edge := base
@@ -342,9 +395,13 @@ func (e *Engine) publishStep(ob *driver.Observation, deleted bool) {
 	if deleted && wants.has(StateMachineDeleted) {
 		batch = append(batch, Event{Kind: StateMachineDeleted, StateMachineARN: ob.StateMachineARN, Time: e.clock.Now()})
 	}
-	if len(batch) > 0 {
-		e.obs.publish(batch)
+	b.events = batch
+	if len(batch) == 0 {
+		b.refs.Store(1)
+		b.release()
+		return
 	}
+	e.obs.publish(b)
 }
 
 func kindOf(t history.Type) EventKind {
