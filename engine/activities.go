@@ -108,7 +108,7 @@ func (e *Engine) DeleteActivity(ctx context.Context, in *ActivityInput) (*struct
 	e.polls.Delete(in.ActivityArn)
 	e.pollers.Delete(in.ActivityArn)
 	if e.obs.n.Load() > 0 {
-		e.obs.publish([]Event{{Kind: ActivityDeleted, ActivityARN: in.ActivityArn, Time: e.clock.Now()}})
+		e.obs.publishEvents(Event{Kind: ActivityDeleted, ActivityARN: in.ActivityArn, Time: e.clock.Now()})
 	}
 	return &struct{}{}, nil
 }

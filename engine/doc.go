@@ -34,9 +34,13 @@
 // What an observer may and may not do: an Observer gets the events of each
 // step of each execution (states entered and exited, tasks scheduled,
 // started, submitted, succeeded and failed, timers armed and fired, the
-// execution's start and end) after the step is durable, on its own
-// goroutine, through a bounded queue. It may take its time, but a slow one
-// loses batches (Dropped tells how many) rather than slowing executions. It
-// must not change the events, keep the slice, or call back into the engine
-// in a way that waits on the execution it observes.
+// execution's start, redrives and end; state machines and activities
+// deleted) after the step is durable, on its own goroutine, through a
+// bounded queue, at most a few milliseconds late (its goroutine wakes
+// about once per observerPause under load). It may take its time, but a
+// slow one loses batches (Dropped tells how many) rather than slowing
+// executions. It must not change the events, keep the slice or the history
+// events it points at (they are reused), or call back into the engine in a
+// way that waits on the execution it observes. One that implements
+// Selective gets only the kinds it names made for it.
 package engine

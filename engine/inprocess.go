@@ -155,11 +155,14 @@ func (m *Machine) Run(ctx context.Context, input any, o RunOptions) (Run, error)
 	if m.express {
 		cfg.ExecutionARN = m.expressARN(name, src)
 	}
-	d := e.local(tc)
 	ex := interpreter.New(m.m, cfg)
 	cmds := ex.Start(input, e.clock.Now())
-	if len(cmds) > 0 || !ex.Done() || d.Observe != nil {
-		d.Drive(ctx, ex, cmds)
+	if len(cmds) > 0 || !ex.Done() {
+		e.local(tc).Drive(ctx, ex, cmds)
+	} else if e.obs.n.Load() > 0 {
+		// Done in one step, as most runs of small machines are.
+		e.observeStep(&driver.Observation{ExecutionARN: ex.ExecutionARN(), StateMachineARN: m.arn, Events: ex.Events,
+			Status: ex.Status, Started: true, Start: ex.StartTime})
 	}
 	return Run{ex: ex}, nil
 }

@@ -53,8 +53,9 @@ type Event struct {
 	ExecutionARN    string
 	StateMachineARN string
 	Time            time.Time
-	// History is the history event it comes from (nil for timers); share,
-	// never change, it.
+	// History is the history event it comes from (nil for timers): read
+	// it in Observe, never change or keep it (its memory serves a later
+	// batch).
 	History *history.Event
 	// State names the state, for state and task events.
 	State string
@@ -81,19 +82,66 @@ type Event struct {
 // Observer is told what happens to executions. Observe gets the events of
 // one step of one execution, in order, on a goroutine of the observer's
 // own; it may take its time (the queue absorbs bursts) but must not keep
-// the slice. Dropped says that n batches were lost because the observer
-// fell behind.
+// the slice, nor the history events it points at: both serve later
+// batches (copy what is needed). Dropped says that n batches were lost
+// because the observer fell behind.
 type Observer interface {
 	Observe(events []Event)
 	Dropped(n int)
 }
 
+// Selective is an Observer that wants only some kinds of events: events
+// of other kinds are not made for it (making them costs). It may still
+// be handed them, as other observers want them.
+type Selective interface {
+	Observer
+	Kinds() []EventKind
+}
+
+// kindSet is a set of event kinds, one bit each.
+type kindSet uint32
+
+const allKinds = ^kindSet(0)
+
+func (s kindSet) has(k EventKind) bool { return s&(1<<k) != 0 }
+
 // observerQueue is the bounded queue in front of one observer.
 const observerQueue = 4096
 
+// batch is the events of a step on their way to the observers. Batches
+// are pooled: every observer is done with one once its Observe returns
+// (it may keep neither the slice nor the history events it points at).
+type batch struct {
+	events  []Event
+	history []history.Event // the history events told, copied
+	refs    atomic.Int32    // the observers it has yet to be handed to
+}
+
+var batches = sync.Pool{New: func() any { return new(batch) }}
+
+// maxPooled bounds the events of a batch that goes back to the pool: one
+// step of a 10,000-item Map is not kept for the next.
+const maxPooled = 64
+
+// release is called by each observer done with a batch.
+func (b *batch) release() {
+	if b.refs.Add(-1) != 0 {
+		return
+	}
+	if cap(b.events) > maxPooled || cap(b.history) > maxPooled {
+		return
+	}
+	// What they point at is not kept alive by the pool.
+	clear(b.events)
+	clear(b.history)
+	b.events, b.history = b.events[:0], b.history[:0]
+	batches.Put(b)
+}
+
 type subscription struct {
 	o       Observer
-	ch      chan []Event  // never closed: publish sends without a lock
+	kinds   kindSet
+	ch      chan *batch   // never closed: publish sends without a lock
 	kick    chan struct{} // the queue is half full: hand it over now
 	dropped atomic.Int64
 	quit    chan struct{}
@@ -101,14 +149,22 @@ type subscription struct {
 }
 
 type observers struct {
-	mu   sync.Mutex // held by who changes subs
-	subs atomic.Pointer[[]*subscription]
-	n    atomic.Int32 // len(subs), read on the hot path
+	mu    sync.Mutex // held by who changes subs
+	subs  atomic.Pointer[[]*subscription]
+	n     atomic.Int32  // len(subs), read on the hot path
+	kinds atomic.Uint32 // the kinds any of them wants
 }
 
 // Subscribe registers an observer until the returned function is called.
 func (e *Engine) Subscribe(o Observer) (unsubscribe func()) {
-	s := &subscription{o: o, ch: make(chan []Event, observerQueue), kick: make(chan struct{}, 1), quit: make(chan struct{}), done: make(chan struct{})}
+	s := &subscription{o: o, kinds: allKinds, ch: make(chan *batch, observerQueue), kick: make(chan struct{}, 1), quit: make(chan struct{}),
+		done: make(chan struct{})}
+	if sel, ok := o.(Selective); ok {
+		s.kinds = 0
+		for _, k := range sel.Kinds() {
+			s.kinds |= 1 << k
+		}
+	}
 	go s.run()
 	e.obs.set(func(subs []*subscription) []*subscription { return append(subs, s) })
 	var once sync.Once
@@ -123,59 +179,74 @@ func (e *Engine) Subscribe(o Observer) (unsubscribe func()) {
 	}
 }
 
-// observerPause is how long an observer's goroutine lets batches queue
-// once it has handed some over: waking a goroutine for every step costs
-// more than most observers' work (a context switch is dear in some VMs),
-// so under load it wakes about once per pause, or sooner when its queue
-// is half full, and takes what queued meanwhile. The first step after a
-// quiet spell is handed over at once; the next ones at most this much
-// later.
-const observerPause = 20 * time.Millisecond
+// observerPause is how often an observer's goroutine takes what queued
+// for it while executions keep coming: handing each step over as it comes
+// (waking the goroutine, moving the lock of the queue between cores) costs
+// more than most observers' work, so under load it wakes once per pause,
+// or sooner when its queue is half full. After quietIdle pauses with
+// nothing queued it sleeps until the next step, which it then takes at
+// once: an idle server wakes nobody.
+const (
+	observerPause = 5 * time.Millisecond
+	quietIdle     = 20
+)
 
 // run hands the batches to the observer; once unsubscribed, it hands over
 // what is queued, and ends.
 func (s *subscription) run() {
 	defer close(s.done)
-	pause := time.NewTimer(observerPause)
-	pause.Stop()
+	tick := time.NewTicker(observerPause)
+	defer tick.Stop()
+	idle := 0
 	for {
+		if idle >= quietIdle {
+			// Quiet: wait for the next batch itself.
+			tick.Stop()
+			select {
+			case b := <-s.ch:
+				s.observe(b)
+			case <-s.quit:
+				s.drain()
+				return
+			}
+			tick.Reset(observerPause)
+			idle = 0
+		}
 		select {
-		case batch := <-s.ch:
-			s.observe(batch)
+		case <-tick.C:
+		case <-s.kick:
 		case <-s.quit:
 			s.drain()
 			return
 		}
-		s.drain()
-		pause.Reset(observerPause)
-		select {
-		case <-pause.C:
-		case <-s.kick:
-			pause.Stop()
-		case <-s.quit:
-			pause.Stop()
+		if s.drain() {
+			idle = 0
+		} else {
+			idle++
 		}
-		s.drain()
 	}
 }
 
-// drain hands over what is queued.
-func (s *subscription) drain() {
+// drain hands over what is queued, and says whether there was any.
+func (s *subscription) drain() bool {
+	some := false
 	for {
 		select {
 		case batch := <-s.ch:
 			s.observe(batch)
+			some = true
 		default:
-			return
+			return some
 		}
 	}
 }
 
-func (s *subscription) observe(batch []Event) {
+func (s *subscription) observe(b *batch) {
 	if n := s.dropped.Swap(0); n > 0 {
 		s.o.Dropped(int(n))
 	}
-	s.o.Observe(batch)
+	s.o.Observe(b.events)
+	b.release()
 }
 
 // set changes the subscriptions: publish reads them without a lock, so
@@ -188,19 +259,27 @@ func (o *observers) set(change func([]*subscription) []*subscription) {
 		subs = slices.Clone(*old)
 	}
 	subs = change(subs)
+	var kinds kindSet
+	for _, s := range subs {
+		kinds |= s.kinds
+	}
 	o.subs.Store(&subs)
+	o.kinds.Store(uint32(kinds))
 	o.n.Store(int32(len(subs)))
 }
 
 // publish hands a batch to every observer without waiting.
-func (o *observers) publish(batch []Event) {
+func (o *observers) publish(b *batch) {
 	subs := o.subs.Load()
-	if subs == nil {
+	if subs == nil || len(*subs) == 0 {
+		b.refs.Store(1)
+		b.release()
 		return
 	}
+	b.refs.Store(int32(len(*subs)))
 	for _, s := range *subs {
 		select {
-		case s.ch <- batch:
+		case s.ch <- b:
 			if len(s.ch) > observerQueue/2 {
 				select {
 				case s.kick <- struct{}{}:
@@ -209,8 +288,16 @@ func (o *observers) publish(batch []Event) {
 			}
 		default:
 			s.dropped.Add(1)
+			b.release()
 		}
 	}
+}
+
+// publishEvents publishes events that come with no history.
+func (o *observers) publishEvents(events ...Event) {
+	b := batches.Get().(*batch)
+	b.events = append(b.events, events...)
+	o.publish(b)
 }
 
 // observeStep is the drivers' Observer: it turns a step into events.
@@ -229,31 +316,48 @@ func (e *Engine) observeStep(ob *driver.Observation) {
 // publishDeleted tells observers that a state machine is gone.
 func (e *Engine) publishDeleted(sm string) {
 	if e.obs.n.Load() > 0 {
-		e.obs.publish([]Event{{Kind: StateMachineDeleted, StateMachineARN: sm, Time: e.clock.Now()}})
+		e.obs.publishEvents(Event{Kind: StateMachineDeleted, StateMachineARN: sm, Time: e.clock.Now()})
 	}
 }
 
 // publishStep hands the events of a step to the observers; deleted says
 // that the step's end of an execution took its state machine away (the
-// deletion is told after the end).
+// deletion is told after the end). Only the kinds some observer wants are
+// made.
 func (e *Engine) publishStep(ob *driver.Observation, deleted bool) {
-	// The events are copied: an in-process run hands its history back for
-	// reuse when it ends, while observers may still be reading.
-	events := append([]history.Event(nil), ob.Events...)
-	// Room for an execution's start and end without a history, and a
-	// deletion.
-	batch := make([]Event, 0, len(events)+len(ob.Armed)+len(ob.Fired)+3)
+	wants := kindSet(e.obs.kinds.Load())
+	b := batches.Get().(*batch)
+	// The history events told are copied: an in-process run hands its
+	// history back for reuse when it ends, while observers may still be
+	// reading.
+	for i := range ob.Events {
+		if k := kindOf(ob.Events[i].Type); k != 0 && wants.has(k) {
+			b.history = append(b.history, ob.Events[i])
+		}
+	}
+	events := b.history
+	size := len(events) + len(ob.Armed) + len(ob.Fired)
+	if len(ob.Events) == 0 { // its start and end without a history
+		size += 2
+	}
+	if deleted {
+		size++
+	}
+	batch := slices.Grow(b.events, size)
 	base := Event{ExecutionARN: ob.ExecutionARN, StateMachineARN: ob.StateMachineARN, RedriveCount: ob.RedriveCount, TraceHeader: ob.TraceHeader}
 	// What an execution's start, redrive and end carry besides.
 	edge := base
 	edge.StateMachineVersionARN, edge.StateMachineAliasARN, edge.StartTime = ob.VersionARN, ob.AliasARN, ob.Start
-	if len(events) == 0 && ob.Started {
+	if len(ob.Events) == 0 && ob.Started && wants.has(ExecutionStarted) {
 		// An execution without a history (Express) still starts.
 		ev := edge
 		ev.Kind, ev.Time = ExecutionStarted, e.clock.Now()
 		batch = append(batch, ev)
 	}
 	for _, id := range ob.Fired {
+		if !wants.has(TimerFired) {
+			break
+		}
 		ev := base
 		ev.Kind, ev.TimerID, ev.Time = TimerFired, id, e.clock.Now()
 		batch = append(batch, ev)
@@ -278,22 +382,29 @@ func (e *Engine) publishStep(ob *driver.Observation, deleted bool) {
 		batch = append(batch, ev)
 	}
 	for _, t := range ob.Armed {
+		if !wants.has(TimerArmed) {
+			break
+		}
 		ev := base
 		ev.Kind, ev.TimerID, ev.Due, ev.Time = TimerArmed, t.ID, t.At, e.clock.Now()
 		batch = append(batch, ev)
 	}
-	if len(events) == 0 && ob.Status != interpreter.Running {
+	if len(ob.Events) == 0 && ob.Status != interpreter.Running && wants.has(ExecutionFinished) {
 		// An execution without a history (Express) still ends.
 		ev := edge
 		ev.Kind, ev.Status, ev.Time = ExecutionFinished, ob.Status.String(), e.clock.Now()
 		batch = append(batch, ev)
 	}
-	if deleted {
+	if deleted && wants.has(StateMachineDeleted) {
 		batch = append(batch, Event{Kind: StateMachineDeleted, StateMachineARN: ob.StateMachineARN, Time: e.clock.Now()})
 	}
-	if len(batch) > 0 {
-		e.obs.publish(batch)
+	b.events = batch
+	if len(batch) == 0 {
+		b.refs.Store(1)
+		b.release()
+		return
 	}
+	e.obs.publish(b)
 }
 
 func kindOf(t history.Type) EventKind {

@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -29,16 +30,23 @@ var actions = []string{
 const maxErrorCodes = 64
 
 // apiMetrics count the API's requests by action and error code, and time
-// them by action. Series are made on first use and kept in maps, so that
-// a request costs a map read under a read lock, not a label hash.
+// them by action. Series are made on first use and kept in a map that is
+// replaced, never changed (a request reads it without a lock: requests of
+// many cores do not fight over a lock's word).
 type apiMetrics struct {
 	requests *prometheus.CounterVec
 	latency  *prometheus.HistogramVec
 	known    map[string]bool
-	mu       sync.RWMutex
-	counters map[[2]string]prometheus.Counter // action, error code
-	timers   map[string]prometheus.Observer   // action
+	mu       sync.Mutex // held by who adds series
+	series   atomic.Pointer[map[[2]string]apiSeries]
 	codes    map[string]bool
+}
+
+// apiSeries are the counter of an action and error code, and the timer of
+// the action.
+type apiSeries struct {
+	count prometheus.Counter
+	time  prometheus.Observer
 }
 
 func newAPIMetrics(reg *prometheus.Registry) *apiMetrics {
@@ -49,9 +57,9 @@ func newAPIMetrics(reg *prometheus.Registry) *apiMetrics {
 		latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "baton_api_request_seconds",
 			Help:    "How long Step Functions API requests took to answer, by action (GetActivityTask waits up to a minute for a task).",
 			Buckets: apiBuckets}, []string{"action"}),
-		known: map[string]bool{"unknown": true}, counters: map[[2]string]prometheus.Counter{},
-		timers: map[string]prometheus.Observer{}, codes: map[string]bool{},
+		known: map[string]bool{"unknown": true}, codes: map[string]bool{},
 	}
+	a.series.Store(&map[[2]string]apiSeries{})
 	reg.MustRegister(a.requests, a.latency)
 	for _, name := range actions {
 		a.known[name] = true
@@ -76,39 +84,39 @@ func (m *Metrics) API(next http.Handler) http.Handler {
 			action = "unknown"
 		}
 		// The API names its errors in a header, as AWS does.
-		c, t := a.series(action, w.Header().Get("X-Amzn-ErrorType"))
-		c.Inc()
-		t.Observe(took.Seconds())
+		se := a.get(action, w.Header().Get("X-Amzn-ErrorType"))
+		se.count.Inc()
+		se.time.Observe(took.Seconds())
 	})
 }
 
-// series returns the counter of an action and error code, and the timer of
-// the action.
-func (a *apiMetrics) series(action, code string) (prometheus.Counter, prometheus.Observer) {
+// get returns the series of an action and error code.
+func (a *apiMetrics) get(action, code string) apiSeries {
 	k := [2]string{action, code}
-	a.mu.RLock()
-	c, ok := a.counters[k]
-	t := a.timers[action]
-	a.mu.RUnlock()
-	if ok && t != nil {
-		return c, t
+	if se, ok := (*a.series.Load())[k]; ok {
+		return se
 	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	if t = a.timers[action]; t == nil {
-		t = a.latency.WithLabelValues(action)
-		a.timers[action] = t
-	}
 	if code != "" && !a.codes[code] {
+		// Past the bound, a new code is counted as "other", and found by
+		// that name (under the lock: it never happens in practice).
 		if len(a.codes) >= maxErrorCodes {
 			code = Other
+			k = [2]string{action, code}
 		}
 		a.codes[code] = true
-		k = [2]string{action, code}
 	}
-	if c, ok = a.counters[k]; !ok {
-		c = a.requests.WithLabelValues(action, code)
-		a.counters[k] = c
+	old := *a.series.Load()
+	if se, ok := old[k]; ok {
+		return se
 	}
-	return c, t
+	se := apiSeries{count: a.requests.WithLabelValues(action, code), time: a.latency.WithLabelValues(action)}
+	m := make(map[[2]string]apiSeries, len(old)+1)
+	for k, v := range old {
+		m[k] = v
+	}
+	m[k] = se
+	a.series.Store(&m)
+	return se
 }

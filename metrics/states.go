@@ -200,6 +200,14 @@ func newObserver(e *engine.Engine, reg *prometheus.Registry, o Options) *observe
 	return ob
 }
 
+// Kinds are the events the metrics count: not states entered and exited,
+// which the engine then need not make.
+func (o *observer) Kinds() []engine.EventKind {
+	return []engine.EventKind{engine.ExecutionStarted, engine.ExecutionRedriven, engine.ExecutionFinished,
+		engine.TaskScheduled, engine.TaskStarted, engine.TaskSubmitted, engine.TaskSucceeded, engine.TaskFailed,
+		engine.TimerArmed, engine.TimerFired, engine.StateMachineDeleted, engine.ActivityDeleted}
+}
+
 // Dropped counts batches the engine could not hand over.
 func (o *observer) Dropped(n int) {
 	o.dropped.Add(float64(n))

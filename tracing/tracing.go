@@ -187,6 +187,9 @@ func (t *Tracer) Observe(batch []engine.Event) {
 	defer t.mu.Unlock()
 	for i := range batch {
 		ev := &batch[i]
+		if ev.ExecutionARN == "" || ev.Kind == engine.StateMachineDeleted || ev.Kind == engine.ActivityDeleted {
+			continue // a deletion, not a step of an execution
+		}
 		x := t.open[ev.ExecutionARN]
 		if x == nil {
 			if ev.Kind == engine.ExecutionFinished || !t.traced(ev.StateMachineARN) {

@@ -18,6 +18,7 @@ import (
 
 	"github.com/baton-sh/baton"
 	"github.com/baton-sh/baton/engine"
+	"github.com/baton-sh/baton/metrics"
 	"github.com/baton-sh/baton/value"
 )
 
@@ -49,6 +50,7 @@ func cmdBench(args []string, stdout, stderr io.Writer) error {
 	c := fs.Int("concurrency", 1, "executions in flight at once (1: one after another)")
 	asJSON := fs.Bool("json", false, "print one JSON line with the figures")
 	noHistory := fs.Bool("no-history", false, "do not record execution histories (as Express workflows)")
+	withMetrics := fs.Bool("metrics", false, "count the executions' metrics as baton serve does (what metrics cost)")
 	files, err := parseFlags(fs, args)
 	if err != nil {
 		if err == flag.ErrHelp {
@@ -75,6 +77,9 @@ func cmdBench(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	m := sm.Machine()
+	if *withMetrics {
+		defer metrics.New(m.Engine(), metrics.Options{}).Close()
+	}
 
 	step := 1
 	if *n > maxLatencySamples {
