@@ -160,11 +160,16 @@ func (m *Machine) Run(ctx context.Context, input any, o RunOptions) (Run, error)
 	if len(cmds) > 0 || !ex.Done() {
 		e.local(tc).Drive(ctx, ex, cmds)
 	} else if e.obs.n.Load() > 0 {
-		// Done in one step, as most runs of small machines are.
-		e.observeStep(&driver.Observation{ExecutionARN: ex.ExecutionARN(), StateMachineARN: m.arn, Events: ex.Events,
-			Status: ex.Status, Started: true, Start: ex.StartTime})
+		m.observeDone(ex)
 	}
 	return Run{ex: ex}, nil
+}
+
+// observeDone tells the observers of a run done in one step, as most runs
+// of small machines are.
+func (m *Machine) observeDone(ex *interpreter.Execution) {
+	m.e.observeStep(&driver.Observation{ExecutionARN: ex.ExecutionARN(), StateMachineARN: m.arn, Events: ex.Events,
+		Status: ex.Status, Started: true, Start: ex.StartTime})
 }
 
 // testCase finds the test case a run names.
