@@ -61,13 +61,26 @@ func WithAccessKey(ctx context.Context, id string) context.Context {
 // accessKeyOf is the access key a request was made with: its signature's
 // credential, or what WithAccessKey said.
 func accessKeyOf(hr *http.Request) string {
-	auth := hr.Header.Get("Authorization")
-	if i := strings.Index(auth, "Credential="); i >= 0 {
-		id, _, _ := strings.Cut(auth[i+len("Credential="):], "/")
-		return id
+	if scope := credentialOf(hr); scope != nil {
+		return scope[0]
 	}
 	id, _ := hr.Context().Value(accessKeyCtx{}).(string)
 	return id
+}
+
+// credentialOf splits a SigV4 Authorization header's credential
+// (KEY/DATE/REGION/SERVICE/aws4_request); nil without one.
+func credentialOf(hr *http.Request) []string {
+	auth := hr.Header.Get("Authorization")
+	i := strings.Index(auth, "Credential=")
+	if i < 0 {
+		return nil
+	}
+	scope := auth[i+len("Credential="):]
+	if j := strings.IndexAny(scope, ", "); j >= 0 {
+		scope = scope[:j]
+	}
+	return strings.Split(scope, "/")
 }
 
 // Options configure a Server.
@@ -354,16 +367,7 @@ func statusOf(engine.Code) int { return http.StatusBadRequest }
 // (us-east-1 without one). A region that is not a region's name, one that
 // would make ARNs nothing can parse (us-east-1:evil), is refused.
 func regionOf(r *http.Request) (string, error) {
-	auth := r.Header.Get("Authorization")
-	i := strings.Index(auth, "Credential=")
-	if i < 0 {
-		return "us-east-1", nil
-	}
-	scope := auth[i+len("Credential="):]
-	if j := strings.IndexAny(scope, ", "); j >= 0 {
-		scope = scope[:j]
-	}
-	parts := strings.Split(scope, "/")
+	parts := credentialOf(r)
 	if len(parts) < 5 || parts[2] == "" {
 		return "us-east-1", nil
 	}
