@@ -3,6 +3,8 @@ package engine
 import (
 	"context"
 	"errors"
+	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -194,5 +196,83 @@ func TestStats(t *testing.T) {
 	}
 	if stats, err := e.ActivityStats(ctx); err != nil || stats[0].Pollers != 0 {
 		t.Errorf("once the polls ended: %+v %v", stats, err)
+	}
+}
+
+// historian is an inline observer that notes each event's kind and the
+// type of the history event it comes from, while it may read it.
+type historian struct {
+	mu   sync.Mutex
+	seen []string
+}
+
+func (h *historian) Observe(events []Event) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for _, ev := range events {
+		s := ev.Kind.String()
+		if ev.History != nil {
+			s += "/" + ev.History.Type.String()
+		}
+		h.seen = append(h.seen, s)
+	}
+}
+
+func (h *historian) Dropped(n int) { panic("an inline observer is never told of drops") }
+
+// TestInlineObserver: an inline observer is told a step before the call
+// that made it returns, while it may read the history events, beside an
+// observer that has a queue; both are told the same.
+func TestInlineObserver(t *testing.T) {
+	t.Parallel()
+	e := newEngine(t, Options{Clock: clock.NewManual(epoch)})
+	ctx := context.Background()
+	m, err := e.Load([]byte(`{"StartAt":"P","States":{"P":{"Type":"Pass","Next":"Q"},"Q":{"Type":"Pass","End":true}}}`), LoadOptions{Name: "inline"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := &historian{}
+	unsubscribe := e.SubscribeInline(in)
+	run := func() (arn string) {
+		t.Helper()
+		in.mu.Lock()
+		in.seen = nil
+		in.mu.Unlock()
+		r, err := m.Run(ctx, map[string]any{}, RunOptions{})
+		if err != nil || !r.Succeeded() {
+			t.Fatalf("%+v %v", r, err)
+		}
+		arn = r.ExecutionARN()
+		r.Release() // its history goes back for reuse
+		return arn
+	}
+	const want = "ExecutionStarted/ExecutionStarted, StateEntered/PassStateEntered, StateExited/PassStateExited, " +
+		"StateEntered/PassStateEntered, StateExited/PassStateExited, ExecutionFinished/ExecutionSucceeded"
+	for _, queued := range []bool{false, true} {
+		rec := newRecorder()
+		if queued {
+			defer e.Subscribe(rec)()
+		}
+		arn := run()
+		in.mu.Lock()
+		got := strings.Join(in.seen, ", ")
+		in.mu.Unlock()
+		if got != want {
+			t.Errorf("with a queued observer %v, the inline one was told %s", queued, got)
+		}
+		if queued {
+			rec.waitFor(t, func(ev Event) bool { return ev.Kind == ExecutionFinished })
+			if got, want := rec.summary(arn), "ExecutionStarted, StateEntered P, StateExited P, StateEntered Q, StateExited Q, "+
+				"ExecutionFinished SUCCEEDED"; got != want {
+				t.Errorf("the queued one was told %s", got)
+			}
+		}
+	}
+	unsubscribe()
+	run()
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	if len(in.seen) != 0 {
+		t.Errorf("told after unsubscribing: %v", in.seen)
 	}
 }

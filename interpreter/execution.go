@@ -248,7 +248,23 @@ func (ex *Execution) Release() {
 // the first time it is needed.
 func (ex *Execution) ExecutionARN() string {
 	if ex.cfg.ExecutionARN == "" {
-		ex.cfg.ExecutionARN = strings.Replace(ex.cfg.StateMachineARN, ":stateMachine:", ":execution:", 1) + ":" + ex.cfg.ExecutionName
+		// Made in one allocation: observers of short in-process runs ask for
+		// it on every run.
+		sm, name := ex.cfg.StateMachineARN, ex.cfg.ExecutionName
+		const from, to = ":stateMachine:", ":execution:"
+		i := strings.Index(sm, from)
+		if i < 0 {
+			ex.cfg.ExecutionARN = sm + ":" + name
+			return ex.cfg.ExecutionARN
+		}
+		var b strings.Builder
+		b.Grow(len(sm) - len(from) + len(to) + 1 + len(name))
+		b.WriteString(sm[:i])
+		b.WriteString(to)
+		b.WriteString(sm[i+len(from):])
+		b.WriteByte(':')
+		b.WriteString(name)
+		ex.cfg.ExecutionARN = b.String()
 	}
 	return ex.cfg.ExecutionARN
 }

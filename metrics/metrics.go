@@ -74,6 +74,7 @@ func New(e *engine.Engine, o Options) *Metrics {
 	reg := prometheus.NewRegistry()
 	m := &Metrics{reg: reg}
 	obs := newObserver(e, reg, o)
+	go obs.run()
 	m.api = newAPIMetrics(reg)
 	reg.MustRegister(
 		collectors.NewGoCollector(),
@@ -95,7 +96,8 @@ func New(e *engine.Engine, o Options) *Metrics {
 	m.stop = append(m.stop,
 		func() { e.ObserveCommits(nil) },
 		machine.ObserveJSONata(func(took time.Duration) { jsonata.Observe(took.Seconds()) }),
-		e.Subscribe(obs),
+		obs.close,
+		e.SubscribeInline(obs),
 	)
 	return m
 }

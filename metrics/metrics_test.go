@@ -487,7 +487,6 @@ func TestInternals(t *testing.T) {
 		{"baton_api_requests_total", map[string]string{"action": "unknown", "error": "UnknownOperationException"}, 1},
 		{"baton_api_requests_total", map[string]string{"action": "DescribeExecution", "error": "InvalidArn"}, 1},
 		{"baton_api_request_seconds_count", map[string]string{"action": "ListStateMachines"}, 1},
-		{"baton_metrics_batches_dropped_total", nil, 0},
 	})
 	for _, name := range []string{"baton_store_commit_seconds_count", "baton_store_commit_steps_count", "baton_store_commit_steps_sum"} {
 		if v, ok := sample(fams, name, nil); !ok || v < 1 {

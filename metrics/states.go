@@ -4,7 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"log/slog"
+	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/baton-sh/baton/engine"
@@ -21,22 +24,23 @@ import (
 // Version and Alias dimensions).
 type execKey struct{ sm, version, alias string }
 
-// execSeries are one execKey's series, made once.
-type execSeries struct {
-	started, succeeded, failed, aborted, timedOut, throttled, redriven   prometheus.Counter
-	redrivenSucceeded, redrivenFailed, redrivenAborted, redrivenTimedOut prometheus.Counter
-	time                                                                 prometheus.Observer
-}
+// The execution family's metrics, in the order of their words.
+const (
+	executionsStarted = iota
+	executionsSucceeded
+	executionsFailed
+	executionsAborted
+	executionsTimedOut
+	executionThrottled
+	executionsRedriven
+	redrivenSucceeded
+	redrivenFailed
+	redrivenAborted
+	redrivenTimedOut
+	executionCounters
+)
 
-type execFamilies struct {
-	counters map[string]*prometheus.CounterVec
-	time     *prometheus.HistogramVec
-}
-
-var execLabels = []string{"state_machine", "version", "alias"}
-
-// The execution family's counters: AWS's name, and what it counts.
-var execCounters = []struct{ aws, help string }{
+var execCounters = []metric{
 	{"ExecutionsStarted", "Executions started."},
 	{"ExecutionsSucceeded", "Executions that succeeded."},
 	{"ExecutionsFailed", "Executions that failed."},
@@ -50,6 +54,13 @@ var execCounters = []struct{ aws, help string }{
 	{"RedrivenExecutionsTimedOut", "Redriven executions that timed out (also counted in baton_executions_timed_out_total)."},
 }
 
+var execTime = metric{"ExecutionTime", "How long executions took, from their start (or their last redrive) to their end, in seconds (AWS: milliseconds)."}
+
+func newExecFamily(max int) *family[execKey] {
+	return newFamily([]string{"state_machine", "version", "alias"}, func(k execKey) []string { return []string{k.sm, k.version, k.alias} },
+		execKey{sm: Other}, max, execCounters, []metric{execTime})
+}
+
 // taskKind says which family a task belongs to.
 type taskKind uint8
 
@@ -59,94 +70,63 @@ const (
 	serviceTask
 )
 
-// taskSeries are the series of one activity, function or resource.
-type taskSeries struct {
-	scheduled, started, succeeded, failed, timedOut, heartbeatTimedOut prometheus.Counter
-	scheduleTime, runTime, time                                        prometheus.Observer
-}
+// A task family's metrics, in the order of their words (an activity's
+// heartbeat time-outs last: only activities have them).
+const (
+	tasksScheduled = iota
+	tasksStarted
+	tasksSucceeded
+	tasksFailed
+	tasksTimedOut
+	tasksHeartbeatTimedOut
+)
 
-// taskFamily is AWS's activity, Lambda function or service integration
-// family.
-type taskFamily struct {
-	label                                                              string
-	scheduled, started, succeeded, failed, timedOut, heartbeatTimedOut *prometheus.CounterVec
-	scheduleTime, runTime, time                                        *prometheus.HistogramVec
-	series                                                             map[string]*taskSeries
-	max, named                                                         int // the bound, and the values it holds but "other"
-	allVecs                                                            []interface{ DeleteLabelValues(...string) bool }
-}
+// The histograms of a task family.
+const (
+	scheduleTime = iota
+	runTime
+	taskTime
+)
 
-// newTaskFamily registers a family: plural and singular are AWS's stems
+// newTaskFamily makes a family: plural and singular are AWS's stems
 // ("Activities", "Activity"), noun what one is called in help texts.
-func newTaskFamily(reg *prometheus.Registry, plural, singular, label, noun string, heartbeat bool, max int) *taskFamily {
-	f := &taskFamily{label: label, series: map[string]*taskSeries{}, max: max}
-	counter := func(aws, help string) *prometheus.CounterVec {
-		v := prometheus.NewCounterVec(prometheus.CounterOpts{Name: "baton_" + snake(aws) + "_total", Help: help}, []string{label})
-		reg.MustRegister(v)
-		f.allVecs = append(f.allVecs, v)
-		return v
+func newTaskFamily(plural, singular, label, noun string, heartbeat bool, max int) *family[string] {
+	counters := []metric{
+		{plural + "Scheduled", noun + "s scheduled."},
+		{plural + "Started", noun + "s started."},
+		{plural + "Succeeded", noun + "s that succeeded."},
+		{plural + "Failed", noun + "s that failed."},
+		{plural + "TimedOut", noun + "s that timed out."},
 	}
-	hist := func(aws, help string) *prometheus.HistogramVec {
-		v := prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "baton_" + snake(aws) + "_seconds", Help: help, Buckets: durationBuckets}, []string{label})
-		reg.MustRegister(v)
-		f.allVecs = append(f.allVecs, v)
-		return v
-	}
-	f.scheduled = counter(plural+"Scheduled", noun+"s scheduled.")
-	f.started = counter(plural+"Started", noun+"s started.")
-	f.succeeded = counter(plural+"Succeeded", noun+"s that succeeded.")
-	f.failed = counter(plural+"Failed", noun+"s that failed.")
-	f.timedOut = counter(plural+"TimedOut", noun+"s that timed out.")
 	if heartbeat {
-		f.heartbeatTimedOut = counter(plural+"HeartbeatTimedOut", noun+"s whose heartbeat timed out.")
+		counters = append(counters, metric{plural + "HeartbeatTimedOut", noun + "s whose heartbeat timed out."})
 	}
-	f.scheduleTime = hist(singular+"ScheduleTime", "How long "+noun+"s stayed scheduled before they started, in seconds (AWS: milliseconds).")
-	f.runTime = hist(singular+"RunTime", "How long "+noun+"s ran, from their start to their end, in seconds (AWS: milliseconds).")
-	f.time = hist(singular+"Time", "How long "+noun+"s took, from scheduled to their end, in seconds (AWS: milliseconds).")
-	return f
+	hists := []metric{
+		{singular + "ScheduleTime", "How long " + noun + "s stayed scheduled before they started, in seconds (AWS: milliseconds)."},
+		{singular + "RunTime", "How long " + noun + "s ran, from their start to their end, in seconds (AWS: milliseconds)."},
+		{singular + "Time", "How long " + noun + "s took, from scheduled to their end, in seconds (AWS: milliseconds)."},
+	}
+	return newFamily([]string{label}, func(v string) []string { return []string{v} }, Other, max, counters, hists)
 }
 
-// get returns a label value's series, made on first use; past the bound,
-// "other"'s.
-func (f *taskFamily) get(v string) *taskSeries {
-	if s, ok := f.series[v]; ok {
-		return s
-	}
-	if v != Other {
-		if f.named >= f.max {
-			return f.get(Other)
-		}
-		f.named++
-	}
-	s := &taskSeries{
-		scheduled: f.scheduled.WithLabelValues(v), started: f.started.WithLabelValues(v), succeeded: f.succeeded.WithLabelValues(v),
-		failed: f.failed.WithLabelValues(v), timedOut: f.timedOut.WithLabelValues(v),
-		scheduleTime: f.scheduleTime.WithLabelValues(v), runTime: f.runTime.WithLabelValues(v), time: f.time.WithLabelValues(v),
-	}
-	if f.heartbeatTimedOut != nil {
-		s.heartbeatTimedOut = f.heartbeatTimedOut.WithLabelValues(v)
-	}
-	f.series[v] = s
-	return s
-}
+// The timers' counters.
+const (
+	timersArmed = iota
+	timersFired
+)
 
-// forget drops a label value's series.
-func (f *taskFamily) forget(v string) {
-	if _, ok := f.series[v]; !ok || v == Other {
-		return
-	}
-	delete(f.series, v)
-	f.named--
-	for _, vec := range f.allVecs {
-		vec.DeleteLabelValues(v)
-	}
+func newTimerFamily() *family[struct{}] {
+	return newFamily(nil, func(struct{}) []string { return nil }, struct{}{}, 1, []metric{
+		{"TimersArmed", "Timers armed (Wait states, retry back-offs, task and execution timeouts)."},
+		{"TimersFired", "Timers that fired."},
+	}, nil)
 }
 
 // openTask is a task between its scheduling and its end: what its end
 // needs to be counted.
 type openTask struct {
 	kind               taskKind
-	series             *taskSeries
+	series             *series
 	scheduled, started time.Time
 }
 
@@ -154,49 +134,57 @@ type openTask struct {
 // the end of one not followed is matched with its start in the store.
 const maxOpenTasks = 65536
 
-// observer counts what the engine tells. It runs on its subscription's
-// goroutine alone: its maps need no lock.
+// observer counts what the engine tells, inline: on the goroutine of the
+// execution whose step it is. Executions' starts and ends, and timers,
+// are counted without a lock (counts); tasks are paired under one lock,
+// held for a few hundred nanoseconds. A task event whose task memory does
+// not hold needs the store: that is reading, which an execution must not
+// wait for, so the rest of its batch, and the execution's later batches
+// until it is done, are counted in order on the metrics' own goroutine
+// (slow).
 type observer struct {
 	e        *engine.Engine
 	log      *slog.Logger
 	observed func([]engine.Event)
-	max      int
 
-	execs     map[execKey]*execSeries
-	named     int // keys in execs but "other"'s
-	execF     execFamilies
-	tasks     [3]*taskFamily
-	open      map[string]map[int64]*openTask // execution ARN -> last event id of the task -> task
-	nOpen     int
-	timers    [2]prometheus.Counter // armed, fired
-	dropped   prometheus.Counter
+	execs     *family[execKey]
+	tasks     [3]*family[string]
+	timers    *family[struct{}]
 	unmatched prometheus.Counter
+
+	mu      sync.Mutex                     // held by who pairs tasks, or postpones
+	open    map[string]map[int64]*openTask // execution ARN -> last event id of the task -> task
+	nOpen   atomic.Int64
+	waiting map[string]int // execution ARN -> its batches in slow
+	nWait   atomic.Int64   // len(waiting)
+	slow    chan deferred
+	quit    chan struct{}
+	done    chan struct{}
 }
 
+// deferred is what is left of a batch to count on the metrics' goroutine:
+// copies, since the engine reuses its events and their history.
+type deferred struct {
+	events  []engine.Event
+	history []history.Event
+}
+
+// maxDeferred bounds the batches waiting for the store; past it, their
+// tasks are counted without their times (and as unmatched).
+const maxDeferred = 1024
+
 func newObserver(e *engine.Engine, reg *prometheus.Registry, o Options) *observer {
-	ob := &observer{e: e, log: o.Logger, observed: o.Observed, max: o.MaxLabelValues,
-		execs: map[execKey]*execSeries{}, open: map[string]map[int64]*openTask{}}
-	ob.execF.counters = map[string]*prometheus.CounterVec{}
-	for _, c := range execCounters {
-		v := prometheus.NewCounterVec(prometheus.CounterOpts{Name: "baton_" + snake(c.aws) + "_total", Help: c.help}, execLabels)
-		reg.MustRegister(v)
-		ob.execF.counters[c.aws] = v
-	}
-	ob.execF.time = prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "baton_execution_time_seconds",
-		Help:    "How long executions took, from their start (or their last redrive) to their end, in seconds (AWS: milliseconds).",
-		Buckets: durationBuckets}, execLabels)
-	reg.MustRegister(ob.execF.time)
-	ob.tasks[activityTask] = newTaskFamily(reg, "Activities", "Activity", "activity", "activity task", true, o.MaxLabelValues)
-	ob.tasks[lambdaTask] = newTaskFamily(reg, "LambdaFunctions", "LambdaFunction", "function", "Lambda function task", false, o.MaxLabelValues)
-	ob.tasks[serviceTask] = newTaskFamily(reg, "ServiceIntegrations", "ServiceIntegration", "resource", "service integration task", false, o.MaxLabelValues)
-	armed := prometheus.NewCounter(prometheus.CounterOpts{Name: "baton_timers_armed_total", Help: "Timers armed (Wait states, retry back-offs, task and execution timeouts)."})
-	fired := prometheus.NewCounter(prometheus.CounterOpts{Name: "baton_timers_fired_total", Help: "Timers that fired."})
-	ob.timers = [2]prometheus.Counter{armed, fired}
-	ob.dropped = prometheus.NewCounter(prometheus.CounterOpts{Name: "baton_metrics_batches_dropped_total",
-		Help: "Batches of execution events the metrics lost because they fell behind the engine (what they held is not counted)."})
+	ob := &observer{e: e, log: o.Logger, observed: o.Observed,
+		execs: newExecFamily(o.MaxLabelValues), timers: newTimerFamily(),
+		open: map[string]map[int64]*openTask{}, waiting: map[string]int{},
+		slow: make(chan deferred, maxDeferred), quit: make(chan struct{}), done: make(chan struct{})}
+	ob.tasks[activityTask] = newTaskFamily("Activities", "Activity", "activity", "activity task", true, o.MaxLabelValues)
+	ob.tasks[lambdaTask] = newTaskFamily("LambdaFunctions", "LambdaFunction", "function", "Lambda function task", false, o.MaxLabelValues)
+	ob.tasks[serviceTask] = newTaskFamily("ServiceIntegrations", "ServiceIntegration", "resource", "service integration task", false, o.MaxLabelValues)
 	ob.unmatched = prometheus.NewCounter(prometheus.CounterOpts{Name: "baton_metrics_tasks_unmatched_total",
 		Help: "Task events whose task's scheduling could be found neither in memory nor in the store: counted without their times."})
-	reg.MustRegister(armed, fired, ob.dropped, ob.unmatched)
+	reg.MustRegister(ob.execs, ob.tasks[0], ob.tasks[1], ob.tasks[2], ob.timers, ob.unmatched)
+	ob.timers.get(struct{}{}) // counted from 0
 	return ob
 }
 
@@ -208,74 +196,206 @@ func (o *observer) Kinds() []engine.EventKind {
 		engine.TimerArmed, engine.TimerFired, engine.StateMachineDeleted, engine.ActivityDeleted}
 }
 
-// Dropped counts batches the engine could not hand over.
-func (o *observer) Dropped(n int) {
-	o.dropped.Add(float64(n))
-	o.log.Warn("metrics: batches of execution events lost, the metrics fell behind", "batches", n)
-}
+// Dropped is never called: the metrics observe inline.
+func (o *observer) Dropped(int) {}
 
-// Observe counts a batch.
+// Observe counts a batch: without a lock when it can, or as far as it can
+// without the store; the rest goes to the metrics' goroutine.
 func (o *observer) Observe(batch []engine.Event) {
-	for i := range batch {
-		o.event(&batch[i])
+	p := takeShard()
+	defer putShard(p)
+	sh := int(*p)
+	if o.nWait.Load() == 0 && o.lockFree(batch) {
+		for i := range batch {
+			o.event(&batch[i], stop, sh)
+		}
+		if o.observed != nil {
+			o.observed(batch)
+		}
+		return
 	}
-	if o.observed != nil {
-		o.observed(batch)
+	o.mu.Lock()
+	n := o.count(batch, sh)
+	if n < len(batch) && !o.postpone(batch[n:]) {
+		// Too many wait for the store: count them without it.
+		for i := n; i < len(batch); i++ {
+			o.event(&batch[i], countWithout, sh)
+			o.ended(&batch[i])
+		}
+		n = len(batch)
+	}
+	o.mu.Unlock()
+	if o.observed != nil && n > 0 {
+		o.observed(batch[:n])
 	}
 }
 
-func (o *observer) event(ev *engine.Event) {
+// lockFree says whether a batch can be counted without the lock: it holds
+// no task's event, and no end of an execution that may have tasks in
+// memory. (An execution whose tasks memory holds has made them known
+// before its end: nOpen counts them then.)
+func (o *observer) lockFree(batch []engine.Event) bool {
+	for i := range batch {
+		switch batch[i].Kind {
+		case engine.TaskScheduled, engine.TaskStarted, engine.TaskSubmitted, engine.TaskSucceeded, engine.TaskFailed:
+			return false
+		case engine.ExecutionFinished:
+			if o.nOpen.Load() > 0 {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// count counts the events of a batch up to the first that needs the store,
+// or whose execution waits for it, and says how many it counted. o.mu is
+// held.
+func (o *observer) count(batch []engine.Event, sh int) int {
+	for i := range batch {
+		ev := &batch[i]
+		if len(o.waiting) > 0 && o.waiting[ev.ExecutionARN] > 0 {
+			return i
+		}
+		if !o.event(ev, stop, sh) {
+			return i
+		}
+		o.ended(ev)
+	}
+	return len(batch)
+}
+
+// ended forgets, at an execution's end, its tasks that did not end
+// (aborted). o.mu is held.
+func (o *observer) ended(ev *engine.Event) {
+	if ev.Kind != engine.ExecutionFinished {
+		return
+	}
+	if m, ok := o.open[ev.ExecutionARN]; ok {
+		o.nOpen.Add(-int64(len(m)))
+		delete(o.open, ev.ExecutionARN)
+	}
+}
+
+// onMiss says what event does with a task event whose task memory does
+// not hold.
+type onMiss uint8
+
+const (
+	stop         onMiss = iota // stop: it is counted later (on an execution's goroutine)
+	readStore                  // read the task from the store (on the metrics' goroutine)
+	countWithout               // count it without its task's times
+)
+
+// postpone queues events for the metrics' goroutine, and says whether it
+// could.
+func (o *observer) postpone(events []engine.Event) bool {
+	d := deferred{events: slices.Clone(events), history: make([]history.Event, 0, len(events))}
+	for i := range d.events {
+		if h := d.events[i].History; h != nil {
+			d.history = append(d.history, *h)
+			d.events[i].History = &d.history[len(d.history)-1]
+		}
+	}
+	select {
+	case o.slow <- d:
+	default:
+		return false
+	}
+	for i := range d.events {
+		if i == 0 || d.events[i].ExecutionARN != d.events[i-1].ExecutionARN {
+			o.waiting[d.events[i].ExecutionARN]++
+		}
+	}
+	o.nWait.Store(int64(len(o.waiting)))
+	return true
+}
+
+// run counts the deferred events, reading the store without the lock.
+func (o *observer) run() {
+	defer close(o.done)
+	for {
+		select {
+		case d := <-o.slow:
+			o.countDeferred(d)
+		case <-o.quit:
+			return
+		}
+	}
+}
+
+func (o *observer) countDeferred(d deferred) {
+	p := takeShard()
+	defer putShard(p)
+	o.mu.Lock()
+	for i := range d.events {
+		o.event(&d.events[i], readStore, int(*p))
+		o.ended(&d.events[i])
+	}
+	for i := range d.events {
+		if i == 0 || d.events[i].ExecutionARN != d.events[i-1].ExecutionARN {
+			arn := d.events[i].ExecutionARN
+			if o.waiting[arn]--; o.waiting[arn] <= 0 {
+				delete(o.waiting, arn)
+			}
+		}
+	}
+	o.nWait.Store(int64(len(o.waiting)))
+	o.mu.Unlock()
+	if o.observed != nil {
+		o.observed(d.events)
+	}
+}
+
+// read looks a task up in the store, without the lock (o.mu is held when
+// it is called).
+func (o *observer) read(ev *engine.Event, kind taskKind) *openTask {
+	o.mu.Unlock()
+	t, resource := o.lookUp(ev.ExecutionARN, ev.History.PreviousID, kind)
+	o.mu.Lock()
+	if t != nil && resource != "" {
+		t.series = o.tasks[kind].get(resource)
+	}
+	return t
+}
+
+// close stops the metrics' goroutine (the engine no longer tells).
+func (o *observer) close() {
+	close(o.quit)
+	<-o.done
+}
+
+// event counts an event, and says false when it stopped at a miss
+// without changing anything. Only task events need o.mu held.
+func (o *observer) event(ev *engine.Event, miss onMiss, sh int) bool {
 	switch ev.Kind {
 	case engine.ExecutionStarted:
-		o.exec(ev).started.Inc()
+		o.exec(ev).c.add(sh, executionsStarted, 1)
 	case engine.ExecutionRedriven:
-		o.exec(ev).redriven.Inc()
+		o.exec(ev).c.add(sh, executionsRedriven, 1)
 	case engine.ExecutionFinished:
-		o.finished(ev)
+		o.finished(ev, sh)
 	case engine.TaskScheduled, engine.TaskStarted, engine.TaskSubmitted, engine.TaskSucceeded, engine.TaskFailed:
 		if ev.History != nil {
-			o.task(ev)
+			return o.task(ev, miss, sh)
 		}
 	case engine.TimerArmed:
-		o.timers[0].Inc()
+		o.timers.get(struct{}{}).c.add(sh, timersArmed, 1)
 	case engine.TimerFired:
-		o.timers[1].Inc()
+		o.timers.get(struct{}{}).c.add(sh, timersFired, 1)
 	case engine.StateMachineDeleted:
-		o.forgetStateMachine(ev.StateMachineARN)
+		sm := ev.StateMachineARN
+		o.execs.forget(func(k execKey) bool { return k.sm == sm })
 	case engine.ActivityDeleted:
-		o.tasks[activityTask].forget(ev.ActivityARN)
+		act := ev.ActivityARN
+		o.tasks[activityTask].forget(func(k string) bool { return k == act })
 	}
+	return true
 }
 
 // exec returns the series of an execution's labels.
-func (o *observer) exec(ev *engine.Event) *execSeries {
-	k := execKey{ev.StateMachineARN, qualifier(ev.StateMachineVersionARN), qualifier(ev.StateMachineAliasARN)}
-	if s, ok := o.execs[k]; ok {
-		return s
-	}
-	if k.sm != Other {
-		if o.named >= o.max {
-			k = execKey{sm: Other}
-			if s, ok := o.execs[k]; ok {
-				return s
-			}
-		} else {
-			o.named++
-		}
-	}
-	c := func(aws string) prometheus.Counter {
-		return o.execF.counters[aws].WithLabelValues(k.sm, k.version, k.alias)
-	}
-	s := &execSeries{
-		started: c("ExecutionsStarted"), succeeded: c("ExecutionsSucceeded"), failed: c("ExecutionsFailed"),
-		aborted: c("ExecutionsAborted"), timedOut: c("ExecutionsTimedOut"), throttled: c("ExecutionThrottled"),
-		redriven: c("ExecutionsRedriven"), redrivenSucceeded: c("RedrivenExecutionsSucceeded"),
-		redrivenFailed: c("RedrivenExecutionsFailed"), redrivenAborted: c("RedrivenExecutionsAborted"),
-		redrivenTimedOut: c("RedrivenExecutionsTimedOut"),
-		time:             o.execF.time.WithLabelValues(k.sm, k.version, k.alias),
-	}
-	o.execs[k] = s
-	return s
+func (o *observer) exec(ev *engine.Event) *series {
+	return o.execs.get(execKey{ev.StateMachineARN, qualifier(ev.StateMachineVersionARN), qualifier(ev.StateMachineAliasARN)})
 }
 
 // qualifier is a version's number or an alias's name: the last part of its
@@ -287,77 +407,48 @@ func qualifier(arn string) string {
 	return arn[strings.LastIndexByte(arn, ':')+1:]
 }
 
-func (o *observer) finished(ev *engine.Event) {
-	s := o.exec(ev)
-	redriven := ev.RedriveCount > 0
+func (o *observer) finished(ev *engine.Event, sh int) {
+	c := o.exec(ev).c
+	w := executionsAborted
 	switch ev.Status {
 	case "SUCCEEDED":
-		s.succeeded.Inc()
-		if redriven {
-			s.redrivenSucceeded.Inc()
-		}
+		w = executionsSucceeded
 	case "FAILED":
-		s.failed.Inc()
-		if redriven {
-			s.redrivenFailed.Inc()
-		}
+		w = executionsFailed
 	case "TIMED_OUT":
-		s.timedOut.Inc()
-		if redriven {
-			s.redrivenTimedOut.Inc()
-		}
-	default:
-		s.aborted.Inc()
-		if redriven {
-			s.redrivenAborted.Inc()
-		}
+		w = executionsTimedOut
+	}
+	c.add(sh, w, 1)
+	if ev.RedriveCount > 0 {
+		c.add(sh, redrivenSucceeded+w-executionsSucceeded, 1)
 	}
 	if !ev.StartTime.IsZero() {
-		s.time.Observe(max(ev.Time.Sub(ev.StartTime), 0).Seconds())
+		o.execs.hists[0].observe(c, sh, ev.Time.Sub(ev.StartTime))
 	}
-	// Its tasks that did not end (aborted) are forgotten with it.
-	o.nOpen -= len(o.open[ev.ExecutionARN])
-	delete(o.open, ev.ExecutionARN)
-}
-
-// forgetStateMachine drops a deleted state machine's series.
-func (o *observer) forgetStateMachine(sm string) {
-	found := false
-	for k := range o.execs {
-		if k.sm == sm && sm != Other {
-			delete(o.execs, k)
-			o.named--
-			found = true
-		}
-	}
-	if !found {
-		return
-	}
-	for _, v := range o.execF.counters {
-		v.DeletePartialMatch(prometheus.Labels{"state_machine": sm})
-	}
-	o.execF.time.DeletePartialMatch(prometheus.Labels{"state_machine": sm})
 }
 
 // task counts a task's event. A task's events follow one another
 // (previousEventId): scheduled, started, submitted (a callback), then its
-// end; the task is followed from one to the next in memory.
-func (o *observer) task(ev *engine.Event) {
+// end; the task is followed from one to the next in memory. o.mu is held.
+func (o *observer) task(ev *engine.Event, miss onMiss, sh int) bool {
 	h := ev.History
 	kind, ok := kindOfTask(h.Type)
 	if !ok {
-		return
+		return true
 	}
 	f := o.tasks[kind]
 	if ev.Kind == engine.TaskScheduled {
 		s := f.get(o.resource(ev.ExecutionARN, kind, h))
-		s.scheduled.Inc()
+		s.c.add(sh, tasksScheduled, 1)
 		o.follow(ev.ExecutionARN, h.ID, &openTask{kind: kind, series: s, scheduled: ev.Time})
-		return
+		return true
 	}
 	t := o.take(ev.ExecutionARN, h.PreviousID)
-	if t == nil {
-		t = o.lookUp(ev.ExecutionARN, h.PreviousID, kind)
+	if t == nil && miss != countWithout && o.kept(ev.ExecutionARN) {
+		if miss == stop {
+			return false
+		}
+		t = o.read(ev, kind)
 	}
 	if t == nil {
 		o.unmatched.Inc()
@@ -370,36 +461,37 @@ func (o *observer) task(ev *engine.Event) {
 		}
 		t.series = f.get(label)
 	}
-	s := t.series
+	c := t.series.c
 	switch h.Type {
 	case history.ActivityStarted, history.LambdaFunctionStarted, history.TaskStarted:
-		s.started.Inc()
+		c.add(sh, tasksStarted, 1)
 		t.started = ev.Time
 		if !t.scheduled.IsZero() {
-			s.scheduleTime.Observe(max(ev.Time.Sub(t.scheduled), 0).Seconds())
+			f.hists[scheduleTime].observe(c, sh, ev.Time.Sub(t.scheduled))
 		}
 		o.follow(ev.ExecutionARN, h.ID, t)
-		return
+		return true
 	case history.TaskSubmitted:
 		o.follow(ev.ExecutionARN, h.ID, t)
-		return
+		return true
 	case history.ActivitySucceeded, history.LambdaFunctionSucceeded, history.TaskSucceeded:
-		s.succeeded.Inc()
+		c.add(sh, tasksSucceeded, 1)
 	case history.ActivityTimedOut, history.LambdaFunctionTimedOut, history.TaskTimedOut:
-		if s.heartbeatTimedOut != nil && h.Failure != nil && h.Failure.Error == "States.HeartbeatTimeout" {
-			s.heartbeatTimedOut.Inc()
+		if kind == activityTask && h.Failure != nil && h.Failure.Error == "States.HeartbeatTimeout" {
+			c.add(sh, tasksHeartbeatTimedOut, 1)
 		} else {
-			s.timedOut.Inc()
+			c.add(sh, tasksTimedOut, 1)
 		}
 	default:
-		s.failed.Inc()
+		c.add(sh, tasksFailed, 1)
 	}
 	if !t.started.IsZero() {
-		s.runTime.Observe(max(ev.Time.Sub(t.started), 0).Seconds())
+		f.hists[runTime].observe(c, sh, ev.Time.Sub(t.started))
 	}
 	if !t.scheduled.IsZero() {
-		s.time.Observe(max(ev.Time.Sub(t.scheduled), 0).Seconds())
+		f.hists[taskTime].observe(c, sh, ev.Time.Sub(t.scheduled))
 	}
+	return true
 }
 
 func kindOfTask(t history.Type) (taskKind, bool) {
@@ -445,7 +537,7 @@ func integrationARN(execARN, typ, res string) string {
 
 // follow keeps a task in memory under the id of its last event.
 func (o *observer) follow(execARN string, id int64, t *openTask) {
-	if o.nOpen >= maxOpenTasks {
+	if o.nOpen.Load() >= maxOpenTasks {
 		return // its next event finds it in the store
 	}
 	m := o.open[execARN]
@@ -454,7 +546,7 @@ func (o *observer) follow(execARN string, id int64, t *openTask) {
 		o.open[execARN] = m
 	}
 	m[id] = t
-	o.nOpen++
+	o.nOpen.Add(1)
 }
 
 // take removes the task whose last event is id from memory.
@@ -465,31 +557,34 @@ func (o *observer) take(execARN string, id int64) *openTask {
 		return nil
 	}
 	delete(m, id)
-	o.nOpen--
+	o.nOpen.Add(-1)
 	if len(m) == 0 {
 		delete(o.open, execARN)
 	}
 	return t
 }
 
+// kept says whether the store keeps an execution's history.
+func (o *observer) kept(execARN string) bool {
+	return o.e != nil && (!strings.Contains(execARN, ":express:") || o.e.KeepsExpress())
+}
+
 // lookUp rebuilds a task that memory does not hold (it began before this
-// server started, or its news were lost) from the execution's history in
-// the store: its events back from id to its scheduling.
-func (o *observer) lookUp(execARN string, id int64, kind taskKind) *openTask {
-	if strings.Contains(execARN, ":express:") && !o.e.KeepsExpress() {
-		return nil
-	}
+// server started) from the execution's history in the store: its events
+// back from id to its scheduling. It returns the activity or function
+// too, for the caller to find its series under the lock.
+func (o *observer) lookUp(execARN string, id int64, kind taskKind) (*openTask, string) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	t := &openTask{kind: kind}
 	for range 3 { // started or submitted, then started, then scheduled
 		_, events, err := o.e.ExecutionEvents(ctx, execARN, id-1, 1)
 		if err != nil || len(events) != 1 || events[0].ID != id {
-			return nil
+			return nil, ""
 		}
 		var ev storedEvent
 		if err := json.Unmarshal(events[0].JSON, &ev); err != nil {
-			return nil
+			return nil, ""
 		}
 		at := time.UnixMilli(int64(ev.Timestamp*1000 + 0.5))
 		switch ev.Type {
@@ -499,17 +594,15 @@ func (o *observer) lookUp(execARN string, id int64, kind taskKind) *openTask {
 		case "ActivityScheduled", "LambdaFunctionScheduled", "TaskScheduled":
 			t.scheduled = at
 			if kind != serviceTask {
-				if r := ev.resource(); r != "" {
-					t.series = o.tasks[kind].get(r)
-				}
+				return t, ev.resource()
 			}
-			return t
+			return t, ""
 		default:
-			return nil
+			return nil, ""
 		}
 		id = ev.PreviousEventID
 	}
-	return nil
+	return nil, ""
 }
 
 // storedEvent is what lookUp reads of a history event, in
