@@ -42,5 +42,9 @@
 // executions. It must not change the events, keep the slice or the history
 // events it points at (they are reused), or call back into the engine in a
 // way that waits on the execution it observes. One that implements
-// Selective gets only the kinds it names made for it.
+// Selective gets only the kinds it names made for it. An observer
+// subscribed with SubscribeInline is told on the execution's own goroutine
+// instead, as the step is made, by many goroutines at once: it is for
+// counting (metrics), which costs less than the hand-over to a queue, and
+// must never wait.
 package engine

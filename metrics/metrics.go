@@ -8,9 +8,12 @@
 // group commits, activity queues and pollers, API requests, JSONata
 // evaluations.
 //
-// What happens to executions comes from the engine's observer seam: the
-// counting runs on the observer's own goroutine, never on an execution's
-// path. What the engine holds now (open executions, queues) is read when
+// What happens to executions comes from the engine's observer seam, inline:
+// each step is counted on the goroutine of its execution, into numbers
+// sharded by processor (counts), without a lock but where tasks are
+// paired; a task whose beginning only the store knows is looked up on the
+// metrics' own goroutine, never on an execution's path. What the engine
+// holds now (open executions, queues) is read when
 // the metrics are scraped. Labels are bounded: each dimension keeps at
 // most Options.MaxLabelValues distinct values, and later ones are counted
 // under "other"; a state machine's or an activity's series go when it is
@@ -51,7 +54,8 @@ type Options struct {
 	MaxLabelValues int
 	Logger         *slog.Logger
 	// Observed, when set, is called after each batch of the engine's events
-	// has been counted, on the observer's goroutine (tests wait on it).
+	// (or part of one) has been counted, on the goroutine that counted it
+	// (tests wait on it).
 	Observed func(batch []engine.Event)
 }
 

@@ -11,7 +11,7 @@ import (
 
 func cmdValidate(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("validate", flag.ContinueOnError)
-	typ := fs.String("type", "STANDARD", "state machine type: STANDARD or EXPRESS")
+	typ := addTypeFlag(fs)
 	files, err := parseFlags(fs, args)
 	if err != nil {
 		if err == flag.ErrHelp {
@@ -22,9 +22,6 @@ func cmdValidate(args []string, stdout, stderr io.Writer) error {
 	if len(files) == 0 {
 		return usageError("validate: name at least one definition file")
 	}
-	if *typ != "STANDARD" && *typ != "EXPRESS" {
-		return usageError("validate: --type must be STANDARD or EXPRESS")
-	}
 	invalid := false
 	for _, file := range files {
 		data, err := os.ReadFile(file)
@@ -33,7 +30,7 @@ func cmdValidate(args []string, stdout, stderr io.Writer) error {
 			invalid = true
 			continue
 		}
-		_, diags := definition.Load(data, definition.Options{Type: *typ})
+		_, diags := definition.Load(data, definition.Options{Type: typ.String()})
 		for _, d := range diags {
 			loc := ""
 			if d.Location != "" {
