@@ -128,7 +128,10 @@ func (c *resourceCache) body(ctx context.Context, a string, alias bool) (cached,
 		err = json.Unmarshal(res.Body, e.alias)
 	case !alias && (res.Kind == store.KindStateMachine || res.Kind == store.KindVersion):
 		e.sm = new(smBody)
-		err = json.Unmarshal(res.Body, e.sm)
+		if err = json.Unmarshal(res.Body, e.sm); err == nil {
+			l := parseLogging(e.sm.Logging)
+			e.sm.parsed = &l
+		}
 	default:
 		return cached{}, store.ErrNotFound
 	}

@@ -43,9 +43,9 @@ func parseLogging(raw json.RawMessage) Logging {
 // executions started through a version or alias log as their state
 // machine says). Reads go through the engine's resource cache.
 func (e *Engine) LoggingOf(ctx context.Context, stateMachineARN string) (Logging, error) {
-	_, b, err := e.getStateMachine(ctx, stateMachineARN)
+	b, err := e.store.stateMachine(ctx, stateMachineARN)
 	if err != nil {
 		return Logging{}, err
 	}
-	return parseLogging(b.Logging), nil
+	return b.logging(), nil
 }

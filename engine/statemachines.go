@@ -33,6 +33,18 @@ type smBody struct {
 	Description string            `json:"description,omitempty"` // versions only
 	// Deleting is set by DeleteStateMachine while executions still run.
 	Deleting bool `json:"deleting,omitempty"`
+
+	// parsed is Logging read, by the resource cache when it decodes the
+	// body: every Express start asks whether its machine logs.
+	parsed *Logging
+}
+
+// logging returns the body's logging configuration.
+func (b *smBody) logging() Logging {
+	if b.parsed != nil {
+		return *b.parsed
+	}
+	return parseLogging(b.Logging)
 }
 
 type aliasBody struct {
