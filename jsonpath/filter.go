@@ -286,7 +286,7 @@ func (p *pathParser) unaryExpr() (expr, error) {
 		}
 		return e, nil
 	}
-	left, err := p.operand()
+	left, err := p.operand(false)
 	if err != nil {
 		return nil, err
 	}
@@ -303,7 +303,7 @@ func (p *pathParser) unaryExpr() (expr, error) {
 	if op == "=~" {
 		right, err = p.regex()
 	} else {
-		right, err = p.operand()
+		right, err = p.operand(true)
 	}
 	if err != nil {
 		return nil, err
@@ -331,12 +331,17 @@ func (p *pathParser) operator() string {
 	return ""
 }
 
-func (p *pathParser) operand() (operand, error) {
+// operand reads one side of a comparison; right says it is the right side,
+// where a bare word is a string.
+func (p *pathParser) operand(right bool) (operand, error) {
 	p.skipSpace()
 	if p.i >= len(p.s) {
 		return nil, p.errorf("expected an operand")
 	}
 	c := p.s[p.i]
+	if right && c != '@' && c != '$' && c != '\'' && c != '"' && c != '[' && c != '{' {
+		return p.bareWord()
+	}
 	switch {
 	case c == '@' || c == '$':
 		fromRoot := c == '$'
@@ -415,6 +420,38 @@ func (p *pathParser) operand() (operand, error) {
 		return literal{nil}, nil
 	}
 	return nil, p.errorf("unexpected %q in a filter", p.rune())
+}
+
+// bareWord reads an unquoted value on the right of a comparison: a number,
+// true, false or null when it is one, else the string it spells
+// ([?(@.type==book)] is [?(@.type=='book')]), as Jayway's first filter
+// compiler read one and AWS still runs definitions that rely on it. The
+// word ends before the ')' that closes the filter or a logical operator;
+// blanks around it are not part of it.
+func (p *pathParser) bareWord() (operand, error) {
+	start := p.i
+	for p.i < len(p.s) {
+		c := p.s[p.i]
+		if c == ')' || c == ']' || strings.HasPrefix(p.s[p.i:], "&&") || strings.HasPrefix(p.s[p.i:], "||") {
+			break
+		}
+		p.i++
+	}
+	word := strings.TrimRight(p.s[start:p.i], " \t")
+	p.i = start + len(word)
+	switch {
+	case word == "":
+		return nil, p.errorf("expected an operand")
+	case word == "true":
+		return literal{true}, nil
+	case word == "false":
+		return literal{false}, nil
+	case word == "null":
+		return literal{nil}, nil
+	case value.ValidNumber(word):
+		return literal{value.Number(word)}, nil
+	}
+	return literal{word}, nil
 }
 
 func (p *pathParser) regex() (operand, error) {
