@@ -402,10 +402,12 @@ func (v *validator) pathOrNull(st *value.Object, loc, field string, reference bo
 		v.wrongType(join(loc, field), "String", x)
 		return
 	}
-	p := v.checkPath(join(loc, field), s, reference, true)
-	if p != nil && field == "ResultPath" && p.Root() == jsonpath.RootVariable {
+	resultPath := field == "ResultPath"
+	p := v.checkPath(join(loc, field), s, reference, !resultPath)
+	if p != nil && resultPath && p.Root() == jsonpath.RootVariable {
 		// A result goes into the state's output, never into a variable
-		// (Assign sets those).
+		// (Assign sets those) nor into the context object, which is read
+		// only.
 		v.schema(join(loc, field), "Value is not a Reference Path")
 	}
 }
