@@ -35,6 +35,7 @@ func TestLenientForms(t *testing.T) {
 		{"$.list[( @.length - 2 )]", `2`, "$['list'][-2]"},
 		{"$.list[(@.size()-3)]", `1`, "$['list'][-3]"},
 		{"$.list[(@.length-4)]", "", ""},
+		{"$.list[@.length-1]", `3`, "$['list'][-1]"},
 		{"$.list[(@.length-0)]", "", "$['list'][(@.length-0)]"},
 		{"$.Items[(@.length-1)].Name", `"Receipt"`, ""},
 		// bare words on the right of a comparison are strings
@@ -130,6 +131,8 @@ func TestLenientErrors(t *testing.T) {
 		{"$[(@.foo-1)]", 3},
 		{"$[(@.length-x)]", 12},
 		{"$[(@.length-1)", 14},
+		{"$[(@.length-1]", 13},
+		{"$[@.length-1)]", 12},
 		{"$[(@.length-99999999999)]", 12},
 		{`$['\u00g0']`, 3},
 		{`$['\u12']`, 3},

@@ -415,17 +415,21 @@ func (p *pathParser) bracket() (segment, error) {
 		return segment{kind: segFilter, filter: f}, nil
 	case c == '-' || c == ':' || (c >= '0' && c <= '9'):
 		return p.indexOrSlice()
-	case c == '(':
+	case c == '(' || c == '@':
 		return p.script()
 	}
 	return segment{}, p.errorf("unexpected %q in brackets", p.rune())
 }
 
 // script parses the one script expression Jayway evaluates, an index
-// counted from the end: (@.length-n) or (@.size()-n), p.i at '('.
+// counted from the end: (@.length-n) or (@.size()-n), the parentheses
+// optional as they were to Jayway, p.i at '(' or '@'.
 func (p *pathParser) script() (segment, error) {
-	p.i++ // (
-	p.skipSpace()
+	paren := p.s[p.i] == '('
+	if paren {
+		p.i++
+		p.skipSpace()
+	}
 	rest := p.s[p.i:]
 	switch {
 	case strings.HasPrefix(rest, "@.length"):
@@ -450,10 +454,12 @@ func (p *pathParser) script() (segment, error) {
 		return segment{}, p.errorf("expected a number of items after '-'")
 	}
 	p.skipSpace()
-	if err := p.expect(')'); err != nil {
-		return segment{}, err
+	if paren {
+		if err := p.expect(')'); err != nil {
+			return segment{}, err
+		}
+		p.skipSpace()
 	}
-	p.skipSpace()
 	if err := p.expect(']'); err != nil {
 		return segment{}, err
 	}
