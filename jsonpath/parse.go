@@ -23,6 +23,7 @@ package jsonpath
 
 import (
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 	"unicode/utf16"
@@ -76,7 +77,7 @@ type segment struct {
 
 // pastEnd is the index of "[(@.length-0)]": the item after the last, which
 // never exists.
-const pastEnd = -1 << 40
+const pastEnd = math.MinInt
 
 // Error is a path syntax error.
 type Error struct {
@@ -470,7 +471,7 @@ func (p *pathParser) script() (segment, error) {
 }
 
 // maxScriptIndex keeps -n far from pastEnd.
-const maxScriptIndex = 1 << 31
+const maxScriptIndex = 1 << 30
 
 func (p *pathParser) expect(c byte) error {
 	if p.i < len(p.s) && p.s[p.i] == c {
