@@ -152,3 +152,61 @@ func TestLenientErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestJavaDecimal: numbers print as Java's BigDecimal.toString prints them,
+// which is what a string is compared with when a filter compares it with a
+// number.
+func TestJavaDecimal(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"123", "123"},
+		{"-7", "-7"},
+		{"0", "0"},
+		{"-0", "0"},
+		{"-0.0", "0.0"},
+		{"0.00", "0.00"},
+		{"1.50", "1.50"},
+		{"0.5", "0.5"},
+		{"0.05", "0.05"},
+		{"1e3", "1E+3"},
+		{"1.5e1", "15"},
+		{"100e-2", "1.00"},
+		{"1e-3", "0.001"},
+		{"1e-7", "1E-7"},
+		{"-12.5E-9", "-1.25E-8"},
+		{"0e5", "0E+5"},
+		{"1e99999999999", "1e99999999999"},
+	}
+	for _, tt := range tests {
+		if got := javaDecimal(tt.in); got != tt.want {
+			t.Errorf("javaDecimal(%s) = %s, want %s", tt.in, got, tt.want)
+		}
+	}
+}
+
+// TestFilterEquality: in a filter, a number and a string are equal as
+// Jayway's value nodes say, by the side the string is on; other types
+// compare strictly.
+func TestFilterEquality(t *testing.T) {
+	doc := value.MustParse(`[{"id":"10","n":10},{"id":"10.0","n":10.0},{"id":"1E+3","n":1000},{"id":"x","n":-1},{"id":"true","n":0}]`)
+	tests := []struct{ path, want string }{
+		{`$[?(@.id == 10)].n`, `[10]`},
+		{`$[?(@.id == 10.0)].n`, `[10.0]`},
+		{`$[?(@.id == 1e3)].n`, `[1000]`},
+		{`$[?(@.id != 10)].n`, `[10.0,1000,-1,0]`},
+		{`$[?(@.n == '10')].id`, `["10","10.0"]`},
+		{`$[?(@.n == '1e3')].id`, `["1E+3"]`},
+		{`$[?(@.n == '+10.')].id`, `["10","10.0"]`},
+		{`$[?(@.n == 'x')].id`, `[]`},
+		{`$[?(@.n == '0x0')].id`, `[]`},
+		{`$[?(@.id in [10, 'x'])].n`, `[10,-1]`},
+		{`$[?(@.id nin [10, 'x'])].n`, `[10.0,1000,0]`},
+		{`$[?(@.id == true)].n`, `[]`},
+		{`$[?(@.id == @.n)].n`, `[10,10.0]`},
+	}
+	for _, tt := range tests {
+		got, ok := MustParse(tt.path).Get(doc)
+		if !ok || value.String(got) != tt.want {
+			t.Errorf("Get(%s) = %s %v, want %s", tt.path, value.String(got), ok, tt.want)
+		}
+	}
+}
