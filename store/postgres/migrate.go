@@ -1,0 +1,128 @@
+package postgres
+
+import (
+	"context"
+	"embed"
+	"fmt"
+	"io/fs"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+// The schema is a list of migrations, each applied once, in order, and
+// recorded in schema_migrations, in the schema the connection's
+// search_path names first.
+//
+//go:embed migrations/*.sql
+var migrationFiles embed.FS
+
+// Migration is one version of the schema.
+type Migration struct {
+	Version int
+	Name    string
+	SQL     string
+}
+
+// Migrations lists the schema's versions in order.
+func Migrations() []Migration {
+	entries, err := fs.ReadDir(migrationFiles, "migrations")
+	if err != nil {
+		panic(err)
+	}
+	var out []Migration
+	for _, e := range entries {
+		num, name, ok := strings.Cut(strings.TrimSuffix(e.Name(), ".sql"), "_")
+		v, err := strconv.Atoi(num)
+		if !ok || err != nil {
+			panic("postgres: migration file " + e.Name() + " is not named NNNN_name.sql")
+		}
+		text, err := migrationFiles.ReadFile("migrations/" + e.Name())
+		if err != nil {
+			panic(err)
+		}
+		out = append(out, Migration{Version: v, Name: name, SQL: string(text)})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Version < out[j].Version })
+	return out
+}
+
+// SchemaVersion is the version of the schema this build writes.
+func SchemaVersion() int {
+	m := Migrations()
+	return m[len(m)-1].Version
+}
+
+// NewerSchemaError says that the database was migrated by a newer Baton:
+// this one does not know its schema, and does not touch it.
+type NewerSchemaError struct {
+	Have, Know int
+}
+
+func (e *NewerSchemaError) Error() string {
+	return fmt.Sprintf("the database has schema version %d, newer than this build of Baton knows (%d): use a newer Baton", e.Have, e.Know)
+}
+
+// Migrate applies the migrations the database lacks and returns those it
+// applied (none when it was up to date). Open does the same; Migrate lets
+// an operator do it ahead of time.
+func Migrate(ctx context.Context, url string) ([]Migration, error) {
+	cfg, err := parseConfig(url)
+	if err != nil {
+		return nil, err
+	}
+	cfg.MaxConns = 1
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: %w", err)
+	}
+	defer pool.Close()
+	return migrate(ctx, pool)
+}
+
+// migrate applies the missing migrations in one transaction that first
+// takes a transaction-scoped advisory lock named after the schema: nodes
+// that start at once queue on the lock, and each finds the work done by
+// the one before it. PostgreSQL's DDL is transactional, so a migration
+// that fails leaves nothing behind.
+func migrate(ctx context.Context, pool *pgxpool.Pool) (applied []Migration, err error) {
+	err = pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtext('baton migrations ' || current_schema()))`); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
+			version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied BIGINT NOT NULL)`); err != nil {
+			return err
+		}
+		var current int
+		if err := tx.QueryRow(ctx, `SELECT COALESCE(MAX(version), 0) FROM schema_migrations`).Scan(&current); err != nil {
+			return err
+		}
+		all := Migrations()
+		if latest := all[len(all)-1].Version; current > latest {
+			return &NewerSchemaError{Have: current, Know: latest}
+		}
+		for _, m := range all {
+			if m.Version <= current {
+				continue
+			}
+			if _, err := tx.Exec(ctx, m.SQL); err != nil {
+				return fmt.Errorf("migration %d (%s): %w", m.Version, m.Name, err)
+			}
+			if _, err := tx.Exec(ctx, `INSERT INTO schema_migrations (version, name, applied) VALUES ($1, $2, $3)`,
+				m.Version, m.Name, time.Now().UnixNano()); err != nil {
+				return fmt.Errorf("migration %d: %w", m.Version, err)
+			}
+			applied = append(applied, m)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("postgres: migrations: %w", err)
+	}
+	return applied, nil
+}

@@ -1,0 +1,271 @@
+// Package postgres is Baton's store on PostgreSQL, for teams that outgrow
+// one machine's SQLite: every node of a deployment opens the same database.
+// It passes the same suite (store/storetest) as the embedded driver.
+//
+// The URL is pgx's (postgres://user:password@host:port/database?...):
+// libpq's parameters (sslmode, search_path to keep Baton's tables in a
+// schema of their own, ...) and pgxpool's pool settings (pool_max_conns,
+// pool_min_conns, pool_max_conn_lifetime, pool_max_conn_idle_time,
+// pool_health_check_period). Open applies the migrations the database
+// lacks, under an advisory lock, so nodes may start together.
+package postgres
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5" // the PostgreSQL driver: pipelined batches, its own pool, no cgo
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/baton-sh/baton/store"
+)
+
+// Store is the PostgreSQL implementation of store.Store.
+type Store struct {
+	pool *pgxpool.Pool
+}
+
+var _ store.Store = (*Store)(nil)
+
+// IsURL reports whether a --store value names a PostgreSQL database.
+func IsURL(s string) bool {
+	return strings.HasPrefix(s, "postgres://") || strings.HasPrefix(s, "postgresql://")
+}
+
+func parseConfig(url string) (*pgxpool.Config, error) {
+	cfg, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		// pgx's message quotes the URL, password included: say only why.
+		var pe *pgconn.ParseConfigError
+		if errors.As(err, &pe) && pe.Unwrap() != nil {
+			return nil, fmt.Errorf("postgres: the database URL: %v", pe.Unwrap())
+		}
+		return nil, errors.New("postgres: the database URL cannot be read")
+	}
+	return cfg, nil
+}
+
+// Open connects to the database at url and brings its schema up to date.
+func Open(ctx context.Context, url string) (*Store, error) {
+	cfg, err := parseConfig(url)
+	if err != nil {
+		return nil, err
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: %w", err)
+	}
+	if _, err := migrate(ctx, pool); err != nil {
+		pool.Close()
+		return nil, err
+	}
+	return &Store{pool: pool}, nil
+}
+
+// Close closes the pool's connections.
+func (s *Store) Close() error {
+	s.pool.Close()
+	return nil
+}
+
+// Ping checks that the database answers.
+func (s *Store) Ping(ctx context.Context) error { return s.pool.Ping(ctx) }
+
+// PostgreSQL's error codes the driver branches on.
+const (
+	codeUniqueViolation = "23505"
+	codeRefused         = "BT001" // baton_refuse: a step's condition failed
+)
+
+func pgCode(err error) string {
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		return pe.Code
+	}
+	return ""
+}
+
+// unavailable marks the errors of a database that cannot write for now
+// (out of disk or memory, too many connections, a system error: classes
+// 53 and 58) or cannot be reached as store.ErrUnavailable: the caller may
+// try again later.
+func unavailable(err error) error {
+	if err == nil || errors.Is(err, store.ErrUnavailable) {
+		return err
+	}
+	code := pgCode(err)
+	var ne net.Error
+	var ce *pgconn.ConnectError
+	if strings.HasPrefix(code, "53") || strings.HasPrefix(code, "58") || errors.As(err, &ce) || (code == "" && errors.As(err, &ne)) {
+		return fmt.Errorf("%w: %v", store.ErrUnavailable, err)
+	}
+	return err
+}
+
+func nanos(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixNano()
+}
+
+func fromNanos(n int64) time.Time {
+	if n == 0 {
+		return time.Time{}
+	}
+	return time.Unix(0, n).UTC()
+}
+
+func limit(p store.Page) int {
+	if p.Limit <= 0 {
+		return 100
+	}
+	return p.Limit
+}
+
+// dollars numbers a query's ? placeholders as PostgreSQL's $1, $2, ...:
+// the queries built piece by piece read as SQLite's do.
+func dollars(q string) string {
+	var b strings.Builder
+	n := 0
+	for _, r := range q {
+		if r == '?' {
+			n++
+			b.WriteString("$" + strconv.Itoa(n))
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// exec runs a statement and returns how many rows it changed.
+func (s *Store) exec(ctx context.Context, q string, args ...any) (int64, error) {
+	tag, err := s.pool.Exec(ctx, q, args...)
+	if err != nil {
+		return 0, unavailable(err)
+	}
+	return tag.RowsAffected(), nil
+}
+
+// collect reads every row a query gave with scan.
+func collect[T any](rows pgx.Rows, err error, scan func(pgx.Row) (T, error)) ([]T, error) {
+	if err != nil {
+		return nil, unavailable(err)
+	}
+	defer rows.Close()
+	var out []T
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, unavailable(rows.Err())
+}
+
+// notFound turns "no rows" into store.ErrNotFound.
+func notFound(err error) error {
+	if errors.Is(err, pgx.ErrNoRows) {
+		return store.ErrNotFound
+	}
+	return unavailable(err)
+}
+
+// ---- resources -------------------------------------------------------------
+
+// PutResource creates or replaces a resource.
+func (s *Store) PutResource(ctx context.Context, r *store.Resource, create bool) error {
+	tags := []byte("{}")
+	if r.Tags != nil {
+		var err error
+		if tags, err = json.Marshal(r.Tags); err != nil {
+			return err
+		}
+	}
+	if create {
+		_, err := s.exec(ctx, `INSERT INTO resources (arn, kind, parent, name, created, body, tags) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+			r.ARN, r.Kind, r.Parent, r.Name, nanos(r.Created), r.Body, string(tags))
+		if pgCode(err) == codeUniqueViolation {
+			return store.ErrConflict
+		}
+		return err
+	}
+	n, err := s.exec(ctx, `UPDATE resources SET body = $1, tags = $2 WHERE arn = $3`, r.Body, string(tags), r.ARN)
+	if err == nil && n == 0 {
+		return store.ErrNotFound
+	}
+	return err
+}
+
+const resourceColumns = `arn, kind, parent, name, created, body, tags`
+
+func scanResource(row pgx.Row) (*store.Resource, error) {
+	var r store.Resource
+	var created int64
+	var tags string
+	if err := row.Scan(&r.ARN, &r.Kind, &r.Parent, &r.Name, &created, &r.Body, &tags); err != nil {
+		return nil, notFound(err)
+	}
+	r.Created = fromNanos(created)
+	if err := json.Unmarshal([]byte(tags), &r.Tags); err != nil {
+		return nil, err
+	}
+	return &r, nil
+}
+
+// GetResource reads a resource.
+func (s *Store) GetResource(ctx context.Context, arn string) (*store.Resource, error) {
+	return scanResource(s.pool.QueryRow(ctx, `SELECT `+resourceColumns+` FROM resources WHERE arn = $1`, arn))
+}
+
+// DeleteResource deletes a resource.
+func (s *Store) DeleteResource(ctx context.Context, arn string) error {
+	n, err := s.exec(ctx, `DELETE FROM resources WHERE arn = $1`, arn)
+	if err == nil && n == 0 {
+		return store.ErrNotFound
+	}
+	return err
+}
+
+// ListResources lists resources in ARN order.
+func (s *Store) ListResources(ctx context.Context, kind, parent string, page store.Page) ([]*store.Resource, error) {
+	q := `SELECT ` + resourceColumns + ` FROM resources WHERE kind = ? AND arn > ?`
+	args := []any{kind, page.After}
+	if parent != "" {
+		q += ` AND parent = ?`
+		args = append(args, parent)
+	}
+	q += ` ORDER BY arn LIMIT ?`
+	args = append(args, limit(page))
+	rows, err := s.pool.Query(ctx, dollars(q), args...)
+	return collect(rows, err, scanResource)
+}
+
+// Secret returns the secret of that name, storing fresh if there is none.
+// The insert and the read are two statements: a read in the insert's own
+// statement would not see a secret another node stored meanwhile.
+func (s *Store) Secret(ctx context.Context, name string, fresh []byte) ([]byte, error) {
+	if _, err := s.exec(ctx, `INSERT INTO secrets (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING`, name, fresh); err != nil {
+		return nil, err
+	}
+	var v []byte
+	err := s.pool.QueryRow(ctx, `SELECT value FROM secrets WHERE name = $1`, name).Scan(&v)
+	return v, unavailable(err)
+}
+
+func pgError(err error) *pgconn.PgError {
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		return pe
+	}
+	return nil
+}
