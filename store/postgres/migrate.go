@@ -122,7 +122,7 @@ func migrate(ctx context.Context, pool *pgxpool.Pool) (applied []Migration, err 
 		return nil
 	})
 	if err != nil {
-		return nil, fmt.Errorf("postgres: migrations: %w", err)
+		return nil, fmt.Errorf("postgres: migrations: %w", unavailable(err))
 	}
 	return applied, nil
 }

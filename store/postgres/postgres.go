@@ -42,14 +42,23 @@ func IsURL(s string) bool {
 func parseConfig(url string) (*pgxpool.Config, error) {
 	cfg, err := pgxpool.ParseConfig(url)
 	if err != nil {
-		// pgx's message quotes the URL, password included: say only why.
-		var pe *pgconn.ParseConfigError
-		if errors.As(err, &pe) && pe.Unwrap() != nil {
-			return nil, fmt.Errorf("postgres: the database URL: %v", pe.Unwrap())
-		}
-		return nil, errors.New("postgres: the database URL cannot be read")
+		return nil, fmt.Errorf("postgres: the database URL: %s", withoutURL(err))
 	}
 	return cfg, nil
+}
+
+// withoutURL is pgx's complaint about a URL without the URL, which may
+// hold a password: pgx hides those it finds, not every one.
+func withoutURL(err error) string {
+	msg := err.Error()
+	if i := strings.LastIndex(msg, "`: "); i >= 0 {
+		msg = msg[i+3:]
+	}
+	// The reason pgx wraps may quote the URL again.
+	if i := strings.Index(msg, " ("); i >= 0 && strings.Contains(msg[i:], "@") {
+		msg = msg[:i]
+	}
+	return msg
 }
 
 // Open connects to the database at url and brings its schema up to date.

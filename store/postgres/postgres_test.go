@@ -2,6 +2,9 @@ package postgres
 
 import (
 	"context"
+	"errors"
+	"strings"
+	"sync"
 	"testing"
 
 	"github.com/baton-sh/baton/store"
@@ -32,4 +35,82 @@ func TestStore(t *testing.T) {
 		url := pgtest.Schema(t)
 		return func(t *testing.T) store.Store { return open(t, url) }
 	})
+}
+
+// TestMigrateTogether: nodes that start at once on a new database all
+// succeed; the migrations are applied once, by one of them.
+func TestMigrateTogether(t *testing.T) {
+	url := pgtest.Schema(t)
+	const nodes = 4
+	var wg sync.WaitGroup
+	applied := make([][]Migration, nodes)
+	errs := make([]error, nodes)
+	for i := range nodes {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			applied[i], errs[i] = Migrate(context.Background(), url)
+		}()
+	}
+	wg.Wait()
+	total := 0
+	for i := range nodes {
+		if errs[i] != nil {
+			t.Errorf("node %d: %v", i, errs[i])
+		}
+		total += len(applied[i])
+	}
+	if total != len(Migrations()) {
+		t.Errorf("%d migrations applied in all, want %d", total, len(Migrations()))
+	}
+	s := open(t, url)
+	var versions, latest int
+	if err := s.pool.QueryRow(context.Background(), `SELECT COUNT(*), MAX(version) FROM schema_migrations`).Scan(&versions, &latest); err != nil {
+		t.Fatal(err)
+	}
+	if versions != len(Migrations()) || latest != SchemaVersion() {
+		t.Errorf("schema_migrations holds %d versions up to %d, want %d up to %d", versions, latest, len(Migrations()), SchemaVersion())
+	}
+	// Once up to date, a migration applies nothing.
+	again, err := Migrate(context.Background(), url)
+	if err != nil || len(again) != 0 {
+		t.Errorf("migrating an up-to-date database: %v %v", again, err)
+	}
+}
+
+// TestNewerSchemaRefused: a database migrated by a newer Baton is not
+// opened by an older one.
+func TestNewerSchemaRefused(t *testing.T) {
+	url := pgtest.Schema(t)
+	s := open(t, url)
+	if _, err := s.pool.Exec(context.Background(), `INSERT INTO schema_migrations (version, name, applied) VALUES (9999, 'future', 0)`); err != nil {
+		t.Fatal(err)
+	}
+	_, err := Open(context.Background(), url)
+	var newer *NewerSchemaError
+	if !errors.As(err, &newer) || newer.Have != 9999 || newer.Know != SchemaVersion() {
+		t.Fatalf("opening a newer schema: %v", err)
+	}
+}
+
+// TestBadURL: a URL that cannot be read or reached is an error that does
+// not repeat the password.
+func TestBadURL(t *testing.T) {
+	tests := []struct{ name, url string }{
+		{"unreadable", "postgres://baton:s3cret@127.0.0.1:notaport/db"},
+		{"bad option", "postgres://baton:s3cret@127.0.0.1/db?pool_max_conns=many"},
+		{"nobody listens", "postgres://baton:s3cret@127.0.0.1:1/db?connect_timeout=5"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			s, err := Open(context.Background(), tc.url)
+			if err == nil {
+				s.Close()
+				t.Fatal("opened")
+			}
+			if strings.Contains(err.Error(), "s3cret") {
+				t.Errorf("the error shows the password: %v", err)
+			}
+		})
+	}
 }
