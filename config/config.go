@@ -21,6 +21,7 @@
 //	  ProcessItem: process-item.asl.json
 //	accessKeys:                          # baton serve: the keys requests may be signed with (SigV4)
 //	  AKIAEXAMPLE: ${BATON_SECRET_KEY}   # access key id: secret access key
+//	store: postgres://baton:${PGPASSWORD}@db:5432/baton # baton serve's database (default: SQLite in --data)
 //
 // ${NAME} in any string is replaced by the environment variable NAME, so
 // that secrets stay out of the file.
@@ -61,6 +62,9 @@ type Config struct {
 	// StatusWebhooks receive every "Step Functions Execution Status
 	// Change" event of baton serve's Standard executions, at least once.
 	StatusWebhooks []Webhook `yaml:"statusWebhooks"`
+	// Store is the database baton serve keeps its data in: a PostgreSQL
+	// URL (postgres://...). Empty: SQLite in the data folder.
+	Store string `yaml:"store"`
 	// Dir is the folder of the file, against which relative paths resolve.
 	Dir string `yaml:"-"`
 }

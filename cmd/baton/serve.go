@@ -37,6 +37,7 @@ func cmdServe(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	addr := fs.String("addr", "127.0.0.1:8083", "address to listen on")
 	data := fs.String("data", "baton-data", "data folder (created if missing)")
+	storeFlag := fs.String("store", "", storeFlagHelp)
 	account := fs.String("account", "123456789012", "account id in ARNs")
 	limit := fs.Int("payload-limit", 262144, "largest execution input and state output in bytes")
 	maxEvents := fs.Int64("max-events", 0, "largest history of a Standard execution in events (default 25000, AWS's limit)")
@@ -58,7 +59,7 @@ func cmdServe(args []string, stdout, stderr io.Writer) error {
 	rest, err := parseFlags(fs, args)
 	if err != nil {
 		if err == flag.ErrHelp {
-			fmt.Fprint(stdout, helpText(fs, "baton serve [--addr 127.0.0.1:8083] [--data DIR]"))
+			fmt.Fprint(stdout, helpText(fs, "baton serve [--addr 127.0.0.1:8083] [--data DIR] [--store postgres://...]"))
 		}
 		return err
 	}
@@ -111,21 +112,15 @@ func cmdServe(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	lock, err := sqlite.LockFolder(*data)
+	url, err := storeURL(*storeFlag, cfg)
 	if err != nil {
-		return &exitError{code: 1, msg: "serve: " + err.Error()}
+		return err
 	}
-	defer lock.Unlock()
-	st, err := sqlite.Open(*data)
+	st, closeStore, err := openStore(url, *data)
 	if err != nil {
-		return &exitError{code: 1, msg: err.Error()}
+		return err
 	}
-	defer st.Close()
-	// The database holds the task-token secret and every execution's data:
-	// its owner's alone.
-	if err := ownerOnly(*data); err != nil {
-		return &exitError{code: 1, msg: "serve: " + err.Error()}
-	}
+	defer closeStore()
 	resources := resource.NewRegistry()
 	lambda.New(cfg, lambda.WithLogger(log)).Register(resources)
 	httptask.New(cfg).Register(resources)
@@ -223,7 +218,7 @@ func cmdServe(args []string, stdout, stderr io.Writer) error {
 	} else {
 		go func() { served <- srv.Serve(ln) }()
 	}
-	log.Info("serving the Step Functions API", "url", scheme+"://"+ln.Addr().String(), "data", *data, "signatures", len(keys) > 0)
+	log.Info("serving the Step Functions API", "url", scheme+"://"+ln.Addr().String(), "data", *data, "store", storeName(url, *data), "signatures", len(keys) > 0)
 	select {
 	case err := <-served:
 		return &exitError{code: 1, msg: err.Error()}

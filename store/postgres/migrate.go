@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"embed"
+	"errors"
 	"fmt"
 	"io/fs"
 	"sort"
@@ -11,6 +12,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
@@ -121,8 +123,12 @@ func migrate(ctx context.Context, pool *pgxpool.Pool) (applied []Migration, err 
 		}
 		return nil
 	})
-	if err != nil {
-		return nil, fmt.Errorf("postgres: migrations: %w", unavailable(err))
+	var ce *pgconn.ConnectError
+	switch {
+	case errors.As(err, &ce):
+		return nil, fmt.Errorf("postgres: cannot connect: %w", err)
+	case err != nil:
+		return nil, fmt.Errorf("postgres: migrations: %w", err)
 	}
 	return applied, nil
 }

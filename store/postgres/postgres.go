@@ -278,3 +278,14 @@ func pgError(err error) *pgconn.PgError {
 	}
 	return nil
 }
+
+// Describe names the database of a URL for a log: host, port and
+// database, without user or password.
+func Describe(url string) string {
+	cfg, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		return "(unreadable URL)"
+	}
+	c := cfg.ConnConfig
+	return fmt.Sprintf("%s:%d/%s", c.Host, c.Port, c.Database)
+}
