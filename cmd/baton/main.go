@@ -18,6 +18,7 @@ const usage = `baton: AWS Step Functions (the Amazon States Language) you run yo
 Usage:
   baton serve [--addr 127.0.0.1:8083] [--data DIR]
                                          serve the Step Functions API, with durable executions
+  baton migrate [--store postgres://...] apply the PostgreSQL store's migrations ahead of time
   baton validate FILE...                 check definitions; one line per problem
   baton run FILE [--input JSON|@FILE] [--json] [--history]
                                          run one execution in-process
@@ -76,6 +77,8 @@ func runMain(args []string, stdout, stderr io.Writer) int {
 		err = cmdTest(args[1:], stdout, stderr)
 	case "eval":
 		err = cmdEval(args[1:], stdout, stderr)
+	case "migrate":
+		err = cmdMigrate(args[1:], stdout, stderr)
 	default:
 		fmt.Fprintf(stderr, "baton: unknown command %q\n\n%s", args[0], usage)
 		return 2
