@@ -11,6 +11,7 @@ import (
 	"encoding/hex"
 	"net/url"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -45,8 +46,8 @@ func Schema(t testing.TB) string {
 		t.Fatal(err)
 	}
 	name := "test_" + hex.EncodeToString(b[:])
-	run(t, base, `CREATE SCHEMA `+name)
-	t.Cleanup(func() { run(t, base, `DROP SCHEMA `+name+` CASCADE`) })
+	Exec(t, base, `CREATE SCHEMA `+name)
+	t.Cleanup(func() { Exec(t, base, `DROP SCHEMA `+name+` CASCADE`) })
 	u, err := url.Parse(base)
 	if err != nil {
 		t.Fatal(err)
@@ -59,12 +60,13 @@ func Schema(t testing.TB) string {
 	return u.String()
 }
 
-// run runs one statement on the database.
-func run(t testing.TB, base, sql string) {
+// Exec runs one statement on the database of a URL (a schema's, from
+// Schema, or Base's).
+func Exec(t testing.TB, dbURL, sql string) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	conn, err := pgx.Connect(ctx, base)
+	conn, err := pgx.Connect(ctx, withoutPool(t, dbURL))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -72,4 +74,21 @@ func run(t testing.TB, base, sql string) {
 	if _, err := conn.Exec(ctx, sql); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// withoutPool drops a URL's pool settings, which a single connection
+// would send the server as settings it does not know.
+func withoutPool(t testing.TB, dbURL string) string {
+	u, err := url.Parse(dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := u.Query()
+	for k := range q {
+		if strings.HasPrefix(k, "pool_") {
+			q.Del(k)
+		}
+	}
+	u.RawQuery = q.Encode()
+	return u.String()
 }
