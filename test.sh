@@ -1,7 +1,9 @@
 #!/bin/sh
 # The whole test suite. It installs what the tests need beyond Go when it
 # is missing (Node and npm, Debian's chromium for the console's browser
-# tests, the console's npm packages), then runs go test -race ./...
+# tests, the console's npm packages, Debian's PostgreSQL), starts a
+# throwaway PostgreSQL cluster for the store's tests (unless
+# BATON_TEST_POSTGRES names a database), then runs go test -race ./...
 # Arguments go to go test.
 set -eu
 cd "$(dirname "$0")"
@@ -24,4 +26,13 @@ if [ ! -f $web/node_modules/.package-lock.json ] || [ $web/package-lock.json -nt
 	(cd $web && npm ci --no-audit --no-fund --loglevel=error)
 fi
 
-exec go test -race ./... "$@"
+# PostgreSQL for store/postgres and serve --store: a cluster in a temporary
+# folder, on loopback, stopped and removed when the tests end.
+. ./.ci/postgres.sh
+trap postgres_stop EXIT
+trap 'exit 130' INT TERM
+postgres_start
+
+status=0
+go test -race ./... "$@" || status=$?
+exit $status
