@@ -25,10 +25,16 @@ func (s *Store) Commit(ctx context.Context, steps []*store.Step) []error {
 	for i := range pending {
 		pending[i] = i
 	}
-	for len(pending) > 0 {
+	for retries := 0; len(pending) > 0; {
 		failed, err := s.commitBatch(ctx, steps, pending)
 		if err == nil {
 			return errs
+		}
+		// Two batches that lock the same rows in another order may
+		// deadlock; PostgreSQL undoes one, which is sent again.
+		if retryable(err) && retries < maxRetries {
+			retries++
+			continue
 		}
 		if failed < 0 {
 			// Not one step's fault (the connection failed): no step was
@@ -71,6 +77,19 @@ func (s *Store) commitBatch(ctx context.Context, steps []*store.Step, pending []
 		return -1, err
 	}
 	return 0, nil
+}
+
+// maxRetries bounds how often a batch undone by a deadlock is sent again.
+const maxRetries = 3
+
+// retryable reports whether PostgreSQL undid a transaction that may
+// succeed when sent again: a deadlock, or a serialization failure.
+func retryable(err error) bool {
+	switch pgCode(err) {
+	case "40P01", "40001":
+		return true
+	}
+	return false
 }
 
 // isStepError tells the errors a step's own statements raise (a condition
