@@ -6,6 +6,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/baton-sh/baton/store"
 	"github.com/baton-sh/baton/store/postgres/pgtest"
@@ -112,5 +113,67 @@ func TestBadURL(t *testing.T) {
 				t.Errorf("the error shows the password: %v", err)
 			}
 		})
+	}
+}
+
+// TestCommitFailures: a group commit whose steps fail for every reason a
+// step can fail gives each its own error and writes every other step.
+func TestCommitFailures(t *testing.T) {
+	s := open(t, pgtest.Schema(t))
+	ctx := context.Background()
+	now := time.Unix(1_800_000_000, 0)
+	l, err := s.RegisterNode(ctx, "n", now, now.Add(time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, err := s.RegisterNode(ctx, "other", now, now.Add(time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	exec := func(arn string) store.Execution {
+		return store.Execution{ARN: arn, StateMachineARN: "arn:sm", Name: arn, Status: "RUNNING", Input: "{}", Start: now}
+	}
+	in := func(seq int64) []store.Input { return []store.Input{{Seq: seq, JSON: []byte(`{}`)}} }
+	for _, st := range []*store.Step{
+		{Create: true, Lease: l, Execution: exec("arn:mine"), Inputs: in(1),
+			AddTasks: []store.ActivityTask{{Token: "held", ActivityARN: "arn:act", ExecutionARN: "arn:mine", Input: "{}", Created: now}}},
+		{Create: true, Lease: other, Execution: exec("arn:theirs"), Inputs: in(1)},
+	} {
+		if err := s.Commit(ctx, []*store.Step{st})[0]; err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := s.ClaimActivityTask(ctx, "arn:act", "w", now); err != nil {
+		t.Fatal(err)
+	}
+	ok := func(arn string) *store.Step {
+		return &store.Step{Create: true, Lease: l, Execution: exec(arn), Inputs: in(1), Events: []store.Event{{ID: 1, JSON: []byte(`{}`)}}}
+	}
+	steps := []*store.Step{
+		ok("arn:a"),
+		{Create: true, Lease: l, Execution: exec("arn:mine"), Inputs: in(1)}, // exists
+		ok("arn:b"),
+		{Lease: l, ExpectSeq: 1, Execution: exec("arn:theirs"), Inputs: in(2)}, // another node's
+		{Lease: l, ExpectSeq: 5, Execution: exec("arn:mine"), Inputs: in(6)},   // stale
+		{Lease: l, ExpectSeq: 0, Execution: exec("arn:none"), Inputs: in(1)},   // missing
+		{Lease: l, ExpectSeq: 1, Execution: exec("arn:mine"), Inputs: in(2), // the task is held
+			ClaimTasks: []store.TaskClaim{{Token: "held", Worker: "w2", At: now}}},
+		ok("arn:a"), // created earlier in the same batch
+		ok("arn:c"),
+	}
+	want := []error{nil, store.ErrConflict, nil, store.ErrLeaseLost, store.ErrConflict, store.ErrNotFound, store.ErrConflict, store.ErrConflict, nil}
+	errs := s.Commit(ctx, steps)
+	for i := range want {
+		if !errors.Is(errs[i], want[i]) || (want[i] == nil) != (errs[i] == nil) {
+			t.Errorf("step %d: %v, want %v", i, errs[i], want[i])
+		}
+	}
+	for _, arn := range []string{"arn:a", "arn:b", "arn:c"} {
+		if ev, err := s.Events(ctx, arn, 0, 10, false); err != nil || len(ev) != 1 {
+			t.Errorf("%s: %d events, %v", arn, len(ev), err)
+		}
+	}
+	if j, err := s.Journal(ctx, "arn:mine"); err != nil || len(j) != 1 {
+		t.Errorf("a failed step wrote the journal: %d entries, %v", len(j), err)
 	}
 }
