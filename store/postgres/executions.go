@@ -189,13 +189,16 @@ func (s *Store) ReleaseLease(ctx context.Context, l store.Lease) error {
 // those of a node's earlier incarnations, of a node whose lease expired
 // (not the claimer's own: it is at work on them, even when a long recovery
 // outran its lease), and those that never had an owner. Rows another
-// claimer has locked are skipped: two claimers never wait on each other,
-// and each execution goes to one.
+// claimer has locked are skipped, so claimers never wait on each other;
+// one that another claimer took and committed meanwhile is checked again
+// as it is now (the conditions are on the row, the lease's in a subquery
+// that PostgreSQL evaluates again for the row's new version), so each
+// execution goes to one claimer.
 const qClaimExecutions = `UPDATE executions e SET owner = $1, owner_epoch = $2 FROM (
-		SELECT x.id FROM executions x LEFT JOIN nodes n ON n.id = x.owner
-		WHERE x.status = 'RUNNING' AND NOT x.express
-			AND (x.owner = '' OR x.owner_epoch < n.epoch OR (x.owner_epoch = n.epoch AND n.expires <= $3 AND n.id <> $1))
-		LIMIT $4 FOR UPDATE OF x SKIP LOCKED) c
+		SELECT x.id FROM executions x
+		WHERE x.status = 'RUNNING' AND NOT x.express AND (x.owner = '' OR EXISTS (SELECT 1 FROM nodes n WHERE n.id = x.owner
+			AND (x.owner_epoch < n.epoch OR (x.owner_epoch = n.epoch AND n.expires <= $3 AND n.id <> $1))))
+		LIMIT $4 FOR UPDATE SKIP LOCKED) c
 	WHERE e.id = c.id RETURNING e.arn, e.status, e.owner, e.owner_epoch, e.seq, e.idle`
 
 // ClaimExecutions takes over running executions that no live lease holds.

@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -175,5 +176,74 @@ func TestCommitFailures(t *testing.T) {
 	}
 	if j, err := s.Journal(ctx, "arn:mine"); err != nil || len(j) != 1 {
 		t.Errorf("a failed step wrote the journal: %d entries, %v", len(j), err)
+	}
+}
+
+// TestClaimExecutionsRace: nodes that take over a dead node's executions
+// at once, in small batches, each get their own: every execution goes to
+// exactly one.
+func TestClaimExecutionsRace(t *testing.T) {
+	url := pgtest.Schema(t)
+	ctx := context.Background()
+	now := time.Unix(1_800_000_000, 0)
+	dead := open(t, url)
+	l, err := dead.RegisterNode(ctx, "dead", now, now.Add(time.Second))
+	if err != nil {
+		t.Fatal(err)
+	}
+	const executions, claimers = 200, 4
+	var steps []*store.Step
+	for i := range executions {
+		arn := fmt.Sprint("arn:x:", i)
+		steps = append(steps, &store.Step{Create: true, Lease: l, Execution: store.Execution{ARN: arn, StateMachineARN: "arn:sm", Name: arn,
+			Status: "RUNNING", Input: "{}", Start: now}, Inputs: []store.Input{{Seq: 1, JSON: []byte(`{}`)}}})
+	}
+	for i, err := range dead.Commit(ctx, steps) {
+		if err != nil {
+			t.Fatalf("step %d: %v", i, err)
+		}
+	}
+	later := now.Add(time.Minute)
+	var mu sync.Mutex
+	owner := map[string]int{}
+	var wg sync.WaitGroup
+	// Every claimer is ready before any claims: they race from the start.
+	start := make(chan struct{})
+	for c := range claimers {
+		s := open(t, url)
+		lc, err := s.RegisterNode(ctx, fmt.Sprint("node", c), later, later.Add(time.Hour))
+		if err != nil {
+			t.Fatal(err)
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			for {
+				got, err := s.ClaimExecutions(ctx, lc, later, 7)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				if len(got) == 0 {
+					return
+				}
+				mu.Lock()
+				for _, e := range got {
+					owner[e.ARN]++
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+	close(start)
+	wg.Wait()
+	if len(owner) != executions {
+		t.Errorf("%d executions claimed, want %d", len(owner), executions)
+	}
+	for arn, n := range owner {
+		if n != 1 {
+			t.Errorf("%s claimed %d times", arn, n)
+		}
 	}
 }
