@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"time"
@@ -52,7 +53,19 @@ func openStore(url, data string) (store.Store, func(), error) {
 		if err != nil {
 			return nil, nil, &exitError{code: 1, msg: "serve: " + err.Error()}
 		}
-		return st, func() { st.Close() }, nil
+		release, err := st.Exclusive(ctx)
+		if err != nil {
+			st.Close()
+			if errors.Is(err, postgres.ErrInUse) {
+				err = fmt.Errorf("%w (%s): several servers on one database are not supported yet "+
+					"(a server that died frees it within half a minute)", err, postgres.Describe(url))
+			}
+			return nil, nil, &exitError{code: 1, msg: "serve: " + err.Error()}
+		}
+		return st, func() {
+			release()
+			st.Close()
+		}, nil
 	}
 	lock, err := sqlite.LockFolder(data)
 	if err != nil {

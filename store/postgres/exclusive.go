@@ -1,0 +1,62 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// ErrInUse says that another server holds the database (its schema):
+// servers do not share one yet.
+var ErrInUse = errors.New("another baton serve uses this database")
+
+// How long Exclusive waits for a hold that may be a dead server's: a
+// killed process's session ends as soon as PostgreSQL reads the closed
+// socket, which may be just after a restarted server asks.
+const (
+	exclusiveWait  = 3 * time.Second
+	exclusiveRetry = 100 * time.Millisecond
+)
+
+// Exclusive holds the database's schema for this process alone, as the
+// data folder's lock holds SQLite's: until several nodes share a database
+// (each with its own lease), a second server would take the first one's
+// executions over, and the first would take them back. The hold is a
+// session advisory lock on a connection of its own: it lasts until release
+// is called or the session ends. The session asks PostgreSQL to probe the
+// connection every few seconds, so that a server whose machine vanished
+// without closing it frees the database within about half a minute.
+func (s *Store) Exclusive(ctx context.Context) (release func(), err error) {
+	conn, err := pgx.ConnectConfig(ctx, s.pool.Config().ConnConfig.Copy())
+	if err != nil {
+		return nil, fmt.Errorf("postgres: %w", unavailable(err))
+	}
+	fail := func(err error) (func(), error) {
+		conn.Close(context.Background())
+		return nil, err
+	}
+	if _, err := conn.Exec(ctx, `SET tcp_keepalives_idle = 10; SET tcp_keepalives_interval = 5; SET tcp_keepalives_count = 3`); err != nil {
+		return fail(fmt.Errorf("postgres: %w", unavailable(err)))
+	}
+	deadline := time.Now().Add(exclusiveWait)
+	for {
+		var held bool
+		if err := conn.QueryRow(ctx, `SELECT pg_try_advisory_lock(hashtext('baton serve ' || current_schema()))`).Scan(&held); err != nil {
+			return fail(fmt.Errorf("postgres: %w", unavailable(err)))
+		}
+		if held {
+			return func() { conn.Close(context.Background()) }, nil
+		}
+		if time.Now().After(deadline) {
+			return fail(ErrInUse)
+		}
+		select {
+		case <-ctx.Done():
+			return fail(ctx.Err())
+		case <-time.After(exclusiveRetry):
+		}
+	}
+}
