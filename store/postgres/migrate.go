@@ -69,6 +69,10 @@ func (e *NewerSchemaError) Error() string {
 	return fmt.Sprintf("the database has schema version %d, newer than this build of Baton knows (%d): use a newer Baton", e.Have, e.Know)
 }
 
+// errNoSchema: none of the schemas that search_path names exists, so
+// there is nowhere to create the tables.
+var errNoSchema = errors.New("no schema of the search_path exists: create it first (CREATE SCHEMA name), or name one that does")
+
 // Migrate applies the migrations the database lacks and returns those it
 // applied (none when it was up to date). Open does the same; Migrate lets
 // an operator do it ahead of time.
@@ -93,6 +97,13 @@ func Migrate(ctx context.Context, url string) ([]Migration, error) {
 // that fails leaves nothing behind.
 func migrate(ctx context.Context, pool *pgxpool.Pool) (applied []Migration, err error) {
 	err = pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
+		var schema *string
+		if err := tx.QueryRow(ctx, `SELECT current_schema()`).Scan(&schema); err != nil {
+			return err
+		}
+		if schema == nil {
+			return errNoSchema
+		}
 		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtext('baton migrations ' || current_schema()))`); err != nil {
 			return err
 		}

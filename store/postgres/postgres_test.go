@@ -273,3 +273,17 @@ func TestExclusive(t *testing.T) {
 	}
 	again()
 }
+
+// TestMissingSchema: a search_path that names no schema is refused, saying
+// so.
+func TestMissingSchema(t *testing.T) {
+	base := pgtest.Base(t)
+	sep := "?"
+	if strings.Contains(base, "?") {
+		sep = "&"
+	}
+	_, err := Open(context.Background(), base+sep+"search_path=baton_nowhere")
+	if !errors.Is(err, errNoSchema) {
+		t.Errorf("opening in a missing schema: %v", err)
+	}
+}
