@@ -3,7 +3,7 @@
 // and the journal of what happened to them, durable timers and activity
 // tasks.
 //
-// Every driver (store/sqlite, the embedded default; PostgreSQL later)
+// Every driver (store/sqlite, the embedded default; store/postgres)
 // implements Store and passes the suite in store/storetest. Callers branch
 // only on the typed errors below.
 package store

@@ -84,9 +84,6 @@ func (s *Store) Close() error {
 	return nil
 }
 
-// Ping checks that the database answers.
-func (s *Store) Ping(ctx context.Context) error { return s.pool.Ping(ctx) }
-
 // PostgreSQL's error codes the driver branches on.
 const (
 	codeUniqueViolation = "23505"
@@ -106,7 +103,9 @@ func pgCode(err error) string {
 // 53 and 58) or cannot be reached as store.ErrUnavailable: the caller may
 // try again later.
 func unavailable(err error) error {
-	if err == nil || errors.Is(err, store.ErrUnavailable) {
+	// A caller that gave up is not an outage (a context's deadline is a
+	// net.Error too).
+	if err == nil || errors.Is(err, store.ErrUnavailable) || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return err
 	}
 	code := pgCode(err)
