@@ -5,11 +5,9 @@ import (
 	"database/sql"
 	"embed"
 	"fmt"
-	"io/fs"
-	"sort"
-	"strconv"
-	"strings"
 	"time"
+
+	"github.com/baton-sh/baton/store"
 )
 
 // The schema is a list of migrations, each applied once, in order, and
@@ -20,33 +18,15 @@ import (
 var migrationFiles embed.FS
 
 // Migration is one version of the schema.
-type Migration struct {
-	Version int
-	Name    string
-	SQL     string
-}
+type Migration = store.Migration
 
 // Migrations lists the schema's versions in order.
 func Migrations() []Migration {
-	entries, err := fs.ReadDir(migrationFiles, "migrations")
+	m, err := store.ReadMigrations(migrationFiles, "migrations")
 	if err != nil {
-		panic(err)
+		panic("sqlite: " + err.Error()) // the embedded files are part of the build
 	}
-	var out []Migration
-	for _, e := range entries {
-		num, name, ok := strings.Cut(strings.TrimSuffix(e.Name(), ".sql"), "_")
-		v, err := strconv.Atoi(num)
-		if !ok || err != nil {
-			panic("sqlite: migration file " + e.Name() + " is not named NNNN_name.sql")
-		}
-		text, err := migrationFiles.ReadFile("migrations/" + e.Name())
-		if err != nil {
-			panic(err)
-		}
-		out = append(out, Migration{Version: v, Name: name, SQL: string(text)})
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Version < out[j].Version })
-	return out
+	return m
 }
 
 // SchemaVersion is the version of the schema this build writes.
