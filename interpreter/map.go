@@ -175,6 +175,10 @@ func (f *frame) mapNumber(n machine.Number, field string, in any, float bool) (f
 		}
 		if i, isInt := num.Int64(); isInt && i >= 0 {
 			return float64(i), nil
+		} else if isInt && field == "ToleratedFailureCountPath" {
+			// AWS's words for a negative count (its percentage's are in
+			// tolerancePercentage).
+			return 0, f.runtimeFailure(failure.New(failure.Runtime, "ToleratedFailureCount cannot be negative."))
 		}
 	}
 	return 0, f.runtimeFailure(failure.Newf(failure.Runtime, "The %s field refers to value \"%s\" which is not a valid %s: %s",
