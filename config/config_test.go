@@ -21,6 +21,7 @@ connections:
   Payments: {basic: {username: shop, password: "${PAYMENTS_PASSWORD}"}}
   Partner: {oauth: {url: "https://auth.example.com/token", clientId: c, clientSecret: s, method: get}}
   Open:
+otherFunctions: {lambda: "http://127.0.0.1:3001", timeout: 30s}
 stateMachines:
   Child: child.asl.json
 `), "/work/project")
@@ -37,8 +38,14 @@ stateMachines:
 	if c.Connections["Payments"].Basic.Password != "s3cret" || c.Connections["Partner"].OAuth.Method != "GET" || c.Connections["Open"] == nil {
 		t.Errorf("connections: %+v", c.Connections)
 	}
+	if o := c.OtherFunctions; o == nil || o.Kind() != "lambda" || o.Name != "" || time.Duration(o.Timeout) != 30*time.Second {
+		t.Errorf("other functions: %+v", o)
+	}
 	if c.StateMachines["Child"] != "child.asl.json" {
 		t.Errorf("state machines: %v", c.StateMachines)
+	}
+	if cmd, err := config.Parse([]byte("otherFunctions: {command: [./dispatch]}"), "/srv/project"); err != nil || cmd.OtherFunctions.Dir != "/srv/project" {
+		t.Errorf("other functions as a command: %+v %v", cmd, err)
 	}
 	if empty, err := config.Parse(nil, "/"); err != nil || len(empty.Functions) != 0 {
 		t.Errorf("an empty file: %v", err)
@@ -57,6 +64,10 @@ func TestParseErrors(t *testing.T) {
 		{"api key without a name", "connections: {c: {apiKey: {value: v}}}", "name the header"},
 		{"oauth method", "connections: {c: {oauth: {url: 'https://a', method: PUT}}}", "POST or GET"},
 		{"not YAML", "functions: [", "did not find"},
+		{"other functions at a url", "otherFunctions: {url: 'http://a'}", "otherFunctions: give lambda or command"},
+		{"other functions renamed", "otherFunctions: {lambda: 'http://a', function: f}", "otherFunctions: function is not for otherFunctions"},
+		{"other functions without a kind", "otherFunctions: {timeout: 1s}", "otherFunctions: give exactly one of command, url and lambda"},
+		{"other functions at a bad url", "otherFunctions: {lambda: 'localhost:3001'}", `otherFunctions: "localhost:3001" is not an http(s) URL`},
 	}
 	for _, tt := range tests {
 		_, err := config.Parse([]byte(tt.file), "/")

@@ -102,7 +102,8 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 		if err != nil {
 			return usageError("run: %v", err)
 		}
-		opts = append(opts, baton.WithConfig(cfg))
+		// Functions' logs show on stderr as they come, as with sam local invoke.
+		opts = append(opts, baton.WithConfig(cfg), baton.WithFunctionOutput(stderr))
 	}
 	var mocks *mock.Config
 	if *mockFile != "" {
