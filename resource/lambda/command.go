@@ -50,8 +50,8 @@ func (c *command) invoke(ctx context.Context, in *invocation) (*response, error)
 	}
 	cmd.Stdin = bytes.NewReader(in.payload)
 	// The result comes last: keep the end of a long output.
-	stdout := &limitedBuffer{limit: MaxResponse + 1, keepTail: true}
-	stderr := &limitedBuffer{limit: 64 << 10, keepTail: true}
+	stdout := &tailBuffer{limit: MaxResponse + 1}
+	stderr := &tailBuffer{limit: 64 << 10}
 	cmd.Stdout, cmd.Stderr = stdout, stderr
 	var errLines *lineLog
 	if c.out != nil {
@@ -88,7 +88,7 @@ func (c *command) invoke(ctx context.Context, in *invocation) (*response, error)
 			return &response{functionError: "Unhandled", payload: result}, nil
 		}
 		msg := fmt.Sprintf("RequestId: %s Error: Runtime exited with error: %s", in.requestID, exitErr.ProcessState.String())
-		if tail := lastLine(stderr.String()); tail != "" {
+		if tail := lastLine(string(stderr.Bytes())); tail != "" {
 			msg += "\n" + tail
 		}
 		return &response{functionError: "Unhandled", payload: errorDocument("Runtime.ExitError", msg)}, nil
@@ -102,7 +102,7 @@ func (c *command) invoke(ctx context.Context, in *invocation) (*response, error)
 // forward passes on the log output a command printed on its standard
 // output (logs, the start of what stdout kept), once the command is done:
 // only then is it known where its result begins.
-func (c *command) forward(in *invocation, stdout *limitedBuffer, logs []byte) {
+func (c *command) forward(in *invocation, stdout *tailBuffer, logs []byte) {
 	if c.out == nil || (len(logs) == 0 && stdout.dropped == 0) {
 		return
 	}
@@ -250,29 +250,24 @@ func (w *lockedWriter) Write(p []byte) (int, error) {
 	return w.w.Write(p)
 }
 
-// limitedBuffer keeps at most limit bytes: the first ones, or with
-// keepTail the last ones; dropped counts the others.
-type limitedBuffer struct {
-	bytes.Buffer
-	limit    int
-	keepTail bool
-	dropped  int64
+// tailBuffer keeps the last limit bytes written to it; dropped counts the
+// others. It has no ReadFrom (a bytes.Buffer inside it is not embedded):
+// io.Copy, which feeds a command's output to it, would read everything
+// past Write.
+type tailBuffer struct {
+	buf     bytes.Buffer
+	limit   int
+	dropped int64
 }
 
-func (b *limitedBuffer) Write(p []byte) (int, error) {
-	n := len(p)
-	if b.keepTail {
-		b.Buffer.Write(p)
-		if over := b.Len() - b.limit; over > 0 {
-			b.Next(over)
-			b.dropped += int64(over)
-		}
-		return n, nil
+func (b *tailBuffer) Write(p []byte) (int, error) {
+	b.buf.Write(p)
+	if over := b.buf.Len() - b.limit; over > 0 {
+		b.buf.Next(over)
+		b.dropped += int64(over)
 	}
-	if room := b.limit - b.Len(); room < len(p) {
-		p = p[:max(room, 0)]
-		b.dropped += int64(n - len(p))
-	}
-	b.Buffer.Write(p)
-	return n, nil
+	return len(p), nil
 }
+
+// Bytes returns what the buffer kept.
+func (b *tailBuffer) Bytes() []byte { return b.buf.Bytes() }

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -153,4 +154,29 @@ type chanWriter chan string
 func (w chanWriter) Write(p []byte) (int, error) {
 	w <- string(p)
 	return len(p), nil
+}
+
+// TestCommandOutputLarge: stdout keeps its last 6 MiB, where the result
+// is: a long log before a result loses its start, a result longer than
+// Lambda's limit fails as Lambda fails it.
+func TestCommandOutputLarge(t *testing.T) {
+	t.Parallel()
+	// 7 MiB of log lines (64 Ki lines of 111 bytes and a newline), then the result.
+	chatty := script(t, `cat >/dev/null; yes 'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx' | head -n 65536; echo '{"ok":true}'`)
+	// A 7 MiB string as the result.
+	huge := script(t, `cat >/dev/null; printf '"'; head -c 7340032 /dev/zero | tr '\0' x; printf '"\n'`)
+	cfg := &config.Config{Functions: map[string]*config.Function{"Chatty": chatty, "Huge": huge}}
+	shown := &lockedBuffer{}
+	r := runWith(t, cfg, task("arn:aws:lambda:eu-west-1:111122223333:function:Chatty", ""), `{}`, driver.Local{}, lambda.WithOutput(shown))
+	if got := value.String(r.ex.Output); r.ex.Status != interpreter.Succeeded || got != `{"ok":true}` {
+		t.Errorf("chatty: %v %+v %.100s", r.ex.Status, r.ex.Failure, got)
+	}
+	first, _, _ := strings.Cut(shown.String(), "\n")
+	if want := "[Chatty] (" + strconv.Itoa(65536*112+12-lambda.MaxResponse-1) + " bytes of earlier output not kept)"; first != want {
+		t.Errorf("chatty: the first line shown is %q, want %q", first, want)
+	}
+	r = run(t, cfg, task("arn:aws:lambda:eu-west-1:111122223333:function:Huge", ""), `{}`, nil)
+	if r.ex.Failure == nil || r.ex.Failure.Error != "Lambda.ServiceException" || !strings.Contains(r.ex.Failure.Cause, "exceeded maximum allowed payload size (6291456 bytes)") {
+		t.Errorf("huge: %v %+v", r.ex.Status, r.ex.Failure)
+	}
 }
