@@ -81,6 +81,10 @@ func TestPass(t *testing.T) {
 			input: `{"a":1,"b":[5,6]}`, output: `{"k":"v","n":1,"nested":{"m":6},"ctx":"S","arr":[{"x":1}]}`},
 		{name: "parameters intrinsic", def: one(`{"Type":"Pass","Parameters":{"s.$":"States.Format('{}-{}', $.a, $$.Execution.Name)"},"End":true}`),
 			input: `{"a":"x"}`, output: `{"s":"x-e1"}`},
+		// AWS formats an object as Java writes a map, members in the
+		// context object's order: {Id=..., Name=...}.
+		{name: "parameters intrinsic of an object", def: one(`{"Type":"Pass","Parameters":{"s.$":"States.Format('{} {}', $$.StateMachine, $.a)"},"End":true}`),
+			input: `{"a":[1,{"b":null}]}`, output: `{"s":"{Id=arn:aws:states:us-east-1:123456789012:stateMachine:M, Name=M} [1, {b=null}]"}`},
 		{name: "parameters after input path", def: one(`{"Type":"Pass","InputPath":"$.in","Parameters":{"v.$":"$.v"},"ResultPath":"$.out","End":true}`),
 			input: `{"in":{"v":3}}`, output: `{"in":{"v":3},"out":{"v":3}}`},
 		{name: "missing parameter path", def: one(`{"Type":"Pass","Parameters":{"v.$":"$.nope"},"End":true}`), input: `{"a":1}`,
