@@ -40,7 +40,7 @@ func (v *validator) object(x any, loc string, allowed ...string) (*value.Object,
 			known = known || m.Key == a
 		}
 		if !known {
-			v.schema(loc, "Field '%s' is not supported", m.Key)
+			v.unsupported(loc, m.Key, allowed)
 		}
 	}
 	return o, true
