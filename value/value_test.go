@@ -219,7 +219,7 @@ func TestLineColumn(t *testing.T) {
 		{"{\n  \"a\": ,\n}", 9, 2, 8},
 		{"{\n\n}", 3, 3, 1},
 		{`{"é":x}`, 6, 1, 6}, // columns count characters, not bytes
-		{"ab", 99, 1, 3},    // past the end: the end
+		{"ab", 99, 1, 3},     // past the end: the end
 		{"ab", -1, 1, 1},
 	}
 	for _, tt := range tests {
