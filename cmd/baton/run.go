@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -12,8 +11,10 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/baton-sh/baton"
+	"github.com/baton-sh/baton/clock"
 	"github.com/baton-sh/baton/config"
 	"github.com/baton-sh/baton/mock"
 	"github.com/baton-sh/baton/value"
@@ -33,11 +34,7 @@ func loadMachine(engine *baton.Engine, file string, opts ...baton.LoadOption) (*
 		var b strings.Builder
 		fmt.Fprintf(&b, "%s is not a valid state machine:", file)
 		for _, d := range ve.Diagnostics.Errors() {
-			loc := ""
-			if d.Location != "" {
-				loc = d.Location + ": "
-			}
-			fmt.Fprintf(&b, "\n%s: %s%s (%s)", file, loc, d.Message, d.Code)
+			b.WriteString("\n" + diagnosticLine(file, d))
 		}
 		return nil, usageError("%s", b.String())
 	case err != nil:
@@ -70,9 +67,11 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("run", flag.ContinueOnError)
 	input := fs.String("input", "", "execution input: JSON text, or @FILE")
 	asJSON := fs.Bool("json", false, "print one JSON object with status, output, error and cause")
-	withHistory := fs.Bool("history", false, "with --json, add the execution history (GetExecutionHistory's events)")
+	withHistory := fs.Bool("history", false, "print a trace of the states run (with --json: add the execution history, GetExecutionHistory's events)")
+	skipWaits := fs.Bool("skip-waits", false, "Wait states, retry back-offs and timeouts take no time (a virtual clock)")
 	name := fs.String("name", "", "the execution's name (default: a UUID)")
-	express := fs.Bool("express", false, "run as an Express state machine")
+	typ := addTypeFlag(fs)
+	fs.BoolFunc("express", "", func(string) error { return typ.Set("EXPRESS") }) // before --type; kept for scripts
 	limit := fs.Int("payload-limit", 0, "largest state input/output in bytes (default 262144, AWS's limit)")
 	maxEvents := fs.Int64("max-events", 0, "largest history in events (default 25000, AWS's limit)")
 	configFile := fs.String("config", "", "baton.yaml: where Lambda functions and HTTP connections go")
@@ -82,7 +81,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 	files, err := parseFlags(fs, args)
 	if err != nil {
 		if err == flag.ErrHelp {
-			fmt.Fprint(stdout, helpText(fs, "baton run FILE [--input JSON|@FILE] [--json] [--history]"))
+			fmt.Fprint(stdout, helpText(fs, "baton run FILE [--input JSON|@FILE] [--type STANDARD|EXPRESS] [--json] [--history] [--skip-waits]"))
 		}
 		return err
 	}
@@ -93,10 +92,13 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if !json.Valid(in) {
-		return usageError("run: the input is not valid JSON")
+	if err := checkInput(*input, in); err != nil {
+		return err
 	}
 	opts := []baton.Option{baton.NoCallbacks()}
+	if *skipWaits {
+		opts = append(opts, baton.WithClock(clock.NewVirtual(time.Now())))
+	}
 	if *configFile != "" {
 		cfg, err := config.Load(*configFile)
 		if err != nil {
@@ -122,7 +124,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 	}
 	engine := baton.New(opts...)
 	var lopts []baton.LoadOption
-	if *express {
+	if typ.Express() {
 		lopts = append(lopts, baton.Express())
 	}
 	if name := machineName(*smName, files[0], mocks); name != "" {
@@ -162,14 +164,21 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 			ms = append(ms, value.Member{Key: "history", Value: h})
 		}
 		stdout.Write(append(value.Marshal(value.NewObject(ms)), '\n'))
-	} else if res.Status == "SUCCEEDED" {
-		stdout.Write(append(res.Output, '\n'))
 	} else {
-		msg := res.Status
-		if res.Error != "" || res.Cause != "" {
-			msg = res.Error + ": " + res.Cause
+		if *withHistory {
+			if err := writeTrace(stdout, res.HistoryJSON()); err != nil {
+				return &exitError{code: 1, msg: "run: " + err.Error()}
+			}
 		}
-		fmt.Fprintln(stderr, msg)
+		if res.Status == "SUCCEEDED" {
+			stdout.Write(append(res.Output, '\n'))
+		} else {
+			msg := res.Status
+			if res.Error != "" || res.Cause != "" {
+				msg = res.Error + ": " + res.Cause
+			}
+			fmt.Fprintln(stderr, msg)
+		}
 	}
 	if res.Status != "SUCCEEDED" {
 		return &exitError{code: 1}
