@@ -65,18 +65,18 @@ func machineName(asked, file string, mocks *mock.Config) string {
 
 func cmdRun(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("run", flag.ContinueOnError)
-	input := fs.String("input", "", "execution input: JSON text, or @FILE")
+	input := fs.String("input", "", "execution input, `JSON|@FILE`: JSON text, or the file named after @")
 	asJSON := fs.Bool("json", false, "print one JSON object with status, output, error and cause")
 	withHistory := fs.Bool("history", false, "print a trace of the states run (with --json: add the execution history, GetExecutionHistory's events)")
 	skipWaits := fs.Bool("skip-waits", false, "Wait states, retry back-offs and timeouts take no time (a virtual clock)")
-	name := fs.String("name", "", "the execution's name (default: a UUID)")
+	name := fs.String("name", "", "the execution's `name` (default: a UUID)")
 	typ := addTypeFlag(fs)
 	fs.BoolFunc("express", "", func(string) error { return typ.Set("EXPRESS") }) // before --type; kept for scripts
-	limit := fs.Int("payload-limit", 0, "largest state input/output in bytes (default 262144, AWS's limit)")
+	limit := fs.Int("payload-limit", 0, "largest state input/output in `bytes` (default 262144, AWS's limit)")
 	maxEvents := fs.Int64("max-events", 0, "largest history in events (default 25000, AWS's limit)")
-	configFile := fs.String("config", "", "baton.yaml: where Lambda functions and HTTP connections go")
-	mockFile := fs.String("mock-config", "", "a MockConfigFile.json whose test case (--test-case) answers mocked states")
-	testCase := fs.String("test-case", "", "the test case of --mock-config to run")
+	configFile := fs.String("config", "", "`baton.yaml`: where Lambda functions and HTTP connections go")
+	mockFile := fs.String("mock-config", "", "a `MockConfigFile.json` whose test case (--test-case) answers mocked states")
+	testCase := fs.String("test-case", "", "the test `case` of --mock-config to run")
 	smName := fs.String("state-machine", "", "the state machine's name, as the mock config knows it (default: the file's name)")
 	files, err := parseFlags(fs, args)
 	if err != nil {
