@@ -156,3 +156,15 @@ func TestRunTraceFromFailures(t *testing.T) {
 		t.Errorf("exit %d:\n%s", r.code, r.stdout)
 	}
 }
+
+// TestRunConfigErrors: a baton.yaml that does not fit says which key, on
+// which line, in the file's terms.
+func TestRunConfigErrors(t *testing.T) {
+	t.Parallel()
+	def := write(t, "def.json", passDef)
+	cfg := write(t, "baton.yaml", "functions:\n  F:\n    comand: [python3, f.py]\n")
+	r := cli(t, "run", def, "--config", cfg)
+	if r.code != 2 || !strings.Contains(r.stderr, "line 3: functions.F.comand: unknown field, did you mean 'command'?") || strings.Contains(r.stderr, "config.Function") {
+		t.Errorf("exit %d: %s", r.code, r.stderr)
+	}
+}
