@@ -28,8 +28,12 @@ func checkInput(flag string, in []byte) error {
 	}
 	line, col := value.LineColumn(in, se.Offset)
 	msg := fmt.Sprintf("run: %s is not valid JSON: line %d, column %d: %s\n%s", where, line, col, se.Msg, caret(in, se.Offset))
-	if !strings.HasPrefix(flag, "@") && quotesEaten(in) {
+	switch {
+	case strings.HasPrefix(flag, "@"):
+	case quotesEaten(in):
 		msg += "\nhint: the shell may have removed the quotes. Put the whole input in single quotes: --input '{\"name\": \"x\"}', or read it from a file: --input @input.json"
+	case looksLikePath(flag):
+		msg += "\nhint: to read the input from a file, write --input @" + flag
 	}
 	return usageError("%s", msg)
 }
@@ -70,4 +74,12 @@ func quotesEaten(text []byte) bool {
 		}
 	}
 	return false
+}
+
+// looksLikePath reports whether --input's text is more likely a file's
+// name (that does not exist) than JSON.
+func looksLikePath(s string) bool {
+	s = strings.TrimSpace(s)
+	return s != "" && !strings.ContainsAny(s[:1], "{[\"-0123456789") && !strings.ContainsAny(s, " \t\n{}") &&
+		(strings.Contains(s, "/") || strings.HasSuffix(s, ".json"))
 }
