@@ -10,6 +10,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -71,7 +72,14 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 	skipWaits := fs.Bool("skip-waits", false, "Wait states, retry back-offs and timeouts take no time (a virtual clock)")
 	name := fs.String("name", "", "the execution's `name` (default: a UUID)")
 	typ := addTypeFlag(fs)
-	fs.BoolFunc("express", "", func(string) error { return typ.Set("EXPRESS") }) // before --type; kept for scripts
+	// --express is the older spelling of --type EXPRESS, kept working for
+	// scripts and hidden from --help (no usage text).
+	fs.BoolFunc("express", "", func(s string) error {
+		if on, err := strconv.ParseBool(s); err != nil || !on {
+			return err
+		}
+		return typ.Set("EXPRESS")
+	})
 	limit := fs.Int("payload-limit", 0, "largest state input/output in `bytes` (default 262144, AWS's limit)")
 	maxEvents := fs.Int64("max-events", 0, "largest history in events (default 25000, AWS's limit)")
 	configFile := fs.String("config", "", "`baton.yaml`: where Lambda functions and HTTP connections go")
