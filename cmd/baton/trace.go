@@ -80,6 +80,7 @@ type traceNode struct {
 	failed        bool // an error was recorded for it
 	aborted       bool
 	attempts      int           // tasks scheduled, or Parallel/Map runs started
+	branches      int           // the branches of the current Parallel run seen so far
 	frames        []*traceFrame // a Parallel's branches, a Map's iterations
 }
 
@@ -98,35 +99,60 @@ func buildTrace(historyJSON []byte) (*traceFrame, error) {
 	if err := json.Unmarshal(historyJSON, &events); err != nil {
 		return nil, fmt.Errorf("reading the history: %w", err)
 	}
-	top := &traceFrame{}
-	frameOf := make(map[int64]*traceFrame, len(events))
-	eventOf := make(map[int64]*histEvent, len(events))
-	owner := map[int64]*traceNode{} // a Parallel or Map run's Started event -> its state
-	branches := map[*traceNode]int{}
-	for i := range events {
-		e := &events[i]
-		eventOf[e.ID] = e
-		f := top
-		if p, ok := eventOf[e.Prev]; ok {
-			f = frameOf[p.ID]
-			if node := owner[p.ID]; node != nil && opensFrame(p.Type, e.Type) {
-				f = &traceFrame{}
-				if p.Type == "MapIterationStarted" {
-					f.label = "item " + strconv.Itoa(p.details.Index)
-				} else {
-					branches[node]++
-					f.label = "branch " + strconv.Itoa(branches[node])
-				}
-				if node.attempts > 1 {
-					f.label += fmt.Sprintf(", attempt %d", node.attempts)
-				}
-				node.frames = append(node.frames, f)
-			}
-		}
-		frameOf[e.ID] = f
-		f.record(e, owner, branches)
+	b := &traceBuilder{
+		top:     &traceFrame{},
+		eventOf: make(map[int64]*histEvent, len(events)),
+		frameOf: make(map[int64]*traceFrame, len(events)),
+		owner:   map[int64]*traceNode{},
 	}
-	return top, nil
+	for i := range events {
+		b.add(&events[i])
+	}
+	return b.top, nil
+}
+
+// traceBuilder files a history's events, one at a time, in the frames
+// they belong to.
+type traceBuilder struct {
+	top     *traceFrame
+	eventOf map[int64]*histEvent
+	frameOf map[int64]*traceFrame
+	// owner is the state of each ParallelStateStarted, MapStateStarted
+	// and MapIterationStarted event: the branches and iterations that
+	// follow them belong to it.
+	owner map[int64]*traceNode
+}
+
+func (b *traceBuilder) add(e *histEvent) {
+	b.eventOf[e.ID] = e
+	f := b.top
+	if p, ok := b.eventOf[e.Prev]; ok {
+		f = b.frameOf[p.ID]
+		if node := b.owner[p.ID]; node != nil && opensFrame(p.Type, e.Type) {
+			f = node.newFrame(p)
+		}
+	}
+	b.frameOf[e.ID] = f
+	if n := f.record(e); n != nil && (e.Type == "ParallelStateStarted" || e.Type == "MapStateStarted" || e.Type == "MapIterationStarted") {
+		b.owner[e.ID] = n
+	}
+}
+
+// newFrame begins a branch of a Parallel or an item of a Map, after the
+// event started that opens it.
+func (n *traceNode) newFrame(started *histEvent) *traceFrame {
+	f := &traceFrame{}
+	if started.Type == "MapIterationStarted" {
+		f.label = "item " + strconv.Itoa(started.details.Index)
+	} else {
+		n.branches++
+		f.label = "branch " + strconv.Itoa(n.branches)
+	}
+	if n.attempts > 1 {
+		f.label += fmt.Sprintf(", attempt %d", n.attempts)
+	}
+	n.frames = append(n.frames, f)
+	return f
 }
 
 // opensFrame says whether an event whose previous event is prev begins a
@@ -141,16 +167,17 @@ func opensFrame(prev, typ string) bool {
 	return false
 }
 
-// record files one event of the frame under the state it concerns.
-func (f *traceFrame) record(e *histEvent, owner map[int64]*traceNode, branches map[*traceNode]int) {
+// record files one event of the frame under the state it concerns, and
+// returns that state (nil for the execution's events before the first).
+func (f *traceFrame) record(e *histEvent) *traceNode {
 	if typ, ok := strings.CutSuffix(e.Type, "StateEntered"); ok {
 		f.current = &traceNode{name: e.details.Name, typ: typ, entered: e.ms, last: e.ms}
 		f.nodes = append(f.nodes, f.current)
-		return
+		return f.current
 	}
 	n := f.current
 	if n == nil {
-		return // the execution's own events before the first state
+		return nil
 	}
 	n.last = max(n.last, e.ms)
 	switch {
@@ -160,10 +187,7 @@ func (f *traceFrame) record(e *histEvent, owner map[int64]*traceNode, branches m
 		n.aborted = true
 	case e.Type == "ParallelStateStarted" || e.Type == "MapStateStarted":
 		n.attempts++
-		branches[n] = 0
-		owner[e.ID] = n
-	case e.Type == "MapIterationStarted":
-		owner[e.ID] = n
+		n.branches = 0 // a retried run starts its branches again
 	case e.Type == "TaskScheduled" || e.Type == "ActivityScheduled" || e.Type == "LambdaFunctionScheduled":
 		n.attempts++
 	case e.Type == "ExecutionAborted":
@@ -172,6 +196,7 @@ func (f *traceFrame) record(e *histEvent, owner map[int64]*traceNode, branches m
 	if e.hasFailure {
 		n.failed, n.errName, n.cause = true, e.details.Error, e.details.Cause
 	}
+	return n
 }
 
 // traceLine is one line of the printed trace.
