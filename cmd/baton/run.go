@@ -181,15 +181,23 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 		if res.Status == "SUCCEEDED" {
 			stdout.Write(append(res.Output, '\n'))
 		} else {
-			msg := res.Status
-			if res.Error != "" || res.Cause != "" {
-				msg = res.Error + ": " + res.Cause
-			}
-			fmt.Fprintln(stderr, msg)
+			fmt.Fprintln(stderr, failureLine(res))
 		}
 	}
 	if res.Status != "SUCCEEDED" {
 		return &exitError{code: 1}
 	}
 	return nil
+}
+
+// failureLine is how run reports an execution that did not succeed:
+// "Error: Cause", the error alone when there is no cause, else the status.
+func failureLine(res *baton.Result) string {
+	switch {
+	case res.Error != "" && res.Cause != "":
+		return res.Error + ": " + res.Cause
+	case res.Error != "" || res.Cause != "":
+		return res.Error + res.Cause
+	}
+	return res.Status
 }

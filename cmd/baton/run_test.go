@@ -27,6 +27,7 @@ func TestRunTrace(t *testing.T) {
 		{"nested", []string{"--input", `{"xs":[1,2,3]}`}, 0, ""},
 		{"retry", []string{"--input", `{"order":1}`, "--mock-config", "testdata/run/retry.mocks.json", "--test-case", "Down"}, 1,
 			"Order.NotCharged: The payment service did not answer\n"},
+		{"parallel-retry", []string{"--input", `{"items":[1,2]}`}, 1, "Stock.TooMany\n"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
