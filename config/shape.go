@@ -103,6 +103,7 @@ func (s *shapeChecker) mapping(n *yaml.Node, path string, depth int, f func(key,
 		s.add(n, path, "expected a mapping (key: value lines), found %s", kindOf(n))
 		return
 	}
+	seen := map[string]int{} // key -> its line
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		key := n.Content[i]
 		if key.Tag == "!!merge" {
@@ -112,6 +113,11 @@ func (s *shapeChecker) mapping(n *yaml.Node, path string, depth int, f func(key,
 			s.add(key, path, "a key must be a single value, not %s", kindOf(key))
 			continue
 		}
+		if line, dup := seen[key.Value]; dup {
+			s.add(key, join(path, key.Value), "given twice (first at line %d)", line)
+			continue
+		}
+		seen[key.Value] = key.Line
 		f(key, n.Content[i+1])
 	}
 }
