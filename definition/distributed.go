@@ -59,6 +59,7 @@ func (v *validator) oneOf(o *value.Object, loc, field string, values ...string) 
 		}
 	}
 	v.schema(join(loc, field), "The value for the field '%s' must be one of [%s]", field, strings.Join(values, ", "))
+	v.hint(valueHint(x, values...))
 }
 
 // limit checks a limit given as a number (field) or a path (field+"Path"):

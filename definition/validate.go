@@ -90,6 +90,15 @@ func (v *validator) unsupported(loc, field string, allowed []string) {
 	v.hint(suggest.DidYouMean(field, allowed))
 }
 
+// valueHint suggests the allowed value that a string x most likely
+// misspells ("JSONATA" for "JSONata").
+func valueHint(x any, values ...string) string {
+	if s, ok := x.(string); ok {
+		return suggest.DidYouMean(s, values)
+	}
+	return ""
+}
+
 // sortedKeys are a set's members in order, for suggestions that do not
 // depend on map order.
 func sortedKeys(set map[string]bool) []string {
@@ -191,6 +200,7 @@ func (v *validator) machine(m *value.Object, loc string, top bool, lang string) 
 		if ql, ok := m.Get("QueryLanguage"); ok {
 			if s, isStr := ql.(string); !isStr || (s != JSONPath && s != JSONata) {
 				v.schema(join(loc, "QueryLanguage"), "The value for the field 'QueryLanguage' must be one of [JSONPath, JSONata]")
+				v.hint(valueHint(ql, JSONPath, JSONata))
 			}
 		}
 	}
@@ -347,6 +357,7 @@ func (v *validator) state(name string, st *value.Object, loc string, machineLang
 		switch {
 		case ql != JSONPath && ql != JSONata:
 			v.schema(join(loc, "QueryLanguage"), "The value for the field 'QueryLanguage' must be one of [JSONPath, JSONata]")
+			v.hint(valueHint(ql, JSONPath, JSONata))
 		case machineLang == JSONata && ql == JSONPath:
 			v.schema(loc, "'QueryLanguage' can not be 'JSONPath' if set to 'JSONata' for whole state machine")
 		default:
@@ -756,12 +767,14 @@ func (v *validator) mapState(st *value.Object, loc, lang string) {
 					case "Mode":
 						if s, _ := mem.Value.(string); s != "INLINE" && s != "DISTRIBUTED" {
 							v.schema(join(join(pl, "ProcessorConfig"), "Mode"), "The value for the field 'Mode' must be one of [INLINE, DISTRIBUTED]")
+							v.hint(valueHint(mem.Value, "INLINE", "DISTRIBUTED"))
 						} else {
 							mode = s
 						}
 					case "ExecutionType":
 						if s, _ := mem.Value.(string); s != "STANDARD" && s != "EXPRESS" {
 							v.schema(join(join(pl, "ProcessorConfig"), "ExecutionType"), "The value for the field 'ExecutionType' must be one of [STANDARD, EXPRESS]")
+							v.hint(valueHint(mem.Value, "STANDARD", "EXPRESS"))
 						}
 					default:
 						v.unsupported(join(pl, "ProcessorConfig"), mem.Key, []string{"Mode", "ExecutionType"})
@@ -867,6 +880,7 @@ func (v *validator) retry(st *value.Object, loc, lang string) {
 		if x, ok := ro.Get("JitterStrategy"); ok {
 			if s, _ := x.(string); s != "FULL" && s != "NONE" {
 				v.schema(join(rl, "JitterStrategy"), "The value for the field 'JitterStrategy' must be one of [FULL, NONE]")
+				v.hint(valueHint(x, "FULL", "NONE"))
 			}
 		}
 	}
