@@ -18,9 +18,11 @@ func checkInput(flag string, in []byte) error {
 	if err == nil {
 		return nil
 	}
-	where := "the input"
+	where, fromFile := "the input", false
 	if name, ok := strings.CutPrefix(flag, "@"); ok {
-		where = name
+		where, fromFile = name, true
+	} else if string(in) != flag { // readInput took a plain path for a file
+		where, fromFile = flag, true
 	}
 	var se *value.SyntaxError
 	if !errors.As(err, &se) {
@@ -29,7 +31,7 @@ func checkInput(flag string, in []byte) error {
 	line, col := value.LineColumn(in, se.Offset)
 	msg := fmt.Sprintf("run: %s is not valid JSON: line %d, column %d: %s\n%s", where, line, col, se.Msg, caret(in, se.Offset))
 	switch {
-	case strings.HasPrefix(flag, "@"):
+	case fromFile:
 	case quotesEaten(in):
 		msg += "\nhint: the shell may have removed the quotes. Put the whole input in single quotes: --input '{\"name\": \"x\"}', or read it from a file: --input @input.json"
 	case looksLikePath(flag):

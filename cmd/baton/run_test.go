@@ -128,6 +128,7 @@ func TestRunInputErrors(t *testing.T) {
 		{`{"name": x}`, []string{"line 1, column 10: unexpected 'x'"}, hint},
 		{"{true: 1", []string{"line 1, column 2"}, hint},
 		{"@" + file, []string{file + " is not valid JSON: line 2, column 11", "    \"name\": x\n            ^\n"}, hint},
+		{file, []string{file + " is not valid JSON: line 2, column 11"}, hint},
 		{"missing/input.json", []string{"line 1, column 1", "hint: to read the input from a file, write --input @missing/input.json"}, hint},
 		{"name", []string{"line 1, column 1: unexpected 'n'"}, "hint:"},
 	}
