@@ -49,3 +49,20 @@ func TestHints(t *testing.T) {
 		}
 	}
 }
+
+// TestSyntaxErrorPlaces: a definition that does not parse says where, by
+// line and column for JSON (leading blank lines counted), by line for YAML.
+func TestSyntaxErrorPlaces(t *testing.T) {
+	tests := []struct{ text, want string }{
+		{`{"StartAt": "A",, "States": {}}`, "invalid JSON at line 1, column 17: expected a member name, found ','"},
+		{"\n\n  {\"StartAt\": \"A\",\n   \"States\": {\"A\": {\"Type\": \"Pass\" \"End\": true}}}", "invalid JSON at line 4, column 36: "},
+		{"{\"Comment\": \"é\", \"StartAt\": x}", "invalid JSON at line 1, column 29: "},
+		{"StartAt: A\nStates:\n  A: {Type: Pass\n", "invalid YAML: line 2: "},
+	}
+	for _, tt := range tests {
+		_, diags := Parse([]byte(tt.text))
+		if len(diags) != 1 || !strings.HasPrefix(diags[0].Message, tt.want) {
+			t.Errorf("%q: %v, want %q...", tt.text, diags, tt.want)
+		}
+	}
+}
