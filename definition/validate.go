@@ -456,10 +456,12 @@ func (v *validator) pathOrNull(st *value.Object, loc, field string, reference bo
 		v.wrongType(join(loc, field), "String", x)
 		return
 	}
-	p := v.checkPath(join(loc, field), s, reference, true)
-	if p != nil && field == "ResultPath" && p.Root() == jsonpath.RootVariable {
-		// A result goes into the state's output, never into a variable
-		// (Assign sets those).
+	// A result goes into the state's output: never into the context
+	// object, which is read only (checkPath refuses $$ there), nor into a
+	// variable (Assign sets those).
+	resultPath := field == "ResultPath"
+	p := v.checkPath(join(loc, field), s, reference, !resultPath)
+	if p != nil && resultPath && p.Root() == jsonpath.RootVariable {
 		v.schema(join(loc, field), "Value is not a Reference Path")
 	}
 }

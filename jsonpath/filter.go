@@ -1,7 +1,9 @@
 package jsonpath
 
 import (
+	"errors"
 	"regexp"
+	"strconv"
 	"strings"
 
 	"github.com/baton-sh/baton/value"
@@ -81,9 +83,9 @@ func (c compare) eval(w *walker, cur any) bool {
 	}
 	switch c.op {
 	case "==":
-		return value.Equal(lv, rv)
+		return jaywayEqual(lv, rv)
 	case "!=":
-		return !value.Equal(lv, rv)
+		return !jaywayEqual(lv, rv)
 	case "<", "<=", ">", ">=":
 		cmp, ok := order(lv, rv)
 		if !ok {
@@ -106,7 +108,7 @@ func (c compare) eval(w *walker, cur any) bool {
 		}
 		found := false
 		for _, x := range arr {
-			if value.Equal(lv, x) {
+			if jaywayEqual(lv, x) {
 				found = true
 				break
 			}
@@ -183,6 +185,88 @@ func (c compare) eval(w *walker, cur any) bool {
 	}
 	return false
 }
+
+// jaywayEqual is equality in a filter. Values of one type are equal as
+// value.Equal says; a number and a string compare as Jayway's value nodes
+// do, by the side the string is on: a string on the left equals a number
+// whose Java decimal form it spells ("10" == 10, "1E+3" == 1e3), a number
+// on the left equals a string that reads as the same number (10 == '10.0').
+// So a bare number in a filter matches ids kept as strings, as it did when
+// Jayway read bare words as text.
+func jaywayEqual(l, r any) bool {
+	switch x := l.(type) {
+	case string:
+		if n, ok := r.(value.Number); ok {
+			return x == javaDecimal(string(n))
+		}
+	case value.Number:
+		if s, ok := r.(string); ok {
+			f, ok := javaNumber(s)
+			return ok && f == x.Float64()
+		}
+	}
+	return value.Equal(l, r)
+}
+
+// javaDecimal prints a JSON number as Java's BigDecimal.toString prints it:
+// the digits as written, without a leading zero or a minus on zero, in
+// scientific notation when the exponent is positive or the number small.
+func javaDecimal(text string) string {
+	neg := strings.HasPrefix(text, "-")
+	mant, exp := strings.TrimPrefix(text, "-"), 0
+	if i := strings.IndexAny(mant, "eE"); i >= 0 {
+		e, err := strconv.Atoi(mant[i+1:])
+		if err != nil || e > 1e9 || e < -1e9 {
+			return text // beyond what a filter can mean; leave it as written
+		}
+		mant, exp = mant[:i], e
+	}
+	whole, frac, _ := strings.Cut(mant, ".")
+	coeff := strings.TrimLeft(whole+frac, "0")
+	if coeff == "" {
+		coeff, neg = "0", false
+	}
+	scale := len(frac) - exp
+	adjusted := len(coeff) - 1 - scale
+	var out string
+	switch {
+	case scale < 0 || adjusted < -6:
+		out = coeff[:1]
+		if len(coeff) > 1 {
+			out += "." + coeff[1:]
+		}
+		out += "E"
+		if adjusted >= 0 {
+			out += "+"
+		}
+		out += strconv.Itoa(adjusted)
+	case scale == 0:
+		out = coeff
+	case len(coeff) > scale:
+		out = coeff[:len(coeff)-scale] + "." + coeff[len(coeff)-scale:]
+	default:
+		out = "0." + strings.Repeat("0", scale-len(coeff)) + coeff
+	}
+	if neg {
+		out = "-" + out
+	}
+	return out
+}
+
+// javaNumber reads a string as Java's BigDecimal(String) does: a sign,
+// digits with at most one point, an exponent; nothing else.
+func javaNumber(s string) (float64, bool) {
+	if !javaNumberSyntax.MatchString(s) {
+		return 0, false
+	}
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil && !errors.Is(err, strconv.ErrRange) {
+		return 0, false
+	}
+	return f, true
+}
+
+var javaNumberSyntax = regexp.MustCompile(`^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?$`)
 
 // order compares two numbers or two strings.
 func order(a, b any) (int, bool) {
@@ -286,7 +370,7 @@ func (p *pathParser) unaryExpr() (expr, error) {
 		}
 		return e, nil
 	}
-	left, err := p.operand()
+	left, err := p.operand(false)
 	if err != nil {
 		return nil, err
 	}
@@ -303,7 +387,7 @@ func (p *pathParser) unaryExpr() (expr, error) {
 	if op == "=~" {
 		right, err = p.regex()
 	} else {
-		right, err = p.operand()
+		right, err = p.operand(true)
 	}
 	if err != nil {
 		return nil, err
@@ -331,12 +415,17 @@ func (p *pathParser) operator() string {
 	return ""
 }
 
-func (p *pathParser) operand() (operand, error) {
+// operand reads one side of a comparison; right says it is the right side,
+// where a bare word is a string.
+func (p *pathParser) operand(right bool) (operand, error) {
 	p.skipSpace()
 	if p.i >= len(p.s) {
 		return nil, p.errorf("expected an operand")
 	}
 	c := p.s[p.i]
+	if right && c != '@' && c != '$' && c != '\'' && c != '"' && c != '[' && c != '{' {
+		return p.bareWord()
+	}
 	switch {
 	case c == '@' || c == '$':
 		fromRoot := c == '$'
@@ -415,6 +504,38 @@ func (p *pathParser) operand() (operand, error) {
 		return literal{nil}, nil
 	}
 	return nil, p.errorf("unexpected %q in a filter", p.rune())
+}
+
+// bareWord reads an unquoted value on the right of a comparison: a number,
+// true, false or null when it is one, else the string it spells
+// ([?(@.type==book)] is [?(@.type=='book')]), as Jayway's first filter
+// compiler read one and AWS still runs definitions that rely on it. The
+// word ends before the ')' that closes the filter or a logical operator;
+// blanks around it are not part of it.
+func (p *pathParser) bareWord() (operand, error) {
+	start := p.i
+	for p.i < len(p.s) {
+		c := p.s[p.i]
+		if c == ')' || c == ']' || strings.HasPrefix(p.s[p.i:], "&&") || strings.HasPrefix(p.s[p.i:], "||") {
+			break
+		}
+		p.i++
+	}
+	word := strings.TrimRight(p.s[start:p.i], " \t")
+	p.i = start + len(word)
+	switch {
+	case word == "":
+		return nil, p.errorf("expected an operand")
+	case word == "true":
+		return literal{true}, nil
+	case word == "false":
+		return literal{false}, nil
+	case word == "null":
+		return literal{nil}, nil
+	case value.ValidNumber(word):
+		return literal{value.Number(word)}, nil
+	}
+	return literal{word}, nil
 }
 
 func (p *pathParser) regex() (operand, error) {

@@ -178,19 +178,31 @@ func TestSet(t *testing.T) {
 	}
 }
 
+// FuzzParse: any text parses or fails with a typed error, never panics or
+// hangs; a path that parses evaluates and, when a reference path, sets;
+// blanks around a path change nothing.
 func FuzzParse(f *testing.F) {
-	for _, s := range []string{"$", "$.a.b[0]", "$..a[?(@.b > 1 && @.c =~ /x/i)]", "$['a','b'][1:3]", "$$.Map.Item.Value", "$v[*]"} {
+	for _, s := range []string{"$", "$.a.b[0]", "$..a[?(@.b > 1 && @.c =~ /x/i)]", "$['a','b'][1:3]", "$$.Map.Item.Value", "$v[*]",
+		"$.[0]", "$.a.[*].['b','c']", " $$.Execution.Name ", "$.a[(@.length-1)]", "$[( @.size() - 2 )].x",
+		"$[?(@.Name==Receipt)]", "$[?(@.a == b c && @.d != 1e3)]", `$['a\'b\\c\u00e9\n']`, `$[?(@.a == "x\"y")]`} {
 		f.Add(s)
 	}
 	doc := value.MustParse(store)
 	f.Fuzz(func(t *testing.T, s string) {
 		p, err := Parse(s)
+		padded, perr := Parse(" " + s + "\t")
+		if (err == nil) != (perr == nil) {
+			t.Fatalf("Parse(%q): %v, but with blanks around it: %v", s, err, perr)
+		}
 		if err != nil {
 			var pe *Error
 			if !errors.As(err, &pe) {
 				t.Fatalf("untyped error %v", err)
 			}
 			return
+		}
+		if padded.Canonical() != p.Canonical() {
+			t.Fatalf("Parse(%q) = %s, with blanks around it %s", s, p.Canonical(), padded.Canonical())
 		}
 		p.Get(doc)
 		p.Lookup(doc)

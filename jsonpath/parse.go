@@ -11,14 +11,22 @@
 // *Path fields require, are definite paths made of names and non-negative
 // indexes only.
 //
+// The grammar is Jayway's, lenient where Jayway is: blanks around a path
+// are trimmed, a dot may stand before a bracket ($.[0], $.a.['b']), a
+// bracket-quoted name takes Java's escapes, "[(@.length-n)]" is the n-th
+// item from the end, and a bare word on the right of a filter comparison
+// is a string ([?(@.type==book)]).
+//
 // Paths are parsed once into a Path and evaluated many times; evaluation
 // never changes the document.
 package jsonpath
 
 import (
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
+	"unicode/utf16"
 	"unicode/utf8"
 )
 
@@ -64,7 +72,12 @@ type segment struct {
 	hasFrom bool
 	hasTo   bool
 	filter  expr
+	script  bool // [(@.length-n)]: index is -n, or pastEnd for n = 0
 }
+
+// pastEnd is the index of "[(@.length-0)]": the item after the last, which
+// never exists.
+const pastEnd = math.MinInt
 
 // Error is a path syntax error.
 type Error struct {
@@ -77,15 +90,23 @@ func (e *Error) Error() string {
 	return fmt.Sprintf("invalid JSONPath %q at offset %d: %s", e.Path, e.Offset, e.Msg)
 }
 
-// Parse compiles a JSONPath beginning with "$", "$$" or "$name".
+// Parse compiles a JSONPath beginning with "$", "$$" or "$name". Blanks
+// around the path are ignored, as Jayway trims a path before it compiles
+// it; String still returns the text as written, which AWS quotes in its
+// messages.
 func Parse(text string) (*Path, error) {
-	p := &pathParser{s: text}
+	trimmed := strings.TrimLeftFunc(text, isBlank)
+	p := &pathParser{s: strings.TrimRightFunc(trimmed, isBlank), text: text, base: len(text) - len(trimmed)}
 	path, err := p.parse()
 	if err != nil {
 		return nil, err
 	}
 	return path, nil
 }
+
+// isBlank is what Java's String.trim removes: every character up to and
+// including the space.
+func isBlank(r rune) bool { return r <= ' ' }
 
 // MustParse is Parse that panics, for constants.
 func MustParse(text string) *Path {
@@ -166,6 +187,10 @@ func writeSegment(b *strings.Builder, s segment) {
 		}
 		b.WriteString("]")
 	case segIndex:
+		if s.script && s.index == pastEnd {
+			b.WriteString("[(@.length-0)]")
+			return
+		}
 		b.WriteString("[" + strconv.Itoa(s.index) + "]")
 	case segIndexes:
 		b.WriteString("[")
@@ -194,17 +219,19 @@ func writeSegment(b *strings.Builder, s segment) {
 }
 
 type pathParser struct {
-	s     string
+	s     string // the path without the blanks around it
+	text  string // the path as written
+	base  int    // where s begins in text
 	i     int
 	depth int
 }
 
 func (p *pathParser) errorf(format string, args ...any) error {
-	return &Error{Path: p.s, Offset: p.i, Msg: fmt.Sprintf(format, args...)}
+	return &Error{Path: p.text, Offset: p.base + p.i, Msg: fmt.Sprintf(format, args...)}
 }
 
 func (p *pathParser) parse() (*Path, error) {
-	path := &Path{text: p.s, definite: true}
+	path := &Path{text: p.text, definite: true}
 	if !strings.HasPrefix(p.s, "$") {
 		return nil, p.errorf("a path must begin with '$'")
 	}
@@ -264,6 +291,11 @@ func (p *pathParser) segments(nested bool) ([]segment, error) {
 				}
 			} else {
 				p.i++
+				if p.i < len(p.s) && p.s[p.i] == '[' {
+					// Jayway reads the token after a dot whatever it is:
+					// $.[0] is $[0], as AWS's own examples write it.
+					continue
+				}
 			}
 			if p.i >= len(p.s) {
 				return nil, p.errorf("a path must not end with '.'")
@@ -384,9 +416,62 @@ func (p *pathParser) bracket() (segment, error) {
 		return segment{kind: segFilter, filter: f}, nil
 	case c == '-' || c == ':' || (c >= '0' && c <= '9'):
 		return p.indexOrSlice()
+	case c == '(' || c == '@':
+		return p.script()
 	}
 	return segment{}, p.errorf("unexpected %q in brackets", p.rune())
 }
+
+// script parses the one script expression Jayway evaluates, an index
+// counted from the end: (@.length-n) or (@.size()-n), the parentheses
+// optional as they were to Jayway, p.i at '(' or '@'.
+func (p *pathParser) script() (segment, error) {
+	paren := p.s[p.i] == '('
+	if paren {
+		p.i++
+		p.skipSpace()
+	}
+	rest := p.s[p.i:]
+	switch {
+	case strings.HasPrefix(rest, "@.length"):
+		p.i += len("@.length")
+	case strings.HasPrefix(rest, "@.size()"):
+		p.i += len("@.size()")
+	default:
+		return segment{}, p.errorf("expected (@.length-n) in brackets")
+	}
+	p.skipSpace()
+	if err := p.expect('-'); err != nil {
+		return segment{}, err
+	}
+	p.skipSpace()
+	start := p.i
+	for p.i < len(p.s) && p.s[p.i] >= '0' && p.s[p.i] <= '9' {
+		p.i++
+	}
+	n, err := strconv.Atoi(p.s[start:p.i])
+	if err != nil || n > maxScriptIndex {
+		p.i = start
+		return segment{}, p.errorf("expected a number of items after '-'")
+	}
+	p.skipSpace()
+	if paren {
+		if err := p.expect(')'); err != nil {
+			return segment{}, err
+		}
+		p.skipSpace()
+	}
+	if err := p.expect(']'); err != nil {
+		return segment{}, err
+	}
+	if n == 0 {
+		return segment{kind: segIndex, index: pastEnd, script: true}, nil
+	}
+	return segment{kind: segIndex, index: -n, script: true}, nil
+}
+
+// maxScriptIndex keeps -n far from pastEnd.
+const maxScriptIndex = 1 << 30
 
 func (p *pathParser) expect(c byte) error {
 	if p.i < len(p.s) && p.s[p.i] == c {
@@ -399,28 +484,98 @@ func (p *pathParser) expect(c byte) error {
 	return p.errorf("expected %q, found %q", c, p.rune())
 }
 
+// quoted reads a quoted name or string. A backslash keeps the next
+// character from closing it; the text between the quotes is then unescaped
+// as Jayway does (Java's escapes: \\ \' \" \b \f \n \r \t \uXXXX, any
+// other escaped character stands for itself).
 func (p *pathParser) quoted() (string, error) {
 	if p.i >= len(p.s) || (p.s[p.i] != '\'' && p.s[p.i] != '"') {
 		return "", p.errorf("expected a quoted name")
 	}
 	q := p.s[p.i]
 	p.i++
-	var b strings.Builder
+	start := p.i
 	for p.i < len(p.s) {
-		c := p.s[p.i]
-		if c == '\\' && p.i+1 < len(p.s) {
-			b.WriteByte(p.s[p.i+1])
+		switch p.s[p.i] {
+		case '\\':
 			p.i += 2
 			continue
-		}
-		if c == q {
+		case q:
+			raw := p.s[start:p.i]
 			p.i++
-			return b.String(), nil
+			s, ok := unescape(raw)
+			if !ok {
+				p.i = start
+				return "", p.errorf("invalid \\u escape in %q", raw)
+			}
+			return s, nil
 		}
-		b.WriteByte(c)
 		p.i++
 	}
+	p.i = len(p.s)
 	return "", p.errorf("unterminated quoted name")
+}
+
+// unescape undoes Java's escapes, as Jayway's Utils.unescape does. A \u
+// escape needs four hex digits; Java's UTF-16 surrogate pairs are joined.
+func unescape(raw string) (string, bool) {
+	if strings.IndexByte(raw, '\\') < 0 {
+		return raw, true
+	}
+	var b strings.Builder
+	for i := 0; i < len(raw); i++ {
+		c := raw[i]
+		if c != '\\' {
+			b.WriteByte(c)
+			continue
+		}
+		if i+1 == len(raw) {
+			b.WriteByte('\\') // a lone backslash at the end stays
+			break
+		}
+		i++
+		switch e := raw[i]; e {
+		case 'b':
+			b.WriteByte('\b')
+		case 'f':
+			b.WriteByte('\f')
+		case 'n':
+			b.WriteByte('\n')
+		case 'r':
+			b.WriteByte('\r')
+		case 't':
+			b.WriteByte('\t')
+		case 'u':
+			r, ok := hex4(raw[i+1:])
+			if !ok {
+				return "", false
+			}
+			i += 4
+			if utf16.IsSurrogate(r) && strings.HasPrefix(raw[i+1:], "\\u") {
+				if r2, ok := hex4(raw[i+3:]); ok {
+					if pair := utf16.DecodeRune(r, r2); pair != utf8.RuneError {
+						r = pair
+						i += 6
+					}
+				}
+			}
+			b.WriteRune(r) // a lone surrogate becomes U+FFFD
+		default:
+			b.WriteByte(e)
+		}
+	}
+	return b.String(), true
+}
+
+func hex4(s string) (rune, bool) {
+	if len(s) < 4 {
+		return 0, false
+	}
+	n, err := strconv.ParseUint(s[:4], 16, 32)
+	if err != nil {
+		return 0, false
+	}
+	return rune(n), true
 }
 
 func (p *pathParser) integer() (int, bool, error) {
