@@ -191,10 +191,17 @@ func Parse(data []byte, dir string) (*Config, error) {
 		return nil, fmt.Errorf("environment variables not set: %s", strings.Join(missing, ", "))
 	}
 	c := &Config{Dir: dir}
-	dec := yaml.NewDecoder(bytes.NewReader(expanded))
-	dec.KnownFields(true)
-	if err := dec.Decode(c); err != nil && !errors.Is(err, io.EOF) { // an empty file is a valid config
+	var doc yaml.Node
+	if err := yaml.NewDecoder(bytes.NewReader(expanded)).Decode(&doc); err != nil && !errors.Is(err, io.EOF) { // an empty file is a valid config
 		return nil, fmt.Errorf("%s", strings.TrimPrefix(err.Error(), "yaml: "))
+	}
+	if err := checkShape(&doc); err != nil {
+		return nil, err
+	}
+	if doc.Kind != 0 { // an empty file leaves the node empty
+		if err := doc.Decode(c); err != nil {
+			return nil, fmt.Errorf("%s", strings.TrimPrefix(err.Error(), "yaml: "))
+		}
 	}
 	if err := c.check(); err != nil {
 		return nil, err

@@ -105,3 +105,37 @@ func TestAccessKeys(t *testing.T) {
 		t.Errorf("a key without its secret: %v", err)
 	}
 }
+
+// TestShapeErrors: a key or a value that does not fit is reported by its
+// key path and line, in the file's terms, never by a Go type; every
+// problem of the file at once.
+func TestShapeErrors(t *testing.T) {
+	tests := []struct{ name, file, want string }{
+		{"misspelt field", "functions:\n  F:\n    comand: [x]\n", "line 3: functions.F.comand: unknown field, did you mean 'command'?"},
+		{"unknown field", "functions:\n  F:\n    zzz: 1\n", "line 3: functions.F.zzz: unknown field (the fields here: command, dir, env, url, headers, lambda, function, timeout)"},
+		{"misspelt section", "function:\n  F: {command: [x]}\n", "line 1: function: unknown field, did you mean 'functions'?"},
+		{"a list for a mapping", "functions: [1]\n", "line 1: functions: expected a mapping (key: value lines), found a list"},
+		{"text for a list", "functions:\n  F:\n    command: python3 app.py\n", `line 3: functions.F.command: expected a list, found the text "python3 app.py"`},
+		{"a mapping for text", "functions:\n  F:\n    command: [x]\n    env: {A: {b: 1}}\n", "line 4: functions.F.env.A: expected a single value, found a mapping"},
+		{"bad duration", "functions:\n  F:\n    command: [x]\n    timeout: 3\n", `line 4: functions.F.timeout: "3" is not a duration such as 10s or 1m30s`},
+		{"a list item", "statusWebhooks:\n  - url: http://a\n  - uri: http://b\n", "line 3: statusWebhooks[1].uri: unknown field, did you mean 'url'?"},
+		{"nested connection", "connections:\n  C:\n    basic: {user: a}\n", "line 3: connections.C.basic.user: unknown field (the fields here: username, password)"},
+		{"a key twice", "functions:\n  F: {command: [a]}\n  F: {url: 'http://x'}\n", "line 3: functions.F: given twice (first at line 2)"},
+		{"not a mapping at all", "just text\n", `line 1: the file: expected a mapping (key: value lines), found the text "just text"`},
+	}
+	for _, tt := range tests {
+		_, err := config.Parse([]byte(tt.file), "/")
+		if err == nil || err.Error() != tt.want {
+			t.Errorf("%s: %v\nwant %s", tt.name, err, tt.want)
+		}
+	}
+	// Anchors, aliases and merge keys are read as YAML reads them.
+	c, err := config.Parse([]byte("functions:\n  F: &f {command: [a], timeout: 5s}\n  G: *f\n  H: {<<: *f, dir: x}\n"), "/")
+	if err != nil || c.Functions["G"].Command[0] != "a" || c.Functions["H"].Dir != "/x" || time.Duration(c.Functions["H"].Timeout) != 5*time.Second {
+		t.Errorf("anchors and merges: %v %+v", err, c)
+	}
+	_, err = config.Parse([]byte("functions:\n  F: {comand: [x]}\n  G: {command: 1}\nconnections: []\n"), "/")
+	if err == nil || strings.Count(err.Error(), "\n") != 2 || strings.Contains(err.Error(), "config.") || strings.Contains(err.Error(), "map[") {
+		t.Errorf("every problem, in the file's terms: %v", err)
+	}
+}
