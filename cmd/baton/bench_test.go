@@ -111,3 +111,16 @@ func TestBenchMocks(t *testing.T) {
 		})
 	}
 }
+
+// --no-history and --metrics change what each execution costs, not what it
+// does.
+func TestBenchCosts(t *testing.T) {
+	t.Parallel()
+	def := write(t, "def.json", passDef)
+	for _, flags := range [][]string{{"--no-history"}, {"--metrics"}, {"--no-history", "--metrics", "--type", "EXPRESS"}} {
+		got, r := benchJSON(t, append([]string{def, "--input", `{"name":"b"}`, "--executions", "50", "--concurrency", "2"}, flags...)...)
+		if r.code != 0 || got["executions"] != 50 || got["transitions"] != 50 {
+			t.Errorf("%v: exit %d %v %s", flags, r.code, got, r.stderr)
+		}
+	}
+}

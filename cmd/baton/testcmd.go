@@ -96,17 +96,17 @@ func cmdTest(args []string, stdout, stderr io.Writer) error {
 		suites = append(suites, runTestFile(file, forced, lines, *verbose))
 	}
 	passed, failed := countCases(suites)
-	if *junit != "" {
-		if err := writeJUnit(*junit, suites); err != nil {
-			return usageError("test: %v", err)
-		}
-	}
 	if *asJSON {
 		if err := writeJSONReport(stdout, suites); err != nil {
 			return err
 		}
 	} else {
 		fmt.Fprintf(stdout, "%d passed, %d failed\n", passed, failed)
+	}
+	if *junit != "" {
+		if err := writeJUnit(*junit, suites); err != nil {
+			return usageError("test: cannot write the JUnit report: %v", err)
+		}
 	}
 	if failed > 0 {
 		return &exitError{code: 1}

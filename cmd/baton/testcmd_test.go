@@ -144,6 +144,14 @@ func TestTestMismatchReport(t *testing.T) {
 	out := strings.ReplaceAll(r.stdout, dir+string(filepath.Separator), "DIR/")
 	out = regexp.MustCompile(`\([0-9.]+[µnm]?s\)\n`).ReplaceAllString(out, "(TIME)\n")
 	golden(t, "test-mismatch.golden", out)
+
+	// -v adds the history's event types under each failing case.
+	r = cli(t, "test", "-v", good)
+	if want := "FAIL  " + good + ": the status differs: status SUCCEEDED, want FAILED\n" +
+		"      events: ExecutionStarted, PassStateEntered, PassStateExited, ExecutionSucceeded\n"; r.code != 1 || !strings.Contains(r.stdout, want) ||
+		strings.Count(r.stdout, "events: ") != 2 {
+		t.Errorf("-v: exit %d\n%s", r.code, r.stdout)
+	}
 }
 
 func TestTestJSONReport(t *testing.T) {
@@ -185,7 +193,8 @@ func TestTestJUnit(t *testing.T) {
 	t.Parallel()
 	dir, good, bad := testFixture(t)
 	report := filepath.Join(dir, "out", "junit.xml")
-	if r := cli(t, "test", "--junit", report, good); r.code != 2 || !strings.Contains(r.stderr, "junit.xml") {
+	if r := cli(t, "test", "--junit", report, good); r.code != 2 || !strings.Contains(r.stderr, "cannot write the JUnit report: open "+report) ||
+		!strings.HasSuffix(r.stdout, "1 passed, 2 failed\n") {
 		t.Errorf("a report that cannot be written: exit %d %s", r.code, r.stderr)
 	}
 	check(t, os.MkdirAll(filepath.Dir(report), 0o755))
