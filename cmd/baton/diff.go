@@ -29,11 +29,15 @@ func prettyJSON(text []byte) string {
 	if err := dec.Decode(&v); err != nil {
 		return string(text)
 	}
-	out, err := json.MarshalIndent(v, "", "  ")
-	if err != nil {
+	// Strings are shown as written: no \u003c for "<".
+	var out bytes.Buffer
+	enc := json.NewEncoder(&out)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(v); err != nil {
 		return string(text)
 	}
-	return string(out)
+	return strings.TrimSuffix(out.String(), "\n")
 }
 
 // jsonDiff is a line diff of two JSON texts, pretty-printed: lines only in

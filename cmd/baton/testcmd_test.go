@@ -101,6 +101,7 @@ func TestJSONDiff(t *testing.T) {
 		{"type-changes", `[1,"1",null]`, `{"1":1}`},
 		{"numbers-are-compared-as-written", `{"n":1.50,"big":12345678901234567890}`, `{"n":1.5,"big":12345678901234567891}`},
 		{"not-json-is-shown-as-it-is", `{"a":`, `"text"`},
+		{"strings-as-written", `{"html":"<b>&amp;</b>","é":"\u00e9"}`, `{"html":"<i>&amp;</i>","é":"é"}`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			golden(t, filepath.Join("diff", tc.name+".golden"), jsonDiff([]byte(tc.want), []byte(tc.got)))
