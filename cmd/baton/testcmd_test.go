@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -291,4 +292,63 @@ func TestTestType(t *testing.T) {
 	if r := cli(t, "test", bad); r.code != 1 || !strings.Contains(r.stdout, `type: "batch" is not a type`) {
 		t.Errorf("bad type in the file: exit %d %s", r.code, r.stdout)
 	}
+}
+
+// An edit script gives back both sides: b from its unchanged and added
+// lines, a (trailing commas aside) from its unchanged and removed ones;
+// and it is shortest: no line both removed and added could have been kept.
+func TestDiffOps(t *testing.T) {
+	t.Parallel()
+	split := func(s string) []string {
+		if s == "" {
+			return nil
+		}
+		return strings.Split(s, " ")
+	}
+	for _, tc := range []struct {
+		a, b  string
+		edits int
+	}{
+		{"", "", 0},
+		{"a b c", "a b c", 0},
+		{"a b c", "", 3},
+		{"", "x y", 2},
+		{"a b c d", "a c d e", 2},
+		{"a, b", "a b", 0},
+		{"x a b c y", "a b c", 2},
+		{"a b a b a", "b a b a b", 2},
+		{"1 2 3 4 5 6", "6 5 4 3 2 1", 10},
+		// Past maxDiffCells, the middles are removed and added whole.
+		{numbered("a", 2100), numbered("b", 2100), 4200},
+	} {
+		a, b := split(tc.a), split(tc.b)
+		ops := diffOps(a, b)
+		var gotA, gotB []string
+		edits := 0
+		for _, op := range ops {
+			switch op.kind {
+			case ' ':
+				gotA, gotB = append(gotA, op.line), append(gotB, op.line)
+			case '-':
+				gotA = append(gotA, op.line)
+				edits++
+			case '+':
+				gotB = append(gotB, op.line)
+				edits++
+			}
+		}
+		trim := func(ls []string) string { return strings.ReplaceAll(strings.Join(ls, " "), ",", "") }
+		if strings.Join(gotB, " ") != tc.b || trim(gotA) != strings.ReplaceAll(tc.a, ",", "") || edits != tc.edits {
+			t.Errorf("%q -> %q: %v (%d edits, want %d)", tc.a, tc.b, ops, edits, tc.edits)
+		}
+	}
+}
+
+// numbered is "p0 p1 ... p(n-1)".
+func numbered(p string, n int) string {
+	words := make([]string, n)
+	for i := range words {
+		words[i] = p + strconv.Itoa(i)
+	}
+	return strings.Join(words, " ")
 }
