@@ -22,11 +22,13 @@ Usage:
                                          check definitions; one line per problem
   baton run FILE [--input JSON|@FILE] [--type STANDARD|EXPRESS] [--json] [--history] [--skip-waits]
                                          run one execution in-process
-  baton bench FILE [--input JSON|@FILE] --executions N --concurrency C [--json]
+  baton bench FILE [--input JSON|@FILE] --executions N --concurrency C [--type STANDARD|EXPRESS]
+        [--config baton.yaml] [--mock-config FILE --test-case NAME] [--json]
                                          run N executions, C at a time, and report throughput
-  baton graph FILE [--format mermaid|dot]
+  baton graph FILE [--format mermaid|dot] [--type STANDARD|EXPRESS]
                                          print the state machine as a diagram
-  baton test FILE...                     run test files (definition, mocks, cases, expectations)
+  baton test FILE... [--type STANDARD|EXPRESS] [--json] [--junit FILE] [-v]
+                                         run test files (definition, mocks, cases, expectations)
   baton eval EXPR [--input JSON|@FILE] [--bindings JSON|@FILE] [--json]
                                          evaluate a JSONata expression
   baton logs [--data DIR] [--config baton.yaml] [--log-group NAME] [--execution ARN]
