@@ -17,6 +17,7 @@ package baton
 import (
 	"context"
 	"encoding/json"
+	"io"
 	"path/filepath"
 	"sync"
 
@@ -35,6 +36,8 @@ import (
 type Engine struct {
 	resources *resource.Registry
 	opts      engine.Options
+	config    *config.Config
+	funcOut   io.Writer // where functions' log output goes (nil: nowhere)
 	once      sync.Once
 	engine    *engine.Engine
 }
@@ -66,7 +69,7 @@ func WithAccount(a string) Option { return func(e *Engine) { e.opts.Account = a 
 // the child state machines of nested workflows.
 func WithConfig(cfg *config.Config) Option {
 	return func(e *Engine) {
-		lambda.New(cfg).Register(e.resources)
+		e.config = cfg // its functions are made once every option is known
 		httptask.New(cfg).Register(e.resources)
 		if e.opts.Children == nil {
 			e.opts.Children = map[string]string{}
@@ -79,6 +82,12 @@ func WithConfig(cfg *config.Config) Option {
 		}
 	}
 }
+
+// WithFunctionOutput copies what the functions of WithConfig that run as
+// local commands log (their standard error, and what they print on their
+// standard output before their result) to w as they write it, each line
+// after the function's name in brackets.
+func WithFunctionOutput(w io.Writer) Option { return func(e *Engine) { e.funcOut = w } }
 
 // WithMocks answers Task states from a mock configuration (AWS's
 // MockConfigFile format) in the runs that name a test case (TestCase).
@@ -95,6 +104,13 @@ func New(opts ...Option) *Engine {
 	e := &Engine{resources: resource.NewRegistry()}
 	for _, o := range opts {
 		o(e)
+	}
+	if e.config != nil {
+		var lopts []lambda.Option
+		if e.funcOut != nil {
+			lopts = append(lopts, lambda.WithOutput(e.funcOut))
+		}
+		lambda.New(e.config, lopts...).Register(e.resources)
 	}
 	e.opts.Resources = e.resources
 	return e

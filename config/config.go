@@ -14,6 +14,8 @@
 //	  Ship:
 //	    lambda: http://127.0.0.1:3001    # an endpoint speaking Lambda's Invoke API
 //	    function: ShipFunction           # its name there (default: the key)
+//	otherFunctions:                      # every function not named under functions:
+//	  lambda: http://127.0.0.1:3001      # (sam local start-lambda), by its own name
 //	connections:
 //	  Payments:                          # ...:connection/Payments/... in Authentication.ConnectionArn
 //	    basic: {username: shop, password: ${PAYMENTS_PASSWORD}}
@@ -45,8 +47,13 @@ import (
 
 // Config is the content of a baton.yaml.
 type Config struct {
-	Functions   map[string]*Function   `yaml:"functions"`
-	Connections map[string]*Connection `yaml:"connections"`
+	Functions map[string]*Function `yaml:"functions"`
+	// OtherFunctions runs every function Functions does not name: one
+	// Lambda-API endpoint that serves them all (sam local start-lambda),
+	// called with each function's own name, or one command, which tells
+	// them apart by AWS_LAMBDA_FUNCTION_NAME.
+	OtherFunctions *Function              `yaml:"otherFunctions"`
+	Connections    map[string]*Connection `yaml:"connections"`
 	// StateMachines names the definition files of the state machines that
 	// nested workflows start when Baton runs in-process (baton run, baton
 	// test); relative to this file. The server has its own state machines.
@@ -188,10 +195,17 @@ func Parse(data []byte, dir string) (*Config, error) {
 		return nil, fmt.Errorf("environment variables not set: %s", strings.Join(missing, ", "))
 	}
 	c := &Config{Dir: dir}
-	dec := yaml.NewDecoder(bytes.NewReader(expanded))
-	dec.KnownFields(true)
-	if err := dec.Decode(c); err != nil && !errors.Is(err, io.EOF) { // an empty file is a valid config
+	var doc yaml.Node
+	if err := yaml.NewDecoder(bytes.NewReader(expanded)).Decode(&doc); err != nil && !errors.Is(err, io.EOF) { // an empty file is a valid config
 		return nil, fmt.Errorf("%s", strings.TrimPrefix(err.Error(), "yaml: "))
+	}
+	if err := checkShape(&doc); err != nil {
+		return nil, err
+	}
+	if doc.Kind != 0 { // an empty file leaves the node empty
+		if err := doc.Decode(c); err != nil {
+			return nil, fmt.Errorf("%s", strings.TrimPrefix(err.Error(), "yaml: "))
+		}
 	}
 	if err := c.check(); err != nil {
 		return nil, err
@@ -217,32 +231,19 @@ func (c *Config) check() error {
 			problems = append(problems, fmt.Sprintf("functions.%s: say how to run it: command, url or lambda", name))
 			continue
 		}
-		n := 0
-		for _, set := range []bool{len(f.Command) > 0, f.URL != "", f.Lambda != ""} {
-			if set {
-				n++
-			}
-		}
-		if n != 1 {
-			problems = append(problems, fmt.Sprintf("functions.%s: give exactly one of command, url and lambda", name))
-			continue
-		}
-		for _, u := range []string{f.URL, f.Lambda} {
-			if u == "" {
-				continue
-			}
-			if pu, err := url.Parse(u); err != nil || (pu.Scheme != "http" && pu.Scheme != "https") || pu.Host == "" {
-				problems = append(problems, fmt.Sprintf("functions.%s: %q is not an http(s) URL", name, u))
-			}
-		}
-		if f.Kind() == "command" && f.Dir != "" && !filepath.IsAbs(f.Dir) {
-			f.Dir = filepath.Join(c.Dir, f.Dir)
-		}
-		if f.Kind() == "command" && f.Dir == "" {
-			f.Dir = c.Dir
-		}
+		problems = append(problems, c.checkFunction("functions."+name, f)...)
 		if f.Name == "" {
 			f.Name = name
+		}
+	}
+	if f := c.OtherFunctions; f != nil {
+		switch {
+		case f.URL != "":
+			problems = append(problems, "otherFunctions: give lambda or command: a plain url could not tell the functions apart")
+		case f.Name != "":
+			problems = append(problems, "otherFunctions: function is not for otherFunctions: each function is called by its own name")
+		default:
+			problems = append(problems, c.checkFunction("otherFunctions", f)...)
 		}
 	}
 	for _, name := range sortedKeys(c.Connections) {
@@ -281,6 +282,36 @@ func (c *Config) check() error {
 		return errors.New(strings.Join(problems, "; "))
 	}
 	return nil
+}
+
+// checkFunction checks how a function runs (at key in the file) and
+// resolves its folder.
+func (c *Config) checkFunction(key string, f *Function) []string {
+	n := 0
+	for _, set := range []bool{len(f.Command) > 0, f.URL != "", f.Lambda != ""} {
+		if set {
+			n++
+		}
+	}
+	if n != 1 {
+		return []string{key + ": give exactly one of command, url and lambda"}
+	}
+	var problems []string
+	for _, u := range []string{f.URL, f.Lambda} {
+		if u == "" {
+			continue
+		}
+		if pu, err := url.Parse(u); err != nil || (pu.Scheme != "http" && pu.Scheme != "https") || pu.Host == "" {
+			problems = append(problems, fmt.Sprintf("%s: %q is not an http(s) URL", key, u))
+		}
+	}
+	if f.Kind() == "command" && f.Dir != "" && !filepath.IsAbs(f.Dir) {
+		f.Dir = filepath.Join(c.Dir, f.Dir)
+	}
+	if f.Kind() == "command" && f.Dir == "" {
+		f.Dir = c.Dir
+	}
+	return problems
 }
 
 func sortedKeys[V any](m map[string]V) []string {

@@ -21,6 +21,7 @@ connections:
   Payments: {basic: {username: shop, password: "${PAYMENTS_PASSWORD}"}}
   Partner: {oauth: {url: "https://auth.example.com/token", clientId: c, clientSecret: s, method: get}}
   Open:
+otherFunctions: {lambda: "http://127.0.0.1:3001", timeout: 30s}
 stateMachines:
   Child: child.asl.json
 `), "/work/project")
@@ -37,8 +38,14 @@ stateMachines:
 	if c.Connections["Payments"].Basic.Password != "s3cret" || c.Connections["Partner"].OAuth.Method != "GET" || c.Connections["Open"] == nil {
 		t.Errorf("connections: %+v", c.Connections)
 	}
+	if o := c.OtherFunctions; o == nil || o.Kind() != "lambda" || o.Name != "" || time.Duration(o.Timeout) != 30*time.Second {
+		t.Errorf("other functions: %+v", o)
+	}
 	if c.StateMachines["Child"] != "child.asl.json" {
 		t.Errorf("state machines: %v", c.StateMachines)
+	}
+	if cmd, err := config.Parse([]byte("otherFunctions: {command: [./dispatch]}"), "/srv/project"); err != nil || cmd.OtherFunctions.Dir != "/srv/project" {
+		t.Errorf("other functions as a command: %+v %v", cmd, err)
 	}
 	if empty, err := config.Parse(nil, "/"); err != nil || len(empty.Functions) != 0 {
 		t.Errorf("an empty file: %v", err)
@@ -57,6 +64,10 @@ func TestParseErrors(t *testing.T) {
 		{"api key without a name", "connections: {c: {apiKey: {value: v}}}", "name the header"},
 		{"oauth method", "connections: {c: {oauth: {url: 'https://a', method: PUT}}}", "POST or GET"},
 		{"not YAML", "functions: [", "did not find"},
+		{"other functions at a url", "otherFunctions: {url: 'http://a'}", "otherFunctions: give lambda or command"},
+		{"other functions renamed", "otherFunctions: {lambda: 'http://a', function: f}", "otherFunctions: function is not for otherFunctions"},
+		{"other functions without a kind", "otherFunctions: {timeout: 1s}", "otherFunctions: give exactly one of command, url and lambda"},
+		{"other functions at a bad url", "otherFunctions: {lambda: 'localhost:3001'}", `otherFunctions: "localhost:3001" is not an http(s) URL`},
 	}
 	for _, tt := range tests {
 		_, err := config.Parse([]byte(tt.file), "/")
@@ -92,5 +103,39 @@ func TestAccessKeys(t *testing.T) {
 	}
 	if _, err := config.Load(path); err == nil || !strings.Contains(err.Error(), "accessKeys.AKIDEXAMPLE") {
 		t.Errorf("a key without its secret: %v", err)
+	}
+}
+
+// TestShapeErrors: a key or a value that does not fit is reported by its
+// key path and line, in the file's terms, never by a Go type; every
+// problem of the file at once.
+func TestShapeErrors(t *testing.T) {
+	tests := []struct{ name, file, want string }{
+		{"misspelt field", "functions:\n  F:\n    comand: [x]\n", "line 3: functions.F.comand: unknown field, did you mean 'command'?"},
+		{"unknown field", "functions:\n  F:\n    zzz: 1\n", "line 3: functions.F.zzz: unknown field (the fields here: command, dir, env, url, headers, lambda, function, timeout)"},
+		{"misspelt section", "function:\n  F: {command: [x]}\n", "line 1: function: unknown field, did you mean 'functions'?"},
+		{"a list for a mapping", "functions: [1]\n", "line 1: functions: expected a mapping (key: value lines), found a list"},
+		{"text for a list", "functions:\n  F:\n    command: python3 app.py\n", `line 3: functions.F.command: expected a list, found the text "python3 app.py"`},
+		{"a mapping for text", "functions:\n  F:\n    command: [x]\n    env: {A: {b: 1}}\n", "line 4: functions.F.env.A: expected a single value, found a mapping"},
+		{"bad duration", "functions:\n  F:\n    command: [x]\n    timeout: 3\n", `line 4: functions.F.timeout: "3" is not a duration such as 10s or 1m30s`},
+		{"a list item", "statusWebhooks:\n  - url: http://a\n  - uri: http://b\n", "line 3: statusWebhooks[1].uri: unknown field, did you mean 'url'?"},
+		{"nested connection", "connections:\n  C:\n    basic: {user: a}\n", "line 3: connections.C.basic.user: unknown field (the fields here: username, password)"},
+		{"a key twice", "functions:\n  F: {command: [a]}\n  F: {url: 'http://x'}\n", "line 3: functions.F: given twice (first at line 2)"},
+		{"not a mapping at all", "just text\n", `line 1: the file: expected a mapping (key: value lines), found the text "just text"`},
+	}
+	for _, tt := range tests {
+		_, err := config.Parse([]byte(tt.file), "/")
+		if err == nil || err.Error() != tt.want {
+			t.Errorf("%s: %v\nwant %s", tt.name, err, tt.want)
+		}
+	}
+	// Anchors, aliases and merge keys are read as YAML reads them.
+	c, err := config.Parse([]byte("functions:\n  F: &f {command: [a], timeout: 5s}\n  G: *f\n  H: {<<: *f, dir: x}\n"), "/")
+	if err != nil || c.Functions["G"].Command[0] != "a" || c.Functions["H"].Dir != "/x" || time.Duration(c.Functions["H"].Timeout) != 5*time.Second {
+		t.Errorf("anchors and merges: %v %+v", err, c)
+	}
+	_, err = config.Parse([]byte("functions:\n  F: {comand: [x]}\n  G: {command: 1}\nconnections: []\n"), "/")
+	if err == nil || strings.Count(err.Error(), "\n") != 2 || strings.Contains(err.Error(), "config.") || strings.Contains(err.Error(), "map[") {
+		t.Errorf("every problem, in the file's terms: %v", err)
 	}
 }

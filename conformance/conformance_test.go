@@ -1,6 +1,6 @@
 // Package conformance runs the executions recorded against AWS Step
 // Functions (the corpus under ../shared/conformance, or
-// $BATON_CONFORMANCE_DIR) and compares Baton's status, output, error, cause
+// $BATON_CONFORMANCE_DIR; skipped without it, loudly, and failed in CI) and compares Baton's status, output, error, cause
 // and history event types with AWS's.
 //
 // Cases Baton cannot pass yet are listed, each with its reason, in
@@ -12,6 +12,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -25,6 +26,7 @@ import (
 	"github.com/baton-sh/baton/definition"
 	"github.com/baton-sh/baton/driver"
 	"github.com/baton-sh/baton/failure"
+	"github.com/baton-sh/baton/internal/corpus"
 	"github.com/baton-sh/baton/interpreter"
 	"github.com/baton-sh/baton/machine"
 	"github.com/baton-sh/baton/resource"
@@ -59,22 +61,30 @@ type testCase struct {
 	Note   string   `json:"note"`
 }
 
-func corpusDir(t *testing.T) string {
-	if d := os.Getenv("BATON_CONFORMANCE_DIR"); d != "" {
-		return d
-	}
-	// The corpus sits next to the repository: <root>/../shared/conformance.
-	dir, _ := os.Getwd()
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return filepath.Join(dir, "..", "shared", "conformance")
+// corpusEnv names the folder of the corpus when it is not at
+// ../shared/conformance beside the repository.
+const corpusEnv = "BATON_CONFORMANCE_DIR"
+
+// casesDir is the corpus's folder of cases.
+func casesDir() (string, error) {
+	dir, err := corpus.Find(corpusEnv, "conformance")
+	return filepath.Join(dir, "cases"), err
+}
+
+// TestMain says, even without -v, that the suite does not run when its
+// corpus is missing.
+func TestMain(m *testing.M) {
+	flag.Parse()
+	dir, err := casesDir()
+	files, _ := filepath.Glob(filepath.Join(dir, "*.json"))
+	if err != nil || len(files) == 0 {
+		verdict := "SKIPPED (TestConformance, TestConformanceDurable)"
+		if corpus.Required() {
+			verdict = "FAILS, as CI is set"
 		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("cannot find the module root")
-		}
-		dir = parent
+		corpus.Missing(fmt.Sprintf("conformance: no AWS conformance cases at %s (set %s; see the README's Conformance): the suite %s", dir, corpusEnv, verdict))
 	}
+	os.Exit(m.Run())
 }
 
 // knownFailures reads known_failures.txt: "name: reason" per line, or
@@ -137,13 +147,16 @@ func runLocal(m *machine.Machine, cfg interpreter.Config, input any) outcome {
 }
 
 func runCorpus(t *testing.T, run executor) {
-	dir := filepath.Join(corpusDir(t), "cases")
+	dir, err := casesDir()
+	if err != nil {
+		t.Fatal(err)
+	}
 	files, _ := filepath.Glob(filepath.Join(dir, "*.json"))
 	if len(files) == 0 {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("no conformance corpus at %s (set BATON_CONFORMANCE_DIR)", dir)
+		if corpus.Required() {
+			t.Fatalf("no conformance cases at %s (set %s)", dir, corpusEnv)
 		}
-		t.Skipf("no conformance corpus at %s; set BATON_CONFORMANCE_DIR to run it", dir)
+		t.Skipf("no conformance cases at %s; set %s to run them", dir, corpusEnv)
 	}
 	byName, byTag := knownFailures(t)
 	seen := map[string]bool{}

@@ -32,6 +32,9 @@ type Diagnostic struct {
 	Message  string
 	Location string // where in the definition: "/States/A/Next"; empty when the problem has no place
 	Severity string // Error unless set to Warning
+	// Hint is Baton's own suggestion ("did you mean 'Check'?"), kept out of
+	// Message so that the API's messages stay AWS's.
+	Hint string
 }
 
 // IsError reports whether the diagnostic makes the definition invalid.
@@ -41,6 +44,9 @@ func (d Diagnostic) String() string {
 	s := d.Code + ": " + d.Message
 	if d.Location != "" {
 		s += " at " + d.Location
+	}
+	if d.Hint != "" {
+		s += "; " + d.Hint
 	}
 	return s
 }

@@ -40,7 +40,7 @@ func (v *validator) object(x any, loc string, allowed ...string) (*value.Object,
 			known = known || m.Key == a
 		}
 		if !known {
-			v.schema(loc, "Field '%s' is not supported", m.Key)
+			v.unsupported(loc, m.Key, allowed)
 		}
 	}
 	return o, true
@@ -59,6 +59,7 @@ func (v *validator) oneOf(o *value.Object, loc, field string, values ...string) 
 		}
 	}
 	v.schema(join(loc, field), "The value for the field '%s' must be one of [%s]", field, strings.Join(values, ", "))
+	v.hint(valueHint(x, values...))
 }
 
 // limit checks a limit given as a number (field) or a path (field+"Path"):

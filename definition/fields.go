@@ -1,5 +1,7 @@
 package definition
 
+import "sort"
+
 // Query languages.
 const (
 	JSONPath = "JSONPath"
@@ -17,6 +19,9 @@ const (
 	TypeParallel = "Parallel"
 	TypeMap      = "Map"
 )
+
+// stateTypes are the values of a state's Type.
+var stateTypes = []string{TypePass, TypeTask, TypeChoice, TypeWait, TypeSucceed, TypeFail, TypeParallel, TypeMap}
 
 // fieldSet lists the fields a state type accepts besides Type, Comment and
 // QueryLanguage.
@@ -75,3 +80,15 @@ var failPathFunctions = map[string]bool{
 	"States.Format": true, "States.JsonToString": true, "States.ArrayGetItem": true, "States.Base64Encode": true,
 	"States.Base64Decode": true, "States.Hash": true, "States.UUID": true,
 }
+
+// choiceRuleFields are the fields of a JSONPath choice rule, for
+// suggestions: the comparison operators in order, then the rest.
+var choiceRuleFields = func() []string {
+	fields := []string{"Variable", "Next", "And", "Or", "Not", "Assign", "Comment"}
+	ops := make([]string, 0, len(comparisons))
+	for op := range comparisons {
+		ops = append(ops, op)
+	}
+	sort.Strings(ops)
+	return append(fields, ops...)
+}()

@@ -10,10 +10,12 @@ package definition
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"strconv"
 	"strings"
+	"unicode"
 
 	"go.yaml.in/yaml/v3"
 
@@ -34,7 +36,7 @@ func Parse(data []byte) (*value.Object, Diagnostics) {
 	if trimmed[0] == '{' || trimmed[0] == '[' || trimmed[0] == '"' {
 		v, err := value.Parse(trimmed)
 		if err != nil {
-			return nil, Diagnostics{{Code: InvalidJSONDescription, Message: err.Error()}}
+			return nil, Diagnostics{{Code: InvalidJSONDescription, Message: jsonError(data, len(data)-len(bytes.TrimLeftFunc(data, unicode.IsSpace)), err)}}
 		}
 		if msg := duplicateField(trimmed); msg != "" {
 			return nil, Diagnostics{{Code: InvalidJSONDescription, Message: msg}}
@@ -56,6 +58,17 @@ func Parse(data []byte) (*value.Object, Diagnostics) {
 		return nil, Diagnostics{{Code: SchemaValidationFailed, Message: "Definition must be a valid JSON object"}}
 	}
 	return obj, nil
+}
+
+// jsonError says where the JSON text data went wrong by line and column,
+// as editors count (the parser saw the text from byte lead on).
+func jsonError(data []byte, lead int, err error) string {
+	var se *value.SyntaxError
+	if !errors.As(err, &se) {
+		return err.Error()
+	}
+	line, col := value.LineColumn(data, lead+se.Offset)
+	return fmt.Sprintf("invalid JSON at line %d, column %d: %s", line, col, se.Msg)
 }
 
 // duplicateField reports a member name that repeats within one object of a
@@ -112,7 +125,7 @@ func parseYAML(data []byte) (any, error) {
 	var doc yaml.Node
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	if err := dec.Decode(&doc); err != nil {
-		return nil, fmt.Errorf("invalid YAML: %w", err)
+		return nil, fmt.Errorf("invalid YAML: %s", strings.TrimPrefix(err.Error(), "yaml: "))
 	}
 	var extra yaml.Node
 	if err := dec.Decode(&extra); err == nil {

@@ -1,12 +1,16 @@
 package definition
 
 import (
+	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
+	"github.com/baton-sh/baton/internal/suggest"
 	"github.com/baton-sh/baton/intrinsic"
 	"github.com/baton-sh/baton/jsonpath"
 	"github.com/baton-sh/baton/value"
@@ -72,6 +76,49 @@ func (v *validator) schema(loc, format string, args ...any) {
 	v.add(SchemaValidationFailed, loc, format, args...)
 }
 
+// hint attaches a suggestion to the diagnostic just added.
+func (v *validator) hint(h string) {
+	if h != "" && len(v.diags) > 0 {
+		v.diags[len(v.diags)-1].Hint = h
+	}
+}
+
+// unsupported reports a field the object at loc does not take, with the
+// allowed field it most likely misspells.
+func (v *validator) unsupported(loc, field string, allowed []string) {
+	v.schema(loc, "Field '%s' is not supported", field)
+	v.hint(suggest.DidYouMean(field, allowed))
+}
+
+// valueHint suggests the allowed value that a string x most likely
+// misspells ("JSONATA" for "JSONata").
+func valueHint(x any, values ...string) string {
+	if s, ok := x.(string); ok {
+		return suggest.DidYouMean(s, values)
+	}
+	return ""
+}
+
+// sortedKeys are a set's members in order, for suggestions that do not
+// depend on map order.
+func sortedKeys(set map[string]bool) []string {
+	keys := make([]string, 0, len(set))
+	for k := range set {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// stateNames are the names of a (sub-)machine's states, in order.
+func stateNames(states *value.Object) []string {
+	names := make([]string, 0, states.Len())
+	for _, m := range states.Members() {
+		names = append(names, m.Key)
+	}
+	return names
+}
+
 func join(loc, field string) string { return loc + "/" + field }
 
 func index(loc string, i int) string { return loc + "[" + strconv.Itoa(i) + "]" }
@@ -133,7 +180,7 @@ func (v *validator) machine(m *value.Object, loc string, top bool, lang string) 
 	}
 	for _, mem := range m.Members() {
 		if !allowed[mem.Key] {
-			v.schema(place(loc), "Field '%s' is not supported", mem.Key)
+			v.unsupported(place(loc), mem.Key, sortedKeys(allowed))
 		}
 	}
 	if c, ok := m.Get("Comment"); ok {
@@ -153,6 +200,7 @@ func (v *validator) machine(m *value.Object, loc string, top bool, lang string) 
 		if ql, ok := m.Get("QueryLanguage"); ok {
 			if s, isStr := ql.(string); !isStr || (s != JSONPath && s != JSONata) {
 				v.schema(join(loc, "QueryLanguage"), "The value for the field 'QueryLanguage' must be one of [JSONPath, JSONata]")
+				v.hint(valueHint(ql, JSONPath, JSONata))
 			}
 		}
 	}
@@ -193,6 +241,7 @@ func (v *validator) machine(m *value.Object, loc string, top bool, lang string) 
 	}
 	if hasStart && startIsStr && !states.Has(start) {
 		v.add(MissingTransitionTarget, join(loc, "StartAt"), "Missing 'StartAt' target: %s", start)
+		v.hint(suggest.DidYouMean(start, stateNames(states)))
 	}
 	v.graph(states, statesLoc, start)
 }
@@ -256,6 +305,7 @@ func (v *validator) graph(states *value.Object, statesLoc, start string) {
 	for _, e := range edges {
 		if !states.Has(e.to) {
 			v.add(MissingTransitionTarget, e.loc, "Missing 'Next' target: %s", e.to)
+			v.hint(suggest.DidYouMean(e.to, stateNames(states)))
 		}
 	}
 	if !terminal && states.Len() > 0 {
@@ -296,6 +346,9 @@ func (v *validator) state(name string, st *value.Object, loc string, machineLang
 	fields, known := fieldSet[typ]
 	if !isStr || !known {
 		v.schema(join(loc, "Type"), "The value for the field 'Type' must be one of [Pass, Task, Choice, Wait, Succeed, Fail, Parallel, Map]")
+		if isStr {
+			v.hint(suggest.DidYouMean(typ, stateTypes))
+		}
 		return
 	}
 	lang := machineLang
@@ -304,6 +357,7 @@ func (v *validator) state(name string, st *value.Object, loc string, machineLang
 		switch {
 		case ql != JSONPath && ql != JSONata:
 			v.schema(join(loc, "QueryLanguage"), "The value for the field 'QueryLanguage' must be one of [JSONPath, JSONata]")
+			v.hint(valueHint(ql, JSONPath, JSONata))
 		case machineLang == JSONata && ql == JSONPath:
 			v.schema(loc, "'QueryLanguage' can not be 'JSONPath' if set to 'JSONata' for whole state machine")
 		default:
@@ -317,7 +371,7 @@ func (v *validator) state(name string, st *value.Object, loc string, machineLang
 	for _, mem := range st.Members() {
 		switch {
 		case !allowed[mem.Key]:
-			v.schema(loc, "Field '%s' is not supported", mem.Key)
+			v.unsupported(loc, mem.Key, append([]string{"Type", "Comment", "QueryLanguage"}, fields...))
 		case lang == JSONPath && jsonataOnly[mem.Key]:
 			v.schema(loc, "The QueryLanguage is set to 'JSONPath', but field '%s' is only supported for the 'JSONata' QueryLanguage", mem.Key)
 		case lang == JSONata && jsonPathOnly[mem.Key]:
@@ -448,6 +502,9 @@ func (v *validator) template(t any, loc string, pass bool) {
 				s, isStr := mem.Value.(string)
 				if !isStr || !validDynamic(s) {
 					v.schema(loc, "The value for the field '%s' must be a valid JSONPath or a valid intrinsic function call", mem.Key)
+					if isStr {
+						v.hint(functionHint(s))
+					}
 				}
 				continue
 			}
@@ -458,6 +515,28 @@ func (v *validator) template(t any, loc string, pass bool) {
 			v.template(item, index(loc, i), pass)
 		}
 	}
+}
+
+// functionHint suggests the intrinsic function that a call to an unknown
+// one (States.StringToJsn) most likely meant.
+func functionHint(s string) string {
+	if !intrinsic.IsCall(s) {
+		return ""
+	}
+	_, err := intrinsic.Parse(s)
+	var ie *intrinsic.Error
+	if !errors.As(err, &ie) || ie.Offset >= len(ie.Text) {
+		return ""
+	}
+	// The parser stops at the start of a name it does not know.
+	name := ie.Text[ie.Offset:]
+	if i := strings.IndexFunc(name, func(r rune) bool { return r == '(' || unicode.IsSpace(r) }); i >= 0 {
+		name = name[:i]
+	}
+	if !strings.HasPrefix(name, "States.") || slices.Contains(intrinsic.Names(), name) {
+		return ""
+	}
+	return suggest.DidYouMean(name, intrinsic.Names())
 }
 
 func validDynamic(s string) bool {
@@ -615,6 +694,7 @@ func (v *validator) fail(st *value.Object, loc, lang string) {
 			c, err := intrinsic.Parse(s)
 			if err != nil || !failPathFunctions[c.Name] {
 				v.schema(join(loc, f), "The value for the field '%s' must be a valid Reference Path or a valid intrinsic function call that returns a string", f)
+				v.hint(functionHint(s))
 			}
 			continue
 		}
@@ -689,15 +769,17 @@ func (v *validator) mapState(st *value.Object, loc, lang string) {
 					case "Mode":
 						if s, _ := mem.Value.(string); s != "INLINE" && s != "DISTRIBUTED" {
 							v.schema(join(join(pl, "ProcessorConfig"), "Mode"), "The value for the field 'Mode' must be one of [INLINE, DISTRIBUTED]")
+							v.hint(valueHint(mem.Value, "INLINE", "DISTRIBUTED"))
 						} else {
 							mode = s
 						}
 					case "ExecutionType":
 						if s, _ := mem.Value.(string); s != "STANDARD" && s != "EXPRESS" {
 							v.schema(join(join(pl, "ProcessorConfig"), "ExecutionType"), "The value for the field 'ExecutionType' must be one of [STANDARD, EXPRESS]")
+							v.hint(valueHint(mem.Value, "STANDARD", "EXPRESS"))
 						}
 					default:
-						v.schema(join(pl, "ProcessorConfig"), "Field '%s' is not supported", mem.Key)
+						v.unsupported(join(pl, "ProcessorConfig"), mem.Key, []string{"Mode", "ExecutionType"})
 					}
 				}
 			}
@@ -776,7 +858,7 @@ func (v *validator) retry(st *value.Object, loc, lang string) {
 			switch mem.Key {
 			case "ErrorEquals", "IntervalSeconds", "MaxAttempts", "BackoffRate", "MaxDelaySeconds", "JitterStrategy", "Comment":
 			default:
-				v.schema(rl, "Field '%s' is not supported", mem.Key)
+				v.unsupported(rl, mem.Key, []string{"ErrorEquals", "IntervalSeconds", "MaxAttempts", "BackoffRate", "MaxDelaySeconds", "JitterStrategy", "Comment"})
 			}
 		}
 		v.errorEquals(ro, rl, i == len(arr)-1, "Retry")
@@ -800,6 +882,7 @@ func (v *validator) retry(st *value.Object, loc, lang string) {
 		if x, ok := ro.Get("JitterStrategy"); ok {
 			if s, _ := x.(string); s != "FULL" && s != "NONE" {
 				v.schema(join(rl, "JitterStrategy"), "The value for the field 'JitterStrategy' must be one of [FULL, NONE]")
+				v.hint(valueHint(x, "FULL", "NONE"))
 			}
 		}
 	}
@@ -834,7 +917,7 @@ func (v *validator) catch(st *value.Object, loc, lang string) {
 					v.schema(cl, "The QueryLanguage is set to 'JSONPath', but field 'Output' is only supported for the 'JSONata' QueryLanguage")
 				}
 			default:
-				v.schema(cl, "Field '%s' is not supported", mem.Key)
+				v.unsupported(cl, mem.Key, []string{"ErrorEquals", "Next", "ResultPath", "Output", "Assign", "Comment"})
 			}
 		}
 		v.errorEquals(co, cl, i == len(arr)-1, "Catch")
@@ -938,7 +1021,7 @@ func (v *validator) choiceRule(r *value.Object, loc string, top bool, lang strin
 				v.assign(mem.Value, join(loc, "Assign"), lang)
 			case "Condition", "Next", "Comment", "Output":
 			default:
-				v.schema(loc, "Field '%s' is not supported", mem.Key)
+				v.unsupported(loc, mem.Key, []string{"Condition", "Next", "Comment", "Output", "Assign"})
 			}
 		}
 		return
@@ -961,7 +1044,7 @@ func (v *validator) choiceRule(r *value.Object, loc string, top bool, lang strin
 			if _, isOp := comparisons[mem.Key]; isOp {
 				ops = append(ops, mem.Key)
 			} else {
-				v.schema(loc, "Field '%s' is not supported", mem.Key)
+				v.unsupported(loc, mem.Key, choiceRuleFields)
 			}
 		}
 	}

@@ -173,8 +173,14 @@ func (f *frame) mapNumber(n machine.Number, field string, in any, float bool) (f
 		if float {
 			return num.Float64(), nil
 		}
-		if i, isInt := num.Int64(); isInt && i >= 0 {
+		i, isInt := num.Int64()
+		switch {
+		case isInt && i >= 0:
 			return float64(i), nil
+		case isInt && field == "ToleratedFailureCountPath":
+			// AWS's words for a negative count (for a percentage out of
+			// range, see tolerancePercentage).
+			return 0, f.runtimeFailure(failure.New(failure.Runtime, "ToleratedFailureCount cannot be negative."))
 		}
 	}
 	return 0, f.runtimeFailure(failure.Newf(failure.Runtime, "The %s field refers to value \"%s\" which is not a valid %s: %s",

@@ -81,6 +81,10 @@ func TestPass(t *testing.T) {
 			input: `{"a":1,"b":[5,6]}`, output: `{"k":"v","n":1,"nested":{"m":6},"ctx":"S","arr":[{"x":1}]}`},
 		{name: "parameters intrinsic", def: one(`{"Type":"Pass","Parameters":{"s.$":"States.Format('{}-{}', $.a, $$.Execution.Name)"},"End":true}`),
 			input: `{"a":"x"}`, output: `{"s":"x-e1"}`},
+		// AWS formats an object as Java writes a map, members in the
+		// context object's order: {Id=..., Name=...}.
+		{name: "parameters intrinsic of an object", def: one(`{"Type":"Pass","Parameters":{"s.$":"States.Format('{} {}', $$.StateMachine, $.a)"},"End":true}`),
+			input: `{"a":[1,{"b":null}]}`, output: `{"s":"{Id=arn:aws:states:us-east-1:123456789012:stateMachine:M, Name=M} [1, {b=null}]"}`},
 		{name: "parameters after input path", def: one(`{"Type":"Pass","InputPath":"$.in","Parameters":{"v.$":"$.v"},"ResultPath":"$.out","End":true}`),
 			input: `{"in":{"v":3}}`, output: `{"in":{"v":3},"out":{"v":3}}`},
 		{name: "missing parameter path", def: one(`{"Type":"Pass","Parameters":{"v.$":"$.nope"},"End":true}`), input: `{"a":1}`,
@@ -222,6 +226,21 @@ func TestWait(t *testing.T) {
 			cause: "The SecondsPath parameter references a negative value: $.s == -1"},
 		{name: "bad timestamp", def: one(`{"Type":"Wait","TimestampPath":"$.t","End":true}`), input: `{"t":"tomorrow"}`, status: "FAILED", error: "States.Runtime",
 			cause: "The TimestampPath parameter does not reference a valid ISO-8601 extended offset date-time format string: $.t == tomorrow"},
+		// AWS's causes when SecondsPath or TimestampPath selects nothing or
+		// the wrong thing.
+		{name: "seconds path selects nothing", def: one(`{"Type":"Wait","SecondsPath":"$.s","End":true}`), input: `{}`, status: "FAILED", error: "States.Runtime",
+			cause:  "An error occurred while executing the state 'S' (entered at the event id #2). The SecondsPath parameter does not reference an input value: $.s",
+			events: "ExecutionStarted,WaitStateEntered,ExecutionFailed"},
+		{name: "seconds path selects a fraction", def: one(`{"Type":"Wait","SecondsPath":"$.s","End":true}`), input: `{"s":1.5}`, status: "FAILED", error: "States.Runtime",
+			cause: "(entered at the event id #2). The SecondsPath parameter cannot be parsed as a long value: $.s == 1.5"},
+		{name: "seconds path selects a string", def: one(`{"Type":"Wait","SecondsPath":"$.s","End":true}`), input: `{"s":"five"}`, status: "FAILED", error: "States.Runtime",
+			cause: "The SecondsPath parameter cannot be parsed as a long value: $.s == five"},
+		{name: "seconds path selects an object", def: one(`{"Type":"Wait","SecondsPath":"$.s","End":true}`), input: `{"s":{"a":1}}`, status: "FAILED", error: "States.Runtime",
+			cause: `The SecondsPath parameter cannot be parsed as a long value: $.s == {"a":1}`},
+		{name: "timestamp path selects nothing", def: one(`{"Type":"Wait","TimestampPath":"$.t","End":true}`), input: `{"u":1}`, status: "FAILED", error: "States.Runtime",
+			cause: "An error occurred while executing the state 'S' (entered at the event id #2). The TimestampPath parameter does not reference an input value: $.t"},
+		{name: "timestamp path selects a number", def: one(`{"Type":"Wait","TimestampPath":"$.t","End":true}`), input: `{"t":5}`, status: "FAILED", error: "States.Runtime",
+			cause: "The TimestampPath parameter does not reference a valid ISO-8601 extended offset date-time format string: $.t == 5"},
 		{name: "execution timeout", def: `{"TimeoutSeconds":10,"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":60,"End":true}}}`, input: `{}`,
 			status: "TIMED_OUT", events: "ExecutionStarted,WaitStateEntered,WaitStateAborted,ExecutionTimedOut"},
 	})
@@ -394,7 +413,32 @@ func TestMap(t *testing.T) {
 			"A":{"Type":"Pass","Next":"B"},"B":{"Type":"Parallel","Branches":[{"StartAt":"C","States":{"C":{"Type":"Pass","End":true}}}],"Next":"D"},
 			"D":{"Type":"Choice","Choices":[{"Variable":"$.stop","IsPresent":true,"Next":"E"}],"Default":"A"},"E":{"Type":"Succeed"}}},"End":true}`),
 			input: `[1]`, status: "FAILED", error: "States.ExceedToleratedFailureThreshold"},
+		// AWS's causes for tolerances read from the input that are out of
+		// range or not numbers; the state has started when they are read.
+		{name: "negative tolerated failure count", def: distributed(`"ToleratedFailureCountPath":"$.c"`), input: `{"xs":[0],"c":-1}`, status: "FAILED", error: "States.Runtime",
+			cause:  "An error occurred while executing the state 'S' (entered at the event id #2). ToleratedFailureCount cannot be negative.",
+			events: "ExecutionStarted,MapStateEntered,MapStateStarted,ExecutionFailed"},
+		{name: "negative tolerated failure count as text", def: distributed(`"ToleratedFailureCountPath":"$.c"`), input: `{"xs":[0],"c":"-3"}`, status: "FAILED", error: "States.Runtime",
+			cause: "). ToleratedFailureCount cannot be negative."},
+		{name: "tolerated failure count of an object", def: distributed(`"ToleratedFailureCountPath":"$.c"`), input: `{"xs":[0],"c":{}}`, status: "FAILED", error: "States.Runtime",
+			cause: `). The ToleratedFailureCountPath field refers to value "{}" which is not a valid integer: $.c`},
+		{name: "fractional tolerated failure count", def: distributed(`"ToleratedFailureCountPath":"$.c"`), input: `{"xs":[0],"c":1.5}`, status: "FAILED", error: "States.Runtime",
+			cause: `). The ToleratedFailureCountPath field refers to value "1.5" which is not a valid integer: $.c`},
+		{name: "tolerated failure count as text", def: distributed(`"ToleratedFailureCountPath":"$.c"`), input: `{"xs":[0],"c":"2"}`, output: `[0]`},
+		{name: "negative tolerated failure percentage", def: distributed(`"ToleratedFailurePercentagePath":"$.p"`), input: `{"xs":[0],"p":-0.5}`, status: "FAILED", error: "States.Runtime",
+			cause: "An error occurred while executing the state 'S' (entered at the event id #2). ToleratedFailurePercentage must be between 0 and 100."},
+		{name: "tolerated failure percentage over 100", def: distributed(`"ToleratedFailurePercentagePath":"$.p"`), input: `{"xs":[0],"p":100.5}`, status: "FAILED", error: "States.Runtime",
+			cause: "). ToleratedFailurePercentage must be between 0 and 100."},
+		{name: "tolerated failure percentage of an array", def: distributed(`"ToleratedFailurePercentagePath":"$.p"`), input: `{"xs":[0],"p":[1]}`, status: "FAILED", error: "States.Runtime",
+			cause: `). The ToleratedFailurePercentagePath field refers to value "[1]" which is not a valid float: $.p`},
+		{name: "tolerated failure percentage of 100", def: distributed(`"ToleratedFailurePercentagePath":"$.p"`), input: `{"xs":[0],"p":100}`, output: `[0]`},
 		{name: "nested", def: one(`{"Type":"Map","ItemProcessor":{"StartAt":"Inner","States":{"Inner":{"Type":"Map","ItemProcessor":` + proc + `,"End":true}}},"End":true}`),
 			input: `[[1],[2,3]]`, output: `[[1],[2,3]]`},
 	})
+}
+
+// distributed is a one-state machine whose distributed Map state S, with
+// the fields given, passes the items of $.xs through.
+func distributed(fields string) string {
+	return one(`{"Type":"Map","ItemsPath":"$.xs",` + fields + `,"ItemProcessor":{"ProcessorConfig":{"Mode":"DISTRIBUTED","ExecutionType":"STANDARD"},"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}},"End":true}`)
 }

@@ -35,7 +35,7 @@ func (f *frame) waitState() {
 		v, err := f.readPath(st.Seconds.Path, in)
 		if err != nil {
 			f.stateFailed(f.runtimeFailure(failure.Newf(failure.Runtime,
-				"The SecondsPath parameter does not reference an existing value: %s", st.Seconds.Path.String())), false)
+				"The SecondsPath parameter does not reference an input value: %s", st.Seconds.Path.String())), false)
 			return
 		}
 		n, ok := v.(value.Number)
@@ -55,14 +55,14 @@ func (f *frame) waitState() {
 		until = st.Timestamp
 	case st.TimestampPath != nil:
 		v, err := f.readPath(st.TimestampPath, in)
-		var t time.Time
-		ok := err == nil
-		if ok {
-			s, isStr := v.(string)
-			t, ok = machine.ParseTimestamp(s)
-			ok = ok && isStr
+		if err != nil {
+			f.stateFailed(f.runtimeFailure(failure.Newf(failure.Runtime,
+				"The TimestampPath parameter does not reference an input value: %s", st.TimestampPath.String())), false)
+			return
 		}
-		if !ok {
+		s, isStr := v.(string)
+		t, ok := machine.ParseTimestamp(s)
+		if !ok || !isStr {
 			f.stateFailed(f.runtimeFailure(failure.Newf(failure.Runtime,
 				"The TimestampPath parameter does not reference a valid ISO-8601 extended offset date-time format string: %s == %s",
 				st.TimestampPath.String(), rawText(v))), false)

@@ -116,9 +116,15 @@ func (fn *function) cost(args []any, limit int) int {
 	}
 	switch fn.name {
 	case "States.Format":
+		// An object or array is written with ", " between its items where
+		// JSON has ",", and no quotes: at most twice its JSON text.
 		n := value.SizeString
 		for _, a := range args {
-			n += textSize(a, limit-n)
+			if _, ok := a.(string); ok {
+				n += textSize(a, limit-n)
+				continue
+			}
+			n += 2 * textSize(a, (limit-n)/2+1)
 		}
 		return n
 	case "States.JsonToString":
@@ -238,14 +244,7 @@ func evalFormat(c *Call, args []any, _ Env) (any, error) {
 			if next >= len(rest) {
 				return nil, c.failf("the format string has more placeholders than the %d arguments given", len(rest))
 			}
-			switch v := rest[next].(type) {
-			case string:
-				b.WriteString(v)
-			case value.Number, bool, nil:
-				b.Write(value.Marshal(v))
-			default:
-				return nil, c.failf("argument %d must be a string, number, boolean or null, but was %s", next+2, value.TypeName(v))
-			}
+			appendFormatted(&b, rest[next])
 			next++
 			i++
 			continue
@@ -256,6 +255,40 @@ func evalFormat(c *Call, args []any, _ Env) (any, error) {
 		return nil, c.failf("the format string has %d placeholders but %d arguments were given", next, len(rest))
 	}
 	return b.String(), nil
+}
+
+// appendFormatted writes an argument of States.Format the way AWS does,
+// which is how Java writes the value it parsed the JSON into: a string as
+// it is, a number as its literal, an object as {key=value, key=value} and
+// an array as [item, item], strings inside them unquoted too (AWS
+// formats {"Arg1": 1, "Arg2": []} as {Arg1=1, Arg2=[]}).
+func appendFormatted(b *strings.Builder, v any) {
+	switch t := v.(type) {
+	case string:
+		b.WriteString(t)
+	case []any:
+		b.WriteByte('[')
+		for i, x := range t {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			appendFormatted(b, x)
+		}
+		b.WriteByte(']')
+	case *value.Object:
+		b.WriteByte('{')
+		for i, m := range t.Members() {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString(m.Key)
+			b.WriteByte('=')
+			appendFormatted(b, m.Value)
+		}
+		b.WriteByte('}')
+	default: // numbers, booleans and null
+		b.Write(value.Marshal(t))
+	}
 }
 
 func evalStringToJSON(c *Call, args []any, _ Env) (any, error) {

@@ -47,6 +47,9 @@ func TestBudget(t *testing.T) {
 		{`States.Format('{}', $.small)`, 1000, false},
 		{`States.Format('{}{}{}{}', $.big, $.big, $.big, $.big)`, 350_000, true},
 		{`States.Format('{}{}{}{}', $.big, $.big, $.big, $.big)`, 450_000, false},
+		// An array is written with ", " between items: longer than its JSON.
+		{`States.Format('{}', $.ones)`, 250_000, true},
+		{`States.Format('{}', $.ones)`, 450_000, false},
 		{`States.JsonToString($.many)`, 64 << 20, true},
 		{`States.JsonToString(States.Array($.big, $.big))`, 64 << 20, false},
 		{`States.StringSplit($.big, ',')`, 1 << 20, true},
@@ -72,18 +75,30 @@ func TestBudget(t *testing.T) {
 
 func docWith(doc any, big string, many []any) any {
 	o := doc.(*value.Object)
-	return o.With("big", big).With("many", many)
+	ones := make([]any, 100_000)
+	for i := range ones {
+		ones[i] = value.Number("1")
+	}
+	return o.With("big", big).With("many", many).With("ones", ones)
 }
 
 func TestEval(t *testing.T) {
 	doc := value.MustParse(`{"s":"a,b,,c","n":3,"f":1.5,"arr":[1,2,2,{"a":1},{"a":1}],"o1":{"a":1,"b":2},"o2":{"b":3,"c":4},
-		"tmpl":"x={} y={}","json":"{\"k\":[1,2]}","empty":"","name":"Wor'ld"}`)
+		"tmpl":"x={} y={}","json":"{\"k\":[1,2]}","empty":"","name":"Wor'ld","rec":{"Arg1": 1, "Arg2": []},
+		"nested":{"s":"a \"q\" \\ é","n":[null,true,false,-2.5e3,1.50],"o":{}},"emptyObj":{},"emptyArr":[],"quote":"say \"hi\"\n"}`)
 	tests := []struct{ call, want, err string }{
 		{`States.Format('Hello, {}!', $.name)`, `"Hello, Wor'ld!"`, ""},
 		{`States.Format('{} {} {} {}', 1, true, null, 'x')`, `"1 true null x"`, ""},
 		{`States.Format('a \{\} \\ \' {}', 1)`, `"a {} \\ ' 1"`, ""},
 		{`States.Format($.tmpl, 1, 2)`, `"x=1 y=2"`, ""},
-		{`States.Format('{}', $.arr)`, "", "Invalid arguments in States.Format: argument 2 must be a string, number, boolean or null, but was array"},
+		// Objects and arrays are written as Java writes maps and lists
+		// (AWS formats {"Arg1": 1, "Arg2": []} as {Arg1=1, Arg2=[]}).
+		{`States.Format('{}', $.arr)`, `"[1, 2, 2, {a=1}, {a=1}]"`, ""},
+		{`States.Format('{} and {}', $.o1, $.rec)`, `"{a=1, b=2} and {Arg1=1, Arg2=[]}"`, ""},
+		{`States.Format('{}|{}|{}', $.nested, $.emptyObj, $.emptyArr)`, `"{s=a \"q\" \\ é, n=[null, true, false, -2.5e3, 1.50], o={}}|{}|[]"`, ""},
+		{`States.Format('{}', States.Array('x', 'y'))`, `"[x, y]"`, ""},
+		// Numbers keep their literal text; strings are written as they are.
+		{`States.Format('{} {} {}', $.f, -2.5e3, $.quote)`, `"1.5 -2.5e3 say \"hi\"\n"`, ""},
 		{`States.Format('{} {}', 1)`, "", "more placeholders"},
 		{`States.Format('{}', 1, 2)`, "", "has 1 placeholders but 2 arguments"},
 		{`States.StringToJson($.json)`, `{"k":[1,2]}`, ""},

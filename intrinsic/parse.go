@@ -8,6 +8,7 @@ package intrinsic
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/baton-sh/baton/jsonpath"
@@ -45,6 +46,16 @@ const MaxNesting = 10
 
 // IsCall reports whether s looks like an intrinsic call rather than a path.
 func IsCall(s string) bool { return strings.HasPrefix(s, "States.") }
+
+// Names are the names of the intrinsic functions, sorted.
+func Names() []string {
+	names := make([]string, 0, len(functions))
+	for name := range functions {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	return names
+}
 
 // Parse parses one call such as "States.Format('{}', $.name)".
 func Parse(text string) (*Call, error) {

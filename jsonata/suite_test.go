@@ -2,6 +2,7 @@ package jsonata
 
 import (
 	"bufio"
+	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -9,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/baton-sh/baton/internal/corpus"
 )
 
 // TestSuite runs the official JSONata test suite (jsonata-js 2.0.6), found
@@ -17,12 +20,15 @@ import (
 // behaviour are listed in testdata/known_failures.txt with their reason;
 // the list only shrinks: a listed case that passes fails the test.
 func TestSuite(t *testing.T) {
-	dir := suiteDir(t)
+	dir, err := corpus.Find(suiteEnv, "jsonata-suite")
+	if err != nil {
+		t.Fatal(err)
+	}
 	if _, err := os.Stat(dir); err != nil {
-		if os.Getenv("CI") == "" {
-			t.Skipf("the JSONata test suite is not at %s (set BATON_JSONATA_SUITE): %v", dir, err)
+		if corpus.Required() {
+			t.Fatalf("the JSONata test suite is not at %s (set %s): %v", dir, suiteEnv, err)
 		}
-		t.Fatalf("the JSONata test suite is not at %s: %v", dir, err)
+		t.Skipf("the JSONata test suite is not at %s (set %s): %v", dir, suiteEnv, err)
 	}
 	known := readKnownFailures(t)
 	datasets := map[string]any{}
@@ -91,21 +97,26 @@ func TestSuite(t *testing.T) {
 	t.Logf("JSONata suite: %d of %d cases pass, %d known failures", passed, total, len(known))
 }
 
-func suiteDir(t *testing.T) string {
-	if d := os.Getenv("BATON_JSONATA_SUITE"); d != "" {
-		return d
+// suiteEnv names the suite's folder when it is not at
+// ../shared/jsonata-suite beside the repository.
+const suiteEnv = "BATON_JSONATA_SUITE"
+
+// TestMain says, even without -v, that the suite does not run when it is
+// missing.
+func TestMain(m *testing.M) {
+	flag.Parse()
+	dir, err := corpus.Find(suiteEnv, "jsonata-suite")
+	if err == nil {
+		_, err = os.Stat(dir)
 	}
-	dir, _ := os.Getwd()
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return filepath.Join(dir, "..", "shared", "jsonata-suite")
+	if err != nil {
+		verdict := "SKIPPED (TestSuite)"
+		if corpus.Required() {
+			verdict = "FAILS, as CI is set"
 		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("cannot find the module root")
-		}
-		dir = parent
+		corpus.Missing(fmt.Sprintf("jsonata: the JSONata test suite is not at %s (set %s; see the README's Conformance): the suite %s", dir, suiteEnv, verdict))
 	}
+	os.Exit(m.Run())
 }
 
 func readKnownFailures(t *testing.T) map[string]string {

@@ -3,14 +3,11 @@ package metrics_test
 import (
 	"context"
 	"math/rand/v2"
-	"net/http/httptest"
-	"strings"
-	"syscall"
 	"testing"
-	"time"
 
 	"github.com/baton-sh/baton/engine"
 	"github.com/baton-sh/baton/engine/enginetest"
+	"github.com/baton-sh/baton/internal/requestbench"
 	"github.com/baton-sh/baton/metrics"
 	"github.com/baton-sh/baton/server"
 )
@@ -42,28 +39,11 @@ func BenchmarkHandler(b *testing.B) {
 				if err != nil {
 					b.Fatal(err)
 				}
-				target := "AWSStepFunctions.StartSyncExecution"
+				action := "StartSyncExecution"
 				if typ == "STANDARD" {
-					target = "AWSStepFunctions.StartExecution"
+					action = "StartExecution"
 				}
-				body := `{"stateMachineArn":"` + out.StateMachineArn + `","input":"{\"name\":\"bench\"}"}`
-				cpu0 := cpuTime(b)
-				b.SetParallelism(16)
-				b.ResetTimer()
-				b.RunParallel(func(pb *testing.PB) {
-					for pb.Next() {
-						req := httptest.NewRequest("POST", "http://127.0.0.1/", strings.NewReader(body))
-						req.Header.Set("X-Amz-Target", target)
-						w := httptest.NewRecorder()
-						h.ServeHTTP(w, req)
-						if w.Code != 200 {
-							b.Error(w.Code, w.Body.String())
-							return
-						}
-					}
-				})
-				b.StopTimer()
-				b.ReportMetric(float64((cpuTime(b)-cpu0).Nanoseconds())/float64(b.N), "cpu-ns/op")
+				requestbench.Run(b, h, action, `{"stateMachineArn":"`+out.StateMachineArn+`","input":"{\"name\":\"bench\"}"}`)
 			})
 		}
 	}
@@ -74,15 +54,6 @@ type nothing struct{}
 
 func (nothing) Observe([]engine.Event) {}
 func (nothing) Dropped(int)            {}
-
-// cpuTime is the CPU time the process has used.
-func cpuTime(b *testing.B) time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		b.Fatal(err)
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
 
 // BenchmarkRun: what metrics cost in-process runs, from two goroutines:
 // of a one-state machine (a few hundred nanoseconds without them), and of

@@ -5,16 +5,14 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"strings"
 	"sync/atomic"
-	"syscall"
 	"testing"
-	"time"
 
 	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracehttp"
 
 	"github.com/baton-sh/baton/engine"
 	"github.com/baton-sh/baton/engine/enginetest"
+	"github.com/baton-sh/baton/internal/requestbench"
 	"github.com/baton-sh/baton/interpreter"
 	"github.com/baton-sh/baton/server"
 	"github.com/baton-sh/baton/tracing"
@@ -71,38 +69,12 @@ func BenchmarkTraced(b *testing.B) {
 				if err != nil {
 					b.Fatal(err)
 				}
-				target := "AWSStepFunctions.StartSyncExecution"
+				action := "StartSyncExecution"
 				if typ == "STANDARD" {
-					target = "AWSStepFunctions.StartExecution"
+					action = "StartExecution"
 				}
-				body := `{"stateMachineArn":"` + out.StateMachineArn + `","input":"{\"name\":\"bench\"}"}`
-				cpu0 := cpuTime(b)
-				b.SetParallelism(16)
-				b.ResetTimer()
-				b.RunParallel(func(pb *testing.PB) {
-					for pb.Next() {
-						req := httptest.NewRequest("POST", "http://127.0.0.1/", strings.NewReader(body))
-						req.Header.Set("X-Amz-Target", target)
-						w := httptest.NewRecorder()
-						h.ServeHTTP(w, req)
-						if w.Code != 200 {
-							b.Error(w.Code, w.Body.String())
-							return
-						}
-					}
-				})
-				b.StopTimer()
-				b.ReportMetric(float64((cpuTime(b)-cpu0).Nanoseconds())/float64(b.N), "cpu-ns/op")
+				requestbench.Run(b, h, action, `{"stateMachineArn":"`+out.StateMachineArn+`","input":"{\"name\":\"bench\"}"}`)
 			})
 		}
 	}
-}
-
-// cpuTime is the CPU time the process has used.
-func cpuTime(b *testing.B) time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		b.Fatal(err)
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

@@ -22,6 +22,19 @@ func (e *SyntaxError) Error() string {
 	return fmt.Sprintf("invalid JSON at offset %d: %s", e.Offset, e.Msg)
 }
 
+// LineColumn turns a byte offset into text into the 1-based line and
+// column (in characters) people and editors count in.
+func LineColumn(text []byte, offset int) (line, column int) {
+	offset = min(max(offset, 0), len(text))
+	line, start := 1, 0
+	for i := 0; i < offset; i++ {
+		if text[i] == '\n' {
+			line, start = line+1, i+1
+		}
+	}
+	return line, utf8.RuneCount(text[start:offset]) + 1
+}
+
 // Parse parses one JSON document. Leading and trailing white space is
 // allowed; anything else after the document is an error.
 func Parse(data []byte) (any, error) {

@@ -207,3 +207,25 @@ func BenchmarkParse(b *testing.B) {
 		}
 	}
 }
+
+func TestLineColumn(t *testing.T) {
+	tests := []struct {
+		text         string
+		offset       int
+		line, column int
+	}{
+		{"", 0, 1, 1},
+		{`{"a":}`, 5, 1, 6},
+		{"{\n  \"a\": ,\n}", 9, 2, 8},
+		{"{\n\n}", 3, 3, 1},
+		{`{"é":x}`, 6, 1, 6}, // columns count characters, not bytes
+		{"ab", 99, 1, 3},     // past the end: the end
+		{"ab", -1, 1, 1},
+	}
+	for _, tt := range tests {
+		line, col := LineColumn([]byte(tt.text), tt.offset)
+		if line != tt.line || col != tt.column {
+			t.Errorf("LineColumn(%q, %d) = %d:%d, want %d:%d", tt.text, tt.offset, line, col, tt.line, tt.column)
+		}
+	}
+}

@@ -17,8 +17,10 @@ import (
 	"time"
 
 	"github.com/baton-sh/baton"
+	"github.com/baton-sh/baton/config"
 	"github.com/baton-sh/baton/engine"
 	"github.com/baton-sh/baton/metrics"
+	"github.com/baton-sh/baton/mock"
 	"github.com/baton-sh/baton/value"
 )
 
@@ -51,10 +53,14 @@ func cmdBench(args []string, stdout, stderr io.Writer) error {
 	asJSON := fs.Bool("json", false, "print one JSON line with the figures")
 	noHistory := fs.Bool("no-history", false, "do not record execution histories (as Express workflows)")
 	withMetrics := fs.Bool("metrics", false, "count the executions' metrics as baton serve does (what metrics cost)")
+	typ := addTypeFlag(fs)
+	var tasks taskFlags
+	tasks.add(fs)
 	files, err := parseFlags(fs, args)
 	if err != nil {
 		if err == flag.ErrHelp {
-			fmt.Fprint(stdout, helpText(fs, "baton bench FILE [--input JSON|@FILE] --executions N --concurrency C [--json]"))
+			fmt.Fprint(stdout, helpText(fs, "baton bench FILE [--input JSON|@FILE] --executions N --concurrency C [--type STANDARD|EXPRESS]\n"+
+				"           [--config baton.yaml] [--mock-config FILE --test-case NAME] [--json]"))
 		}
 		return err
 	}
@@ -72,9 +78,20 @@ func cmdBench(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return usageError("bench: the input is not valid JSON: %v", err)
 	}
-	sm, err := loadMachine(baton.New(), files[0], baton.Named("bench"))
+	opts, mocks, err := tasks.options()
+	if err != nil {
+		return usageError("bench: %v", err)
+	}
+	lopts := []baton.LoadOption{baton.Named(tasks.machineName(files[0], mocks))}
+	if typ.Express() {
+		lopts = append(lopts, baton.Express())
+	}
+	sm, err := loadMachine(baton.New(opts...), files[0], lopts...)
 	if err != nil {
 		return err
+	}
+	if err := tasks.checkCase(files[0], mocks); err != nil {
+		return usageError("bench: %v", err)
 	}
 	m := sm.Machine()
 	if *withMetrics {
@@ -131,7 +148,7 @@ func cmdBench(args []string, stdout, stderr io.Writer) error {
 					if timed {
 						t0 = time.Now()
 					}
-					run, err := m.Run(context.Background(), in, engine.RunOptions{Name: strconv.FormatInt(i, 10), Random: src, NoHistory: *noHistory})
+					run, err := m.Run(context.Background(), in, engine.RunOptions{Name: strconv.FormatInt(i, 10), Random: src, NoHistory: *noHistory, TestCase: tasks.testCase})
 					if err != nil {
 						failMu.Lock()
 						firstFail = err.Error()
@@ -251,4 +268,57 @@ func peakRSSMB() float64 {
 		}
 	}
 	return 0
+}
+
+// taskFlags are the flags that say where a benchmarked machine's Tasks go:
+// functions and HTTP connections of a baton.yaml, or a mock config's test
+// case (as baton run takes them).
+type taskFlags struct {
+	configFile, mockFile, testCase, stateMachine string
+}
+
+func (f *taskFlags) add(fs *flag.FlagSet) {
+	fs.StringVar(&f.configFile, "config", "", "baton.yaml: where Lambda functions and HTTP connections go")
+	fs.StringVar(&f.mockFile, "mock-config", "", "a MockConfigFile.json whose test case (--test-case) answers mocked states")
+	fs.StringVar(&f.testCase, "test-case", "", "the test case of --mock-config every execution runs")
+	fs.StringVar(&f.stateMachine, "state-machine", "", "the state machine's name, as the mock config knows it (default: the file's name)")
+}
+
+// options are the engine's options the flags give, with the mock config.
+func (f *taskFlags) options() ([]baton.Option, *mock.Config, error) {
+	if (f.testCase == "") != (f.mockFile == "") {
+		return nil, nil, fmt.Errorf("--mock-config and --test-case go together")
+	}
+	// Nothing can call a task token back into an in-process run: such a
+	// task fails at once rather than hang the benchmark.
+	opts := []baton.Option{baton.NoCallbacks()}
+	if f.configFile != "" {
+		cfg, err := config.Load(f.configFile)
+		if err != nil {
+			return nil, nil, err
+		}
+		opts = append(opts, baton.WithConfig(cfg))
+	}
+	if f.mockFile == "" {
+		return opts, nil, nil
+	}
+	mocks, err := mock.Load(f.mockFile)
+	if err != nil {
+		return nil, nil, err
+	}
+	return append(opts, baton.WithMocks(mocks)), mocks, nil
+}
+
+func (f *taskFlags) machineName(file string, mocks *mock.Config) string {
+	return machineName(f.stateMachine, file, mocks)
+}
+
+// checkCase refuses a test case the mock config does not have before any
+// execution runs: every one of them would fail.
+func (f *taskFlags) checkCase(file string, mocks *mock.Config) error {
+	if mocks == nil {
+		return nil
+	}
+	_, err := mocks.Case(f.machineName(file, mocks), f.testCase)
+	return err
 }

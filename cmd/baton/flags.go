@@ -13,7 +13,7 @@ type typeFlag string
 // addTypeFlag defines --type on a command's flags (default STANDARD).
 func addTypeFlag(fs *flag.FlagSet) *typeFlag {
 	t := typeFlag("STANDARD")
-	fs.Var(&t, "type", "state machine type: STANDARD or EXPRESS (any case)")
+	fs.Var(&t, "type", "the state machine's type: `STANDARD|EXPRESS`, in any case")
 	return &t
 }
 

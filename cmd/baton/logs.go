@@ -23,6 +23,7 @@ func cmdLogs(args []string, stdout, _ io.Writer) error {
 	configFile := fs.String("config", "", "baton.yaml, for the files its logGroups name")
 	group := fs.String("log-group", "", "one log group's records (its name, or its ARN)")
 	execution := fs.String("execution", "", "one execution's records (its ARN)")
+	fs.Bool("json", true, "the records are JSON lines already; accepted so that --json works on every command")
 	rest, err := parseFlags(fs, args)
 	if err != nil {
 		if err == flag.ErrHelp {

@@ -19,18 +19,22 @@ Usage:
   baton serve [--addr 127.0.0.1:8083] [--data DIR]
                                          serve the Step Functions API, with durable executions
   baton migrate [--store postgres://...] apply the PostgreSQL store's migrations ahead of time
-  baton validate FILE...                 check definitions; one line per problem
-  baton run FILE [--input JSON|@FILE] [--json] [--history]
+  baton validate [--type STANDARD|EXPRESS] [--json] FILE...
+                                         check definitions; one line per problem
+  baton run FILE [--input JSON|@FILE] [--type STANDARD|EXPRESS] [--json] [--history] [--skip-waits]
                                          run one execution in-process
-  baton bench FILE [--input JSON|@FILE] --executions N --concurrency C [--json]
+  baton bench FILE [--input JSON|@FILE] --executions N --concurrency C [--type STANDARD|EXPRESS]
+        [--config baton.yaml] [--mock-config FILE --test-case NAME] [--json]
                                          run N executions, C at a time, and report throughput
-  baton graph FILE [--format mermaid|dot]
+  baton graph FILE [--format mermaid|dot] [--type STANDARD|EXPRESS]
                                          print the state machine as a diagram
-  baton test FILE...                     run test files (definition, mocks, cases, expectations)
+  baton test FILE... [--type STANDARD|EXPRESS] [--json] [--junit FILE] [-v]
+                                         run test files (definition, mocks, cases, expectations)
   baton eval EXPR [--input JSON|@FILE] [--bindings JSON|@FILE] [--json]
                                          evaluate a JSONata expression
   baton logs [--data DIR] [--config baton.yaml] [--log-group NAME] [--execution ARN]
                                          print the execution logs baton serve wrote
+  baton version [--json]                 print Baton's version (also: baton --version)
 
 Definitions may be JSON or YAML. Run "baton COMMAND --help" for a command's flags.
 `
@@ -79,6 +83,8 @@ func runMain(args []string, stdout, stderr io.Writer) int {
 		err = cmdEval(args[1:], stdout, stderr)
 	case "migrate":
 		err = cmdMigrate(args[1:], stdout, stderr)
+	case "version", "--version", "-version":
+		err = cmdVersion(args[1:], stdout, stderr)
 	default:
 		fmt.Fprintf(stderr, "baton: unknown command %q\n\n%s", args[0], usage)
 		return 2
@@ -164,10 +170,37 @@ func readInput(s string) ([]byte, error) {
 	return []byte(s), nil
 }
 
+// helpText is a command's --help: its synopsis, then each flag spelt with
+// two dashes, as the synopsis and the README spell them (Go's flag package
+// prints one). A flag without a description is a deprecated alias, kept
+// working for old scripts but not shown.
 func helpText(fs *flag.FlagSet, synopsis string) string {
 	var b strings.Builder
 	b.WriteString("Usage: " + synopsis + "\n")
-	fs.SetOutput(&b)
-	fs.PrintDefaults()
+	fs.VisitAll(func(f *flag.Flag) {
+		if f.Usage == "" {
+			return
+		}
+		arg, usage := flag.UnquoteUsage(f)
+		b.WriteString("  --" + f.Name)
+		if arg != "" {
+			b.WriteString(" " + arg)
+		}
+		b.WriteString("\n      " + strings.ReplaceAll(usage, "\n", "\n      "))
+		if !isZeroDefault(f.DefValue) {
+			fmt.Fprintf(&b, " (default %s)", f.DefValue)
+		}
+		b.WriteString("\n")
+	})
 	return b.String()
+}
+
+// isZeroDefault reports whether a flag's default is its type's zero value,
+// which help does not mention.
+func isZeroDefault(def string) bool {
+	switch def {
+	case "", "0", "false", "0s", "[]":
+		return true
+	}
+	return false
 }

@@ -71,14 +71,15 @@ func TestValidate(t *testing.T) {
 	t.Parallel()
 	good := write(t, "good.json", passDef)
 	bad := write(t, "bad.json", `{"StartAt":"A","States":{"A":{"Type":"Pass","Next":"B"},"C":{"Type":"Succeed"}}}`)
-	if r := cli(t, "validate", good); r.code != 0 || r.stdout != "" {
+	if r := cli(t, "validate", good); r.code != 0 || r.stdout != good+": valid\n" {
 		t.Errorf("valid file: %+v", r)
 	}
 	r := cli(t, "validate", good, bad)
 	if r.code != 1 {
 		t.Errorf("exit %d, want 1", r.code)
 	}
-	want := bad + ": /States/A/Next: Missing 'Next' target: B (MISSING_TRANSITION_TARGET)\n" +
+	want := good + ": valid\n" +
+		bad + ": /States/A/Next: Missing 'Next' target: B (MISSING_TRANSITION_TARGET)\n" +
 		bad + ": /States/C: State \"C\" is not reachable. (MISSING_TRANSITION_TARGET)\n"
 	if r.stdout != want {
 		t.Errorf("output:\n%s\nwant:\n%s", r.stdout, want)

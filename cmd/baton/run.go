@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -11,9 +10,12 @@ import (
 	"os/signal"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/baton-sh/baton"
+	"github.com/baton-sh/baton/clock"
 	"github.com/baton-sh/baton/config"
 	"github.com/baton-sh/baton/mock"
 	"github.com/baton-sh/baton/value"
@@ -33,11 +35,7 @@ func loadMachine(engine *baton.Engine, file string, opts ...baton.LoadOption) (*
 		var b strings.Builder
 		fmt.Fprintf(&b, "%s is not a valid state machine:", file)
 		for _, d := range ve.Diagnostics.Errors() {
-			loc := ""
-			if d.Location != "" {
-				loc = d.Location + ": "
-			}
-			fmt.Fprintf(&b, "\n%s: %s%s (%s)", file, loc, d.Message, d.Code)
+			b.WriteString("\n" + diagnosticLine(file, d))
 		}
 		return nil, usageError("%s", b.String())
 	case err != nil:
@@ -68,21 +66,30 @@ func machineName(asked, file string, mocks *mock.Config) string {
 
 func cmdRun(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("run", flag.ContinueOnError)
-	input := fs.String("input", "", "execution input: JSON text, or @FILE")
+	input := fs.String("input", "", "execution input, `JSON|@FILE`: JSON text, or the file named after @")
 	asJSON := fs.Bool("json", false, "print one JSON object with status, output, error and cause")
-	withHistory := fs.Bool("history", false, "with --json, add the execution history (GetExecutionHistory's events)")
-	name := fs.String("name", "", "the execution's name (default: a UUID)")
-	express := fs.Bool("express", false, "run as an Express state machine")
-	limit := fs.Int("payload-limit", 0, "largest state input/output in bytes (default 262144, AWS's limit)")
+	withHistory := fs.Bool("history", false, "print a trace of the states run (with --json: add the execution history, GetExecutionHistory's events)")
+	skipWaits := fs.Bool("skip-waits", false, "Wait states, retry back-offs and timeouts take no time (a virtual clock)")
+	name := fs.String("name", "", "the execution's `name` (default: a UUID)")
+	typ := addTypeFlag(fs)
+	// --express is the older spelling of --type EXPRESS, kept working for
+	// scripts and hidden from --help (no usage text).
+	fs.BoolFunc("express", "", func(s string) error {
+		if on, err := strconv.ParseBool(s); err != nil || !on {
+			return err
+		}
+		return typ.Set("EXPRESS")
+	})
+	limit := fs.Int("payload-limit", 0, "largest state input/output in `bytes` (default 262144, AWS's limit)")
 	maxEvents := fs.Int64("max-events", 0, "largest history in events (default 25000, AWS's limit)")
-	configFile := fs.String("config", "", "baton.yaml: where Lambda functions and HTTP connections go")
-	mockFile := fs.String("mock-config", "", "a MockConfigFile.json whose test case (--test-case) answers mocked states")
-	testCase := fs.String("test-case", "", "the test case of --mock-config to run")
+	configFile := fs.String("config", "", "`baton.yaml`: where Lambda functions and HTTP connections go")
+	mockFile := fs.String("mock-config", "", "a `MockConfigFile.json` whose test case (--test-case) answers mocked states")
+	testCase := fs.String("test-case", "", "the test `case` of --mock-config to run")
 	smName := fs.String("state-machine", "", "the state machine's name, as the mock config knows it (default: the file's name)")
 	files, err := parseFlags(fs, args)
 	if err != nil {
 		if err == flag.ErrHelp {
-			fmt.Fprint(stdout, helpText(fs, "baton run FILE [--input JSON|@FILE] [--json] [--history]"))
+			fmt.Fprint(stdout, helpText(fs, "baton run FILE [--input JSON|@FILE] [--type STANDARD|EXPRESS] [--json] [--history] [--skip-waits]"))
 		}
 		return err
 	}
@@ -93,16 +100,20 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if !json.Valid(in) {
-		return usageError("run: the input is not valid JSON")
+	if err := checkInput(*input, in); err != nil {
+		return err
 	}
 	opts := []baton.Option{baton.NoCallbacks()}
+	if *skipWaits {
+		opts = append(opts, baton.WithClock(clock.NewVirtual(time.Now())))
+	}
 	if *configFile != "" {
 		cfg, err := config.Load(*configFile)
 		if err != nil {
 			return usageError("run: %v", err)
 		}
-		opts = append(opts, baton.WithConfig(cfg))
+		// Functions' logs show on stderr as they come, as with sam local invoke.
+		opts = append(opts, baton.WithConfig(cfg), baton.WithFunctionOutput(stderr))
 	}
 	var mocks *mock.Config
 	if *mockFile != "" {
@@ -122,7 +133,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 	}
 	engine := baton.New(opts...)
 	var lopts []baton.LoadOption
-	if *express {
+	if typ.Express() {
 		lopts = append(lopts, baton.Express())
 	}
 	if name := machineName(*smName, files[0], mocks); name != "" {
@@ -162,17 +173,32 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 			ms = append(ms, value.Member{Key: "history", Value: h})
 		}
 		stdout.Write(append(value.Marshal(value.NewObject(ms)), '\n'))
-	} else if res.Status == "SUCCEEDED" {
-		stdout.Write(append(res.Output, '\n'))
 	} else {
-		msg := res.Status
-		if res.Error != "" || res.Cause != "" {
-			msg = res.Error + ": " + res.Cause
+		if *withHistory {
+			if err := writeTrace(stdout, res.HistoryJSON()); err != nil {
+				return &exitError{code: 1, msg: "run: " + err.Error()}
+			}
 		}
-		fmt.Fprintln(stderr, msg)
+		if res.Status == "SUCCEEDED" {
+			stdout.Write(append(res.Output, '\n'))
+		} else {
+			fmt.Fprintln(stderr, failureLine(res))
+		}
 	}
 	if res.Status != "SUCCEEDED" {
 		return &exitError{code: 1}
 	}
 	return nil
+}
+
+// failureLine is how run reports an execution that did not succeed:
+// "Error: Cause", the error alone when there is no cause, else the status.
+func failureLine(res *baton.Result) string {
+	switch {
+	case res.Error != "" && res.Cause != "":
+		return res.Error + ": " + res.Cause
+	case res.Error != "" || res.Cause != "":
+		return res.Error + res.Cause
+	}
+	return res.Status
 }

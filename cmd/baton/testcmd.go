@@ -27,6 +27,7 @@ import (
 //	mocks: MockConfigFile.json      # optional: AWS's mock configuration format
 //	config: baton.yaml              # optional: functions and HTTP connections
 //	stateMachine: OrderPipeline     # the name in the mock config (default: the definition's file name)
+//	type: EXPRESS                   # optional: STANDARD (the default) or EXPRESS, any case
 //	cases:
 //	  - name: a paid order ships
 //	    testCase: HappyPath         # the mock config's test case (optional)
@@ -42,55 +43,118 @@ type testFile struct {
 	Mocks        string     `yaml:"mocks"`
 	Config       string     `yaml:"config"`
 	StateMachine string     `yaml:"stateMachine"`
-	Express      bool       `yaml:"express"`
+	Type         string     `yaml:"type"`
+	Express      bool       `yaml:"express"` // before type: true is EXPRESS
 	Cases        []testCase `yaml:"cases"`
 }
 
 type testCase struct {
-	Name     string `yaml:"name"`
-	TestCase string `yaml:"testCase"`
-	Input    any    `yaml:"input"`
-	Expect   struct {
-		Status        string        `yaml:"status"`
-		Output        optionalValue `yaml:"output"`
-		Error         *string       `yaml:"error"`
-		Cause         *string       `yaml:"cause"`
-		CauseContains string        `yaml:"causeContains"`
-		States        []string      `yaml:"states"`
-	} `yaml:"expect"`
+	Name     string      `yaml:"name"`
+	TestCase string      `yaml:"testCase"`
+	Input    any         `yaml:"input"`
+	Expect   expectation `yaml:"expect"`
+}
+
+type expectation struct {
+	Status        string        `yaml:"status"`
+	Output        optionalValue `yaml:"output"`
+	Error         *string       `yaml:"error"`
+	Cause         *string       `yaml:"cause"`
+	CauseContains string        `yaml:"causeContains"`
+	States        []string      `yaml:"states"`
 }
 
 func cmdTest(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("test", flag.ContinueOnError)
 	verbose := fs.Bool("v", false, "print each failing case's history event types")
+	typ := addTypeFlag(fs)
+	asJSON := fs.Bool("json", false, "print one JSON report of every case instead of a line per case")
+	junit := fs.String("junit", "", "also write a JUnit XML report to `FILE`, for CI systems")
 	files, err := parseFlags(fs, args)
 	if err != nil {
 		if err == flag.ErrHelp {
-			fmt.Fprint(stdout, helpText(fs, "baton test FILE... [-v]"))
+			fmt.Fprint(stdout, helpText(fs, "baton test FILE... [--type STANDARD|EXPRESS] [--json] [--junit FILE] [-v]"))
 		}
 		return err
 	}
 	if len(files) == 0 {
 		return usageError("test: name at least one test file")
 	}
-	passed, failed := 0, 0
-	for _, file := range files {
-		p, f := runTestFile(file, stdout, *verbose)
-		passed += p
-		failed += f
+	// --type, when given, decides for every file; else each file's own.
+	var forced *typeFlag
+	fs.Visit(func(f *flag.Flag) {
+		if f.Name == "type" {
+			forced = typ
+		}
+	})
+	lines := stdout
+	if *asJSON {
+		lines = io.Discard
 	}
-	fmt.Fprintf(stdout, "%d passed, %d failed\n", passed, failed)
+	var suites []testSuite
+	for _, file := range files {
+		suites = append(suites, runTestFile(file, forced, lines, *verbose))
+	}
+	passed, failed := countCases(suites)
+	if *asJSON {
+		if err := writeJSONReport(stdout, suites); err != nil {
+			return err
+		}
+	} else {
+		fmt.Fprintf(stdout, "%d passed, %d failed\n", passed, failed)
+	}
+	if *junit != "" {
+		if err := writeJUnit(*junit, suites); err != nil {
+			return usageError("test: cannot write the JUnit report: %v", err)
+		}
+	}
 	if failed > 0 {
 		return &exitError{code: 1}
 	}
 	return nil
 }
 
-func runTestFile(file string, out io.Writer, verbose bool) (passed, failed int) {
-	tf, engine, sm, err := loadTestFile(file)
+// testSuite is what one test file gave: its cases' results, or the reason
+// it could not be run.
+type testSuite struct {
+	File  string
+	Error string // the file, its definition or its mocks could not be loaded
+	Cases []caseResult
+}
+
+// caseResult is one case's outcome.
+type caseResult struct {
+	Name    string
+	Took    time.Duration
+	Problem string   // "" when the case passed
+	Diff    string   // expected and actual output, when they differ
+	Events  []string // the history's event types
+}
+
+func countCases(suites []testSuite) (passed, failed int) {
+	for _, s := range suites {
+		if s.Error != "" {
+			failed++
+		}
+		for _, c := range s.Cases {
+			if c.Problem == "" {
+				passed++
+			} else {
+				failed++
+			}
+		}
+	}
+	return passed, failed
+}
+
+// runTestFile runs a file's cases, printing a line for each as it ends.
+func runTestFile(file string, forced *typeFlag, out io.Writer, verbose bool) testSuite {
+	suite := testSuite{File: file}
+	tf, engine, sm, err := loadTestFile(file, forced)
 	if err != nil {
+		suite.Error = err.Error()
 		fmt.Fprintf(out, "FAIL  %s: %v\n", file, err)
-		return 0, 1
+		return suite
 	}
 	for i, tc := range tf.Cases {
 		name := tc.Name
@@ -98,23 +162,37 @@ func runTestFile(file string, out io.Writer, verbose bool) (passed, failed int) 
 			name = fmt.Sprintf("case %d", i+1)
 		}
 		start := time.Now()
-		problem, history := runTestCase(engine, sm, &tc)
-		took := time.Since(start)
-		if problem == "" {
-			passed++
-			fmt.Fprintf(out, "PASS  %s: %s (%s)\n", file, name, took.Round(time.Microsecond))
+		r := runTestCase(engine, sm, &tc)
+		r.Name, r.Took = name, time.Since(start)
+		suite.Cases = append(suite.Cases, r)
+		if r.Problem == "" {
+			fmt.Fprintf(out, "PASS  %s: %s (%s)\n", file, name, r.Took.Round(time.Microsecond))
 			continue
 		}
-		failed++
-		fmt.Fprintf(out, "FAIL  %s: %s: %s\n", file, name, problem)
-		if verbose && len(history) > 0 {
-			fmt.Fprintf(out, "      events: %s\n", strings.Join(history, ", "))
+		fmt.Fprintf(out, "FAIL  %s: %s: %s\n", file, name, r.Problem)
+		if r.Diff != "" {
+			fmt.Fprint(out, indent(r.Diff, "      "))
+		}
+		if verbose && len(r.Events) > 0 {
+			fmt.Fprintf(out, "      events: %s\n", strings.Join(r.Events, ", "))
 		}
 	}
-	return passed, failed
+	return suite
 }
 
-func loadTestFile(file string) (*testFile, *baton.Engine, *baton.StateMachine, error) {
+// indent puts prefix before every line of text.
+func indent(text, prefix string) string {
+	lines := strings.SplitAfter(text, "\n")
+	var b strings.Builder
+	for _, l := range lines {
+		if l != "" {
+			b.WriteString(prefix + l)
+		}
+	}
+	return b.String()
+}
+
+func loadTestFile(file string, forced *typeFlag) (*testFile, *baton.Engine, *baton.StateMachine, error) {
 	data, err := os.ReadFile(file)
 	if err != nil {
 		return nil, nil, nil, err
@@ -127,6 +205,10 @@ func loadTestFile(file string) (*testFile, *baton.Engine, *baton.StateMachine, e
 	}
 	if tf.Definition == "" {
 		return nil, nil, nil, fmt.Errorf("the test file names no definition")
+	}
+	express, err := tf.express(forced)
+	if err != nil {
+		return nil, nil, nil, err
 	}
 	dir := filepath.Dir(file)
 	rel := func(p string) string {
@@ -157,7 +239,7 @@ func loadTestFile(file string) (*testFile, *baton.Engine, *baton.StateMachine, e
 		return nil, nil, nil, err
 	}
 	lopts := []baton.LoadOption{baton.Named(machineName(tf.StateMachine, tf.Definition, mocks))}
-	if tf.Express {
+	if express {
 		lopts = append(lopts, baton.Express())
 	}
 	sm, err := engine.Load(def, lopts...)
@@ -165,6 +247,22 @@ func loadTestFile(file string) (*testFile, *baton.Engine, *baton.StateMachine, e
 		return nil, nil, nil, fmt.Errorf("%s: %v", tf.Definition, err)
 	}
 	return &tf, engine, sm, nil
+}
+
+// express says whether the file's machine runs as an Express one: --type
+// when given, else the file's type (or its older express: true).
+func (tf *testFile) express(forced *typeFlag) (bool, error) {
+	if forced != nil {
+		return forced.Express(), nil
+	}
+	if tf.Type == "" {
+		return tf.Express, nil
+	}
+	var t typeFlag
+	if err := t.Set(tf.Type); err != nil {
+		return false, fmt.Errorf("type: %v", err)
+	}
+	return t.Express(), nil
 }
 
 // optionalValue is a value that may be absent, and may be null.
@@ -179,13 +277,13 @@ func (o *optionalValue) UnmarshalYAML(n *yaml.Node) error {
 }
 
 // runTestCase runs one case and says what differs from its expectation
-// ("" when nothing does), with the history's event types.
-func runTestCase(engine *baton.Engine, sm *baton.StateMachine, tc *testCase) (string, []string) {
+// (Problem "" when nothing does), with the history's event types.
+func runTestCase(engine *baton.Engine, sm *baton.StateMachine, tc *testCase) caseResult {
 	input := []byte("{}")
 	if tc.Input != nil {
 		b, err := json.Marshal(jsonable(tc.Input))
 		if err != nil {
-			return "the input is not JSON: " + err.Error(), nil
+			return caseResult{Problem: "the input is not JSON: " + err.Error()}
 		}
 		input = b
 	}
@@ -197,50 +295,66 @@ func runTestCase(engine *baton.Engine, sm *baton.StateMachine, tc *testCase) (st
 	defer cancel()
 	res, err := sm.Run(ctx, input, ropts...)
 	if err != nil {
-		return err.Error(), nil
+		return caseResult{Problem: err.Error()}
 	}
-	history := res.EventTypes()
-	want := tc.Expect.Status
-	if want == "" {
-		want = "SUCCEEDED"
+	r := caseResult{Events: res.EventTypes()}
+	r.Problem, r.Diff = compare(res, &tc.Expect)
+	return r
+}
+
+// compare says how a run differs from what was expected ("" when it does
+// not), with a diff when the outputs differ.
+func compare(res *baton.Result, want *expectation) (problem, diff string) {
+	status := want.Status
+	if status == "" {
+		status = "SUCCEEDED"
 	}
-	if res.Status != want {
-		msg := fmt.Sprintf("status %s, want %s", res.Status, want)
+	if res.Status != status {
+		msg := fmt.Sprintf("status %s, want %s", res.Status, status)
 		if res.Error != "" || res.Cause != "" {
 			msg += fmt.Sprintf(" (%s: %s)", res.Error, res.Cause)
 		}
-		return msg, history
+		return msg, ""
 	}
-	if tc.Expect.Output.set {
-		wantOut, _ := json.Marshal(jsonable(tc.Expect.Output.v))
-		wv, _ := value.Parse(wantOut)
-		gv, _ := value.Parse(res.Output)
+	if want.Output.set {
+		wantOut, err := json.Marshal(jsonable(want.Output.v))
+		if err != nil {
+			return "the expected output is not JSON: " + err.Error(), ""
+		}
+		wv, err := value.Parse(wantOut)
+		if err != nil {
+			return "the expected output is not JSON: " + err.Error(), ""
+		}
+		gv, err := value.Parse(res.Output)
+		if err != nil {
+			return "the output is not JSON: " + err.Error(), ""
+		}
 		if !value.Equal(wv, gv) {
-			return fmt.Sprintf("output %s, want %s", res.Output, wantOut), history
+			return "the output differs (- expected, + actual):", jsonDiff(wantOut, res.Output)
 		}
 	}
-	if e := tc.Expect.Error; e != nil && *e != res.Error {
-		return fmt.Sprintf("error %q, want %q", res.Error, *e), history
+	if e := want.Error; e != nil && *e != res.Error {
+		return fmt.Sprintf("error %q, want %q", res.Error, *e), ""
 	}
-	if c := tc.Expect.Cause; c != nil && *c != res.Cause {
-		return fmt.Sprintf("cause %q, want %q", res.Cause, *c), history
+	if c := want.Cause; c != nil && *c != res.Cause {
+		return fmt.Sprintf("cause %q, want %q", res.Cause, *c), ""
 	}
-	if c := tc.Expect.CauseContains; c != "" && !strings.Contains(res.Cause, c) {
-		return fmt.Sprintf("cause %q does not contain %q", res.Cause, c), history
+	if c := want.CauseContains; c != "" && !strings.Contains(res.Cause, c) {
+		return fmt.Sprintf("cause %q does not contain %q", res.Cause, c), ""
 	}
-	if len(tc.Expect.States) > 0 {
+	if len(want.States) > 0 {
 		entered := res.StatesEnteredNames()
 		i := 0
 		for _, s := range entered {
-			if i < len(tc.Expect.States) && s == tc.Expect.States[i] {
+			if i < len(want.States) && s == want.States[i] {
 				i++
 			}
 		}
-		if i < len(tc.Expect.States) {
-			return fmt.Sprintf("state %q was not entered after %v (entered: %s)", tc.Expect.States[i], tc.Expect.States[:i], strings.Join(entered, ", ")), history
+		if i < len(want.States) {
+			return fmt.Sprintf("state %q was not entered after %v (entered: %s)", want.States[i], want.States[:i], strings.Join(entered, ", ")), ""
 		}
 	}
-	return "", history
+	return "", ""
 }
 
 // jsonable turns what the YAML decoder gives (maps with any keys) into

@@ -79,7 +79,11 @@ type invokeAPI struct {
 func (l *invokeAPI) invoke(parent context.Context, in *invocation) (*response, error) {
 	ctx, cancel := withTimeout(parent, l.cfg)
 	defer cancel()
-	u := strings.TrimRight(l.cfg.Lambda, "/") + "/2015-03-31/functions/" + url.PathEscape(l.cfg.Name) + "/invocations"
+	name := l.cfg.Name
+	if name == "" { // otherFunctions: each function by its own name
+		name = in.name
+	}
+	u := strings.TrimRight(l.cfg.Lambda, "/") + "/2015-03-31/functions/" + url.PathEscape(name) + "/invocations"
 	if in.qualifier != "" {
 		u += "?Qualifier=" + url.QueryEscape(in.qualifier)
 	}

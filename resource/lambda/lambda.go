@@ -12,6 +12,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"log/slog"
 	"math/rand/v2"
 	"net/http"
@@ -40,6 +41,7 @@ const MaxResponse = 6 << 20
 // Functions runs configured functions.
 type Functions struct {
 	funcs map[string]invoker
+	other invoker // every function funcs does not name (nil: none)
 	// async runs InvocationType Event calls, which outlive their task.
 	async sync.WaitGroup
 }
@@ -72,11 +74,30 @@ type invoker interface {
 // Option configures Functions.
 type Option func(*options)
 
-type options struct{ log *slog.Logger }
+type options struct {
+	log *slog.Logger
+	out io.Writer
+}
 
-// WithLogger sends what functions run as commands write on their standard
-// error to log, a line at a time as they write it (at info level).
+// WithLogger sends the log output of functions run as commands (what they
+// write on their standard error, and on their standard output before
+// their result) to log, a line at a time (at info level).
 func WithLogger(log *slog.Logger) Option { return func(o *options) { o.log = log } }
+
+// WithOutput copies the log output of functions run as commands to w, a
+// line at a time, each line after the function's name in brackets, as
+// `sam local invoke` shows a function's logs: baton run gives its standard
+// error. Lines are written whole, one at a time, whichever function wrote
+// them.
+func WithOutput(w io.Writer) Option { return func(o *options) { o.out = &lockedWriter{w: w} } }
+
+// sink is where the log output of the commands goes.
+func (o *options) sink() *sink {
+	if o.log == nil && o.out == nil {
+		return nil
+	}
+	return &sink{log: o.log, out: o.out}
+}
 
 // New prepares the functions of a config (nil: none).
 func New(cfg *config.Config, opts ...Option) *Functions {
@@ -90,16 +111,22 @@ func New(cfg *config.Config, opts ...Option) *Functions {
 	}
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64, IdleConnTimeout: 90 * time.Second}}
 	for name, fc := range cfg.Functions {
-		switch fc.Kind() {
-		case "command":
-			f.funcs[name] = &command{cfg: fc, log: o.log}
-		case "http":
-			f.funcs[name] = &endpoint{cfg: fc, client: client}
-		case "lambda":
-			f.funcs[name] = &invokeAPI{cfg: fc, client: client}
-		}
+		f.funcs[name] = newInvoker(fc, client, &o)
+	}
+	if cfg.OtherFunctions != nil {
+		f.other = newInvoker(cfg.OtherFunctions, client, &o)
 	}
 	return f
+}
+
+func newInvoker(fc *config.Function, client *http.Client, o *options) invoker {
+	switch fc.Kind() {
+	case "command":
+		return &command{cfg: fc, out: o.sink()}
+	case "http":
+		return &endpoint{cfg: fc, client: client}
+	}
+	return &invokeAPI{cfg: fc, client: client}
 }
 
 // Register serves function ARNs and the lambda:invoke integration. Exact
@@ -257,10 +284,13 @@ func (f *Functions) call(ctx context.Context, fn *function, payload []byte, typ 
 		_, fn.account = regionOf(req.ExecutionARN)
 	}
 	inv := f.funcs[fn.name]
+	if inv == nil {
+		inv = f.other
+	}
 	reqID := newRequestID()
 	if inv == nil {
 		err := serviceError("ResourceNotFoundException", 404, reqID, "Function not found: "+fn.arn()).(*resource.Error)
-		err.Cause += " Configure the function '" + fn.name + "' under functions: in baton.yaml (--config), or mock the state."
+		err.Cause += " Configure the function '" + fn.name + "' under functions: in baton.yaml (--config), or every function under otherFunctions:, or mock the state."
 		return nil, err
 	}
 	in := &invocation{name: fn.name, qualifier: fn.qualifier, payload: payload, requestID: reqID, region: fn.region, typ: typ, trace: req.TraceParent}

@@ -265,6 +265,8 @@ func invokeServer(t *testing.T) *httptest.Server {
 		case "/2015-03-31/functions/ship-fn/invocations":
 			w.Header().Set("X-Amz-Executed-Version", "3")
 			reply(t, w, fmt.Sprintf(`{"shipped":%s,"qualifier":%q}`, body, r.URL.Query().Get("Qualifier")))
+		case "/2015-03-31/functions/other-fn/invocations":
+			reply(t, w, fmt.Sprintf(`{"other":"other-fn","got":%s,"qualifier":%q}`, body, r.URL.Query().Get("Qualifier")))
 		case "/2015-03-31/functions/broken-fn/invocations":
 			w.Header().Set("X-Amz-Function-Error", "Unhandled")
 			reply(t, w, `{"errorType":"ValueError","errorMessage":"bad address"}`)
