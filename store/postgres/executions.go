@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"strconv"
 	"strings"
@@ -185,25 +186,55 @@ func (s *Store) ReleaseLease(ctx context.Context, l store.Lease) error {
 	return err
 }
 
-// qClaimExecutions takes running executions that no live lease holds:
+// ClaimExecutions takes over running executions that no live lease holds:
 // those of a node's earlier incarnations, of a node whose lease expired
 // (not the claimer's own: it is at work on them, even when a long recovery
-// outran its lease), and those that never had an owner. Rows another
-// claimer has locked are skipped, so claimers never wait on each other;
-// one that another claimer took and committed meanwhile is checked again
-// as it is now (the conditions are on the row, the lease's in a subquery
-// that PostgreSQL evaluates again for the row's new version), so each
-// execution goes to one claimer.
-const qClaimExecutions = `UPDATE executions e SET owner = $1, owner_epoch = $2 FROM (
-		SELECT x.id FROM executions x
+// outran its lease), and those that never had an owner.
+//
+// It runs on every turn of a node's lease loop, so it must not read the
+// executions that live leases hold (a million waiting ones, say). The
+// planner cannot be trusted to read one index range per node when the
+// node is a join's value (it reckons one node's share of the table from
+// the average, and scans); so the nodes are read first, and each node's
+// range is named by value, in a query sent as text (planned for those
+// values each time: it runs every few seconds, not per transition).
+func (s *Store) ClaimExecutions(ctx context.Context, l store.Lease, now time.Time, limit int) ([]*store.Execution, error) {
+	rows, err := s.pool.Query(ctx, `SELECT id, epoch, expires <= $1 AND id <> $2 FROM nodes`, nanos(now), l.Node)
+	type node struct {
+		id     string
+		epoch  int64
+		lapsed bool
+	}
+	nodes, err := collect(rows, err, func(row pgx.Row) (n node, err error) {
+		err = row.Scan(&n.id, &n.epoch, &n.lapsed)
+		return n, err
+	})
+	if err != nil {
+		return nil, err
+	}
+	args := []any{l.Node, l.Epoch, nanos(now), limit}
+	arms := []string{`SELECT id FROM executions WHERE owner = '' AND status = 'RUNNING' AND NOT express`}
+	for _, n := range nodes {
+		below := n.epoch // its earlier incarnations'
+		if n.lapsed {
+			below++ // and its current one's
+		}
+		args = append(args, n.id, below)
+		arms = append(arms, fmt.Sprintf(`SELECT id FROM executions WHERE owner = $%d AND owner_epoch < $%d AND status = 'RUNNING' AND NOT express`,
+			len(args)-1, len(args)))
+	}
+	// Rows another claimer has locked are skipped, so claimers never wait
+	// on each other; a row another claimer took and committed meanwhile is
+	// checked again as it is now (the conditions on x, the lease's in a
+	// subquery that PostgreSQL evaluates again for the row's new version),
+	// so each execution goes to one claimer.
+	q := `UPDATE executions e SET owner = $1, owner_epoch = $2 FROM (
+		SELECT x.id FROM (` + strings.Join(arms, ` UNION ALL `) + `) o JOIN executions x ON x.id = o.id
 		WHERE x.status = 'RUNNING' AND NOT x.express AND (x.owner = '' OR EXISTS (SELECT 1 FROM nodes n WHERE n.id = x.owner
 			AND (x.owner_epoch < n.epoch OR (x.owner_epoch = n.epoch AND n.expires <= $3 AND n.id <> $1))))
-		LIMIT $4 FOR UPDATE SKIP LOCKED) c
+		LIMIT $4 FOR UPDATE OF x SKIP LOCKED) c
 	WHERE e.id = c.id RETURNING e.arn, e.status, e.owner, e.owner_epoch, e.seq, e.idle`
-
-// ClaimExecutions takes over running executions that no live lease holds.
-func (s *Store) ClaimExecutions(ctx context.Context, l store.Lease, now time.Time, limit int) ([]*store.Execution, error) {
-	rows, err := s.pool.Query(ctx, qClaimExecutions, l.Node, l.Epoch, nanos(now), limit)
+	rows, err = s.pool.Query(ctx, q, append([]any{pgx.QueryExecModeSimpleProtocol}, args...)...)
 	return collect(rows, err, func(row pgx.Row) (*store.Execution, error) {
 		var e store.Execution
 		err := row.Scan(&e.ARN, &e.Status, &e.Owner.Node, &e.Owner.Epoch, &e.Seq, &e.Idle)
