@@ -23,8 +23,14 @@ func TestServeCrash(t *testing.T) {
 		t.Skip("the crash test takes a few seconds")
 	}
 	t.Parallel()
+	serveCrash(t)
+}
+
+// serveCrash is the crash test on a server started with extra flags (its
+// store).
+func serveCrash(t *testing.T, extra ...string) {
 	const waiters, workers = 300, 150
-	s := startServer(t, "")
+	s := startServerAt(t, t.TempDir(), extra...)
 	c := s.client()
 	ctx := context.Background()
 	act := must(c.CreateActivity(ctx, &sfn.CreateActivityInput{Name: aws.String("crash-work")}))(t)
@@ -198,7 +204,7 @@ func TestServeCrash(t *testing.T) {
 	startWG.Wait()
 	t.Logf("killed with %d of %d executions acknowledged, %d tasks completed, %d held", len(acked), waiters+workers, completed.Load(), held.Load())
 
-	s2 := startServer(t, s.dir)
+	s2 := startServerAt(t, s.dir, extra...)
 	mu.Lock()
 	c = s2.client()
 	current = c

@@ -229,3 +229,15 @@ func TestServePostgresOneServer(t *testing.T) {
 	}
 	third.stop(t)
 }
+
+// TestServeCrashPostgres is the crash test (SIGKILL with hundreds of
+// executions in Wait states and activity tasks, then a restart) on
+// PostgreSQL: every acknowledged execution finishes, no state twice.
+func TestServeCrashPostgres(t *testing.T) {
+	if testing.Short() {
+		t.Skip("the crash test takes a few seconds")
+	}
+	dbURL := pgtest.Schema(t)
+	t.Parallel()
+	serveCrash(t, "--store", dbURL)
+}
