@@ -42,31 +42,40 @@ func storeURL(flagValue string, cfg *config.Config) (string, error) {
 const openTimeout = 30 * time.Second
 
 // openStore opens serve's store: PostgreSQL when url names one, else
-// SQLite in the data folder, which the server locks (one server per
-// folder) and keeps readable by its owner alone. The returned function
-// closes it.
+// SQLite in the data folder. The returned function closes it.
 func openStore(url, data string) (store.Store, func(), error) {
 	if url != "" {
-		ctx, cancel := context.WithTimeout(context.Background(), openTimeout)
-		defer cancel()
-		st, err := postgres.Open(ctx, url)
-		if err != nil {
-			return nil, nil, &exitError{code: 1, msg: "serve: " + err.Error()}
-		}
-		release, err := st.Exclusive(ctx)
-		if err != nil {
-			st.Close()
-			if errors.Is(err, postgres.ErrInUse) {
-				err = fmt.Errorf("%w (%s): several servers on one database are not supported yet "+
-					"(a server that died frees it within half a minute)", err, postgres.Describe(url))
-			}
-			return nil, nil, &exitError{code: 1, msg: "serve: " + err.Error()}
-		}
-		return st, func() {
-			release()
-			st.Close()
-		}, nil
+		return openPostgres(url)
 	}
+	return openSQLite(data)
+}
+
+// openPostgres opens the database and holds it for this server alone.
+func openPostgres(url string) (store.Store, func(), error) {
+	ctx, cancel := context.WithTimeout(context.Background(), openTimeout)
+	defer cancel()
+	st, err := postgres.Open(ctx, url)
+	if err != nil {
+		return nil, nil, &exitError{code: 1, msg: "serve: " + err.Error()}
+	}
+	release, err := st.Exclusive(ctx)
+	if err != nil {
+		st.Close()
+		if errors.Is(err, postgres.ErrInUse) {
+			err = fmt.Errorf("%w (%s): several servers on one database are not supported yet "+
+				"(a server that died frees it within half a minute)", err, postgres.Describe(url))
+		}
+		return nil, nil, &exitError{code: 1, msg: "serve: " + err.Error()}
+	}
+	return st, func() {
+		release()
+		st.Close()
+	}, nil
+}
+
+// openSQLite opens the database in the data folder, which the server locks
+// (one server per folder) and keeps readable by its owner alone.
+func openSQLite(data string) (store.Store, func(), error) {
 	lock, err := sqlite.LockFolder(data)
 	if err != nil {
 		return nil, nil, &exitError{code: 1, msg: "serve: " + err.Error()}
