@@ -263,3 +263,12 @@ func BenchmarkNext(b *testing.B) {
 		})
 	}
 }
+
+// TestRateAtTheEndOfTime: a rate asked about an instant near the largest
+// time Go has answers none rather than overflowing into the past.
+func TestRateAtTheEndOfTime(t *testing.T) {
+	s := MustParse("rate(7 days)")
+	if got, ok := s.Next(time.Unix(maxUnix-1000, 0)); ok {
+		t.Fatalf("Next = %s", got)
+	}
+}

@@ -1,10 +1,15 @@
 package schedule
 
 import (
+	"math"
 	"strconv"
 	"strings"
 	"time"
 )
+
+// maxUnix is the largest Unix second a time.Time holds (its seconds count
+// from year 1).
+const maxUnix = math.MaxInt64 - 62135596800
 
 var unitSeconds = map[string]int64{
 	"minute": 60, "minutes": 60,
@@ -52,6 +57,9 @@ func (s *Schedule) nextRate(after time.Time) (time.Time, bool) {
 	// In seconds and nanoseconds, not time.Duration, which ends at 292 years.
 	secs := after.Unix() - start.Unix()
 	nanos := after.Nanosecond() - start.Nanosecond()
+	if after.Unix() > maxUnix-2*s.period {
+		return time.Time{}, false // beyond what time.Time holds
+	}
 	k := secs/s.period + 1
 	if secs%s.period == 0 && nanos < 0 {
 		k-- // start + (k-1)·period is still ahead of after, by less than a second
