@@ -1,0 +1,30 @@
+// Package eventpattern is the pure core of EventBridge rules: it matches
+// JSON events against event patterns and turns a matched event into a
+// target's input (InputPath, Input, InputTransformer), as Amazon
+// EventBridge documents them.
+//
+// A pattern is compiled once (Parse) into a plain value whose Match does
+// no I/O and allocates nothing for the common cases; events are values of
+// the value package (value.Parse). Patterns EventBridge refuses are
+// refused here with an *Error whose Code is InvalidEventPatternException.
+//
+// Matching, as EventBridge does it:
+//
+//   - A pattern is an object. A member whose value is an object descends
+//     into the event's field of that name; a member whose value is an
+//     array is a leaf: the event's field matches if any of the array's
+//     matchers matches any of the field's values.
+//   - An event field that is an array offers each of its elements as a
+//     value (nested arrays are flattened); an object inside an array is
+//     descended into like an object, each element on its own, so that all
+//     the members of a nested pattern must match within one element.
+//   - Members are ANDed; "$or" takes two or more patterns, any of which
+//     must match at the level where it stands.
+//   - Exact values compare by type: "5" never matches 5, null never
+//     matches "". Numbers compare by value (5 matches 5.0 and 5e0), as
+//     the numeric matcher does.
+//   - exists only looks at leaves: a field whose value is an object or an
+//     empty array does not exist for it; a field whose value is null does.
+//   - Matchers other than exists:false need the field: anything-but never
+//     matches a missing field.
+package eventpattern

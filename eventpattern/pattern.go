@@ -1,0 +1,415 @@
+package eventpattern
+
+import (
+	"fmt"
+	"net/netip"
+	"strconv"
+	"strings"
+
+	"github.com/baton-sh/baton/value"
+)
+
+// CodeInvalidPattern is the error code EventBridge answers a pattern it
+// refuses with.
+const CodeInvalidPattern = "InvalidEventPatternException"
+
+// Limits applied to patterns. MaxPatternLength is the length EventBridge's
+// API allows an EventPattern; MaxDepth bounds nesting (the length alone
+// would allow hundreds of levels, which no event has) so that compiling
+// and matching stay shallow.
+const (
+	MaxPatternLength = 4096
+	MaxDepth         = 32
+	// numericLimit bounds the numbers a numeric matcher may name:
+	// EventBridge compares numbers within ±5.0e9.
+	numericLimit = 5e9
+)
+
+// Error is a pattern EventBridge would refuse. Path names the place in
+// the pattern, as a JSON Pointer ("/detail/state/0"); Reason says why.
+type Error struct {
+	Path   string
+	Reason string
+}
+
+func (e *Error) Error() string {
+	if e.Path == "" {
+		return "Event pattern is not valid. Reason: " + e.Reason
+	}
+	return "Event pattern is not valid. Reason: " + e.Reason + " at " + e.Path
+}
+
+// Code is the AWS error code of every pattern error.
+func (e *Error) Code() string { return CodeInvalidPattern }
+
+// Pattern is a compiled event pattern: immutable, safe for concurrent use.
+type Pattern struct {
+	root *node
+}
+
+// node is one object level of a pattern: fields that must all match, and
+// $or groups of which one alternative each must match.
+type node struct {
+	fields []field
+	ors    [][]*node
+}
+
+// field is one member of a pattern object: either a nested pattern (sub)
+// or a leaf's matchers.
+type field struct {
+	key  string
+	sub  *node
+	leaf []matcher
+}
+
+// Parse compiles an event pattern given as JSON text.
+func Parse(text []byte) (*Pattern, error) {
+	if len(text) > MaxPatternLength {
+		return nil, &Error{Reason: fmt.Sprintf("The pattern is %d characters long; the limit is %d", len(text), MaxPatternLength)}
+	}
+	v, err := value.Parse(text)
+	if err != nil {
+		return nil, &Error{Reason: "The pattern is not valid JSON: " + err.Error()}
+	}
+	return Compile(v)
+}
+
+// Compile compiles an event pattern given as a parsed JSON value.
+func Compile(v any) (*Pattern, error) {
+	obj, ok := v.(*value.Object)
+	if !ok {
+		return nil, &Error{Reason: "Filter is not an object"}
+	}
+	n, err := compileNode(obj, "", 0)
+	if err != nil {
+		return nil, err
+	}
+	return &Pattern{root: n}, nil
+}
+
+// MustParse is Parse for patterns known to be valid (tests, constants).
+func MustParse(text string) *Pattern {
+	p, err := Parse([]byte(text))
+	if err != nil {
+		panic(err)
+	}
+	return p
+}
+
+func compileNode(obj *value.Object, path string, depth int) (*node, error) {
+	if depth > MaxDepth {
+		return nil, &Error{Path: path, Reason: fmt.Sprintf("The pattern is nested more than %d levels deep", MaxDepth)}
+	}
+	n := &node{}
+	for key, v := range obj.All() {
+		at := path + "/" + escapePointer(key)
+		if key == "$or" {
+			alts, err := compileOr(v, at, depth)
+			if err != nil {
+				return nil, err
+			}
+			n.ors = append(n.ors, alts)
+			continue
+		}
+		switch x := v.(type) {
+		case *value.Object:
+			sub, err := compileNode(x, at, depth+1)
+			if err != nil {
+				return nil, err
+			}
+			n.fields = append(n.fields, field{key: key, sub: sub})
+		case []any:
+			ms, err := compileLeaf(x, at)
+			if err != nil {
+				return nil, err
+			}
+			n.fields = append(n.fields, field{key: key, leaf: ms})
+		default:
+			return nil, &Error{Path: at, Reason: fmt.Sprintf("%q must be an object or an array", key)}
+		}
+	}
+	return n, nil
+}
+
+func compileOr(v any, path string, depth int) ([]*node, error) {
+	arr, ok := v.([]any)
+	if !ok || len(arr) < 2 {
+		return nil, &Error{Path: path, Reason: "\"$or\" must be an array of at least 2 objects"}
+	}
+	alts := make([]*node, 0, len(arr))
+	for i, a := range arr {
+		obj, ok := a.(*value.Object)
+		if !ok {
+			return nil, &Error{Path: path + "/" + strconv.Itoa(i), Reason: "\"$or\" must be an array of at least 2 objects"}
+		}
+		n, err := compileNode(obj, path+"/"+strconv.Itoa(i), depth+1)
+		if err != nil {
+			return nil, err
+		}
+		alts = append(alts, n)
+	}
+	return alts, nil
+}
+
+// compileLeaf compiles a leaf's array. An empty array is valid and
+// matches nothing: no value can equal one of no values.
+func compileLeaf(arr []any, path string) ([]matcher, error) {
+	ms := make([]matcher, 0, len(arr))
+	for i, v := range arr {
+		at := path + "/" + strconv.Itoa(i)
+		var m matcher
+		switch x := v.(type) {
+		case nil, bool, string, value.Number:
+			m = matcher{kind: kExact, value: x}
+		case *value.Object:
+			var err error
+			if m, err = compileOperator(x, at); err != nil {
+				return nil, err
+			}
+		default:
+			return nil, &Error{Path: at, Reason: "Match value must be a string, a number, true, false, null or an object"}
+		}
+		ms = append(ms, m)
+	}
+	return ms, nil
+}
+
+// compileOperator compiles {"prefix": ...} and its kin: one key each.
+func compileOperator(obj *value.Object, path string) (matcher, error) {
+	if obj.Len() != 1 {
+		return matcher{}, &Error{Path: path, Reason: "A match expression must have exactly one key"}
+	}
+	op, arg := obj.At(0)
+	at := path + "/" + escapePointer(op)
+	switch op {
+	case "prefix", "suffix":
+		return compileAffix(op, arg, at)
+	case "equals-ignore-case":
+		s, ok := arg.(string)
+		if !ok {
+			return matcher{}, &Error{Path: at, Reason: "equals-ignore-case match pattern must be a string"}
+		}
+		return matcher{kind: kFold, text: fold(s)}, nil
+	case "anything-but":
+		return compileAnythingBut(arg, at)
+	case "numeric":
+		return compileNumeric(arg, at)
+	case "exists":
+		b, ok := arg.(bool)
+		if !ok {
+			return matcher{}, &Error{Path: at, Reason: "exists match pattern must be either true or false"}
+		}
+		return matcher{kind: kExists, exists: b}, nil
+	case "cidr":
+		return compileCIDR(arg, at)
+	case "wildcard":
+		s, ok := arg.(string)
+		if !ok {
+			return matcher{}, &Error{Path: at, Reason: "wildcard match pattern must be a string"}
+		}
+		g, err := compileGlob(s, at)
+		if err != nil {
+			return matcher{}, err
+		}
+		return matcher{kind: kWildcard, globs: []glob{g}}, nil
+	}
+	return matcher{}, &Error{Path: at, Reason: fmt.Sprintf("Unrecognized match type %s", op)}
+}
+
+// compileAffix compiles prefix and suffix: a string, or
+// {"equals-ignore-case": string} to ignore case.
+func compileAffix(op string, arg any, path string) (matcher, error) {
+	kind, foldKind := kPrefix, kPrefixFold
+	if op == "suffix" {
+		kind, foldKind = kSuffix, kSuffixFold
+	}
+	switch x := arg.(type) {
+	case string:
+		return matcher{kind: kind, text: x}, nil
+	case *value.Object:
+		if x.Len() == 1 {
+			k, v := x.At(0)
+			if s, ok := v.(string); ok && k == "equals-ignore-case" {
+				return matcher{kind: foldKind, text: fold(s)}, nil
+			}
+		}
+	}
+	return matcher{}, &Error{Path: path, Reason: op + " match pattern must be a string or {\"equals-ignore-case\": string}"}
+}
+
+func compileAnythingBut(arg any, path string) (matcher, error) {
+	switch x := arg.(type) {
+	case string:
+		return matcher{kind: kAnythingBut, texts: []string{x}}, nil
+	case value.Number:
+		return matcher{kind: kAnythingBut, nums: []value.Number{x}}, nil
+	case []any:
+		return compileAnythingButList(x, path)
+	case *value.Object:
+		return compileAnythingButOperator(x, path)
+	}
+	return matcher{}, &Error{Path: path, Reason: "Value of anything-but must be an array, an object, a string or a number"}
+}
+
+// compileAnythingButList compiles a list of excluded values: all strings
+// or all numbers, as EventBridge requires.
+func compileAnythingButList(arr []any, path string) (matcher, error) {
+	if len(arr) == 0 {
+		return matcher{}, &Error{Path: path, Reason: "Inside anything-but list, there must be at least one value"}
+	}
+	m := matcher{kind: kAnythingBut}
+	for i, v := range arr {
+		switch x := v.(type) {
+		case string:
+			m.texts = append(m.texts, x)
+		case value.Number:
+			m.nums = append(m.nums, x)
+		default:
+			return matcher{}, &Error{Path: path + "/" + strconv.Itoa(i), Reason: "Inside anything-but list, only strings and numbers are supported"}
+		}
+	}
+	if len(m.texts) > 0 && len(m.nums) > 0 {
+		return matcher{}, &Error{Path: path, Reason: "Inside anything-but list, values must be all strings or all numbers"}
+	}
+	return m, nil
+}
+
+func compileAnythingButOperator(obj *value.Object, path string) (matcher, error) {
+	if obj.Len() != 1 {
+		return matcher{}, &Error{Path: path, Reason: "Inside anything-but, an object must have exactly one key"}
+	}
+	op, arg := obj.At(0)
+	at := path + "/" + escapePointer(op)
+	switch op {
+	case "prefix", "suffix":
+		s, ok := arg.(string)
+		if !ok || s == "" {
+			return matcher{}, &Error{Path: at, Reason: "Inside anything-but, " + op + " must be a non-empty string"}
+		}
+		if op == "prefix" {
+			return matcher{kind: kAnythingButPrefix, text: s}, nil
+		}
+		return matcher{kind: kAnythingButSuffix, text: s}, nil
+	case "equals-ignore-case":
+		ss, err := stringOrStrings(arg, at, op)
+		if err != nil {
+			return matcher{}, err
+		}
+		for i := range ss {
+			ss[i] = fold(ss[i])
+		}
+		return matcher{kind: kAnythingButFold, texts: ss}, nil
+	case "wildcard":
+		ss, err := stringOrStrings(arg, at, op)
+		if err != nil {
+			return matcher{}, err
+		}
+		m := matcher{kind: kAnythingButWildcard}
+		for _, s := range ss {
+			g, err := compileGlob(s, at)
+			if err != nil {
+				return matcher{}, err
+			}
+			m.globs = append(m.globs, g)
+		}
+		return m, nil
+	}
+	return matcher{}, &Error{Path: at, Reason: fmt.Sprintf("Unsupported anything-but pattern: %s", op)}
+}
+
+func stringOrStrings(arg any, path, op string) ([]string, error) {
+	switch x := arg.(type) {
+	case string:
+		return []string{x}, nil
+	case []any:
+		ss := make([]string, 0, len(x))
+		for _, v := range x {
+			s, ok := v.(string)
+			if !ok {
+				break
+			}
+			ss = append(ss, s)
+		}
+		if len(ss) == len(x) && len(ss) > 0 {
+			return ss, nil
+		}
+	}
+	return nil, &Error{Path: path, Reason: "Inside anything-but, " + op + " must be a string or a non-empty array of strings"}
+}
+
+// compileNumeric compiles ["=", n], ["<", n], [">=", n, "<", m] and their
+// kin: one bound, two bounds (one lower, one upper, lower below upper) or
+// equality, with numbers within ±5.0e9.
+func compileNumeric(arg any, path string) (matcher, error) {
+	arr, ok := arg.([]any)
+	if !ok || (len(arr) != 2 && len(arr) != 4) {
+		return matcher{}, &Error{Path: path, Reason: "Value of numeric must be an array of one or two comparisons, such as [\">\", 0, \"<=\", 5]"}
+	}
+	m := matcher{kind: kNumeric}
+	for i := 0; i < len(arr); i += 2 {
+		at := path + "/" + strconv.Itoa(i)
+		op, ok := arr[i].(string)
+		if !ok {
+			return matcher{}, &Error{Path: at, Reason: "Numeric comparison operator must be one of =, <, <=, >, >="}
+		}
+		n, ok := arr[i+1].(value.Number)
+		if !ok {
+			return matcher{}, &Error{Path: path + "/" + strconv.Itoa(i+1), Reason: "Value of " + op + " must be a number"}
+		}
+		f := n.Float64()
+		if f < -numericLimit || f > numericLimit {
+			return matcher{}, &Error{Path: path + "/" + strconv.Itoa(i+1), Reason: "Value of " + op + " must be between -5.0E9 and +5.0E9, inclusive"}
+		}
+		if err := m.setBound(op, f, len(arr) == 4, at); err != nil {
+			return matcher{}, err
+		}
+	}
+	if m.lo.set && m.hi.set && m.lo.v >= m.hi.v {
+		return matcher{}, &Error{Path: path, Reason: "Bottom must be less than top"}
+	}
+	return m, nil
+}
+
+func (m *matcher) setBound(op string, f float64, pair bool, path string) error {
+	var b *bound
+	incl := strings.HasSuffix(op, "=")
+	switch op {
+	case "=":
+		if pair {
+			return &Error{Path: path, Reason: "\"=\" cannot be combined with another comparison"}
+		}
+		m.lo, m.hi = bound{set: true, incl: true, v: f}, bound{set: true, incl: true, v: f}
+		return nil
+	case ">", ">=":
+		b = &m.lo
+	case "<", "<=":
+		b = &m.hi
+	default:
+		return &Error{Path: path, Reason: fmt.Sprintf("Unrecognized numeric range operator: %s", op)}
+	}
+	if b.set {
+		return &Error{Path: path, Reason: "A numeric range needs one lower bound (>, >=) and one upper bound (<, <=)"}
+	}
+	*b = bound{set: true, incl: incl, v: f}
+	return nil
+}
+
+func compileCIDR(arg any, path string) (matcher, error) {
+	s, ok := arg.(string)
+	if !ok {
+		return matcher{}, &Error{Path: path, Reason: "cidr match pattern must be a string"}
+	}
+	p, err := netip.ParsePrefix(s)
+	if err != nil {
+		return matcher{}, &Error{Path: path, Reason: fmt.Sprintf("Nonstandard IP address: %s", s)}
+	}
+	return matcher{kind: kCIDR, prefix: p.Masked()}, nil
+}
+
+// escapePointer escapes a key for a JSON Pointer (RFC 6901).
+func escapePointer(key string) string {
+	if !strings.ContainsAny(key, "~/") {
+		return key
+	}
+	return strings.ReplaceAll(strings.ReplaceAll(key, "~", "~0"), "/", "~1")
+}
