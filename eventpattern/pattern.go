@@ -364,7 +364,7 @@ func compileNumeric(arg any, path string) (matcher, error) {
 			return matcher{}, err
 		}
 	}
-	if m.lo.set && m.hi.set && m.lo.v >= m.hi.v {
+	if len(arr) == 4 && m.lo.v >= m.hi.v {
 		return matcher{}, &Error{Path: path, Reason: "Bottom must be less than top"}
 	}
 	return m, nil
