@@ -202,16 +202,26 @@ func (m *matcher) matchScalar(v any) bool {
 }
 
 // exactEqual compares a pattern's value and an event's: same type, and
-// numbers by value.
+// numbers by value within the range EventBridge compares numbers in
+// (±5.0e9), by their literal text beyond it (account numbers and the
+// like, which no float holds exactly).
 func exactEqual(want, got any) bool {
-	switch w := want.(type) {
-	case value.Number:
-		g, ok := got.(value.Number)
-		return ok && value.NumberEqual(w, g)
-	default:
+	w, ok := want.(value.Number)
+	if !ok {
 		return want == got
 	}
+	g, ok := got.(value.Number)
+	if !ok {
+		return false
+	}
+	if w == g {
+		return true
+	}
+	wf, gf := w.Float64(), g.Float64()
+	return inNumericRange(wf) && inNumericRange(gf) && wf == gf
 }
+
+func inNumericRange(f float64) bool { return f >= -numericLimit && f <= numericLimit }
 
 // excludes reports whether anything-but's list names v. Values of other
 // types than the list's (true, null, a number against strings) are not

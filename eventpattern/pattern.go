@@ -80,7 +80,7 @@ func Compile(v any) (*Pattern, error) {
 	if !ok {
 		return nil, &Error{Reason: "Filter is not an object"}
 	}
-	n, err := compileNode(obj, "", 0)
+	n, err := compileNode(obj, "", 0, false)
 	if err != nil {
 		return nil, err
 	}
@@ -96,13 +96,21 @@ func MustParse(text string) *Pattern {
 	return p
 }
 
-func compileNode(obj *value.Object, path string, depth int) (*node, error) {
+// compileNode compiles one object of a pattern; inOr says it stands
+// inside a "$or", where operator names may not be field names.
+func compileNode(obj *value.Object, path string, depth int, inOr bool) (*node, error) {
 	if depth > MaxDepth {
 		return nil, &Error{Path: path, Reason: fmt.Sprintf("The pattern is nested more than %d levels deep", MaxDepth)}
+	}
+	if obj.Len() == 0 {
+		return nil, &Error{Path: path, Reason: "Empty objects are not allowed"}
 	}
 	n := &node{}
 	for key, v := range obj.All() {
 		at := path + "/" + escapePointer(key)
+		if inOr && reservedInOr[key] {
+			return nil, &Error{Path: at, Reason: fmt.Sprintf("%s is a reserved field name which cannot be used inside $or", key)}
+		}
 		if key == "$or" {
 			alts, err := compileOr(v, at, depth)
 			if err != nil {
@@ -113,7 +121,7 @@ func compileNode(obj *value.Object, path string, depth int) (*node, error) {
 		}
 		switch x := v.(type) {
 		case *value.Object:
-			sub, err := compileNode(x, at, depth+1)
+			sub, err := compileNode(x, at, depth+1, inOr)
 			if err != nil {
 				return nil, err
 			}
@@ -142,7 +150,7 @@ func compileOr(v any, path string, depth int) ([]*node, error) {
 		if !ok {
 			return nil, &Error{Path: path + "/" + strconv.Itoa(i), Reason: "\"$or\" must be an array of at least 2 objects"}
 		}
-		n, err := compileNode(obj, path+"/"+strconv.Itoa(i), depth+1)
+		n, err := compileNode(obj, path+"/"+strconv.Itoa(i), depth+1, true)
 		if err != nil {
 			return nil, err
 		}
@@ -151,9 +159,22 @@ func compileOr(v any, path string, depth int) ([]*node, error) {
 	return alts, nil
 }
 
-// compileLeaf compiles a leaf's array. An empty array is valid and
-// matches nothing: no value can equal one of no values.
+// reservedInOr are the names EventBridge keeps for operators (and some it
+// reserves for operators to come): inside "$or" they cannot name fields.
+var reservedInOr = map[string]bool{
+	"exactly": true, "equals-ignore-case": true, "prefix": true, "suffix": true,
+	"anything-but": true, "exists": true, "wildcard": true, "numeric": true, "cidr": true,
+	"=": true, "<": true, "<=": true, ">": true, ">=": true,
+	"regex": true, "not-wildcard": true, "not-equals-ignore-case": true,
+	"date-after": true, "date-on-or-after": true, "date-before": true, "date-on-or-before": true,
+	"in-date-range": true, "ip-address-in-range": true, "ip-address-not-in-range": true,
+}
+
+// compileLeaf compiles a leaf's array of values and operators.
 func compileLeaf(arr []any, path string) ([]matcher, error) {
+	if len(arr) == 0 {
+		return nil, &Error{Path: path, Reason: "Empty arrays are not allowed"}
+	}
 	ms := make([]matcher, 0, len(arr))
 	for i, v := range arr {
 		at := path + "/" + strconv.Itoa(i)
@@ -242,6 +263,9 @@ func compileAnythingBut(arg any, path string) (matcher, error) {
 	case string:
 		return matcher{kind: kAnythingBut, texts: []string{x}}, nil
 	case value.Number:
+		if err := checkNumber(x, path); err != nil {
+			return matcher{}, err
+		}
 		return matcher{kind: kAnythingBut, nums: []value.Number{x}}, nil
 	case []any:
 		return compileAnythingButList(x, path)
@@ -263,6 +287,9 @@ func compileAnythingButList(arr []any, path string) (matcher, error) {
 		case string:
 			m.texts = append(m.texts, x)
 		case value.Number:
+			if err := checkNumber(x, path+"/"+strconv.Itoa(i)); err != nil {
+				return matcher{}, err
+			}
 			m.nums = append(m.nums, x)
 		default:
 			return matcher{}, &Error{Path: path + "/" + strconv.Itoa(i), Reason: "Inside anything-but list, only strings and numbers are supported"}
@@ -337,13 +364,16 @@ func stringOrStrings(arg any, path, op string) ([]string, error) {
 	return nil, &Error{Path: path, Reason: "Inside anything-but, " + op + " must be a string or a non-empty array of strings"}
 }
 
-// compileNumeric compiles ["=", n], ["<", n], [">=", n, "<", m] and their
-// kin: one bound, two bounds (one lower, one upper, lower below upper) or
-// equality, with numbers within ±5.0e9.
+// compileNumeric compiles ["=", n], [">", n], ["<=", n], [">=", n, "<", m]
+// and their kin: equality, one bound, or a lower bound then an upper one,
+// lower below upper, with numbers within ±5.0e9.
 func compileNumeric(arg any, path string) (matcher, error) {
 	arr, ok := arg.([]any)
-	if !ok || (len(arr) != 2 && len(arr) != 4) {
-		return matcher{}, &Error{Path: path, Reason: "Value of numeric must be an array of one or two comparisons, such as [\">\", 0, \"<=\", 5]"}
+	if !ok {
+		return matcher{}, &Error{Path: path, Reason: "Value of numeric must be an array"}
+	}
+	if len(arr) != 2 && len(arr) != 4 {
+		return matcher{}, &Error{Path: path, Reason: "A numeric expression is one comparison or a lower then an upper bound, such as [\">\", 0, \"<=\", 5]"}
 	}
 	m := matcher{kind: kNumeric}
 	for i := 0; i < len(arr); i += 2 {
@@ -354,13 +384,12 @@ func compileNumeric(arg any, path string) (matcher, error) {
 		}
 		n, ok := arr[i+1].(value.Number)
 		if !ok {
-			return matcher{}, &Error{Path: path + "/" + strconv.Itoa(i+1), Reason: "Value of " + op + " must be a number"}
+			return matcher{}, &Error{Path: path + "/" + strconv.Itoa(i+1), Reason: "Value of " + op + " must be numeric"}
 		}
-		f := n.Float64()
-		if f < -numericLimit || f > numericLimit {
-			return matcher{}, &Error{Path: path + "/" + strconv.Itoa(i+1), Reason: "Value of " + op + " must be between -5.0E9 and +5.0E9, inclusive"}
+		if err := checkNumber(n, path+"/"+strconv.Itoa(i+1)); err != nil {
+			return matcher{}, err
 		}
-		if err := m.setBound(op, f, len(arr) == 4, at); err != nil {
+		if err := m.setBound(op, n.Float64(), i, len(arr) == 4, at); err != nil {
 			return matcher{}, err
 		}
 	}
@@ -370,27 +399,29 @@ func compileNumeric(arg any, path string) (matcher, error) {
 	return m, nil
 }
 
-func (m *matcher) setBound(op string, f float64, pair bool, path string) error {
-	var b *bound
+// setBound sets the bound the i-th element of a numeric expression names.
+func (m *matcher) setBound(op string, f float64, i int, pair bool, path string) error {
 	incl := strings.HasSuffix(op, "=")
-	switch op {
-	case "=":
-		if pair {
-			return &Error{Path: path, Reason: "\"=\" cannot be combined with another comparison"}
-		}
+	switch {
+	case op == "=" && !pair:
 		m.lo, m.hi = bound{set: true, incl: true, v: f}, bound{set: true, incl: true, v: f}
-		return nil
-	case ">", ">=":
-		b = &m.lo
-	case "<", "<=":
-		b = &m.hi
+	case (op == ">" || op == ">=") && i == 0:
+		m.lo = bound{set: true, incl: incl, v: f}
+	case (op == "<" || op == "<=") && (i == 2 || !pair):
+		m.hi = bound{set: true, incl: incl, v: f}
+	case op == "=" || op == ">" || op == ">=" || op == "<" || op == "<=":
+		return &Error{Path: path, Reason: "A numeric range is a lower bound (>, >=) then an upper bound (<, <=); = stands alone"}
 	default:
 		return &Error{Path: path, Reason: fmt.Sprintf("Unrecognized numeric range operator: %s", op)}
 	}
-	if b.set {
-		return &Error{Path: path, Reason: "A numeric range needs one lower bound (>, >=) and one upper bound (<, <=)"}
+	return nil
+}
+
+// checkNumber refuses numbers beyond the range EventBridge compares.
+func checkNumber(n value.Number, path string) error {
+	if f := n.Float64(); f < -numericLimit || f > numericLimit {
+		return &Error{Path: path, Reason: "Value must be between -5.0E9 and +5.0E9, inclusive"}
 	}
-	*b = bound{set: true, incl: incl, v: f}
 	return nil
 }
 
