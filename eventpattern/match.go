@@ -105,18 +105,20 @@ func (f *field) match(obj *value.Object) bool {
 }
 
 // matchWithin descends into v: each element of an array on its own (so a
-// nested pattern matches within one element), anything else as one value.
+// nested pattern matches within one element: any element for a pattern
+// that asks for something, every element for one that only asks for
+// absence), anything else as one value.
 func (n *node) matchWithin(v any) bool {
 	arr, ok := v.([]any)
 	if !ok || len(arr) == 0 {
 		return n.match(v)
 	}
 	for _, e := range arr {
-		if n.matchWithin(e) {
-			return true
+		if n.matchWithin(e) != n.absentOnly {
+			return !n.absentOnly
 		}
 	}
-	return false
+	return n.absentOnly
 }
 
 // matchField matches a leaf field's value, present or not.

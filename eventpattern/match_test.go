@@ -36,6 +36,7 @@ const ec2 = `{
     "empty": [],
     "nested": {"a": 1},
     "items": [{"kind": "book", "price": 10}, {"kind": "pen", "price": 2}],
+    "parts": [{"kind": "book", "colour": "red"}, {"kind": "pen"}],
     "matrix": [[1, 2], [3, "x"]]
   }
 }`
@@ -149,6 +150,10 @@ func TestMatch(t *testing.T) {
 		{"exists false under a missing object", `{"nope": {"deeper": [{"exists": false}]}}`, true},
 		{"exists true under a missing object", `{"nope": {"deeper": [{"exists": true}]}}`, false},
 		{"exists false in objects of an array", `{"detail": {"items": {"colour": [{"exists": false}]}}}`, true},
+		{"exists false in objects of an array: absent from every one", `{"detail": {"items": {"price": [{"exists": false}]}}}`, false},
+		{"exists false in objects of an array: present in one", `{"detail": {"parts": {"colour": [{"exists": false}]}}}`, false},
+		{"exists false with a field that picks the element", `{"detail": {"parts": {"kind": ["pen"], "colour": [{"exists": false}]}}}`, true},
+		{"exists false with a field that picks the element, present", `{"detail": {"parts": {"kind": ["book"], "colour": [{"exists": false}]}}}`, false},
 
 		// cidr.
 		{"cidr", `{"detail": {"source-ip": [{"cidr": "10.0.0.0/24"}]}}`, true},

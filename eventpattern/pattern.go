@@ -52,6 +52,11 @@ type Pattern struct {
 type node struct {
 	fields []field
 	ors    [][]*node
+	// absentOnly: every field asks for absence (exists: false). Across an
+	// array such a node must hold for every element: the field must be
+	// absent from all of them, as EventBridge checks absence over the
+	// whole array unless another field has picked an element.
+	absentOnly bool
 }
 
 // field is one member of a pattern object: either a nested pattern (sub)
@@ -136,7 +141,25 @@ func compileNode(obj *value.Object, path string, depth int, inOr bool) (*node, e
 			return nil, &Error{Path: at, Reason: fmt.Sprintf("%q must be an object or an array", key)}
 		}
 	}
+	n.absentOnly = len(n.ors) == 0 && allAbsent(n.fields)
 	return n, nil
+}
+
+func allAbsent(fields []field) bool {
+	for _, f := range fields {
+		if f.sub != nil {
+			if !f.sub.absentOnly {
+				return false
+			}
+			continue
+		}
+		for _, m := range f.leaf {
+			if m.kind != kExists || m.exists {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 func compileOr(v any, path string, depth int) ([]*node, error) {
