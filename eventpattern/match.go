@@ -40,6 +40,7 @@ type matcher struct {
 	lo, hi bound          // numeric
 	exists bool           // exists
 	prefix netip.Prefix   // cidr
+	ip     netip.Addr     // kExact of a string that is an IP address
 }
 
 type bound struct {
@@ -170,7 +171,7 @@ func (m *matcher) matchScalar(v any) bool {
 	s, isString := v.(string)
 	switch m.kind {
 	case kExact:
-		return exactEqual(m.value, v)
+		return exactEqual(m.value, v) || (isString && m.ip.IsValid() && sameAddr(m.ip, s))
 	case kPrefix:
 		return isString && strings.HasPrefix(s, m.text)
 	case kSuffix:
@@ -221,6 +222,11 @@ func exactEqual(want, got any) bool {
 	}
 	wf, gf := w.Float64(), g.Float64()
 	return inNumericRange(wf) && inNumericRange(gf) && wf == gf
+}
+
+func sameAddr(want netip.Addr, s string) bool {
+	a, err := netip.ParseAddr(s)
+	return err == nil && a.Unmap() == want
 }
 
 func inNumericRange(f float64) bool { return f >= -numericLimit && f <= numericLimit }

@@ -161,6 +161,8 @@ func TestMatch(t *testing.T) {
 		{"cidr /32", `{"detail": {"source-ip": [{"cidr": "10.0.0.123/32"}]}}`, true},
 		{"cidr IPv6", `{"detail": {"ipv6": [{"cidr": "2001:db8::/32"}]}}`, true},
 		{"cidr IPv6 against IPv4", `{"detail": {"source-ip": [{"cidr": "2001:db8::/32"}]}}`, false},
+		{"an exact IP address however written", `{"detail": {"ipv6": ["2001:DB8:0::1"]}}`, true},
+		{"an exact IP address, another", `{"detail": {"ipv6": ["2001:db8::2"]}}`, false},
 		{"cidr on text that is no address", `{"detail": {"state": [{"cidr": "10.0.0.0/8"}]}}`, false},
 
 		// wildcard.

@@ -203,8 +203,15 @@ func compileLeaf(arr []any, path string) ([]matcher, error) {
 		at := path + "/" + strconv.Itoa(i)
 		var m matcher
 		switch x := v.(type) {
-		case nil, bool, string, value.Number:
+		case nil, bool, value.Number:
 			m = matcher{kind: kExact, value: x}
+		case string:
+			m = matcher{kind: kExact, value: x}
+			// An IP address matches the same address however it is
+			// written (2001:DB8::1 is 2001:db8:0::1), as in EventBridge.
+			if a, err := netip.ParseAddr(x); err == nil && a.Zone() == "" {
+				m.ip = a.Unmap()
+			}
 		case *value.Object:
 			var err error
 			if m, err = compileOperator(x, at); err != nil {
