@@ -17,6 +17,8 @@ const CodeValidation = "ValidationException"
 const (
 	MaxInputPaths       = 100
 	MaxInputTemplateLen = 8192
+	MaxInputLen         = 8192
+	MaxInputPathLen     = 256
 )
 
 // TargetError is a target's input configuration EventBridge would refuse.
@@ -94,6 +96,10 @@ func CompileTarget(t Target) (*Transform, error) {
 		return nil, &TargetError{Reason: "Only one of Input, InputPath, or InputTransformer may be provided"}
 	}
 	switch {
+	case len(t.Input) > MaxInputLen:
+		return nil, &TargetError{Reason: fmt.Sprintf("Input is longer than %d characters", MaxInputLen)}
+	case len(t.InputPath) > MaxInputPathLen:
+		return nil, &TargetError{Reason: fmt.Sprintf("InputPath is longer than %d characters", MaxInputPathLen)}
 	case t.Input != "":
 		if _, err := value.ParseString(t.Input); err != nil {
 			return nil, &TargetError{Reason: "Input is not valid JSON: " + err.Error()}

@@ -115,6 +115,8 @@ func TestTargetInvalid(t *testing.T) {
 	}{
 		{"two settings", Target{Input: `{}`, InputPath: "$"}, "Only one of Input, InputPath, or InputTransformer"},
 		{"Input not JSON", Target{Input: `{"a":`}, "Input is not valid JSON"},
+		{"Input too long", Target{Input: `"` + strings.Repeat("x", MaxInputLen) + `"`}, "Input is longer than 8192"},
+		{"InputPath too long", Target{InputPath: "$." + strings.Repeat("x", MaxInputPathLen)}, "InputPath is longer than 256"},
 		{"InputPath without $", Target{InputPath: "detail"}, `must start with $`},
 		{"InputPath with brackets", Target{InputPath: "$['detail']"}, "is not valid at position 1"},
 		{"InputPath with an empty name", Target{InputPath: "$.detail..x"}, "is not valid at position 8"},
