@@ -270,18 +270,18 @@ func compileOperator(obj *value.Object, path string) (matcher, error) {
 // compileAffix compiles prefix and suffix: a string, or
 // {"equals-ignore-case": string} to ignore case.
 func compileAffix(op string, arg any, path string) (matcher, error) {
-	kind, foldKind := kPrefix, kPrefixFold
+	plain, folded := kPrefix, kPrefixFold
 	if op == "suffix" {
-		kind, foldKind = kSuffix, kSuffixFold
+		plain, folded = kSuffix, kSuffixFold
 	}
 	switch x := arg.(type) {
 	case string:
-		return matcher{kind: kind, text: x}, nil
+		return matcher{kind: plain, text: x}, nil
 	case *value.Object:
 		if x.Len() == 1 {
 			k, v := x.At(0)
 			if s, ok := v.(string); ok && k == "equals-ignore-case" {
-				return matcher{kind: foldKind, text: fold(s)}, nil
+				return matcher{kind: folded, text: fold(s)}, nil
 			}
 		}
 	}
