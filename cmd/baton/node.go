@@ -1,8 +1,6 @@
 package main
 
 import (
-	"crypto/rand"
-	"encoding/hex"
 	"os"
 	"strings"
 	"time"
@@ -21,10 +19,11 @@ const minLeaseTTL = time.Second
 
 // serveNode is the name under which a server holds its lease. SQLite's is
 // always "local". On PostgreSQL, where several servers may share the
-// database, each process gets a name of its own (the host's name and a
-// random suffix) unless --node gives one: two processes under one name
-// would each register a new incarnation of it and steal the other's lease
-// at every renewal.
+// database, it is --node, else the host's name: stable from run to run, so
+// that a server restarted on its host takes its executions back at once
+// instead of waiting for its lease to run out. The database refuses a
+// second live process under one name (postgres.HoldNode): two servers on
+// one host need a --node each.
 func serveNode(flagValue, url string) (string, error) {
 	if url == "" {
 		if flagValue != "" && flagValue != sqliteNode {
@@ -32,20 +31,20 @@ func serveNode(flagValue, url string) (string, error) {
 		}
 		return sqliteNode, nil
 	}
-	if flagValue != "" {
-		if err := checkNodeName(flagValue); err != nil {
-			return "", err
-		}
-		return flagValue, nil
+	if flagValue == "" {
+		return hostNode(), nil
 	}
-	return processNode()
+	if err := checkNodeName(flagValue); err != nil {
+		return "", err
+	}
+	return flagValue, nil
 }
 
 // checkNodeName keeps node names short and printable: they show in logs
 // and metrics.
 func checkNodeName(name string) error {
-	if len(name) > 128 {
-		return usageError("serve: --node is at most 128 characters")
+	if len(name) > maxNodeName {
+		return usageError("serve: --node is at most %d characters", maxNodeName)
 	}
 	for _, r := range name {
 		if !unicode.IsPrint(r) || unicode.IsSpace(r) {
@@ -55,23 +54,29 @@ func checkNodeName(name string) error {
 	return nil
 }
 
-// processNode is HOST-XXXXXXXX: the host says where the process runs, the
-// suffix tells processes apart (two on one host, or a restart: the
-// executions of the one before are taken over once its lease runs out).
-func processNode() (string, error) {
+const maxNodeName = 128
+
+// hostNode is the host's name up to its first dot ("baton" when it has
+// none).
+func hostNode() string {
 	host, err := os.Hostname()
-	if err != nil || host == "" {
-		host = "baton"
+	if err != nil {
+		host = ""
 	}
 	host, _, _ = strings.Cut(host, ".")
-	if len(host) > 100 {
-		host = host[:100]
+	host = strings.Map(func(r rune) rune {
+		if !unicode.IsPrint(r) || unicode.IsSpace(r) {
+			return '-'
+		}
+		return r
+	}, host)
+	if host == "" {
+		return "baton"
 	}
-	var suffix [4]byte
-	if _, err := rand.Read(suffix[:]); err != nil {
-		return "", err
+	if len(host) > maxNodeName {
+		host = host[:maxNodeName]
 	}
-	return host + "-" + hex.EncodeToString(suffix[:]), nil
+	return host
 }
 
 // checkLeaseTTL refuses lease periods too short to be renewed reliably.

@@ -2,7 +2,9 @@ package main
 
 import (
 	"context"
+	"errors"
 	"os"
+	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -99,8 +101,8 @@ func TestServePostgresNodes(t *testing.T) {
 	}
 	host, _, _ = strings.Cut(host, ".")
 	firstNode := owner(handedBack)
-	if !strings.HasPrefix(firstNode, host+"-") || len(firstNode) != len(host)+9 {
-		t.Errorf("the first server's node is %q, want %s-XXXXXXXX", firstNode, host)
+	if firstNode != host {
+		t.Errorf("the first server's node is %q, want the host's name %q", firstNode, host)
 	}
 	first.stop(t)
 
@@ -126,5 +128,14 @@ func TestServePostgresNodes(t *testing.T) {
 	})
 	work(c)
 	finished(c, crashed, "crashed")
+
+	// A second live process under the node's name is refused: it would
+	// steal the lease at every renewal.
+	twin := launch(t, t.TempDir(), "--store", dbURL, "--node", "third")
+	err = twin.exited(t, 20*time.Second)
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != 1 || !strings.Contains(twin.logs.String(), `another baton serve runs under this node name on this database ("third")`) {
+		t.Errorf("a second server named third exited with %v, want status 1 and why: %s", err, twin.logs)
+	}
 	third.stop(t)
 }

@@ -38,7 +38,7 @@ func cmdServe(args []string, stdout, stderr io.Writer) error {
 	addr := fs.String("addr", "127.0.0.1:8083", "address to listen on")
 	data := fs.String("data", "baton-data", "data folder (created if missing)")
 	storeFlag := fs.String("store", "", storeFlagHelp)
-	nodeFlag := fs.String("node", "", "this server's `name` among several on one PostgreSQL database (default: the host's name and a random suffix; on SQLite always \"local\")")
+	nodeFlag := fs.String("node", "", "this server's `name` among several on one PostgreSQL database (default: the host's name; on SQLite always \"local\")")
 	leaseTTL := fs.Duration("lease-ttl", 10*time.Second, "how long this server's lease on its executions lasts unrenewed: when it dies, other servers on the same PostgreSQL database take them over that long after (it renews three times per period)")
 	account := fs.String("account", "123456789012", "account id in ARNs")
 	limit := fs.Int("payload-limit", 262144, "largest execution input and state output in bytes")
@@ -125,7 +125,7 @@ func cmdServe(args []string, stdout, stderr io.Writer) error {
 	if err := checkLeaseTTL(*leaseTTL); err != nil {
 		return err
 	}
-	st, closeStore, err := openStore(url, *data)
+	st, closeStore, err := openStore(url, *data, node)
 	if err != nil {
 		return err
 	}
