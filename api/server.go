@@ -352,6 +352,13 @@ func (s *Server) toAPIError(ctx context.Context, action string, err error) *apiE
 		return &apiError{status: http.StatusServiceUnavailable, code: "ServiceUnavailable",
 			message: "The request has failed due to a temporary failure of the server."}
 	}
+	if engine.OwnedElsewhere(err) {
+		// Another node advances the execution: a callback or a stop cannot
+		// be handed to it yet, but a dead owner's executions are taken over
+		// once its lease lapses. Retryable, as every SDK retries a 503.
+		return &apiError{status: http.StatusServiceUnavailable, code: "ServiceUnavailable",
+			message: "Another Baton node advances this execution, and its lease has not lapsed; try again."}
+	}
 	if ctx.Err() == nil {
 		s.log.Error("internal error", "action", action, "error", err)
 	}

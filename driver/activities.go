@@ -246,6 +246,17 @@ func (d *Durable) claimStored(ctx context.Context, activityARN, worker string) (
 		if err == nil {
 			return t, nil
 		}
+		if errors.Is(err, ErrOwnedElsewhere) {
+			// Another node's live lease holds the execution: its task is
+			// not this node's to start. The claim goes back, or the task
+			// would stay claimed by a worker that never got it (recovery
+			// releases such claims only for executions it finds busy).
+			// Tried again, it would be the oldest again: this poll waits.
+			if err := d.store.ReleaseActivityTask(ctx, t.Token); err != nil && !errors.Is(err, store.ErrNotFound) {
+				return nil, err
+			}
+			return nil, nil
+		}
 		if !errors.Is(err, ErrStale) && !errors.Is(err, ErrExecutionClosed) {
 			return nil, err
 		}

@@ -80,3 +80,42 @@ func TestActivityAfterRestart(t *testing.T) {
 		t.Errorf("%+v", done)
 	}
 }
+
+// A poll at a node that does not own the task's execution (another node's
+// lease is live) gets no task, and leaves it unclaimed for the owner.
+func TestActivityOwnedElsewhere(t *testing.T) {
+	t.Parallel()
+	clk := clock.NewManual(epoch)
+	dir := t.TempDir()
+	a := newNode(t, dir, clk, nil)
+	a.name = "a"
+	a.restart()
+	act := "arn:aws:states:us-east-1:123456789012:activity:elsewhere"
+	def := `{"StartAt":"A","States":{"A":{"Type":"Task","Resource":"` + act + `","End":true}}}`
+	rec := a.start("o1", def, `{"v":1}`)
+	b := &node{t: t, dir: dir, name: "b", clk: clk, keys: a.keys, ended: map[string]chan struct{}{}}
+	b.open()
+	ctx := context.Background()
+	task, err := b.d.PollActivity(ctx, act, "at-b", 0)
+	if task != nil || err != nil {
+		t.Fatalf("b's poll of a's task: %+v %v", task, err)
+	}
+	// Unclaimed: the store hands it out (and takes it back).
+	row, err := b.s.ClaimActivityTask(ctx, act, "probe", clk.Now())
+	if err != nil || row.ExecutionARN != rec.ARN {
+		t.Fatalf("the task after b's poll: %+v %v", row, err)
+	}
+	if err := b.s.ReleaseActivityTask(ctx, row.Token); err != nil {
+		t.Fatal(err)
+	}
+	task, err = a.d.PollActivity(ctx, act, "at-a", 0)
+	if err != nil || task == nil || task.ExecutionARN != rec.ARN {
+		t.Fatalf("a's poll: %+v %v", task, err)
+	}
+	if err := a.d.TaskSucceeded(ctx, task.ExecutionARN, task.TaskID, `{"ok":true}`); err != nil {
+		t.Fatal(err)
+	}
+	if done := a.wait(rec.ARN); done.Output != `{"ok":true}` {
+		t.Errorf("%+v", done)
+	}
+}

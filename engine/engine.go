@@ -225,6 +225,12 @@ func (e *Engine) Ready(ctx context.Context) error {
 // error of an outage is logged.
 func (e *Engine) Unavailable(err error) bool { return e.outage.Failed(err) }
 
+// OwnedElsewhere says that err is a refusal because another node's live
+// lease holds the execution asked about. It passes: the owner's lease
+// lapses if it died (and this node takes the execution over), so the
+// caller may retry.
+func OwnedElsewhere(err error) bool { return errors.Is(err, driver.ErrOwnedElsewhere) }
+
 // Account is the account id in the engine's ARNs.
 func (e *Engine) Account() string { return e.o.Account }
 

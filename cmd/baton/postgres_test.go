@@ -212,7 +212,7 @@ func TestServePostgresOneServer(t *testing.T) {
 	c := first.client()
 	sm := createMachine(t, c, "before", `{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}}`)
 
-	second := launch(t, t.TempDir(), "--store", dbURL)
+	second := launch(t, t.TempDir(), "--store", dbURL, "--node", "second")
 	err := second.exited(t, 20*time.Second)
 	var ee *exec.ExitError
 	if !errors.As(err, &ee) || ee.ExitCode() != 1 || !strings.Contains(second.logs.String(), "another baton serve uses this database") {

@@ -38,6 +38,8 @@ func cmdServe(args []string, stdout, stderr io.Writer) error {
 	addr := fs.String("addr", "127.0.0.1:8083", "address to listen on")
 	data := fs.String("data", "baton-data", "data folder (created if missing)")
 	storeFlag := fs.String("store", "", storeFlagHelp)
+	nodeFlag := fs.String("node", "", "this server's `name` among several on one PostgreSQL database (default: the host's name; on SQLite always \"local\")")
+	leaseTTL := fs.Duration("lease-ttl", 10*time.Second, "how long this server's lease on its executions lasts unrenewed: when it dies, other servers on the same PostgreSQL database take them over that long after (it renews three times per period)")
 	account := fs.String("account", "123456789012", "account id in ARNs")
 	limit := fs.Int("payload-limit", 262144, "largest execution input and state output in bytes")
 	maxEvents := fs.Int64("max-events", 0, "largest history of a Standard execution in events (default 25000, AWS's limit)")
@@ -116,7 +118,14 @@ func cmdServe(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	st, closeStore, err := openStore(url, *data)
+	node, err := serveNode(*nodeFlag, url)
+	if err != nil {
+		return err
+	}
+	if err := checkLeaseTTL(*leaseTTL); err != nil {
+		return err
+	}
+	st, closeStore, err := openStore(url, *data, node)
 	if err != nil {
 		return err
 	}
@@ -139,7 +148,7 @@ func cmdServe(args []string, stdout, stderr io.Writer) error {
 	}
 	eng, err := engine.New(context.Background(), engine.Options{
 		Store: st, Resources: resources, Logger: log, Account: *account, PayloadLimit: *limit, MaxEvents: *maxEvents, ExpressHistory: *expressHistory, Mocks: mocks,
-		Notify: webhook.Notices(hooks), TraceTask: traceTask,
+		Notify: webhook.Notices(hooks), TraceTask: traceTask, Node: node, LeaseDuration: *leaseTTL,
 	})
 	if err != nil {
 		return &exitError{code: 1, msg: err.Error()}
@@ -218,7 +227,7 @@ func cmdServe(args []string, stdout, stderr io.Writer) error {
 	} else {
 		go func() { served <- srv.Serve(ln) }()
 	}
-	log.Info("serving the Step Functions API", "url", scheme+"://"+ln.Addr().String(), "data", *data, "store", storeName(url, *data), "signatures", len(keys) > 0)
+	log.Info("serving the Step Functions API", "url", scheme+"://"+ln.Addr().String(), "data", *data, "store", storeName(url, *data), "node", node, "signatures", len(keys) > 0)
 	select {
 	case err := <-served:
 		return &exitError{code: 1, msg: err.Error()}

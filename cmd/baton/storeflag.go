@@ -43,23 +43,35 @@ const openTimeout = 30 * time.Second
 
 // openStore opens serve's store: PostgreSQL when url names one, else
 // SQLite in the data folder. The returned function closes it.
-func openStore(url, data string) (store.Store, func(), error) {
+func openStore(url, data, node string) (store.Store, func(), error) {
 	if url != "" {
-		return openPostgres(url)
+		return openPostgres(url, node)
 	}
 	return openSQLite(data)
 }
 
-// openPostgres opens the database and holds it for this server alone.
-func openPostgres(url string) (store.Store, func(), error) {
+// openPostgres opens the database and holds it for this server alone, and
+// the node's name for this process alone.
+func openPostgres(url, node string) (store.Store, func(), error) {
 	ctx, cancel := context.WithTimeout(context.Background(), openTimeout)
 	defer cancel()
 	st, err := postgres.Open(ctx, url)
 	if err != nil {
 		return nil, nil, &exitError{code: 1, msg: "serve: " + err.Error()}
 	}
+	// The node's name first: while servers do not share a database yet,
+	// a second one under the same name is told the more precise reason.
+	releaseNode, err := st.HoldNode(ctx, node)
+	if err != nil {
+		st.Close()
+		if errors.Is(err, postgres.ErrNodeInUse) {
+			err = fmt.Errorf("%w (%q): give each server a --node of its own", err, node)
+		}
+		return nil, nil, &exitError{code: 1, msg: "serve: " + err.Error()}
+	}
 	release, err := st.Exclusive(ctx)
 	if err != nil {
+		releaseNode()
 		st.Close()
 		if errors.Is(err, postgres.ErrInUse) {
 			err = fmt.Errorf("%w (%s): several servers on one database are not supported yet "+
@@ -68,6 +80,7 @@ func openPostgres(url string) (store.Store, func(), error) {
 		return nil, nil, &exitError{code: 1, msg: "serve: " + err.Error()}
 	}
 	return st, func() {
+		releaseNode()
 		release()
 		st.Close()
 	}, nil

@@ -274,6 +274,43 @@ func TestExclusive(t *testing.T) {
 	again()
 }
 
+// TestHoldNode: one process per node name and schema; other names, and
+// the same name in another schema, are free; released, the name is free.
+func TestHoldNode(t *testing.T) {
+	url := pgtest.Schema(t)
+	ctx := context.Background()
+	a, b := open(t, url), open(t, url)
+	release, err := a.HoldNode(ctx, "n1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.HoldNode(ctx, "n1"); !errors.Is(err, ErrNodeInUse) {
+		t.Fatalf("a second hold of n1: %v", err)
+	}
+	for _, free := range []struct {
+		st   *Store
+		node string
+	}{{b, "n2"}, {open(t, pgtest.Schema(t)), "n1"}} {
+		r, err := free.st.HoldNode(ctx, free.node)
+		if err != nil {
+			t.Fatalf("a hold of %s: %v", free.node, err)
+		}
+		r()
+	}
+	// The schema's hold is another lock.
+	whole, err := b.Exclusive(ctx)
+	if err != nil {
+		t.Fatalf("the schema's hold beside a node's: %v", err)
+	}
+	whole()
+	release()
+	again, err := b.HoldNode(ctx, "n1")
+	if err != nil {
+		t.Fatalf("a hold of n1 once released: %v", err)
+	}
+	again()
+}
+
 // TestMissingSchema: a search_path that names no schema is refused, saying
 // so.
 func TestMissingSchema(t *testing.T) {

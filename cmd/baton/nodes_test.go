@@ -1,0 +1,141 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sfn"
+
+	"github.com/baton-sh/baton/store/postgres"
+	"github.com/baton-sh/baton/store/postgres/pgtest"
+)
+
+// TestServeNodeFlags: --node names a server on PostgreSQL only, and
+// --lease-ttl refuses periods too short to renew.
+func TestServeNodeFlags(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--node", "a"}, "on SQLite the node is \"local\""},
+		{[]string{"--node", "two words", "--store", "postgres://127.0.0.1:1/x"}, "no spaces"},
+		{[]string{"--node", strings.Repeat("n", 129), "--store", "postgres://127.0.0.1:1/x"}, "at most 128 characters"},
+		{[]string{"--lease-ttl", "100ms"}, "--lease-ttl is at least 1s, not 100ms"},
+		{[]string{"--lease-ttl", "-5s"}, "--lease-ttl is at least 1s"},
+	} {
+		args := append([]string{"serve", "--data", t.TempDir(), "--addr", "127.0.0.1:0"}, tc.args...)
+		r := cli(t, args...)
+		if r.code != 2 || !strings.Contains(r.stderr, tc.want) {
+			t.Errorf("serve %q: exit %d, stderr %q; want 2 and %q", tc.args, r.code, r.stderr, tc.want)
+		}
+	}
+}
+
+// TestServePostgresNodes: each server holds its lease under a name of its
+// own; a server that shuts down hands its lease back at once, so the next
+// one takes its executions over without waiting for the lease to run out
+// (a minute here); one killed with SIGKILL loses them once its lease runs
+// out (--lease-ttl), and the next carries them on: each state entered
+// once.
+func TestServePostgresNodes(t *testing.T) {
+	dbURL := pgtest.Schema(t)
+	t.Parallel()
+	ctx := context.Background()
+	st, err := postgres.Open(ctx, dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	owner := func(arn string) string {
+		t.Helper()
+		rec, err := st.GetExecution(ctx, arn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return rec.Owner.Node
+	}
+
+	first := startServerAt(t, t.TempDir(), "--store", dbURL, "--lease-ttl", "1m")
+	c := first.client()
+	act := must(c.CreateActivity(ctx, &sfn.CreateActivityInput{Name: aws.String("nodes-work")}))(t)
+	sm := createMachine(t, c, "nodes-flow", `{"StartAt":"Work","States":{
+		"Work":{"Type":"Task","Resource":"`+aws.ToString(act.ActivityArn)+`","Next":"Done"},
+		"Done":{"Type":"Pass","End":true}}}`)
+	start := func(c *sfn.Client, name string) string {
+		t.Helper()
+		out := must(c.StartExecution(ctx, &sfn.StartExecutionInput{StateMachineArn: aws.String(sm), Name: aws.String(name), Input: aws.String(`{"run":"` + name + `"}`)}))(t)
+		return aws.ToString(out.ExecutionArn)
+	}
+	// work takes the one task waiting and answers it with its input.
+	work := func(c *sfn.Client) {
+		t.Helper()
+		task := must(c.GetActivityTask(ctx, &sfn.GetActivityTaskInput{ActivityArn: act.ActivityArn, WorkerName: aws.String("w")}))(t)
+		if task.TaskToken == nil {
+			t.Fatal("no task within a poll")
+		}
+		must(c.SendTaskSuccess(ctx, &sfn.SendTaskSuccessInput{TaskToken: task.TaskToken, Output: task.Input}))(t)
+	}
+	finished := func(c *sfn.Client, arn, name string) {
+		t.Helper()
+		done := waitDone(t, c, arn)
+		if done.Status != "SUCCEEDED" || aws.ToString(done.Output) != `{"run":"`+name+`"}` {
+			t.Errorf("%s: %s %s", name, done.Status, aws.ToString(done.Output))
+		}
+		want := "ExecutionStarted,TaskStateEntered,ActivityScheduled,ActivityStarted,ActivitySucceeded,TaskStateExited,PassStateEntered,PassStateExited,ExecutionSucceeded"
+		if got := eventTypes(historyOf(t, c, aws.String(arn))); got != want {
+			t.Errorf("%s's history:\n got %s\nwant %s", name, got, want)
+		}
+	}
+
+	handedBack := start(c, "handed-back")
+	host, err := os.Hostname()
+	if err != nil {
+		t.Fatal(err)
+	}
+	host, _, _ = strings.Cut(host, ".")
+	firstNode := owner(handedBack)
+	if firstNode != host {
+		t.Errorf("the first server's node is %q, want the host's name %q", firstNode, host)
+	}
+	first.stop(t)
+
+	// The lease was handed back: the second server (another node) takes
+	// the execution over at start, not a minute later.
+	second := startServerAt(t, t.TempDir(), "--store", dbURL, "--node", "second", "--lease-ttl", "2s")
+	c = second.client()
+	work(c)
+	finished(c, handedBack, "handed-back")
+
+	crashed := start(c, "crashed")
+	if got := owner(crashed); got != "second" {
+		t.Errorf("an execution started on the node %q is owned by %q", "second", got)
+	}
+	second.kill(t)
+	third := startServerAt(t, t.TempDir(), "--store", dbURL, "--node", "third", "--lease-ttl", "2s")
+	c = third.client()
+	// Its task is claimable once the execution is the third node's: the
+	// second's lease runs out 2 s after its last renewal.
+	poll(t, "the third node owning the crashed node's execution", 30*time.Second, func() (bool, error) {
+		rec, err := st.GetExecution(ctx, crashed)
+		return err == nil && rec.Owner.Node == "third", err
+	})
+	work(c)
+	finished(c, crashed, "crashed")
+
+	// A second live process under the node's name is refused: it would
+	// steal the lease at every renewal.
+	twin := launch(t, t.TempDir(), "--store", dbURL, "--node", "third")
+	err = twin.exited(t, 20*time.Second)
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != 1 || !strings.Contains(twin.logs.String(), `another baton serve runs under this node name on this database ("third")`) {
+		t.Errorf("a second server named third exited with %v, want status 1 and why: %s", err, twin.logs)
+	}
+	third.stop(t)
+}
