@@ -24,12 +24,12 @@ connections:
 otherFunctions: {lambda: "http://127.0.0.1:3001", timeout: 30s}
 stateMachines:
   Child: child.asl.json
-`), "/work/project")
+`), "/srv/project")
 	if err != nil {
 		t.Fatal(err)
 	}
 	v := c.Functions["validate"]
-	if v.Kind() != "command" || v.Dir != filepath.Join("/work/project", "fns") || time.Duration(v.Timeout) != 90*time.Second || v.Name != "validate" {
+	if v.Kind() != "command" || v.Dir != filepath.Join("/srv/project", "fns") || time.Duration(v.Timeout) != 90*time.Second || v.Name != "validate" {
 		t.Errorf("validate: %+v", v)
 	}
 	if c.Functions["charge"].Kind() != "http" || c.Functions["ship"].Kind() != "lambda" || c.Functions["ship"].Name != "ShipFn" {
