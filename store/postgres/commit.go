@@ -7,6 +7,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/baton-sh/baton/store"
+	"github.com/baton-sh/baton/store/sqlrow"
 )
 
 // Commit applies steps in one transaction and one round trip: every
@@ -155,11 +156,11 @@ func queueStep(b *pgx.Batch, st *store.Step) {
 	if st.Create {
 		b.Queue(qInsertExecution,
 			e.ARN, e.StateMachineARN, e.VersionARN, e.AliasARN, e.Name, e.Express, e.Status, e.Input, e.Output, e.HasOutput,
-			e.Error, e.Cause, nanos(e.Start), nanos(e.Stop), e.RedriveCount, nanos(e.RedriveDate), e.Definition, e.RoleARN, e.Meta,
+			e.Error, e.Cause, sqlrow.Nanos(e.Start), sqlrow.Nanos(e.Stop), e.RedriveCount, sqlrow.Nanos(e.RedriveDate), e.Definition, e.RoleARN, e.Meta,
 			st.Lease.Node, st.Lease.Epoch, seq, e.LastEvent, e.LastEventType, e.Idle)
 	} else {
 		b.Queue(qUpdateExecution,
-			e.Status, e.Output, e.HasOutput, e.Error, e.Cause, nanos(e.Stop), e.RedriveCount, nanos(e.RedriveDate), e.Meta, seq,
+			e.Status, e.Output, e.HasOutput, e.Error, e.Cause, sqlrow.Nanos(e.Stop), e.RedriveCount, sqlrow.Nanos(e.RedriveDate), e.Meta, seq,
 			e.LastEvent, e.LastEventType, e.Idle, e.ARN, st.ExpectSeq, st.Lease.Node, st.Lease.Epoch)
 	}
 	if len(st.Inputs) > 0 {
@@ -180,7 +181,7 @@ func queueStep(b *pgx.Batch, st *store.Step) {
 		b.Queue(qDeleteTimers, e.ARN, st.DeleteTimers)
 	}
 	for _, t := range st.AddTimers {
-		b.Queue(qInsertTimer, e.ARN, t.ID, nanos(t.Due))
+		b.Queue(qInsertTimer, e.ARN, t.ID, sqlrow.Nanos(t.Due))
 	}
 	if st.Ended {
 		b.Queue(qDeleteAllTimers, e.ARN)
@@ -190,13 +191,13 @@ func queueStep(b *pgx.Batch, st *store.Step) {
 		b.Queue(qDeleteTasks, st.DeleteTasks)
 	}
 	for _, t := range st.AddTasks {
-		b.Queue(qInsertTask, t.Token, t.ActivityARN, t.ExecutionARN, t.TaskID, t.Input, nanos(t.Created))
+		b.Queue(qInsertTask, t.Token, t.ActivityARN, t.ExecutionARN, t.TaskID, t.Input, sqlrow.Nanos(t.Created))
 	}
 	for _, n := range st.Notices {
-		b.Queue(qInsertNotice, n.Target, n.Body, nanos(n.Created), nanos(n.Due))
+		b.Queue(qInsertNotice, n.Target, n.Body, sqlrow.Nanos(n.Created), sqlrow.Nanos(n.Due))
 	}
 	for _, c := range st.ClaimTasks {
-		b.Queue(qClaimToken, c.Worker, nanos(c.At), c.Token)
+		b.Queue(qClaimToken, c.Worker, sqlrow.Nanos(c.At), c.Token)
 	}
 }
 

@@ -5,33 +5,12 @@ import (
 	"strings"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/baton-sh/baton/store"
+	"github.com/baton-sh/baton/store/sqlrow"
 )
 
 // What the console asks that the Step Functions API does not: executions
 // across state machines with more filters, counts, activity queues.
-
-// summaryColumns are the columns of a search's records: not the input,
-// output, definition or driver's metadata, which a list does not show and
-// which can be large.
-const summaryColumns = `id, arn, state_machine, version, alias, name, express, status, error, cause,
-	start, stop, redrive_count, redrive_date, last_event, last_event_type`
-
-func scanSummary(row pgx.Row) (*store.Execution, error) {
-	var e store.Execution
-	var start, stop, redrive int64
-	if err := row.Scan(&e.Key, &e.ARN, &e.StateMachineARN, &e.VersionARN, &e.AliasARN, &e.Name, &e.Express, &e.Status,
-		&e.Error, &e.Cause, &start, &stop, &e.RedriveCount, &redrive, &e.LastEvent, &e.LastEventType); err != nil {
-		return nil, err
-	}
-	e.Start, e.Stop, e.RedriveDate = fromNanos(start), fromNanos(stop), fromNanos(redrive)
-	return &e, nil
-}
-
-// likeEscaper escapes LIKE's wildcards (the escape character is '\').
-var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
 
 // SearchExecutions lists the executions a search selects, newest first.
 // A state machine's are read as ListExecutions reads them (one index
@@ -45,7 +24,7 @@ func (s *Store) SearchExecutions(ctx context.Context, f store.ExecutionSearch, p
 	if err != nil {
 		return nil, err
 	}
-	n := limit(page)
+	n := sqlrow.Limit(page)
 	var cond strings.Builder
 	condArgs := []any{start, start, key}
 	cond.WriteString(` AND start <= ? AND (start < ? OR id < ?)`)
@@ -62,16 +41,16 @@ func (s *Store) SearchExecutions(ctx context.Context, f store.ExecutionSearch, p
 		condArgs = append(condArgs, f.NamePrefix)
 	}
 	if f.Text != "" {
-		pattern := "%" + likeEscaper.Replace(f.Text) + "%"
+		pattern := "%" + sqlrow.LikeEscaper.Replace(f.Text) + "%"
 		cond.WriteString(` AND (input ILIKE ? OR output ILIKE ? OR error ILIKE ? OR cause ILIKE ?)`)
 		condArgs = append(condArgs, pattern, pattern, pattern, pattern)
 	}
 	var q string
 	var args []any
 	if f.StateMachineARN != "" {
-		q, args = byMachine(f.ListBy, f.StateMachineARN, f.Status, cond.String(), condArgs, n, summaryColumns)
+		q, args = byMachine(f.ListBy, f.StateMachineARN, f.Status, cond.String(), condArgs, n, sqlrow.SummaryColumns)
 	} else {
-		q = `SELECT ` + summaryColumns + ` FROM executions WHERE true`
+		q = `SELECT ` + sqlrow.SummaryColumns + ` FROM executions WHERE true`
 		if f.Status != "" {
 			q += ` AND status = ?`
 			args = append(args, f.Status)
@@ -80,7 +59,7 @@ func (s *Store) SearchExecutions(ctx context.Context, f store.ExecutionSearch, p
 		args = append(append(args, condArgs...), n)
 	}
 	rows, err := s.pool.Query(ctx, dollars(q), args...)
-	return collect(rows, err, scanSummary)
+	return collect(rows, err, sqlrow.Summary)
 }
 
 // qCount counts executions by state machine and status without reading
@@ -107,7 +86,7 @@ var qCount = func() string {
 // CountExecutions counts the executions started since a time by state
 // machine and status.
 func (s *Store) CountExecutions(ctx context.Context, since time.Time) (map[string]map[string]int, error) {
-	rows, err := s.pool.Query(ctx, qCount, nanos(since))
+	rows, err := s.pool.Query(ctx, qCount, sqlrow.Nanos(since))
 	if err != nil {
 		return nil, unavailable(err)
 	}

@@ -12,26 +12,13 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/baton-sh/baton/store"
+	"github.com/baton-sh/baton/store/sqlrow"
 )
-
-const executionColumns = `id, arn, state_machine, version, alias, name, express, status, input, output, has_output, error, cause,
-	start, stop, redrive_count, redrive_date, definition, role_arn, meta, owner, owner_epoch, seq, last_event, last_event_type, idle`
-
-func scanExecution(row pgx.Row) (*store.Execution, error) {
-	var e store.Execution
-	var start, stop, redrive int64
-	if err := row.Scan(&e.Key, &e.ARN, &e.StateMachineARN, &e.VersionARN, &e.AliasARN, &e.Name, &e.Express, &e.Status, &e.Input, &e.Output,
-		&e.HasOutput, &e.Error, &e.Cause, &start, &stop, &e.RedriveCount, &redrive, &e.Definition, &e.RoleARN, &e.Meta,
-		&e.Owner.Node, &e.Owner.Epoch, &e.Seq, &e.LastEvent, &e.LastEventType, &e.Idle); err != nil {
-		return nil, notFound(err)
-	}
-	e.Start, e.Stop, e.RedriveDate = fromNanos(start), fromNanos(stop), fromNanos(redrive)
-	return &e, nil
-}
 
 // GetExecution reads an execution's summary.
 func (s *Store) GetExecution(ctx context.Context, arn string) (*store.Execution, error) {
-	return scanExecution(s.pool.QueryRow(ctx, `SELECT `+executionColumns+` FROM executions WHERE arn = $1`, arn))
+	e, err := sqlrow.Execution(s.pool.QueryRow(ctx, `SELECT `+sqlrow.ExecutionColumns+` FROM executions WHERE arn = $1`, arn))
+	return e, notFound(err)
 }
 
 // statuses are the statuses an execution is stored with: a list by state
@@ -83,7 +70,7 @@ func byMachine(f store.ListBy, arn, status, cond string, condArgs []any, n int, 
 		args = append(args, n)
 	}
 	q := `WITH page (id, start) AS (` + strings.Join(arms, ` UNION ALL `) + ` ORDER BY start DESC, id DESC LIMIT ?)
-		SELECT ` + prefixed("e.", columns) + ` FROM page JOIN executions e ON e.id = page.id ORDER BY page.start DESC, page.id DESC`
+		SELECT ` + sqlrow.Prefixed("e.", columns) + ` FROM page JOIN executions e ON e.id = page.id ORDER BY page.start DESC, page.id DESC`
 	return q, append(args, n)
 }
 
@@ -102,11 +89,11 @@ func (s *Store) ListExecutions(ctx context.Context, f store.ExecutionFilter, pag
 			cond += ` AND redrive_count = 0`
 		}
 	}
-	n := limit(page)
+	n := sqlrow.Limit(page)
 	var q string
 	var args []any
 	if f.StateMachineARN == "" {
-		q = `SELECT ` + executionColumns + ` FROM executions WHERE true` + cond
+		q = `SELECT ` + sqlrow.ExecutionColumns + ` FROM executions WHERE true` + cond
 		args = condArgs
 		if f.Status != "" {
 			q += ` AND status = ?`
@@ -115,22 +102,10 @@ func (s *Store) ListExecutions(ctx context.Context, f store.ExecutionFilter, pag
 		q += ` ORDER BY start DESC, id DESC LIMIT ?`
 		args = append(args, n)
 	} else {
-		q, args = byMachine(f.ListBy, f.StateMachineARN, f.Status, cond, condArgs, n, executionColumns)
+		q, args = byMachine(f.ListBy, f.StateMachineARN, f.Status, cond, condArgs, n, sqlrow.ExecutionColumns)
 	}
 	rows, err := s.pool.Query(ctx, dollars(q), args...)
-	return collect(rows, err, scanExecution)
-}
-
-// prefixed qualifies a list of columns with a table's alias.
-func prefixed(alias, columns string) string {
-	var b strings.Builder
-	for i, c := range strings.Split(columns, ",") {
-		if i > 0 {
-			b.WriteString(", ")
-		}
-		b.WriteString(alias + strings.TrimSpace(c))
-	}
-	return b.String()
+	return collect(rows, err, sqlrow.Execution)
 }
 
 // Events reads history events.
@@ -146,7 +121,7 @@ func (s *Store) Events(ctx context.Context, arn string, after int64, limit int, 
 		q = `SELECT id, body FROM events WHERE execution = (SELECT id FROM executions WHERE arn = $1) AND id < $2 ORDER BY id DESC LIMIT $3`
 	}
 	rows, err := s.pool.Query(ctx, q, arn, after, limit)
-	return collect(rows, err, func(row pgx.Row) (e store.Event, err error) {
+	return collect(rows, err, func(row sqlrow.Scanner) (e store.Event, err error) {
 		err = row.Scan(&e.ID, &e.JSON)
 		return e, err
 	})
@@ -155,7 +130,7 @@ func (s *Store) Events(ctx context.Context, arn string, after int64, limit int, 
 // Journal reads an execution's journal in order.
 func (s *Store) Journal(ctx context.Context, arn string) ([]store.Input, error) {
 	rows, err := s.pool.Query(ctx, `SELECT seq, body FROM journal WHERE execution = (SELECT id FROM executions WHERE arn = $1) ORDER BY seq`, arn)
-	return collect(rows, err, func(row pgx.Row) (in store.Input, err error) {
+	return collect(rows, err, func(row sqlrow.Scanner) (in store.Input, err error) {
 		err = row.Scan(&in.Seq, &in.JSON)
 		return in, err
 	})
@@ -167,13 +142,13 @@ func (s *Store) Journal(ctx context.Context, arn string) ([]store.Input, error) 
 func (s *Store) RegisterNode(ctx context.Context, node string, now, expires time.Time) (store.Lease, error) {
 	l := store.Lease{Node: node}
 	err := s.pool.QueryRow(ctx, `INSERT INTO nodes (id, epoch, expires) VALUES ($1, 1, $2)
-		ON CONFLICT (id) DO UPDATE SET epoch = nodes.epoch + 1, expires = excluded.expires RETURNING epoch`, node, nanos(expires)).Scan(&l.Epoch)
+		ON CONFLICT (id) DO UPDATE SET epoch = nodes.epoch + 1, expires = excluded.expires RETURNING epoch`, node, sqlrow.Nanos(expires)).Scan(&l.Epoch)
 	return l, unavailable(err)
 }
 
 // RenewLease extends a lease.
 func (s *Store) RenewLease(ctx context.Context, l store.Lease, expires time.Time) error {
-	n, err := s.exec(ctx, `UPDATE nodes SET expires = $1 WHERE id = $2 AND epoch = $3`, nanos(expires), l.Node, l.Epoch)
+	n, err := s.exec(ctx, `UPDATE nodes SET expires = $1 WHERE id = $2 AND epoch = $3`, sqlrow.Nanos(expires), l.Node, l.Epoch)
 	if err == nil && n == 0 {
 		return store.ErrLeaseLost
 	}
@@ -199,20 +174,20 @@ func (s *Store) ReleaseLease(ctx context.Context, l store.Lease) error {
 // range is named by value, in a query sent as text (planned for those
 // values each time: it runs every few seconds, not per transition).
 func (s *Store) ClaimExecutions(ctx context.Context, l store.Lease, now time.Time, limit int) ([]*store.Execution, error) {
-	rows, err := s.pool.Query(ctx, `SELECT id, epoch, expires <= $1 AND id <> $2 FROM nodes`, nanos(now), l.Node)
+	rows, err := s.pool.Query(ctx, `SELECT id, epoch, expires <= $1 AND id <> $2 FROM nodes`, sqlrow.Nanos(now), l.Node)
 	type node struct {
 		id     string
 		epoch  int64
 		lapsed bool
 	}
-	nodes, err := collect(rows, err, func(row pgx.Row) (n node, err error) {
+	nodes, err := collect(rows, err, func(row sqlrow.Scanner) (n node, err error) {
 		err = row.Scan(&n.id, &n.epoch, &n.lapsed)
 		return n, err
 	})
 	if err != nil {
 		return nil, err
 	}
-	args := []any{l.Node, l.Epoch, nanos(now), limit}
+	args := []any{l.Node, l.Epoch, sqlrow.Nanos(now), limit}
 	arms := []string{`SELECT id FROM executions WHERE owner = '' AND status = 'RUNNING' AND NOT express`}
 	for _, n := range nodes {
 		below := n.epoch // its earlier incarnations'
@@ -235,7 +210,7 @@ func (s *Store) ClaimExecutions(ctx context.Context, l store.Lease, now time.Tim
 		LIMIT $4 FOR UPDATE OF x SKIP LOCKED) c
 	WHERE e.id = c.id RETURNING e.arn, e.status, e.owner, e.owner_epoch, e.seq, e.idle`
 	rows, err = s.pool.Query(ctx, q, append([]any{pgx.QueryExecModeSimpleProtocol}, args...)...)
-	return collect(rows, err, func(row pgx.Row) (*store.Execution, error) {
+	return collect(rows, err, func(row sqlrow.Scanner) (*store.Execution, error) {
 		var e store.Execution
 		err := row.Scan(&e.ARN, &e.Status, &e.Owner.Node, &e.Owner.Epoch, &e.Seq, &e.Idle)
 		return &e, err
@@ -247,7 +222,7 @@ func (s *Store) TakeExecution(ctx context.Context, arn string, l store.Lease, no
 	n, err := s.exec(ctx, `UPDATE executions SET owner = $1, owner_epoch = $2 WHERE arn = $3 AND
 		((owner = $1 AND owner_epoch = $2) OR NOT EXISTS
 		(SELECT 1 FROM nodes n WHERE n.id = executions.owner AND n.epoch = executions.owner_epoch AND n.expires > $4))`,
-		l.Node, l.Epoch, arn, nanos(now))
+		l.Node, l.Epoch, arn, sqlrow.Nanos(now))
 	if err != nil || n > 0 {
 		return err
 	}
@@ -270,11 +245,11 @@ const qClaimTimers = `WITH c AS (
 
 // ClaimTimers claims the due timers of l's executions.
 func (s *Store) ClaimTimers(ctx context.Context, l store.Lease, now, until time.Time, limit int) ([]store.Timer, error) {
-	rows, err := s.pool.Query(ctx, qClaimTimers, nanos(now), l.Node, l.Epoch, limit, nanos(until))
-	out, err := collect(rows, err, func(row pgx.Row) (t store.Timer, err error) {
+	rows, err := s.pool.Query(ctx, qClaimTimers, sqlrow.Nanos(now), l.Node, l.Epoch, limit, sqlrow.Nanos(until))
+	out, err := collect(rows, err, func(row sqlrow.Scanner) (t store.Timer, err error) {
 		var due int64
 		err = row.Scan(&t.ExecutionARN, &t.ID, &due)
-		t.Due = fromNanos(due)
+		t.Due = sqlrow.FromNanos(due)
 		return t, err
 	})
 	if err != nil {
@@ -300,16 +275,16 @@ const taskColumns = `token, activity, execution, task_id, input, created, worker
 func (s *Store) ClaimActivityTask(ctx context.Context, activity, worker string, now time.Time) (*store.ActivityTask, error) {
 	return scanTask(s.pool.QueryRow(ctx, `UPDATE activity_tasks SET worker = $1, claimed = $2 WHERE token =
 		(SELECT token FROM activity_tasks WHERE activity = $3 AND claimed = 0 ORDER BY created, token LIMIT 1 FOR UPDATE SKIP LOCKED)
-		RETURNING `+taskColumns, worker, nanos(now), activity))
+		RETURNING `+taskColumns, worker, sqlrow.Nanos(now), activity))
 }
 
-func scanTask(row pgx.Row) (*store.ActivityTask, error) {
+func scanTask(row sqlrow.Scanner) (*store.ActivityTask, error) {
 	var t store.ActivityTask
 	var created, claimed int64
 	if err := row.Scan(&t.Token, &t.ActivityARN, &t.ExecutionARN, &t.TaskID, &t.Input, &created, &t.Worker, &claimed); err != nil {
 		return nil, notFound(err)
 	}
-	t.Created, t.Claimed = fromNanos(created), fromNanos(claimed)
+	t.Created, t.Claimed = sqlrow.FromNanos(created), sqlrow.FromNanos(claimed)
 	return &t, nil
 }
 
@@ -332,11 +307,11 @@ func (s *Store) ReleaseActivityTask(ctx context.Context, token string) error {
 // DueNotices reads the notices due at now, oldest due first.
 func (s *Store) DueNotices(ctx context.Context, now time.Time, limit int) ([]store.Notice, error) {
 	rows, err := s.pool.Query(ctx, `SELECT id, target, body, created, due, attempts FROM notices WHERE due <= $1 ORDER BY due, id LIMIT $2`,
-		nanos(now), limit)
-	return collect(rows, err, func(row pgx.Row) (n store.Notice, err error) {
+		sqlrow.Nanos(now), limit)
+	return collect(rows, err, func(row sqlrow.Scanner) (n store.Notice, err error) {
 		var created, due int64
 		err = row.Scan(&n.ID, &n.Target, &n.Body, &created, &due, &n.Attempts)
-		n.Created, n.Due = fromNanos(created), fromNanos(due)
+		n.Created, n.Due = sqlrow.FromNanos(created), sqlrow.FromNanos(due)
 		return n, err
 	})
 }
@@ -349,6 +324,6 @@ func (s *Store) NoticeDelivered(ctx context.Context, id int64) error {
 
 // NoticeFailed counts a failed attempt and sets the next.
 func (s *Store) NoticeFailed(ctx context.Context, id int64, due time.Time) error {
-	_, err := s.exec(ctx, `UPDATE notices SET attempts = attempts + 1, due = $1 WHERE id = $2`, nanos(due), id)
+	_, err := s.exec(ctx, `UPDATE notices SET attempts = attempts + 1, due = $1 WHERE id = $2`, sqlrow.Nanos(due), id)
 	return err
 }

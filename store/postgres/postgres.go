@@ -18,13 +18,13 @@ import (
 	"net"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/jackc/pgx/v5" // the PostgreSQL driver: pipelined batches, its own pool, no cgo
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/baton-sh/baton/store"
+	"github.com/baton-sh/baton/store/sqlrow"
 )
 
 // Store is the PostgreSQL implementation of store.Store.
@@ -117,27 +117,6 @@ func unavailable(err error) error {
 	return err
 }
 
-func nanos(t time.Time) int64 {
-	if t.IsZero() {
-		return 0
-	}
-	return t.UnixNano()
-}
-
-func fromNanos(n int64) time.Time {
-	if n == 0 {
-		return time.Time{}
-	}
-	return time.Unix(0, n).UTC()
-}
-
-func limit(p store.Page) int {
-	if p.Limit <= 0 {
-		return 100
-	}
-	return p.Limit
-}
-
 // dollars numbers a query's ? placeholders as PostgreSQL's $1, $2, ...:
 // the queries built piece by piece read as SQLite's do.
 func dollars(q string) string {
@@ -164,7 +143,7 @@ func (s *Store) exec(ctx context.Context, q string, args ...any) (int64, error) 
 }
 
 // collect reads every row a query gave with scan.
-func collect[T any](rows pgx.Rows, err error, scan func(pgx.Row) (T, error)) ([]T, error) {
+func collect[T any](rows pgx.Rows, err error, scan func(sqlrow.Scanner) (T, error)) ([]T, error) {
 	if err != nil {
 		return nil, unavailable(err)
 	}
@@ -201,7 +180,7 @@ func (s *Store) PutResource(ctx context.Context, r *store.Resource, create bool)
 	}
 	if create {
 		_, err := s.exec(ctx, `INSERT INTO resources (arn, kind, parent, name, created, body, tags) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-			r.ARN, r.Kind, r.Parent, r.Name, nanos(r.Created), r.Body, string(tags))
+			r.ARN, r.Kind, r.Parent, r.Name, sqlrow.Nanos(r.Created), r.Body, string(tags))
 		if pgCode(err) == codeUniqueViolation {
 			return store.ErrConflict
 		}
@@ -214,25 +193,10 @@ func (s *Store) PutResource(ctx context.Context, r *store.Resource, create bool)
 	return err
 }
 
-const resourceColumns = `arn, kind, parent, name, created, body, tags`
-
-func scanResource(row pgx.Row) (*store.Resource, error) {
-	var r store.Resource
-	var created int64
-	var tags string
-	if err := row.Scan(&r.ARN, &r.Kind, &r.Parent, &r.Name, &created, &r.Body, &tags); err != nil {
-		return nil, notFound(err)
-	}
-	r.Created = fromNanos(created)
-	if err := json.Unmarshal([]byte(tags), &r.Tags); err != nil {
-		return nil, err
-	}
-	return &r, nil
-}
-
 // GetResource reads a resource.
 func (s *Store) GetResource(ctx context.Context, arn string) (*store.Resource, error) {
-	return scanResource(s.pool.QueryRow(ctx, `SELECT `+resourceColumns+` FROM resources WHERE arn = $1`, arn))
+	r, err := sqlrow.Resource(s.pool.QueryRow(ctx, `SELECT `+sqlrow.ResourceColumns+` FROM resources WHERE arn = $1`, arn))
+	return r, notFound(err)
 }
 
 // DeleteResource deletes a resource.
@@ -246,16 +210,16 @@ func (s *Store) DeleteResource(ctx context.Context, arn string) error {
 
 // ListResources lists resources in ARN order.
 func (s *Store) ListResources(ctx context.Context, kind, parent string, page store.Page) ([]*store.Resource, error) {
-	q := `SELECT ` + resourceColumns + ` FROM resources WHERE kind = ? AND arn > ?`
+	q := `SELECT ` + sqlrow.ResourceColumns + ` FROM resources WHERE kind = ? AND arn > ?`
 	args := []any{kind, page.After}
 	if parent != "" {
 		q += ` AND parent = ?`
 		args = append(args, parent)
 	}
 	q += ` ORDER BY arn LIMIT ?`
-	args = append(args, limit(page))
+	args = append(args, sqlrow.Limit(page))
 	rows, err := s.pool.Query(ctx, dollars(q), args...)
-	return collect(rows, err, scanResource)
+	return collect(rows, err, sqlrow.Resource)
 }
 
 // Secret returns the secret of that name, storing fresh if there is none.

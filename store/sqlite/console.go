@@ -8,34 +8,15 @@ import (
 	"time"
 
 	"github.com/baton-sh/baton/store"
+	"github.com/baton-sh/baton/store/sqlrow"
 )
 
 // What the console asks that the Step Functions API does not: executions
 // across state machines with more filters, counts, activity queues.
 
-// summaryColumns are the columns of a search's records: not the input,
-// output, definition or driver's metadata, which a list does not show and
-// which can be large.
-const summaryColumns = `id, arn, state_machine, version, alias, name, express, status, error, cause,
-	start, stop, redrive_count, redrive_date, last_event, last_event_type`
-
-func scanSummary(sc scanner) (*store.Execution, error) {
-	var e store.Execution
-	var start, stop, redrive int64
-	if err := sc.Scan(&e.Key, &e.ARN, &e.StateMachineARN, &e.VersionARN, &e.AliasARN, &e.Name, &e.Express, &e.Status,
-		&e.Error, &e.Cause, &start, &stop, &e.RedriveCount, &redrive, &e.LastEvent, &e.LastEventType); err != nil {
-		return nil, err
-	}
-	e.Start, e.Stop, e.RedriveDate = fromNanos(start), fromNanos(stop), fromNanos(redrive)
-	return &e, nil
-}
-
 // listIndexes are the indexes that file executions by what they ran, one
 // range per status (migration 3).
 var listIndexes = map[store.ListBy]string{store.ByStateMachine: "executions_by_machine", store.ByVersion: "executions_by_version", store.ByAlias: "executions_by_alias"}
-
-// likeEscaper escapes LIKE's wildcards (the escape character is '\').
-var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
 
 // SearchExecutions lists the executions a search selects, newest first.
 // The index read is chosen, not left to the planner:
@@ -58,7 +39,7 @@ func (s *Store) SearchExecutions(ctx context.Context, f store.ExecutionSearch, p
 		return nil, err
 	}
 	rows, err := s.rquery(ctx, q, args...)
-	return collect(rows, err, scanSummary)
+	return collect(rows, err, sqlrow.Summary)
 }
 
 // searchQuery is the query of a search and its arguments.
@@ -73,7 +54,7 @@ func searchQuery(f store.ExecutionSearch, page store.Page) (string, []any, error
 		}
 		key, _ = strconv.ParseInt(text, 10, 64)
 	}
-	n := limit(page)
+	n := sqlrow.Limit(page)
 	// The conditions every plan checks besides its index's own.
 	var cond strings.Builder
 	var condArgs []any
@@ -92,7 +73,7 @@ func searchQuery(f store.ExecutionSearch, page store.Page) (string, []any, error
 		condArgs = append(condArgs, f.NamePrefix, prefixEnd(f.NamePrefix))
 	}
 	if f.Text != "" {
-		pattern := "%" + likeEscaper.Replace(f.Text) + "%"
+		pattern := "%" + sqlrow.LikeEscaper.Replace(f.Text) + "%"
 		cond.WriteString(` AND (input LIKE ? ESCAPE '\' OR output LIKE ? ESCAPE '\' OR error LIKE ? ESCAPE '\' OR cause LIKE ? ESCAPE '\')`)
 		condArgs = append(condArgs, pattern, pattern, pattern, pattern)
 	}
@@ -119,7 +100,7 @@ func searchQuery(f store.ExecutionSearch, page store.Page) (string, []any, error
 			args = append(args, n)
 		}
 		q = `WITH page (id, start) AS (` + strings.Join(arms, ` UNION ALL `) + ` ORDER BY start DESC, id DESC LIMIT ?)
-			SELECT ` + prefixed("e.", summaryColumns) + ` FROM page JOIN executions e ON e.id = page.id ORDER BY page.start DESC, page.id DESC`
+			SELECT ` + sqlrow.Prefixed("e.", sqlrow.SummaryColumns) + ` FROM page JOIN executions e ON e.id = page.id ORDER BY page.start DESC, page.id DESC`
 		args = append(args, n)
 	default:
 		// Without Text the range is read from its index alone (it holds
@@ -131,12 +112,12 @@ func searchQuery(f store.ExecutionSearch, page store.Page) (string, []any, error
 		}
 		args = append(append(args, condArgs...), n)
 		if f.Text != "" {
-			q = `SELECT ` + summaryColumns + ` FROM executions INDEXED BY ` + index + ` WHERE ` + where + cond.String() +
+			q = `SELECT ` + sqlrow.SummaryColumns + ` FROM executions INDEXED BY ` + index + ` WHERE ` + where + cond.String() +
 				` ORDER BY start DESC, id DESC LIMIT ?`
 		} else {
 			q = `WITH page (id, start) AS (SELECT id, start FROM executions INDEXED BY ` + index + ` WHERE ` + where + cond.String() +
 				` ORDER BY start DESC, id DESC LIMIT ?)
-			SELECT ` + prefixed("e.", summaryColumns) + ` FROM page JOIN executions e ON e.id = page.id ORDER BY page.start DESC, page.id DESC`
+			SELECT ` + sqlrow.Prefixed("e.", sqlrow.SummaryColumns) + ` FROM page JOIN executions e ON e.id = page.id ORDER BY page.start DESC, page.id DESC`
 		}
 	}
 	return q, args, nil
@@ -170,7 +151,7 @@ var qCount = func() string {
 // CountExecutions counts the executions started since a time by state
 // machine and status.
 func (s *Store) CountExecutions(ctx context.Context, since time.Time) (map[string]map[string]int, error) {
-	rows, err := s.rquery(ctx, qCount, nanos(since))
+	rows, err := s.rquery(ctx, qCount, sqlrow.Nanos(since))
 	if err != nil {
 		return nil, err
 	}

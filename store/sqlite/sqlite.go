@@ -22,6 +22,7 @@ import (
 	"modernc.org/sqlite" // the SQLite engine, in pure Go: Baton stays one static binary
 
 	"github.com/baton-sh/baton/store"
+	"github.com/baton-sh/baton/store/sqlrow"
 )
 
 // FileName is the database's name in the data folder.
@@ -211,29 +212,8 @@ func (s *Store) Close() error {
 	return errors.Join(err1, err2)
 }
 
-func nanos(t time.Time) int64 {
-	if t.IsZero() {
-		return 0
-	}
-	return t.UnixNano()
-}
-
-func fromNanos(n int64) time.Time {
-	if n == 0 {
-		return time.Time{}
-	}
-	return time.Unix(0, n).UTC()
-}
-
 func isConstraint(err error) bool {
 	return err != nil && strings.Contains(err.Error(), "constraint failed")
-}
-
-func limit(p store.Page) int {
-	if p.Limit <= 0 {
-		return 100
-	}
-	return p.Limit
 }
 
 // ---- resources -------------------------------------------------------------
@@ -246,7 +226,7 @@ func (s *Store) PutResource(ctx context.Context, r *store.Resource, create bool)
 	}
 	if create {
 		_, err := s.wstmt(ctx, `INSERT INTO resources (arn, kind, parent, name, created, body, tags) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-			r.ARN, r.Kind, r.Parent, r.Name, nanos(r.Created), r.Body, string(tags))
+			r.ARN, r.Kind, r.Parent, r.Name, sqlrow.Nanos(r.Created), r.Body, string(tags))
 		if isConstraint(err) {
 			return store.ErrConflict
 		}
@@ -262,10 +242,17 @@ func (s *Store) PutResource(ctx context.Context, r *store.Resource, create bool)
 	return nil
 }
 
-const resourceColumns = `arn, kind, parent, name, created, body, tags`
-
 // scanner is a row to read: *sql.Row or *sql.Rows.
-type scanner = interface{ Scan(...any) error }
+type scanner = sqlrow.Scanner
+
+// one reads the one row a query gave with scan: store.ErrNotFound if none.
+func one[T any](sc scanner, scan func(scanner) (T, error)) (T, error) {
+	v, err := scan(sc)
+	if errors.Is(err, sql.ErrNoRows) {
+		err = store.ErrNotFound
+	}
+	return v, err
+}
 
 // collect reads every row a query gave (or its error) with scan.
 func collect[T any](rows *sql.Rows, err error, scan func(scanner) (T, error)) ([]T, error) {
@@ -284,26 +271,9 @@ func collect[T any](rows *sql.Rows, err error, scan func(scanner) (T, error)) ([
 	return out, rows.Err()
 }
 
-func scanResource(sc scanner) (*store.Resource, error) {
-	var r store.Resource
-	var created int64
-	var tags string
-	if err := sc.Scan(&r.ARN, &r.Kind, &r.Parent, &r.Name, &created, &r.Body, &tags); err != nil {
-		if errors.Is(err, sql.ErrNoRows) {
-			return nil, store.ErrNotFound
-		}
-		return nil, err
-	}
-	r.Created = fromNanos(created)
-	if err := json.Unmarshal([]byte(tags), &r.Tags); err != nil {
-		return nil, err
-	}
-	return &r, nil
-}
-
 // GetResource reads a resource.
 func (s *Store) GetResource(ctx context.Context, arn string) (*store.Resource, error) {
-	return scanResource(s.rrow(ctx, `SELECT `+resourceColumns+` FROM resources WHERE arn = ?`, arn))
+	return one(s.rrow(ctx, `SELECT `+sqlrow.ResourceColumns+` FROM resources WHERE arn = ?`, arn), sqlrow.Resource)
 }
 
 // DeleteResource deletes a resource.
@@ -320,16 +290,16 @@ func (s *Store) DeleteResource(ctx context.Context, arn string) error {
 
 // ListResources lists resources in ARN order.
 func (s *Store) ListResources(ctx context.Context, kind, parent string, page store.Page) ([]*store.Resource, error) {
-	q := `SELECT ` + resourceColumns + ` FROM resources WHERE kind = ? AND arn > ?`
+	q := `SELECT ` + sqlrow.ResourceColumns + ` FROM resources WHERE kind = ? AND arn > ?`
 	args := []any{kind, page.After}
 	if parent != "" {
 		q += ` AND parent = ?`
 		args = append(args, parent)
 	}
 	q += ` ORDER BY arn LIMIT ?`
-	args = append(args, limit(page))
+	args = append(args, sqlrow.Limit(page))
 	rows, err := s.rquery(ctx, q, args...)
-	return collect(rows, err, scanResource)
+	return collect(rows, err, sqlrow.Resource)
 }
 
 // ---- executions --------------------------------------------------------------
@@ -438,7 +408,7 @@ func (s *Store) applyStep(ctx context.Context, tx *sql.Tx, st *store.Step) error
 	if st.Create {
 		res, err := s.txexec(ctx, tx, qInsertExecution,
 			e.ARN, e.StateMachineARN, e.VersionARN, e.AliasARN, e.Name, e.Express, e.Status, e.Input, e.Output, e.HasOutput,
-			e.Error, e.Cause, nanos(e.Start), nanos(e.Stop), e.RedriveCount, nanos(e.RedriveDate), e.Definition, e.RoleARN, e.Meta,
+			e.Error, e.Cause, sqlrow.Nanos(e.Start), sqlrow.Nanos(e.Stop), e.RedriveCount, sqlrow.Nanos(e.RedriveDate), e.Definition, e.RoleARN, e.Meta,
 			st.Lease.Node, st.Lease.Epoch, seq, e.LastEvent, e.LastEventType, e.Idle)
 		if isConstraint(err) {
 			return store.ErrConflict
@@ -451,7 +421,7 @@ func (s *Store) applyStep(ctx context.Context, tx *sql.Tx, st *store.Step) error
 		}
 	} else {
 		err := s.txrow(ctx, tx, qUpdateExecution,
-			e.Status, e.Output, e.HasOutput, e.Error, e.Cause, nanos(e.Stop), e.RedriveCount, nanos(e.RedriveDate), e.Meta, seq,
+			e.Status, e.Output, e.HasOutput, e.Error, e.Cause, sqlrow.Nanos(e.Stop), e.RedriveCount, sqlrow.Nanos(e.RedriveDate), e.Meta, seq,
 			e.LastEvent, e.LastEventType, e.Idle, e.ARN, st.ExpectSeq, st.Lease.Node, st.Lease.Epoch).Scan(&id)
 		if errors.Is(err, sql.ErrNoRows) {
 			return s.whyNotWritten(ctx, tx, e.ARN, st.Lease)
@@ -479,7 +449,7 @@ func (s *Store) applyStep(ctx context.Context, tx *sql.Tx, st *store.Step) error
 		}
 	}
 	for _, t := range st.AddTimers {
-		if _, err := s.txexec(ctx, tx, qInsertTimer, id, t.ID, nanos(t.Due)); err != nil {
+		if _, err := s.txexec(ctx, tx, qInsertTimer, id, t.ID, sqlrow.Nanos(t.Due)); err != nil {
 			return err
 		}
 	}
@@ -498,17 +468,17 @@ func (s *Store) applyStep(ctx context.Context, tx *sql.Tx, st *store.Step) error
 	}
 	for _, t := range st.AddTasks {
 		if _, err := s.txexec(ctx, tx, qInsertTask,
-			t.Token, t.ActivityARN, t.ExecutionARN, t.TaskID, t.Input, nanos(t.Created)); err != nil {
+			t.Token, t.ActivityARN, t.ExecutionARN, t.TaskID, t.Input, sqlrow.Nanos(t.Created)); err != nil {
 			return err
 		}
 	}
 	for _, n := range st.Notices {
-		if _, err := s.txexec(ctx, tx, qInsertNotice, n.Target, n.Body, nanos(n.Created), nanos(n.Due)); err != nil {
+		if _, err := s.txexec(ctx, tx, qInsertNotice, n.Target, n.Body, sqlrow.Nanos(n.Created), sqlrow.Nanos(n.Due)); err != nil {
 			return err
 		}
 	}
 	for _, c := range st.ClaimTasks {
-		res, err := s.txexec(ctx, tx, qClaimToken, c.Worker, nanos(c.At), c.Token)
+		res, err := s.txexec(ctx, tx, qClaimToken, c.Worker, sqlrow.Nanos(c.At), c.Token)
 		if err != nil {
 			return err
 		}
@@ -601,27 +571,9 @@ const (
 		(SELECT token FROM activity_tasks WHERE activity = ? AND claimed = 0 ORDER BY created, token LIMIT 1) RETURNING ` + taskColumns
 )
 
-const executionColumns = `id, arn, state_machine, version, alias, name, express, status, input, output, has_output, error, cause,
-	start, stop, redrive_count, redrive_date, definition, role_arn, meta, owner, owner_epoch, seq, last_event, last_event_type, idle`
-
-func scanExecution(sc scanner) (*store.Execution, error) {
-	var e store.Execution
-	var start, stop, redrive int64
-	if err := sc.Scan(&e.Key, &e.ARN, &e.StateMachineARN, &e.VersionARN, &e.AliasARN, &e.Name, &e.Express, &e.Status, &e.Input, &e.Output,
-		&e.HasOutput, &e.Error, &e.Cause, &start, &stop, &e.RedriveCount, &redrive, &e.Definition, &e.RoleARN, &e.Meta,
-		&e.Owner.Node, &e.Owner.Epoch, &e.Seq, &e.LastEvent, &e.LastEventType, &e.Idle); err != nil {
-		if errors.Is(err, sql.ErrNoRows) {
-			return nil, store.ErrNotFound
-		}
-		return nil, err
-	}
-	e.Start, e.Stop, e.RedriveDate = fromNanos(start), fromNanos(stop), fromNanos(redrive)
-	return &e, nil
-}
-
 // GetExecution reads an execution's summary.
 func (s *Store) GetExecution(ctx context.Context, arn string) (*store.Execution, error) {
-	return scanExecution(s.rrow(ctx, `SELECT `+executionColumns+` FROM executions WHERE arn = ?`, arn))
+	return one(s.rrow(ctx, `SELECT `+sqlrow.ExecutionColumns+` FROM executions WHERE arn = ?`, arn), sqlrow.Execution)
 }
 
 // statuses are the statuses an execution is stored with: a list by state
@@ -655,11 +607,11 @@ func (s *Store) ListExecutions(ctx context.Context, f store.ExecutionFilter, pag
 			redrive = ` AND redrive_count = 0`
 		}
 	}
-	n := limit(page)
+	n := sqlrow.Limit(page)
 	var q string
 	var args []any
 	if f.StateMachineARN == "" {
-		q = `SELECT ` + executionColumns + ` FROM executions WHERE start <= ? AND (start < ? OR id < ?)` + redrive
+		q = `SELECT ` + sqlrow.ExecutionColumns + ` FROM executions WHERE start <= ? AND (start < ? OR id < ?)` + redrive
 		args = append(args, start, start, key)
 		if f.Status != "" {
 			q += ` AND status = ?`
@@ -684,23 +636,11 @@ func (s *Store) ListExecutions(ctx context.Context, f store.ExecutionFilter, pag
 			args = append(args, f.StateMachineARN, st, start, start, key, n)
 		}
 		q = `WITH page (id, start) AS (` + strings.Join(arms, ` UNION ALL `) + ` ORDER BY start DESC, id DESC LIMIT ?)
-			SELECT ` + prefixed("e.", executionColumns) + ` FROM page JOIN executions e ON e.id = page.id ORDER BY page.start DESC, page.id DESC`
+			SELECT ` + sqlrow.Prefixed("e.", sqlrow.ExecutionColumns) + ` FROM page JOIN executions e ON e.id = page.id ORDER BY page.start DESC, page.id DESC`
 		args = append(args, n)
 	}
 	rows, err := s.rquery(ctx, q, args...)
-	return collect(rows, err, scanExecution)
-}
-
-// prefixed qualifies a list of columns with a table's alias.
-func prefixed(alias, columns string) string {
-	var b strings.Builder
-	for i, c := range strings.Split(columns, ",") {
-		if i > 0 {
-			b.WriteString(", ")
-		}
-		b.WriteString(alias + strings.TrimSpace(c))
-	}
-	return b.String()
+	return collect(rows, err, sqlrow.Execution)
 }
 
 // Events reads history events.
@@ -737,13 +677,13 @@ func (s *Store) Journal(ctx context.Context, arn string) ([]store.Input, error) 
 func (s *Store) RegisterNode(ctx context.Context, node string, now, expires time.Time) (store.Lease, error) {
 	l := store.Lease{Node: node}
 	err := s.wrow(ctx, `INSERT INTO nodes (id, epoch, expires) VALUES (?, 1, ?)
-		ON CONFLICT (id) DO UPDATE SET epoch = epoch + 1, expires = excluded.expires RETURNING epoch`, node, nanos(expires)).Scan(&l.Epoch)
+		ON CONFLICT (id) DO UPDATE SET epoch = epoch + 1, expires = excluded.expires RETURNING epoch`, node, sqlrow.Nanos(expires)).Scan(&l.Epoch)
 	return l, err
 }
 
 // RenewLease extends a lease.
 func (s *Store) RenewLease(ctx context.Context, l store.Lease, expires time.Time) error {
-	res, err := s.wstmt(ctx, `UPDATE nodes SET expires = ? WHERE id = ? AND epoch = ?`, nanos(expires), l.Node, l.Epoch)
+	res, err := s.wstmt(ctx, `UPDATE nodes SET expires = ? WHERE id = ? AND epoch = ?`, sqlrow.Nanos(expires), l.Node, l.Epoch)
 	if err != nil {
 		return err
 	}
@@ -775,7 +715,7 @@ func (s *Store) ClaimExecutions(ctx context.Context, l store.Lease, now time.Tim
 	// has run out (a long recovery): it is the one at work on them.
 	rows, err := s.wquery(ctx, `UPDATE executions SET owner = ?, owner_epoch = ?
 		WHERE id IN (SELECT id FROM (`+orphaned+`) LIMIT ?) RETURNING arn, status, owner, owner_epoch, seq, idle`,
-		l.Node, l.Epoch, nanos(now), l.Node, limit)
+		l.Node, l.Epoch, sqlrow.Nanos(now), l.Node, limit)
 	return collect(rows, err, func(sc scanner) (*store.Execution, error) {
 		var e store.Execution
 		err := sc.Scan(&e.ARN, &e.Status, &e.Owner.Node, &e.Owner.Epoch, &e.Seq, &e.Idle)
@@ -788,7 +728,7 @@ func (s *Store) TakeExecution(ctx context.Context, arn string, l store.Lease, no
 	res, err := s.wstmt(ctx, `UPDATE executions SET owner = ?, owner_epoch = ? WHERE arn = ? AND
 		((owner = ? AND owner_epoch = ?) OR NOT EXISTS
 		(SELECT 1 FROM nodes n WHERE n.id = executions.owner AND n.epoch = executions.owner_epoch AND n.expires > ?))`,
-		l.Node, l.Epoch, arn, l.Node, l.Epoch, nanos(now))
+		l.Node, l.Epoch, arn, l.Node, l.Epoch, sqlrow.Nanos(now))
 	if err != nil {
 		return err
 	}
@@ -807,11 +747,11 @@ func (s *Store) ClaimTimers(ctx context.Context, l store.Lease, now, until time.
 		SELECT t.execution, t.id FROM timers t JOIN executions e ON e.id = t.execution
 		WHERE t.due <= ? AND (t.claimed_until <= ? OR t.claimed_epoch != e.owner_epoch) AND e.owner = ? AND e.owner_epoch = ?
 		ORDER BY t.due LIMIT ?)
-		RETURNING (SELECT arn FROM executions WHERE executions.id = execution), id, due`, nanos(until), l.Epoch, nanos(now), nanos(now), l.Node, l.Epoch, limit)
+		RETURNING (SELECT arn FROM executions WHERE executions.id = execution), id, due`, sqlrow.Nanos(until), l.Epoch, sqlrow.Nanos(now), sqlrow.Nanos(now), l.Node, l.Epoch, limit)
 	out, err := collect(rows, err, func(sc scanner) (t store.Timer, err error) {
 		var due int64
 		err = sc.Scan(&t.ExecutionARN, &t.ID, &due)
-		t.Due = fromNanos(due)
+		t.Due = sqlrow.FromNanos(due)
 		return t, err
 	})
 	if err != nil {
@@ -842,7 +782,7 @@ func (s *Store) Secret(ctx context.Context, name string, fresh []byte) ([]byte, 
 // ClaimActivityTask hands the oldest unclaimed task of an activity to a
 // worker, in one statement: the claim is atomic whoever else polls.
 func (s *Store) ClaimActivityTask(ctx context.Context, activity, worker string, now time.Time) (*store.ActivityTask, error) {
-	return scanTask(s.wrow(ctx, qClaim, worker, nanos(now), activity))
+	return scanTask(s.wrow(ctx, qClaim, worker, sqlrow.Nanos(now), activity))
 }
 
 const taskColumns = `token, activity, execution, task_id, input, created, worker, claimed`
@@ -856,7 +796,7 @@ func scanTask(sc interface{ Scan(...any) error }) (*store.ActivityTask, error) {
 		}
 		return nil, err
 	}
-	t.Created, t.Claimed = fromNanos(created), fromNanos(claimed)
+	t.Created, t.Claimed = sqlrow.FromNanos(created), sqlrow.FromNanos(claimed)
 	return &t, nil
 }
 
