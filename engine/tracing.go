@@ -19,9 +19,9 @@ func traceHeaderOf(ctx context.Context) string {
 }
 
 // TracingOf says whether a state machine's tracingConfiguration enables
-// tracing.
+// tracing. Reads go through the engine's resource cache, as LoggingOf's.
 func (e *Engine) TracingOf(ctx context.Context, stateMachineARN string) (bool, error) {
-	_, b, err := e.getStateMachine(ctx, stateMachineARN)
+	b, err := e.store.stateMachine(ctx, stateMachineARN)
 	if err != nil {
 		return false, err
 	}
