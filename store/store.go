@@ -222,6 +222,20 @@ type Step struct {
 	// ErrConflict (another poll took it first). A worker's claim then costs
 	// no transaction of its own.
 	ClaimTasks []TaskClaim
+	// TakeInbox deletes the execution's posted inputs of these ids: the
+	// step applies them. Each must still be there, else the step fails with
+	// ErrConflict (another step applied it first).
+	TakeInbox []int64
+}
+
+// Posted is an input another node received for an execution (a task's
+// result, a stop, an activity task's start), kept until the execution's
+// owner applies it. Body is the driver's own JSON.
+type Posted struct {
+	ID           int64
+	ExecutionARN string
+	Body         []byte
+	At           time.Time
 }
 
 // Notice is a message owed to a target (a webhook's URL): written with the
@@ -333,6 +347,21 @@ type Store interface {
 	NoticeDelivered(ctx context.Context, id int64) error
 	NoticeFailed(ctx context.Context, id int64, due time.Time) error
 
+	// Inbox: what a node that does not own an execution received for it,
+	// for its owner to apply in order.
+	// Post keeps an input for an execution and then returns its owner as
+	// it stands after the input was kept (ErrNotFound: no such execution):
+	// the owner to tell. One that took the execution over later reads its
+	// inbox after taking it, so it finds the input.
+	Post(ctx context.Context, arn string, body []byte, now time.Time) (Lease, error)
+	// Inbox returns an execution's posted inputs, oldest first.
+	Inbox(ctx context.Context, arn string) ([]Posted, error)
+	// DropPosted deletes posted inputs that are no longer wanted.
+	DropPosted(ctx context.Context, ids []int64) error
+	// PostedTo lists the executions that l owns and that have posted
+	// inputs, at most limit of them.
+	PostedTo(ctx context.Context, l Lease, limit int) ([]string, error)
+
 	Close() error
 }
 
@@ -358,4 +387,17 @@ func ParseExecutionCursor(c string) (int64, string, bool) {
 		_, err = strconv.ParseInt(key, 10, 64)
 	}
 	return start, key, ok && err == nil
+}
+
+// Signals is what a store that several nodes share offers so that a node
+// hears at once what it would otherwise find at its next look: that an
+// execution it owns has posted inputs, or that an activity it polls for
+// has a new task. Drivers check for it; without it they look now and then.
+type Signals interface {
+	// Wake tells node that an execution it owns has posted inputs.
+	Wake(ctx context.Context, node, arn string) error
+	// Listen calls inbox with the executions node is told of, and activity
+	// with the activities whose tasks any node queued, until ctx ends. An
+	// empty name says that some may have been missed: look at them all.
+	Listen(ctx context.Context, node string, inbox, activity func(arn string)) error
 }

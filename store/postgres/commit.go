@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"errors"
+	"slices"
 
 	"github.com/jackc/pgx/v5"
 
@@ -59,7 +60,7 @@ func (s *Store) commitBatch(ctx context.Context, steps []*store.Step, pending []
 	var owner []int // owner[k]: the position in pending of statement k's step
 	for p, i := range pending {
 		n := b.Len()
-		queueStep(b, steps[i])
+		queueStep(b, steps[i], s.activityChannel())
 		for range b.Len() - n {
 			owner = append(owner, p)
 		}
@@ -147,7 +148,7 @@ func (s *Store) whyNotWritten(ctx context.Context, arn string, l store.Lease) er
 
 // queueStep queues a step's statements. Those after the first find the
 // execution's key by its ARN (an index lookup).
-func queueStep(b *pgx.Batch, st *store.Step) {
+func queueStep(b *pgx.Batch, st *store.Step, activityChannel string) {
 	e := &st.Execution
 	seq := st.ExpectSeq
 	if n := len(st.Inputs); n > 0 {
@@ -183,15 +184,26 @@ func queueStep(b *pgx.Batch, st *store.Step) {
 	for _, t := range st.AddTimers {
 		b.Queue(qInsertTimer, e.ARN, t.ID, sqlrow.Nanos(t.Due))
 	}
+	// Taken before an end drops the rest of the inbox.
+	if len(st.TakeInbox) > 0 {
+		b.Queue(qTakeInbox, e.ARN, st.TakeInbox, len(st.TakeInbox))
+	}
 	if st.Ended {
 		b.Queue(qDeleteAllTimers, e.ARN)
 		b.Queue(qDeleteAllTasks, e.ARN)
+		b.Queue(qDropInbox, e.ARN)
 	}
 	if len(st.DeleteTasks) > 0 {
 		b.Queue(qDeleteTasks, st.DeleteTasks)
 	}
-	for _, t := range st.AddTasks {
+	for i, t := range st.AddTasks {
 		b.Queue(qInsertTask, t.Token, t.ActivityARN, t.ExecutionARN, t.TaskID, t.Input, sqlrow.Nanos(t.Created))
+		// Polls on every node hear of the activity when the transaction
+		// commits (PostgreSQL sends one notification for the same words
+		// said twice in a transaction; a step says them once).
+		if !slices.ContainsFunc(st.AddTasks[:i], func(o store.ActivityTask) bool { return o.ActivityARN == t.ActivityARN }) {
+			b.Queue(qNotify, activityChannel, t.ActivityARN)
+		}
 	}
 	for _, n := range st.Notices {
 		b.Queue(qInsertNotice, n.Target, n.Body, sqlrow.Nanos(n.Created), sqlrow.Nanos(n.Due))

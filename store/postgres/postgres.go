@@ -29,7 +29,8 @@ import (
 
 // Store is the PostgreSQL implementation of store.Store.
 type Store struct {
-	pool *pgxpool.Pool
+	pool   *pgxpool.Pool
+	schema string // the schema Baton's tables are in: its notifications' channels are its own
 }
 
 var _ store.Store = (*Store)(nil)
@@ -75,7 +76,12 @@ func Open(ctx context.Context, url string) (*Store, error) {
 		pool.Close()
 		return nil, err
 	}
-	return &Store{pool: pool}, nil
+	var schema string
+	if err := pool.QueryRow(ctx, `SELECT current_schema()`).Scan(&schema); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("postgres: %w", unavailable(err))
+	}
+	return &Store{pool: pool, schema: schema}, nil
 }
 
 // Close closes the pool's connections.

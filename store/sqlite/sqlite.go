@@ -141,7 +141,7 @@ func (s *Store) txrow(ctx context.Context, tx *sql.Tx, q string, args ...any) *s
 // prepareWrites prepares the statements transactions use.
 func (s *Store) prepareWrites(ctx context.Context) error {
 	qs := []string{qInsertExecution, qUpdateExecution, qExecutionState, qNodeEpoch, qInsertJournal, qDeleteTimer, qInsertTimer, qDeleteTask, qInsertTask,
-		qDeleteTimers, qDeleteTasks, qClaimToken, qInsertNotice,
+		qDeleteTimers, qDeleteTasks, qClaimToken, qInsertNotice, qTakePost, qDropInbox,
 		`SAVEPOINT step`, `ROLLBACK TO step`, `RELEASE step`}
 	for n := 1; n <= eventChunk; n++ {
 		qs = append(qs, eventInsert(n))
@@ -453,11 +453,18 @@ func (s *Store) applyStep(ctx context.Context, tx *sql.Tx, st *store.Step) error
 			return err
 		}
 	}
+	// Taken before an end drops the rest of the inbox.
+	if err := s.takePosts(ctx, tx, id, st.TakeInbox); err != nil {
+		return err
+	}
 	if st.Ended {
 		if _, err := s.txexec(ctx, tx, qDeleteTimers, id); err != nil {
 			return err
 		}
 		if _, err := s.txexec(ctx, tx, qDeleteTasks, e.ARN); err != nil {
+			return err
+		}
+		if _, err := s.txexec(ctx, tx, qDropInbox, id); err != nil {
 			return err
 		}
 	}

@@ -1,0 +1,154 @@
+package storetest
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/baton-sh/baton/store"
+)
+
+// testInbox: inputs posted for an execution are kept in order until a step
+// of its owner takes them; a step that takes one already taken writes
+// nothing; an end drops the rest; PostedTo finds the owner's.
+func testInbox(t *testing.T, db Database) {
+	a, b := db(t), db(t) // two nodes
+	la, lb := lease(t, a, "na"), lease(t, b, "nb")
+	e, other := execution("arn:e:in", "arn:sm", t0), execution("arn:e:other", "arn:sm", t0)
+	commit(t, a, &store.Step{Create: true, Lease: la, Execution: e, Inputs: input(1)},
+		&store.Step{Create: true, Lease: la, Execution: other, Inputs: input(1)})
+
+	if _, err := b.Post(ctx, "arn:e:missing", []byte(`{}`), t0); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("post to a missing execution: %v", err)
+	}
+	owner, err := b.Post(ctx, e.ARN, []byte(`{"n":1}`), t0)
+	if err != nil || owner != la {
+		t.Fatalf("post: owner %+v, %v; want %+v", owner, err, la)
+	}
+	_, err = b.Post(ctx, e.ARN, []byte(`{"n":2}`), t0.Add(time.Second))
+	must(t, err)
+	_, err = b.Post(ctx, other.ARN, []byte(`{"n":3}`), t0)
+	must(t, err)
+
+	posted, err := a.Inbox(ctx, e.ARN)
+	must(t, err)
+	if len(posted) != 2 || string(posted[0].Body) != `{"n":1}` || string(posted[1].Body) != `{"n":2}` ||
+		posted[0].ExecutionARN != e.ARN || !posted[1].At.Equal(t0.Add(time.Second)) || posted[0].ID >= posted[1].ID {
+		t.Fatalf("inbox: %+v", posted)
+	}
+	if arns, err := a.PostedTo(ctx, la, 10); err != nil || !sameSet(arns, []string{e.ARN, other.ARN}) {
+		t.Errorf("posted to the owner: %v %v", arns, err)
+	}
+	if arns, err := b.PostedTo(ctx, lb, 10); err != nil || len(arns) != 0 {
+		t.Errorf("posted to another node: %v %v", arns, err)
+	}
+
+	// The owner applies the first; applying it again is refused.
+	commit(t, a, &store.Step{Execution: e, Lease: la, ExpectSeq: 1, Inputs: input(2), TakeInbox: []int64{posted[0].ID}})
+	errs := a.Commit(ctx, []*store.Step{{Execution: e, Lease: la, ExpectSeq: 2, Inputs: input(3), TakeInbox: []int64{posted[0].ID}}})
+	if !errors.Is(errs[0], store.ErrConflict) {
+		t.Errorf("taking a posted input twice: %v", errs[0])
+	}
+	// Another execution's post is not this one's to take.
+	inOther, err := a.Inbox(ctx, other.ARN)
+	must(t, err)
+	errs = a.Commit(ctx, []*store.Step{{Execution: e, Lease: la, ExpectSeq: 2, Inputs: input(3), TakeInbox: []int64{inOther[0].ID}}})
+	if !errors.Is(errs[0], store.ErrConflict) {
+		t.Errorf("taking another execution's posted input: %v", errs[0])
+	}
+	if left, err := a.Inbox(ctx, e.ARN); err != nil || len(left) != 1 || left[0].ID != posted[1].ID {
+		t.Errorf("inbox after a take: %+v %v", left, err)
+	}
+
+	// A step that takes the last and ends the execution; a post after the
+	// end is found by PostedTo on any node, to be dropped.
+	_, err = b.Post(ctx, e.ARN, []byte(`{"n":4}`), t0)
+	must(t, err)
+	e.Status = "ABORTED"
+	commit(t, a, &store.Step{Execution: e, Lease: la, ExpectSeq: 2, Inputs: input(3), TakeInbox: []int64{posted[1].ID}, Ended: true})
+	if left, err := a.Inbox(ctx, e.ARN); err != nil || len(left) != 0 {
+		t.Errorf("inbox of an ended execution: %+v %v", left, err)
+	}
+	_, err = b.Post(ctx, e.ARN, []byte(`{"n":5}`), t0)
+	must(t, err)
+	if arns, err := b.PostedTo(ctx, lb, 10); err != nil || !slices.Equal(arns, []string{e.ARN}) {
+		t.Errorf("an ended execution's posts, to another node: %v %v", arns, err)
+	}
+	late, err := b.Inbox(ctx, e.ARN)
+	must(t, err)
+	must(t, b.DropPosted(ctx, []int64{late[0].ID, late[0].ID + 1000}))
+	if left, err := a.Inbox(ctx, e.ARN); err != nil || len(left) != 0 {
+		t.Errorf("inbox after a drop: %+v %v", left, err)
+	}
+
+	// A taker reads the posts made before its take.
+	if err := b.TakeExecution(ctx, other.ARN, lb, t0.Add(2*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if left, err := b.Inbox(ctx, other.ARN); err != nil || len(left) != 1 {
+		t.Errorf("the inbox of a taken execution: %+v %v", left, err)
+	}
+	if owner, err := a.Post(ctx, other.ARN, []byte(`{}`), t0); err != nil || owner != lb {
+		t.Errorf("post after a takeover names %+v, %v; want %+v", owner, err, lb)
+	}
+
+	if _, ok := a.(store.Signals); ok {
+		testSignals(t, a, b)
+	}
+}
+
+// testSignals: a node hears a wake meant for it and the activities whose
+// tasks any node queues; another node's wake is not its.
+func testSignals(t *testing.T, a, b store.Store) {
+	sa, sb := a.(store.Signals), b.(store.Signals)
+	inbox, activity := make(chan string, 16), make(chan string, 16)
+	lctx, stop := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { done <- sb.Listen(lctx, "nb", func(arn string) { inbox <- arn }, func(arn string) { activity <- arn }) }()
+	defer func() {
+		stop()
+		if err := <-done; err != nil {
+			t.Errorf("listen: %v", err)
+		}
+	}()
+	// The first names are empty: whatever came before listening.
+	for _, ch := range []chan string{inbox, activity} {
+		if got := receive(t, ch); got != "" {
+			t.Fatalf("first signal %q, want \"\"", got)
+		}
+	}
+	must(t, sa.Wake(ctx, "na", "arn:e:not-for-nb"))
+	must(t, sa.Wake(ctx, "nb", "arn:e:for-nb"))
+	if got := receive(t, inbox); got != "arn:e:for-nb" {
+		t.Errorf("wake: %q", got)
+	}
+	la := lease(t, a, "na2")
+	e := execution("arn:e:signals", "arn:sm", t0)
+	commit(t, a, &store.Step{Create: true, Lease: la, Execution: e, Inputs: input(1), AddTasks: []store.ActivityTask{
+		{Token: "sig1", ActivityARN: "arn:act:sig", ExecutionARN: e.ARN, TaskID: 1, Input: `{}`, Created: t0},
+		{Token: "sig2", ActivityARN: "arn:act:sig", ExecutionARN: e.ARN, TaskID: 2, Input: `{}`, Created: t0},
+	}})
+	if got := receive(t, activity); got != "arn:act:sig" {
+		t.Errorf("activity: %q", got)
+	}
+}
+
+func receive(t *testing.T, ch chan string) string {
+	t.Helper()
+	select {
+	case s := <-ch:
+		return s
+	case <-time.After(10 * time.Second):
+		t.Fatal("no signal within 10 s")
+		return ""
+	}
+}
+
+func sameSet(a, b []string) bool {
+	a, b = slices.Clone(a), slices.Clone(b)
+	slices.Sort(a)
+	slices.Sort(b)
+	return slices.Equal(a, b)
+}
