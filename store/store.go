@@ -311,8 +311,10 @@ type Store interface {
 	// records of those it rebuilds).
 	ClaimExecutions(ctx context.Context, l Lease, now time.Time, limit int) ([]*Execution, error)
 	// TakeExecution gives l one running execution, unless another node's
-	// lease that has not expired holds it (ErrLeaseLost). Taking one that l
-	// holds already does nothing.
+	// lease that has not expired holds it (ErrLeaseLost); an ended one it
+	// gives whoever holds it (a redrive runs it again on the node asked).
+	// Taking one that l holds already does nothing. Epochs are unique
+	// across nodes, so that a claim made under one names its incarnation.
 	TakeExecution(ctx context.Context, arn string, l Lease, now time.Time) error
 
 	// Timers.

@@ -141,8 +141,11 @@ func (s *Store) Journal(ctx context.Context, arn string) ([]store.Input, error) 
 // RegisterNode starts a new incarnation of a node.
 func (s *Store) RegisterNode(ctx context.Context, node string, now, expires time.Time) (store.Lease, error) {
 	l := store.Lease{Node: node}
-	err := s.pool.QueryRow(ctx, `INSERT INTO nodes (id, epoch, expires) VALUES ($1, 1, $2)
-		ON CONFLICT (id) DO UPDATE SET epoch = nodes.epoch + 1, expires = excluded.expires RETURNING epoch`, node, sqlrow.Nanos(expires)).Scan(&l.Epoch)
+	// Epochs are unique across nodes (one sequence), not counted per node:
+	// a timer's claim names the epoch that made it, and must not pass for
+	// the claim of another node's incarnation with the same number.
+	err := s.pool.QueryRow(ctx, `INSERT INTO nodes (id, epoch, expires) VALUES ($1, nextval('node_epochs'), $2)
+		ON CONFLICT (id) DO UPDATE SET epoch = excluded.epoch, expires = excluded.expires RETURNING epoch`, node, sqlrow.Nanos(expires)).Scan(&l.Epoch)
 	return l, unavailable(err)
 }
 
@@ -220,7 +223,7 @@ func (s *Store) ClaimExecutions(ctx context.Context, l store.Lease, now time.Tim
 // TakeExecution takes over one execution unless a live lease holds it.
 func (s *Store) TakeExecution(ctx context.Context, arn string, l store.Lease, now time.Time) error {
 	n, err := s.exec(ctx, `UPDATE executions SET owner = $1, owner_epoch = $2 WHERE arn = $3 AND
-		((owner = $1 AND owner_epoch = $2) OR NOT EXISTS
+		((owner = $1 AND owner_epoch = $2) OR status <> 'RUNNING' OR NOT EXISTS
 		(SELECT 1 FROM nodes n WHERE n.id = executions.owner AND n.epoch = executions.owner_epoch AND n.expires > $4))`,
 		l.Node, l.Epoch, arn, sqlrow.Nanos(now))
 	if err != nil || n > 0 {

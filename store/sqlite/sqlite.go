@@ -683,8 +683,11 @@ func (s *Store) Journal(ctx context.Context, arn string) ([]store.Input, error) 
 // RegisterNode starts a new incarnation of a node.
 func (s *Store) RegisterNode(ctx context.Context, node string, now, expires time.Time) (store.Lease, error) {
 	l := store.Lease{Node: node}
-	err := s.wrow(ctx, `INSERT INTO nodes (id, epoch, expires) VALUES (?, 1, ?)
-		ON CONFLICT (id) DO UPDATE SET epoch = epoch + 1, expires = excluded.expires RETURNING epoch`, node, sqlrow.Nanos(expires)).Scan(&l.Epoch)
+	// Epochs are unique across nodes, not counted per node: a timer's
+	// claim names the epoch that made it, and must not pass for the claim
+	// of another node's incarnation with the same number.
+	err := s.wrow(ctx, `INSERT INTO nodes (id, epoch, expires) VALUES (?, (SELECT COALESCE(MAX(epoch), 0) + 1 FROM nodes), ?)
+		ON CONFLICT (id) DO UPDATE SET epoch = (SELECT MAX(epoch) + 1 FROM nodes), expires = excluded.expires RETURNING epoch`, node, sqlrow.Nanos(expires)).Scan(&l.Epoch)
 	return l, err
 }
 
@@ -733,7 +736,7 @@ func (s *Store) ClaimExecutions(ctx context.Context, l store.Lease, now time.Tim
 // TakeExecution takes over one execution unless a live lease holds it.
 func (s *Store) TakeExecution(ctx context.Context, arn string, l store.Lease, now time.Time) error {
 	res, err := s.wstmt(ctx, `UPDATE executions SET owner = ?, owner_epoch = ? WHERE arn = ? AND
-		((owner = ? AND owner_epoch = ?) OR NOT EXISTS
+		((owner = ? AND owner_epoch = ?) OR status <> 'RUNNING' OR NOT EXISTS
 		(SELECT 1 FROM nodes n WHERE n.id = executions.owner AND n.epoch = executions.owner_epoch AND n.expires > ?))`,
 		l.Node, l.Epoch, arn, l.Node, l.Epoch, sqlrow.Nanos(now))
 	if err != nil {

@@ -94,6 +94,15 @@ func testInbox(t *testing.T, db Database) {
 		t.Errorf("post after a takeover names %+v, %v; want %+v", owner, err, lb)
 	}
 
+	// Epochs are unique across nodes; an ended execution goes to whoever
+	// takes it, though its owner's lease lives (a redrive runs it there).
+	if lc := lease(t, b, "nc"); lc.Epoch == la.Epoch || lc.Epoch == lb.Epoch || la.Epoch == lb.Epoch {
+		t.Errorf("epochs shared by nodes: %d %d %d", la.Epoch, lb.Epoch, lc.Epoch)
+	}
+	if err := b.TakeExecution(ctx, e.ARN, lb, t0); err != nil {
+		t.Errorf("taking an ended execution from a live owner: %v", err)
+	}
+
 	if _, ok := a.(store.Signals); ok {
 		testSignals(t, a, b)
 	}

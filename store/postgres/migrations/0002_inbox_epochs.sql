@@ -8,3 +8,9 @@ CREATE TABLE inbox (
     at        BIGINT NOT NULL
 );
 CREATE INDEX inbox_by_execution ON inbox (execution, id);
+
+-- Node epochs come from one sequence, unique across nodes: a timer's claim
+-- names the epoch that made it, and another node's incarnation must not
+-- share its number. It starts above every epoch given so far.
+CREATE SEQUENCE node_epochs;
+SELECT setval('node_epochs', COALESCE((SELECT max(epoch) FROM nodes), 0) + 1, false);
