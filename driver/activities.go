@@ -89,6 +89,20 @@ func (q *activityQueue) wakeOne() {
 	close(w.ch)
 }
 
+// wakeOne wakes one poll waiting for an activity's tasks ("": one per
+// activity), to look in the store: another node queued one. A poll that
+// finds one there wakes the next (claimStored), so that a notice of many
+// tasks wakes as many polls as there are tasks, one after the other.
+func (a *activityQueues) wakeOne(activity string) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	for arn, q := range a.queues {
+		if activity == "" || arn == activity {
+			q.wakeOne()
+		}
+	}
+}
+
 // pop takes the oldest task queued in memory.
 func (a *activityQueues) pop(activity string) (queuedTask, bool) {
 	a.mu.Lock()
@@ -244,18 +258,28 @@ func (d *Durable) claimStored(ctx context.Context, activityARN, worker string) (
 		err = d.deliver(ctx, t.ExecutionARN, []entry{{Kind: kindStarted, ID: id, Worker: worker}},
 			func(ex *interpreter.Execution) bool { return ex.WaitsOnTask(id) && !ex.IsTaskStarted(id) })
 		if err == nil {
+			// The store may hold more: the next poll looks.
+			d.acts.wakeOne(activityARN)
 			return t, nil
 		}
 		if errors.Is(err, ErrOwnedElsewhere) {
-			// Another node's live lease holds the execution: its task is
-			// not this node's to start. The claim goes back, or the task
-			// would stay claimed by a worker that never got it (recovery
-			// releases such claims only for executions it finds busy).
-			// Tried again, it would be the oldest again: this poll waits.
-			if err := d.store.ReleaseActivityTask(ctx, t.Token); err != nil && !errors.Is(err, store.ErrNotFound) {
+			// Another node's live lease holds the execution: the claim
+			// gives the task to this worker, and its start goes to the
+			// owner, to record.
+			err = d.post(ctx, t.ExecutionARN, entry{Kind: kindStarted, ID: id, Worker: worker})
+			if err == nil {
+				d.acts.wakeOne(activityARN)
+				return t, nil
+			}
+			if !errors.Is(err, ErrStale) && !errors.Is(err, ErrExecutionClosed) {
+				// Not posted: the task goes back, or it would stay
+				// claimed by a worker that never got it.
+				if rerr := d.store.ReleaseActivityTask(ctx, t.Token); rerr != nil && !errors.Is(rerr, store.ErrNotFound) {
+					return nil, rerr
+				}
 				return nil, err
 			}
-			return nil, nil
+			continue
 		}
 		if !errors.Is(err, ErrStale) && !errors.Is(err, ErrExecutionClosed) {
 			return nil, err

@@ -2,12 +2,14 @@ package driver_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/baton-sh/baton/clock"
+	"github.com/baton-sh/baton/driver"
 	"github.com/baton-sh/baton/store"
 )
 
@@ -82,7 +84,9 @@ func TestActivityAfterRestart(t *testing.T) {
 }
 
 // A poll at a node that does not own the task's execution (another node's
-// lease is live) gets no task, and leaves it unclaimed for the owner.
+// lease is live) gets the task; its start and its result go to the owner's
+// inbox, and the owner records them: the task is handed out once, and its
+// history names the worker that took it.
 func TestActivityOwnedElsewhere(t *testing.T) {
 	t.Parallel()
 	clk := clock.NewManual(epoch)
@@ -97,25 +101,31 @@ func TestActivityOwnedElsewhere(t *testing.T) {
 	b.open()
 	ctx := context.Background()
 	task, err := b.d.PollActivity(ctx, act, "at-b", 0)
-	if task != nil || err != nil {
+	if err != nil || task == nil || task.ExecutionARN != rec.ARN || task.Input != `{"v":1}` {
 		t.Fatalf("b's poll of a's task: %+v %v", task, err)
 	}
-	// Unclaimed: the store hands it out (and takes it back).
-	row, err := b.s.ClaimActivityTask(ctx, act, "probe", clk.Now())
-	if err != nil || row.ExecutionARN != rec.ARN {
-		t.Fatalf("the task after b's poll: %+v %v", row, err)
+	if again, err := a.d.PollActivity(ctx, act, "at-a", 0); again != nil || err != nil {
+		t.Fatalf("handed out again, at a: %+v %v", again, err)
 	}
-	if err := b.s.ReleaseActivityTask(ctx, row.Token); err != nil {
+	if again, err := b.d.PollActivity(ctx, act, "at-b2", 0); again != nil || err != nil {
+		t.Fatalf("handed out again, at b: %+v %v", again, err)
+	}
+	if err := b.d.TaskSucceeded(ctx, task.ExecutionARN, task.TaskID, `{"ok":true}`); err != nil {
 		t.Fatal(err)
 	}
-	task, err = a.d.PollActivity(ctx, act, "at-a", 0)
-	if err != nil || task == nil || task.ExecutionARN != rec.ARN {
-		t.Fatalf("a's poll: %+v %v", task, err)
+	// The same token again: the owner will have recorded the result.
+	if err := b.d.TaskSucceeded(ctx, task.ExecutionARN, task.TaskID, `{"ok":2}`); !errors.Is(err, driver.ErrStale) {
+		t.Errorf("a second result: %v", err)
 	}
-	if err := a.d.TaskSucceeded(ctx, task.ExecutionARN, task.TaskID, `{"ok":true}`); err != nil {
-		t.Fatal(err)
-	}
-	if done := a.wait(rec.ARN); done.Output != `{"ok":true}` {
+	clk.Advance(4 * time.Second) // a's lease loop looks at its inboxes
+	done := a.wait(rec.ARN)
+	if done.Output != `{"ok":true}` || done.Owner.Node != "a" {
 		t.Errorf("%+v", done)
+	}
+	if types := a.eventTypes(rec.ARN); types != "ExecutionStarted,TaskStateEntered,ActivityScheduled,ActivityStarted,ActivitySucceeded,TaskStateExited,ExecutionSucceeded" {
+		t.Errorf("history %s", types)
+	}
+	if posted, err := a.s.Inbox(ctx, rec.ARN); err != nil || len(posted) != 0 {
+		t.Errorf("inbox left: %+v %v", posted, err)
 	}
 }

@@ -54,6 +54,7 @@ type Durable struct {
 	traceTask TraceTask
 	node      string
 	leaseFor  time.Duration
+	signals   store.Signals
 
 	leaseMu sync.RWMutex
 	lease   store.Lease
@@ -121,6 +122,10 @@ type DurableOptions struct {
 	// that long after.
 	Node          string
 	LeaseDuration time.Duration
+	// Signals, when the store has them, tell this node at once of inputs
+	// other nodes received for its executions and of activity tasks they
+	// queued (else it finds them at its lease loop's turns).
+	Signals store.Signals
 }
 
 // Parent is the task of another execution that waits for an execution to
@@ -204,7 +209,7 @@ func NewDurable(o DurableOptions) *Durable {
 	d := &Durable{
 		store: o.Store, commit: store.NewCommitter(o.Store, o.MaxBatch), resources: o.Resources, clock: o.Clock, log: o.Logger,
 		maxLive: o.MaxLive, mocks: o.Mocks, tokens: o.Tokens, compile: o.Compile, observe: o.Observe, onFinish: o.OnFinish, terminate: o.Terminate, notify: o.Notify, traceTask: o.TraceTask,
-		node: o.Node, leaseFor: o.LeaseDuration,
+		node: o.Node, leaseFor: o.LeaseDuration, signals: o.Signals,
 		live: map[string]*live{}, timers: newTimerQueue(), recovered: make(chan struct{}), ctx: ctx, cancel: cancel,
 	}
 	d.outage = o.Outage
@@ -337,11 +342,16 @@ func (d *Durable) StopExecution(ctx context.Context, arn, errName, cause string)
 	if l := d.peek(arn); l != nil && l.loading.Load() {
 		return d.halt(ctx, arn, errName, cause)
 	}
-	err := d.deliver(ctx, arn, []entry{{Kind: kindStop, Error: errName, Cause: cause}}, nil)
+	stop := entry{Kind: kindStop, Error: errName, Cause: cause}
+	err := d.deliver(ctx, arn, []entry{stop}, nil)
 	var re *ReplayError
 	if errors.As(err, &re) {
 		d.log.Warn("stopping an execution that cannot be replayed", "execution", arn, "error", err)
-		return d.halt(ctx, arn, errName, cause)
+		err = d.halt(ctx, arn, errName, cause)
+	}
+	if errors.Is(err, ErrOwnedElsewhere) {
+		// Its owner stops it, told at once.
+		return d.post(ctx, arn, stop)
 	}
 	return err
 }
@@ -457,6 +467,10 @@ func (d *Durable) complete(ctx context.Context, arn string, e entry) error {
 	}
 	id := e.ID
 	err := d.deliver(ctx, arn, []entry{e}, func(ex *interpreter.Execution) bool { return ex.WaitsOnTask(id) })
+	if errors.Is(err, ErrOwnedElsewhere) {
+		// Its owner records it, told at once.
+		err = d.post(ctx, arn, e)
+	}
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 		return ErrNoSuchTask

@@ -472,8 +472,10 @@ func TestDurableStopDuringReplay(t *testing.T) {
 	}
 }
 
-// TestDurableHandover: a node that stops hands its lease back; another node
-// on the same database takes its executions over and finishes them.
+// TestDurableHandover: a stop that reaches a node which does not own the
+// execution goes to its owner, who stops it; a node that stops hands its
+// lease back, and another node on the same database takes its executions
+// over and finishes them.
 func TestDurableHandover(t *testing.T) {
 	t.Parallel()
 	clk := clock.NewManual(epoch)
@@ -482,11 +484,18 @@ func TestDurableHandover(t *testing.T) {
 	a.name = "a"
 	a.restart()
 	rec := a.start("h1", `{"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":5,"End":true}}}`, `{}`)
+	stopped := a.start("h2", `{"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":60,"End":true}}}`, `{}`)
 	b := &node{t: t, dir: dir, name: "b", clk: clk, keys: a.keys, ended: map[string]chan struct{}{}}
 	b.open()
-	// While a holds its lease, b leaves its executions alone.
-	if err := b.d.StopExecution(context.Background(), rec.ARN, "", ""); !errors.Is(err, driver.ErrOwnedElsewhere) {
-		t.Fatalf("b stopped a's execution: %v", err)
+	if err := b.d.StopExecution(context.Background(), stopped.ARN, "Operator", "from b"); err != nil {
+		t.Fatalf("b's stop of a's execution: %v", err)
+	}
+	if err := b.d.StopExecution(context.Background(), stopped.ARN, "Operator", "twice"); !errors.Is(err, driver.ErrExecutionClosed) {
+		t.Errorf("a second stop: %v", err)
+	}
+	clk.Advance(4 * time.Second) // a's lease loop looks at its inboxes
+	if done := a.wait(stopped.ARN); done.Status != "ABORTED" || done.Cause != "from b" || done.Owner.Node != "a" {
+		t.Errorf("the stopped execution: %+v", done)
 	}
 	a.close()
 	clk.Advance(10 * time.Second) // b's lease loop runs and takes over

@@ -45,6 +45,9 @@ type entry struct {
 	// claim, on a started entry, claims the activity task in the same
 	// step (not stored: the claim is the task row's).
 	claim bool
+	// posted, when set, is the id of the inbox input the entry came from:
+	// the step that records it deletes it (not stored).
+	posted int64
 }
 
 // completes reports whether the entry ends its task.

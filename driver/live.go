@@ -95,6 +95,9 @@ func (d *Durable) step(l *live, entries []entry, cmds []interpreter.Command, cre
 		case e.claim:
 			st.ClaimTasks = append(st.ClaimTasks, store.TaskClaim{Token: l.activities[e.ID], Worker: e.Worker, At: now})
 		}
+		if e.posted != 0 {
+			st.TakeInbox = append(st.TakeInbox, e.posted)
+		}
 	}
 	events := l.ex.TakeEvents()
 	for i := range events {
@@ -277,6 +280,14 @@ func (d *Durable) load(ctx context.Context, l *live, rec *store.Execution) error
 				d.queueActivity(l, t)
 			}
 		}
+	}
+	// What other nodes received for it while another owned it, or while
+	// it was out of memory.
+	if err := d.drainLocked(ctx, l); err != nil {
+		return err
+	}
+	if l.ex == nil && !l.closed {
+		return ErrStale
 	}
 	return nil
 }

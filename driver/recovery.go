@@ -37,6 +37,10 @@ func (d *Durable) Start(ctx context.Context) error {
 	// thousand executions takes longer than a lease lasts.
 	d.wg.Add(2)
 	go d.leaseLoop(now)
+	if d.signals != nil {
+		d.wg.Add(1)
+		go d.listen(d.signals)
+	}
 	release := clock.Hold(d.clock)
 	go func() {
 		defer d.wg.Done()
@@ -191,6 +195,7 @@ func (d *Durable) renew() {
 	if _, err := d.takeOver(d.ctx); err != nil && d.ctx.Err() == nil {
 		d.logError("taking over executions", err)
 	}
+	d.sweepInboxes(d.ctx)
 }
 
 // forgetAll drops every execution from memory.

@@ -52,9 +52,14 @@ func (d *Durable) deliverCall(ctx context.Context, arn string, id int64, entries
 	if err != nil {
 		if l := d.peek(arn); l != nil {
 			l.mu.Lock()
+			entries = append(entries, l.early[id]...)
 			delete(l.tasks, id)
 			delete(l.early, id)
 			l.mu.Unlock()
+		}
+		if errors.Is(err, ErrOwnedElsewhere) {
+			// Another node advances the execution now: the result is its.
+			return d.post(ctx, arn, entries...)
 		}
 		return err
 	}
@@ -102,7 +107,11 @@ func (d *Durable) resume(arn string, t *interpreter.TaskRequest) {
 		if _, ok := resource.AsSubmitted(err); ok || d.ctx.Err() != nil {
 			return
 		}
-		err = d.deliver(d.ctx, arn, []entry{taskResultEntry(id, out, err)}, func(ex *interpreter.Execution) bool { return ex.WaitsOnTask(id) })
+		result := taskResultEntry(id, out, err)
+		err = d.deliver(d.ctx, arn, []entry{result}, func(ex *interpreter.Execution) bool { return ex.WaitsOnTask(id) })
+		if errors.Is(err, ErrOwnedElsewhere) {
+			err = d.post(d.ctx, arn, result)
+		}
 		if err != nil && !errors.Is(err, ErrStale) && !errors.Is(err, ErrExecutionClosed) && d.ctx.Err() == nil {
 			d.logError("resuming a submitted task", err, "execution", arn, "task", id)
 		}

@@ -164,7 +164,8 @@ func New(ctx context.Context, o Options) (*Engine, error) {
 	e.registerCallbacks()
 	if o.Store != nil {
 		e.store = newResourceCache(o.Store, o.Clock.Now)
-		e.durable = driver.NewDurable(driver.DurableOptions{
+		signals, _ := o.Store.(store.Signals)
+		e.durable = driver.NewDurable(driver.DurableOptions{Signals: signals,
 			Store: e.store, Resources: e.resources, Clock: o.Clock, Logger: o.Logger, MaxLive: o.MaxLive, Mocks: o.Mocks,
 			Tokens: e.tokens, Compile: e.machines.compile, Observe: e.observeStep, OnFinish: e.childFinished, Terminate: e.terminates, Outage: &e.outage,
 			Node: o.Node, LeaseDuration: o.LeaseDuration, Notify: o.Notify, TraceTask: o.TraceTask,

@@ -399,7 +399,7 @@ type Signals interface {
 	// Wake tells node that an execution it owns has posted inputs.
 	Wake(ctx context.Context, node, arn string) error
 	// Listen calls inbox with the executions node is told of, and activity
-	// with the activities whose tasks any node queued, until ctx ends. An
+	// with the activities whose tasks other nodes queued, until ctx ends. An
 	// empty name says that some may have been missed: look at them all.
 	Listen(ctx context.Context, node string, inbox, activity func(arn string)) error
 }

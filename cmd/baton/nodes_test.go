@@ -11,6 +11,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
+	"github.com/aws/aws-sdk-go-v2/service/sfn/types"
 
 	"github.com/baton-sh/baton/store/postgres"
 	"github.com/baton-sh/baton/store/postgres/pgtest"
@@ -138,4 +139,71 @@ func TestServePostgresNodes(t *testing.T) {
 		t.Errorf("a second server named third exited with %v, want status 1 and why: %s", err, twin.logs)
 	}
 	third.stop(t)
+}
+
+// TestServePostgresTwoNodes: two servers on one database serve any
+// request. A worker polling the node that does not own an execution gets
+// its task; its heartbeat and result there, and a stop there, reach the
+// owner at once (its lease loop, which would find them too, runs only every
+// 20 s here: the signal is what carries them).
+func TestServePostgresTwoNodes(t *testing.T) {
+	dbURL := pgtest.Schema(t)
+	t.Parallel()
+	ctx := context.Background()
+	a := startServerAt(t, t.TempDir(), "--store", dbURL, "--node", "a", "--lease-ttl", "1m")
+	b := startServerAt(t, t.TempDir(), "--store", dbURL, "--node", "b", "--lease-ttl", "1m")
+	ca, cb := a.client(), b.client()
+	act := must(ca.CreateActivity(ctx, &sfn.CreateActivityInput{Name: aws.String("two-nodes")}))(t)
+	sm := createMachine(t, ca, "two-nodes", `{"StartAt":"Work","States":{
+		"Work":{"Type":"Task","Resource":"`+aws.ToString(act.ActivityArn)+`","HeartbeatSeconds":30,"End":true}}}`)
+
+	const runs = 5
+	for i := range runs {
+		name := "run-" + string(rune('0'+i))
+		started := must(ca.StartExecution(ctx, &sfn.StartExecutionInput{StateMachineArn: aws.String(sm), Name: aws.String(name), Input: aws.String(`{"n":"` + name + `"}`)}))(t)
+		// A poll at b, already waiting or not, gets the task queued at a.
+		task := must(cb.GetActivityTask(ctx, &sfn.GetActivityTaskInput{ActivityArn: act.ActivityArn, WorkerName: aws.String("at-b")}))(t)
+		if task.TaskToken == nil || aws.ToString(task.Input) != `{"n":"`+name+`"}` {
+			t.Fatalf("%s: the task at b: %+v", name, task)
+		}
+		must(cb.SendTaskHeartbeat(ctx, &sfn.SendTaskHeartbeatInput{TaskToken: task.TaskToken}))(t)
+		must(cb.SendTaskSuccess(ctx, &sfn.SendTaskSuccessInput{TaskToken: task.TaskToken, Output: task.Input}))(t)
+		_, err := cb.SendTaskFailure(ctx, &sfn.SendTaskFailureInput{TaskToken: task.TaskToken})
+		wantCode(t, err, "TaskTimedOut")
+		done := waitStatusWithin(t, ca, aws.ToString(started.ExecutionArn), "SUCCEEDED", 10*time.Second)
+		if aws.ToString(done.Output) != `{"n":"`+name+`"}` {
+			t.Errorf("%s: output %s", name, aws.ToString(done.Output))
+		}
+		want := "ExecutionStarted,TaskStateEntered,ActivityScheduled,ActivityStarted,ActivitySucceeded,TaskStateExited,ExecutionSucceeded"
+		if got := eventTypes(historyOf(t, cb, started.ExecutionArn)); got != want {
+			t.Errorf("%s's history:\n got %s\nwant %s", name, got, want)
+		}
+	}
+	// No task is left for anyone.
+	if task := must(ca.GetActivityTask(ctx, &sfn.GetActivityTaskInput{ActivityArn: act.ActivityArn}))(t); task.TaskToken != nil {
+		t.Errorf("a task handed out again: %s", aws.ToString(task.Input))
+	}
+
+	// A stop at b of an execution a runs.
+	waiting := createMachine(t, ca, "two-nodes-wait", `{"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":3600,"End":true}}}`)
+	started := must(ca.StartExecution(ctx, &sfn.StartExecutionInput{StateMachineArn: aws.String(waiting)}))(t)
+	must(cb.StopExecution(ctx, &sfn.StopExecutionInput{ExecutionArn: started.ExecutionArn, Cause: aws.String("from b")}))(t)
+	done := waitStatusWithin(t, cb, aws.ToString(started.ExecutionArn), "ABORTED", 10*time.Second)
+	if aws.ToString(done.Cause) != "from b" {
+		t.Errorf("stopped: %+v", done)
+	}
+	a.stop(t)
+	b.stop(t)
+}
+
+// waitStatusWithin waits at most within for an execution to reach status.
+func waitStatusWithin(t *testing.T, c *sfn.Client, arn string, status types.ExecutionStatus, within time.Duration) *sfn.DescribeExecutionOutput {
+	t.Helper()
+	var out *sfn.DescribeExecutionOutput
+	poll(t, arn+" "+string(status), within, func() (bool, error) {
+		var err error
+		out, err = c.DescribeExecution(context.Background(), &sfn.DescribeExecutionInput{ExecutionArn: aws.String(arn)})
+		return err == nil && out.Status == status, err
+	})
+	return out
 }

@@ -3,11 +3,9 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"reflect"
 	"strings"
@@ -130,7 +128,7 @@ func TestMigrateCommand(t *testing.T) {
 	dbURL := pgtest.Schema(t)
 	t.Parallel()
 	r := cli(t, "migrate", "--store", dbURL)
-	if r.code != 0 || !strings.HasPrefix(r.stdout, "applied 0001 init\n") || !strings.HasSuffix(r.stdout, "schema version 1, up to date\n") {
+	if r.code != 0 || !strings.HasPrefix(r.stdout, "applied 0001 init\n") || !strings.HasSuffix(r.stdout, "schema version 2, up to date\n") {
 		t.Fatalf("first migrate: %d %q %q", r.code, r.stdout, r.stderr)
 	}
 	r = cli(t, "migrate", "--store", dbURL)
@@ -199,35 +197,6 @@ func TestStoreURL(t *testing.T) {
 			}
 		})
 	}
-}
-
-// TestServePostgresOneServer: a second server on the database of a running
-// one is refused at once, and the first goes on serving; once the first is
-// killed, the database is free again.
-func TestServePostgresOneServer(t *testing.T) {
-	dbURL := pgtest.Schema(t)
-	t.Parallel()
-	ctx := context.Background()
-	first := startServerAt(t, t.TempDir(), "--store", dbURL)
-	c := first.client()
-	sm := createMachine(t, c, "before", `{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}}`)
-
-	second := launch(t, t.TempDir(), "--store", dbURL, "--node", "second")
-	err := second.exited(t, 20*time.Second)
-	var ee *exec.ExitError
-	if !errors.As(err, &ee) || ee.ExitCode() != 1 || !strings.Contains(second.logs.String(), "another baton serve uses this database") {
-		t.Fatalf("the second server exited with %v, want status 1 and why: %s", err, second.logs)
-	}
-	if done := startAndWait(t, c, sm, `{"still":"here"}`); aws.ToString(done.Output) != `{"still":"here"}` {
-		t.Errorf("an execution on the first server: %s %s", done.Status, aws.ToString(done.Output))
-	}
-	first.kill(t)
-
-	third := startServerAt(t, t.TempDir(), "--store", dbURL)
-	if _, err := third.client().DescribeStateMachine(ctx, &sfn.DescribeStateMachineInput{StateMachineArn: aws.String(sm)}); err != nil {
-		t.Errorf("a server on the database after the first one died: %v", err)
-	}
-	third.stop(t)
 }
 
 // TestServeCrashPostgres is the crash test (SIGKILL with hundreds of

@@ -50,8 +50,9 @@ func openStore(url, data, node string) (store.Store, func(), error) {
 	return openSQLite(data)
 }
 
-// openPostgres opens the database and holds it for this server alone, and
-// the node's name for this process alone.
+// openPostgres opens the database and holds the node's name for this
+// process alone. Any number of servers share the database, each under a
+// name of its own.
 func openPostgres(url, node string) (store.Store, func(), error) {
 	ctx, cancel := context.WithTimeout(context.Background(), openTimeout)
 	defer cancel()
@@ -59,8 +60,6 @@ func openPostgres(url, node string) (store.Store, func(), error) {
 	if err != nil {
 		return nil, nil, &exitError{code: 1, msg: "serve: " + err.Error()}
 	}
-	// The node's name first: while servers do not share a database yet,
-	// a second one under the same name is told the more precise reason.
 	releaseNode, err := st.HoldNode(ctx, node)
 	if err != nil {
 		st.Close()
@@ -69,19 +68,8 @@ func openPostgres(url, node string) (store.Store, func(), error) {
 		}
 		return nil, nil, &exitError{code: 1, msg: "serve: " + err.Error()}
 	}
-	release, err := st.Exclusive(ctx)
-	if err != nil {
-		releaseNode()
-		st.Close()
-		if errors.Is(err, postgres.ErrInUse) {
-			err = fmt.Errorf("%w (%s): several servers on one database are not supported yet "+
-				"(a server that died frees it within half a minute)", err, postgres.Describe(url))
-		}
-		return nil, nil, &exitError{code: 1, msg: "serve: " + err.Error()}
-	}
 	return st, func() {
 		releaseNode()
-		release()
 		st.Close()
 	}, nil
 }

@@ -198,11 +198,12 @@ func queueStep(b *pgx.Batch, st *store.Step, activityChannel string) {
 	}
 	for i, t := range st.AddTasks {
 		b.Queue(qInsertTask, t.Token, t.ActivityARN, t.ExecutionARN, t.TaskID, t.Input, sqlrow.Nanos(t.Created))
-		// Polls on every node hear of the activity when the transaction
-		// commits (PostgreSQL sends one notification for the same words
-		// said twice in a transaction; a step says them once).
+		// Polls on the other nodes hear of the activity when the
+		// transaction commits (PostgreSQL sends one notification for the
+		// same words said twice in a transaction; a step says them once).
+		// The writer's own polls take it from its memory.
 		if !slices.ContainsFunc(st.AddTasks[:i], func(o store.ActivityTask) bool { return o.ActivityARN == t.ActivityARN }) {
-			b.Queue(qNotify, activityChannel, t.ActivityARN)
+			b.Queue(qNotify, activityChannel, st.Lease.Node+"\n"+t.ActivityARN)
 		}
 	}
 	for _, n := range st.Notices {

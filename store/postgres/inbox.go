@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"hash/fnv"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -90,13 +91,14 @@ func (s *Store) Wake(ctx context.Context, node, arn string) error {
 }
 
 // Listen calls inbox with the executions this node is told of, and
-// activity with the activities whose tasks any node queued, until ctx ends.
+// activity with the activities whose tasks other nodes queued, until ctx
+// ends.
 // It listens on a connection of its own, opened again when it fails; an
 // empty name then says that notifications may have been missed.
 func (s *Store) Listen(ctx context.Context, node string, inbox, activity func(arn string)) error {
 	nodeCh, actCh := s.nodeChannel(node), s.activityChannel()
 	for wait := 100 * time.Millisecond; ; {
-		err := s.listenOnce(ctx, nodeCh, actCh, inbox, activity)
+		err := s.listenOnce(ctx, node, nodeCh, actCh, inbox, activity)
 		if ctx.Err() != nil {
 			return nil
 		}
@@ -114,7 +116,7 @@ func (s *Store) Listen(ctx context.Context, node string, inbox, activity func(ar
 	}
 }
 
-func (s *Store) listenOnce(ctx context.Context, nodeCh, actCh string, inbox, activity func(string)) error {
+func (s *Store) listenOnce(ctx context.Context, node, nodeCh, actCh string, inbox, activity func(string)) error {
 	conn, err := pgx.ConnectConfig(ctx, s.pool.Config().ConnConfig.Copy())
 	if err != nil {
 		return err
@@ -135,7 +137,10 @@ func (s *Store) listenOnce(ctx context.Context, nodeCh, actCh string, inbox, act
 		case nodeCh:
 			inbox(n.Payload)
 		case actCh:
-			activity(n.Payload)
+			// "node\narn": a node's own tasks are in its memory already.
+			if i := strings.LastIndexByte(n.Payload, '\n'); i < 0 || n.Payload[:i] != node {
+				activity(n.Payload[i+1:])
+			}
 		}
 	}
 }

@@ -248,32 +248,6 @@ func TestClaimExecutionsRace(t *testing.T) {
 	}
 }
 
-// TestExclusive: one holder of a schema at a time; released, it is free.
-func TestExclusive(t *testing.T) {
-	url := pgtest.Schema(t)
-	ctx := context.Background()
-	a, b := open(t, url), open(t, url)
-	release, err := a.Exclusive(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := b.Exclusive(ctx); !errors.Is(err, ErrInUse) {
-		t.Fatalf("a second hold: %v", err)
-	}
-	// Another schema is another database to Baton.
-	other, err := open(t, pgtest.Schema(t)).Exclusive(ctx)
-	if err != nil {
-		t.Fatalf("a hold on another schema: %v", err)
-	}
-	other()
-	release()
-	again, err := b.Exclusive(ctx)
-	if err != nil {
-		t.Fatalf("a hold once released: %v", err)
-	}
-	again()
-}
-
 // TestHoldNode: one process per node name and schema; other names, and
 // the same name in another schema, are free; released, the name is free.
 func TestHoldNode(t *testing.T) {
@@ -297,12 +271,6 @@ func TestHoldNode(t *testing.T) {
 		}
 		r()
 	}
-	// The schema's hold is another lock.
-	whole, err := b.Exclusive(ctx)
-	if err != nil {
-		t.Fatalf("the schema's hold beside a node's: %v", err)
-	}
-	whole()
 	release()
 	again, err := b.HoldNode(ctx, "n1")
 	if err != nil {

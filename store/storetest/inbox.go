@@ -115,7 +115,9 @@ func testSignals(t *testing.T, a, b store.Store) {
 	inbox, activity := make(chan string, 16), make(chan string, 16)
 	lctx, stop := context.WithCancel(ctx)
 	done := make(chan error, 1)
-	go func() { done <- sb.Listen(lctx, "nb", func(arn string) { inbox <- arn }, func(arn string) { activity <- arn }) }()
+	go func() {
+		done <- sb.Listen(lctx, "nb", func(arn string) { inbox <- arn }, func(arn string) { activity <- arn })
+	}()
 	defer func() {
 		stop()
 		if err := <-done; err != nil {

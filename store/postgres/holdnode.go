@@ -9,35 +9,19 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
-// ErrInUse says that another server holds the database (its schema):
-// servers do not share one yet.
-var ErrInUse = errors.New("another baton serve uses this database")
-
-// How long Exclusive waits for a hold that may be a dead server's: a
+// How long HoldNode waits for a hold that may be a dead server's: a
 // killed process's session ends as soon as PostgreSQL reads the closed
 // socket, which may be just after a restarted server asks.
 const (
-	exclusiveWait  = 3 * time.Second
-	exclusiveRetry = 100 * time.Millisecond
+	holdWait  = 3 * time.Second
+	holdRetry = 100 * time.Millisecond
 )
-
-// Exclusive holds the database's schema for this process alone, as the
-// data folder's lock holds SQLite's: until several nodes share a database
-// (each with its own lease), a second server would take the first one's
-// executions over, and the first would take them back. The hold is a
-// session advisory lock on a connection of its own: it lasts until release
-// is called or the session ends. The session asks PostgreSQL to probe the
-// connection every few seconds, so that a server whose machine vanished
-// without closing it frees the database within about half a minute.
-func (s *Store) Exclusive(ctx context.Context) (release func(), err error) {
-	return s.hold(ctx, ErrInUse, `SELECT pg_try_advisory_lock(hashtext('baton serve ' || current_schema()))`)
-}
 
 // ErrNodeInUse says that a live process holds the node name asked for.
 var ErrNodeInUse = errors.New("another baton serve runs under this node name on this database")
 
-// HoldNode holds a node's name for this process alone, as Exclusive holds
-// the whole schema: two processes under one name would each register a new
+// HoldNode holds a node's name for this process alone: two processes
+// under one name would each register a new
 // incarnation of it (RegisterNode) and so steal the other's lease at every
 // renewal. A process that died frees the name when its session ends; the
 // one that follows it under the same name then registers a new incarnation
@@ -50,7 +34,9 @@ func (s *Store) HoldNode(ctx context.Context, node string) (release func(), err 
 
 // hold takes a session advisory lock (query answers whether it got it) on
 // a connection of its own, waiting a little for a holder that may be a dead
-// process whose session has not ended yet.
+// process whose session has not ended yet. The session asks PostgreSQL to
+// probe the connection every few seconds, so that a server whose machine
+// vanished without closing it frees the hold within about half a minute.
 func (s *Store) hold(ctx context.Context, inUse error, query string, args ...any) (release func(), err error) {
 	conn, err := pgx.ConnectConfig(ctx, s.pool.Config().ConnConfig.Copy())
 	if err != nil {
@@ -63,7 +49,7 @@ func (s *Store) hold(ctx context.Context, inUse error, query string, args ...any
 	if _, err := conn.Exec(ctx, `SET tcp_keepalives_idle = 10; SET tcp_keepalives_interval = 5; SET tcp_keepalives_count = 3`); err != nil {
 		return fail(fmt.Errorf("postgres: %w", unavailable(err)))
 	}
-	deadline := time.Now().Add(exclusiveWait)
+	deadline := time.Now().Add(holdWait)
 	for {
 		var held bool
 		if err := conn.QueryRow(ctx, query, args...).Scan(&held); err != nil {
@@ -78,7 +64,7 @@ func (s *Store) hold(ctx context.Context, inUse error, query string, args ...any
 		select {
 		case <-ctx.Done():
 			return fail(ctx.Err())
-		case <-time.After(exclusiveRetry):
+		case <-time.After(holdRetry):
 		}
 	}
 }
