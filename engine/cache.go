@@ -42,10 +42,13 @@ type resourceCache struct {
 	// it from memory.
 	execMu sync.RWMutex
 	execs  map[string]*store.Execution
+	// shared says that other nodes use the store too (it has Signals).
+	shared bool
 }
 
 func newResourceCache(st store.Store, now func() time.Time) *resourceCache {
-	return &resourceCache{Store: st, now: now, entries: map[string]cached{}, execs: map[string]*store.Execution{}}
+	_, shared := st.(store.Signals)
+	return &resourceCache{Store: st, now: now, entries: map[string]cached{}, execs: map[string]*store.Execution{}, shared: shared}
 }
 
 // Commit writes steps (the durable driver writes through the cache) and
@@ -84,6 +87,11 @@ func (c *resourceCache) execution(arn string, lease store.Lease) *store.Executio
 	rec := c.execs[arn]
 	c.execMu.RUnlock()
 	if rec == nil || rec.Owner != lease {
+		return nil
+	}
+	if c.shared && rec.Status != "RUNNING" {
+		// Another node may redrive an ended execution: it takes it over
+		// without this one knowing.
 		return nil
 	}
 	return rec

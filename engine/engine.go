@@ -98,6 +98,7 @@ type Engine struct {
 	// deleting holds the state machines DeleteStateMachine marked DELETING
 	// while their executions end (ARN -> true).
 	deleting sync.Map
+	bg       sync.WaitGroup // the engine's own loops
 	// polls holds when a worker last polled each activity on this node
 	// (activity ARN -> *atomic.Int64 of Unix nanoseconds), for the console.
 	polls sync.Map
@@ -192,6 +193,11 @@ func (e *Engine) Start(ctx context.Context) error {
 		_, err = e.finishDeletion(ctx, sm.(string))
 		return err == nil
 	})
+	if e.store.shared {
+		// Other nodes delete state machines too: their executions here
+		// end at their next transition once this node knows.
+		e.bg.Go(e.watchDeletions)
+	}
 	return err
 }
 
@@ -210,6 +216,7 @@ func (e *Engine) Close() {
 	}
 	e.children.stopAll()
 	e.express.wait()
+	e.bg.Wait()
 }
 
 // Ready reports whether the engine can serve: its store answers.

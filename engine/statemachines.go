@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/baton-sh/baton/arn"
+	"github.com/baton-sh/baton/clock"
 	"github.com/baton-sh/baton/definition"
 	"github.com/baton-sh/baton/machine"
 	"github.com/baton-sh/baton/store"
@@ -495,22 +496,75 @@ func (e *Engine) executionEnded(sm string) bool {
 
 // resumeDeletions finds the state machines a previous run was deleting.
 func (e *Engine) resumeDeletions(ctx context.Context) error {
+	found, err := e.findDeletions(ctx)
+	for _, sm := range found {
+		e.deleting.Store(sm, true)
+	}
+	return err
+}
+
+// findDeletions lists the state machines marked DELETING in the store.
+func (e *Engine) findDeletions(ctx context.Context) ([]string, error) {
+	var found []string
 	after := ""
 	for {
 		list, err := e.store.ListResources(ctx, store.KindStateMachine, "", store.Page{Limit: 1000, After: after})
 		if err != nil {
-			return err
+			return found, err
 		}
 		for _, res := range list {
 			var b smBody
 			if json.Unmarshal(res.Body, &b) == nil && b.Deleting {
-				e.deleting.Store(res.ARN, true)
+				found = append(found, res.ARN)
 			}
 		}
 		if len(list) < 1000 {
-			return nil
+			return found, nil
 		}
 		after = list[len(list)-1].ARN
+	}
+}
+
+// deletionsEvery is how often a node that shares its store looks for the
+// state machines other nodes are deleting: as often as its resource
+// cache forgets.
+const deletionsEvery = cacheTTL
+
+// watchDeletions keeps the set of state machines being deleted as the
+// store has it, for a node that shares the store with others: one that
+// another node deletes stops its executions here too, and one whose
+// deletion another node finished is forgotten.
+func (e *Engine) watchDeletions() {
+	for {
+		wait := clock.NewTimer(e.clock, deletionsEvery)
+		select {
+		case <-e.ctx.Done():
+			wait.Stop()
+			return
+		case <-wait.C:
+		}
+		found, err := e.findDeletions(e.ctx)
+		if err != nil {
+			if e.ctx.Err() == nil {
+				e.Unavailable(err)
+			}
+			continue
+		}
+		now := make(map[string]bool, len(found))
+		for _, sm := range found {
+			now[sm] = true
+			e.deleting.Store(sm, true)
+		}
+		// One not found is gone, or not marked yet (this node's own
+		// DeleteStateMachine marks it here first).
+		e.deleting.Range(func(sm, _ any) bool {
+			if !now[sm.(string)] {
+				if _, err := e.store.GetResource(e.ctx, sm.(string)); errors.Is(err, store.ErrNotFound) {
+					e.deleting.Delete(sm)
+				}
+			}
+			return true
+		})
 	}
 }
 

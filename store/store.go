@@ -346,6 +346,11 @@ type Store interface {
 	// NoticeDelivered deletes one; NoticeFailed counts a failed attempt and
 	// sets when to try again.
 	DueNotices(ctx context.Context, now time.Time, limit int) ([]Notice, error)
+	// ClaimNotices takes the notices due at now, at most limit of them,
+	// oldest first, and puts them off until until: a node that shares the
+	// store does not send them meanwhile, and they are due again then if
+	// the claimer neither delivered them nor counted a failure (it died).
+	ClaimNotices(ctx context.Context, now, until time.Time, limit int) ([]Notice, error)
 	NoticeDelivered(ctx context.Context, id int64) error
 	NoticeFailed(ctx context.Context, id int64, due time.Time) error
 

@@ -170,6 +170,11 @@ func NewDispatcher(s store.Store, o Options) *Dispatcher {
 }
 
 // Run delivers notices until ctx ends.
+// claimFor is how long a dispatcher holds the notices it took: long
+// enough for a batch of slow webhooks (each call may take 10 s), after which
+// another node sends those it left (at least once, as always).
+const claimFor = 5 * time.Minute
+
 func (d *Dispatcher) Run(ctx context.Context) {
 	for {
 		d.Deliver(ctx)
@@ -190,7 +195,9 @@ func (d *Dispatcher) Deliver(ctx context.Context) int {
 	n := 0
 	for ctx.Err() == nil {
 		now := d.o.Clock.Now()
-		due, err := d.s.DueNotices(ctx, now, 100)
+		// Claimed, so that another node sharing the store does not send
+		// them too; due again after claimFor if this one dies meanwhile.
+		due, err := d.s.ClaimNotices(ctx, now, now.Add(claimFor), 100)
 		if err != nil {
 			if ctx.Err() == nil {
 				d.o.Log.Warn("reading the webhooks' notices", "error", err)

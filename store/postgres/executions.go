@@ -1,6 +1,7 @@
 package postgres
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -311,12 +312,25 @@ func (s *Store) ReleaseActivityTask(ctx context.Context, token string) error {
 func (s *Store) DueNotices(ctx context.Context, now time.Time, limit int) ([]store.Notice, error) {
 	rows, err := s.pool.Query(ctx, `SELECT id, target, body, created, due, attempts FROM notices WHERE due <= $1 ORDER BY due, id LIMIT $2`,
 		sqlrow.Nanos(now), limit)
-	return collect(rows, err, func(row sqlrow.Scanner) (n store.Notice, err error) {
-		var created, due int64
-		err = row.Scan(&n.ID, &n.Target, &n.Body, &created, &due, &n.Attempts)
-		n.Created, n.Due = sqlrow.FromNanos(created), sqlrow.FromNanos(due)
-		return n, err
-	})
+	return collect(rows, err, scanNotice)
+}
+
+func scanNotice(row sqlrow.Scanner) (n store.Notice, err error) {
+	var created, due int64
+	err = row.Scan(&n.ID, &n.Target, &n.Body, &created, &due, &n.Attempts)
+	n.Created, n.Due = sqlrow.FromNanos(created), sqlrow.FromNanos(due)
+	return n, err
+}
+
+// ClaimNotices takes the notices due at now until until, skipping those
+// another node is taking.
+func (s *Store) ClaimNotices(ctx context.Context, now, until time.Time, limit int) ([]store.Notice, error) {
+	rows, err := s.pool.Query(ctx, `WITH c AS (SELECT id FROM notices WHERE due <= $1 ORDER BY due, id LIMIT $2 FOR UPDATE SKIP LOCKED)
+		UPDATE notices n SET due = $3 FROM c WHERE n.id = c.id RETURNING n.id, n.target, n.body, n.created, n.due, n.attempts`,
+		sqlrow.Nanos(now), limit, sqlrow.Nanos(until))
+	out, err := collect(rows, err, scanNotice)
+	slices.SortFunc(out, func(a, b store.Notice) int { return cmp.Compare(a.ID, b.ID) })
+	return out, err
 }
 
 // NoticeDelivered deletes a notice (one already gone is no error).

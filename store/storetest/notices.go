@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"fmt"
+	"sync"
 	"testing"
 	"time"
 
@@ -45,5 +46,56 @@ func testNotices(t *testing.T, db Database) {
 	}
 	if early, err := s.DueNotices(ctx, t0.Add(time.Second), 10); err != nil || len(early) != 0 {
 		t.Errorf("before its new time: %+v %v", early, err)
+	}
+}
+
+// testClaimNotices: a claimed notice is not due again until its claim
+// runs out, and two claimers never take the same one.
+func testClaimNotices(t *testing.T, db Database) {
+	a, b := db(t), db(t)
+	l := lease(t, a, "n1")
+	e := execution("arn:e:cn", "arn:sm", t0)
+	var ns []store.Notice
+	for i := range 50 {
+		ns = append(ns, store.Notice{Target: "http://x", Body: []byte(fmt.Sprint(i)), Created: t0, Due: t0})
+	}
+	commit(t, a, &store.Step{Create: true, Lease: l, Execution: e, Inputs: input(1), Notices: ns})
+	until := t0.Add(time.Minute)
+	var mu sync.Mutex
+	seen := map[int64]int{}
+	var wg sync.WaitGroup
+	for _, s := range []store.Store{a, b, a, b} {
+		wg.Go(func() {
+			for {
+				got, err := s.ClaimNotices(ctx, t0, until, 7)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				if len(got) == 0 {
+					return
+				}
+				mu.Lock()
+				for _, n := range got {
+					seen[n.ID]++
+				}
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+	if len(seen) != 50 {
+		t.Errorf("%d notices claimed, want 50", len(seen))
+	}
+	for id, n := range seen {
+		if n != 1 {
+			t.Errorf("notice %d claimed %d times", id, n)
+		}
+	}
+	if again, err := a.ClaimNotices(ctx, until.Add(-time.Nanosecond), until.Add(time.Hour), 100); err != nil || len(again) != 0 {
+		t.Errorf("claimed again before the claim ran out: %d %v", len(again), err)
+	}
+	if again, err := b.ClaimNotices(ctx, until, until.Add(time.Hour), 100); err != nil || len(again) != 50 || again[0].ID > again[1].ID {
+		t.Errorf("claimed again once the claim ran out: %d %v", len(again), err)
 	}
 }

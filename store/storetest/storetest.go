@@ -43,6 +43,7 @@ func Exercise(t *testing.T, newDatabase func(t *testing.T) Database) {
 		{"TaskCounts", testTaskCounts},
 		{"Notices", testNotices},
 		{"Inbox", testInbox},
+		{"ClaimNotices", testClaimNotices},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
