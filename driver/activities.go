@@ -244,7 +244,9 @@ func (d *Durable) startQueued(ctx context.Context, activityARN, worker string, q
 // maxQueued), and records its start.
 func (d *Durable) claimStored(ctx context.Context, activityARN, worker string) (*store.ActivityTask, error) {
 	for {
+		began := time.Now()
 		t, err := d.store.ClaimActivityTask(ctx, activityARN, worker, d.clock.Now())
+		d.claimed("activity_task", began)
 		if errors.Is(err, store.ErrNotFound) {
 			return nil, nil
 		}

@@ -66,7 +66,8 @@ type Durable struct {
 
 	acts activityQueues
 
-	counts counts // open and idle executions, for metrics
+	counts     counts     // open and idle executions, for metrics
+	nodeCounts nodeCounts // what this node did with its lease, for metrics
 
 	recovered chan struct{} // closed once Start's recovery ends
 	outage    *store.Outage // a full disk is logged once, not at every write

@@ -78,6 +78,7 @@ func (d *Durable) post(ctx context.Context, arn string, entries ...entry) error 
 		if owner, err = d.store.Post(ctx, arn, body, d.clock.Now()); err != nil {
 			return err
 		}
+		d.nodeCounts.posted.Add(1)
 	}
 	d.wake(ctx, owner, arn)
 	return nil
@@ -182,6 +183,7 @@ func (d *Durable) drainLocked(ctx context.Context, l *live) error {
 		err := d.deliverLocked(ctx, l, []entry{e}, check(&e))
 		switch {
 		case err == nil:
+			d.nodeCounts.applied.Add(1)
 		case errors.Is(err, ErrStale), errors.Is(err, ErrExecutionClosed):
 			stale = append(stale, p.ID)
 		default:

@@ -260,6 +260,7 @@ func (d *Durable) load(ctx context.Context, l *live, rec *store.Execution) error
 			return err
 		}
 		l.rec.Owner = lease
+		d.nodeCounts.takenOver.Add(1)
 		d.counts.move(counted{}, counted{open: true, idle: rec.Idle})
 	}
 	// This node counts the executions it owns.

@@ -70,10 +70,13 @@ func (d *Durable) Recovered() <-chan struct{} { return d.recovered }
 func (d *Durable) takeOver(ctx context.Context) (int, error) {
 	total := 0
 	for {
+		began := time.Now()
 		recs, err := d.store.ClaimExecutions(ctx, d.currentLease(), d.clock.Now(), claimBatch)
+		d.claimed("executions", began)
 		if err != nil {
 			return total, err
 		}
+		d.nodeCounts.takenOver.Add(uint64(len(recs)))
 		for _, rec := range recs {
 			d.counts.move(counted{}, counted{open: true, idle: rec.Idle})
 		}
@@ -177,6 +180,7 @@ func (d *Durable) renew() {
 	err := d.store.RenewLease(d.ctx, d.currentLease(), now.Add(d.leaseFor))
 	if errors.Is(err, store.ErrLeaseLost) {
 		d.log.Error("this node lost its lease; it forgets the executions it held and registers again")
+		d.nodeCounts.leasesLost.Add(1)
 		d.forgetAll()
 		l, err := d.store.RegisterNode(d.ctx, d.node, now, now.Add(d.leaseFor))
 		if err != nil {

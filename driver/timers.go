@@ -147,7 +147,9 @@ func (d *Durable) timerLoop() {
 		fire := d.timers.due(now)
 		if lastPoll.IsZero() || now.Sub(lastPoll) >= pollInterval || d.timers.poll.Swap(false) {
 			lastPoll = now
+			began := time.Now()
 			stored, err := d.store.ClaimTimers(d.ctx, d.currentLease(), now, now.Add(claimFor), pollBatch)
+			d.claimed("timers", began)
 			if err != nil && d.ctx.Err() == nil {
 				d.logError("claiming due timers", err)
 			}

@@ -24,6 +24,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/baton-sh/baton/engine"
@@ -92,7 +93,12 @@ func New(e *engine.Engine, o Options) *Metrics {
 		Help: "How many execution steps one group commit wrote.", Buckets: batchBuckets})
 	jsonata := prometheus.NewHistogram(prometheus.HistogramOpts{Name: "baton_jsonata_evaluation_seconds",
 		Help: "How long JSONata evaluations took: a random sample of one in 64 (reading a plain name path is not counted).", Buckets: jsonataBuckets})
-	reg.MustRegister(commits, steps, jsonata)
+	claims := prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "baton_store_claim_seconds",
+		Help: "How long a claim of work in the store took: executions to take over, due timers, an activity task for a poll.", Buckets: commitBuckets},
+		[]string{"what"})
+	reg.MustRegister(commits, steps, jsonata, claims)
+	e.ObserveClaims(func(what string, took time.Duration) { claims.WithLabelValues(what).Observe(took.Seconds()) })
+	m.stop = append(m.stop, func() { e.ObserveClaims(nil) })
 	e.ObserveCommits(func(n int, took time.Duration) {
 		commits.Observe(took.Seconds())
 		steps.Observe(float64(n))
@@ -153,10 +159,23 @@ var (
 		"Activity tasks a worker has taken and not yet finished.", []string{"activity"}, nil)
 	pollersDesc = prometheus.NewDesc("baton_activity_pollers",
 		"GetActivityTask calls waiting for a task of the activity now.", []string{"activity"}, nil)
+	nodeDesc = prometheus.NewDesc("baton_node_info",
+		"This server's node: its name and its lease's incarnation (epoch) on the store. Always 1.", []string{"node", "epoch"}, nil)
+	ownedDesc = prometheus.NewDesc("baton_node_executions_owned",
+		"Standard executions whose lease this node holds: those it advances.", nil, nil)
+	takenOverDesc = prometheus.NewDesc("baton_node_takeovers_total",
+		"Executions this node took over from a node whose lease ran out (or from its own earlier incarnation).", nil, nil)
+	leasesLostDesc = prometheus.NewDesc("baton_node_leases_lost_total",
+		"Times this node found its lease gone (it stalled longer than a lease) and registered again.", nil, nil)
+	postedDesc = prometheus.NewDesc("baton_node_inputs_posted_total",
+		"Callbacks, stops, activity starts and task results this node received for executions other nodes own, handed to them.", nil, nil)
+	appliedDesc = prometheus.NewDesc("baton_node_inputs_applied_total",
+		"Inputs other nodes received for executions this node owns, applied here.", nil, nil)
 )
 
 func (c *engineCollector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{openDesc, waitingDesc, timersQueuedDesc, timersDueDesc, tasksWaitingDesc, tasksInFlightDesc, pollersDesc} {
+	for _, d := range []*prometheus.Desc{openDesc, waitingDesc, timersQueuedDesc, timersDueDesc, tasksWaitingDesc, tasksInFlightDesc, pollersDesc,
+		nodeDesc, ownedDesc, takenOverDesc, leasesLostDesc, postedDesc, appliedDesc} {
 		ch <- d
 	}
 }
@@ -170,6 +189,17 @@ func (c *engineCollector) Collect(ch chan<- prometheus.Metric) {
 	gauge(waitingDesc, float64(s.IdleExecutions))
 	gauge(timersQueuedDesc, float64(s.TimersQueued))
 	gauge(timersDueDesc, float64(s.TimersDue))
+	if n := s.Node; n.Node != "" {
+		counter := func(d *prometheus.Desc, v uint64) {
+			ch <- prometheus.MustNewConstMetric(d, prometheus.CounterValue, float64(v))
+		}
+		gauge(nodeDesc, 1, n.Node, strconv.FormatInt(n.Epoch, 10))
+		gauge(ownedDesc, float64(s.OwnedExecutions))
+		counter(takenOverDesc, n.TakenOver)
+		counter(leasesLostDesc, n.LeasesLost)
+		counter(postedDesc, n.Posted)
+		counter(appliedDesc, n.Applied)
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	acts, err := c.e.ActivityStats(ctx)

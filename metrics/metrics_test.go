@@ -487,7 +487,18 @@ func TestInternals(t *testing.T) {
 		{"baton_api_requests_total", map[string]string{"action": "unknown", "error": "UnknownOperationException"}, 1},
 		{"baton_api_requests_total", map[string]string{"action": "DescribeExecution", "error": "InvalidArn"}, 1},
 		{"baton_api_request_seconds_count", map[string]string{"action": "ListStateMachines"}, 1},
+		{"baton_node_executions_owned", nil, 3},
+		{"baton_node_takeovers_total", nil, 0},
+		{"baton_node_leases_lost_total", nil, 0},
+		{"baton_node_inputs_posted_total", nil, 0},
+		{"baton_node_inputs_applied_total", nil, 0},
 	})
+	if v, ok := sample(fams, "baton_node_info", map[string]string{"node": "local", "epoch": "1"}); !ok || v != 1 {
+		t.Errorf("baton_node_info = %v (%v)", v, ok)
+	}
+	if v, ok := sample(fams, "baton_store_claim_seconds_count", map[string]string{"what": "executions"}); !ok || v < 1 {
+		t.Errorf("baton_store_claim_seconds{what=executions} = %v (%v), want some", v, ok)
+	}
 	for _, name := range []string{"baton_store_commit_seconds_count", "baton_store_commit_steps_count", "baton_store_commit_steps_sum"} {
 		if v, ok := sample(fams, name, nil); !ok || v < 1 {
 			t.Errorf("%s = %v (%v), want some", name, v, ok)
