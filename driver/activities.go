@@ -268,10 +268,17 @@ func (d *Durable) claimStored(ctx context.Context, activityARN, worker string) (
 			// Another node's live lease holds the execution: the claim
 			// gives the task to this worker, and its start goes to the
 			// owner, to record.
-			err = d.post(ctx, t.ExecutionARN, entry{Kind: kindStarted, ID: id, Worker: worker})
+			claim := &store.TaskClaim{Token: t.Token, Worker: t.Worker, At: t.Claimed}
+			err = d.postClaimed(ctx, t.ExecutionARN, claim, entry{Kind: kindStarted, ID: id, Worker: worker})
 			if err == nil {
 				d.acts.wakeOne(activityARN)
 				return t, nil
+			}
+			if errors.Is(err, store.ErrConflict) {
+				// The owner took the claim back (it found the task not
+				// started when it took the execution over): the task is
+				// its to hand out.
+				continue
 			}
 			if !errors.Is(err, ErrStale) && !errors.Is(err, ErrExecutionClosed) {
 				// Not posted: the task goes back, or it would stay

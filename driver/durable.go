@@ -466,8 +466,7 @@ func (d *Durable) complete(ctx context.Context, arn string, e entry) error {
 	if e.Kind != kindHeartbeat && d.park(arn, e) {
 		return nil
 	}
-	id := e.ID
-	err := d.deliver(ctx, arn, []entry{e}, func(ex *interpreter.Execution) bool { return ex.WaitsOnTask(id) })
+	err := d.deliverAfterPosted(ctx, arn, e)
 	if errors.Is(err, ErrOwnedElsewhere) {
 		// Its owner records it, told at once.
 		err = d.post(ctx, arn, e)
@@ -479,4 +478,24 @@ func (d *Durable) complete(ctx context.Context, arn string, e entry) error {
 		return ErrStale
 	}
 	return err
+}
+
+// deliverAfterPosted delivers a task's completion. On a store other nodes
+// share, a completion of a task whose start is not recorded may have
+// overtaken the start itself, posted to the inbox by the node whose poll
+// handed the task out (the worker answered before this node applied it):
+// the inbox is applied first, so that the history keeps their order.
+func (d *Durable) deliverAfterPosted(ctx context.Context, arn string, e entry) error {
+	l, err := d.acquire(ctx, arn)
+	if err != nil {
+		return err
+	}
+	defer l.mu.Unlock()
+	id := e.ID
+	if d.signals != nil && l.ex != nil && !l.closed && l.ex.WaitsOnTask(id) && !l.ex.IsTaskStarted(id) {
+		if err := d.drainLocked(ctx, l); err != nil {
+			return err
+		}
+	}
+	return d.deliverLocked(ctx, l, []entry{e}, func(ex *interpreter.Execution) bool { return ex.WaitsOnTask(id) })
 }

@@ -46,6 +46,15 @@ func check(e *entry) func(*interpreter.Execution) bool {
 // returns ErrExecutionClosed or ErrStale when the owner would refuse them
 // all; those it would refuse are left out.
 func (d *Durable) post(ctx context.Context, arn string, entries ...entry) error {
+	return d.postClaimed(ctx, arn, nil, entries...)
+}
+
+// postClaimed is post for the start of an activity task a worker claimed
+// in the store (claim): the start is kept only while the claim holds, and
+// the claim then holds for good (store.PostStart). It returns
+// store.ErrConflict when the claim was released meanwhile: the worker must
+// not get the task.
+func (d *Durable) postClaimed(ctx context.Context, arn string, claim *store.TaskClaim, entries ...entry) error {
 	ex, err := d.preview(ctx, arn)
 	if err != nil {
 		return err
@@ -75,7 +84,12 @@ func (d *Durable) post(ctx context.Context, arn string, entries ...entry) error 
 	}
 	var owner store.Lease
 	for _, body := range bodies {
-		if owner, err = d.store.Post(ctx, arn, body, d.clock.Now()); err != nil {
+		if claim != nil {
+			owner, err = d.store.PostStart(ctx, arn, body, *claim, d.clock.Now())
+		} else {
+			owner, err = d.store.Post(ctx, arn, body, d.clock.Now())
+		}
+		if err != nil {
 			return err
 		}
 		d.nodeCounts.posted.Add(1)

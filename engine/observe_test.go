@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"errors"
+	"github.com/baton-sh/baton/driver"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -155,7 +156,7 @@ func TestStats(t *testing.T) {
 	}
 	waits := createMachine(t, e, "waits", `{"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":10,"End":true}}}`, "")
 	works := createMachine(t, e, "works", `{"StartAt":"A","States":{"A":{"Type":"Task","Resource":"`+act.ActivityArn+`","End":true}}}`, "")
-	if got := e.Stats(); got != (Stats{}) {
+	if got := e.Stats(); got != (Stats{Node: driver.NodeStats{Node: "local", Epoch: 1}}) {
 		t.Errorf("before: %+v", got)
 	}
 	for _, sm := range []string{waits, works} {
@@ -163,7 +164,7 @@ func TestStats(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if got, want := e.Stats(), (Stats{OpenExecutions: 2, IdleExecutions: 1, TimersQueued: 1}); got != want {
+	if got, want := e.Stats(), (Stats{OpenExecutions: 2, IdleExecutions: 1, OwnedExecutions: 2, TimersQueued: 1, Node: driver.NodeStats{Node: "local", Epoch: 1}}); got != want {
 		t.Errorf("got %+v, want %+v", got, want)
 	}
 	task, err := e.GetActivityTask(ctx, &GetActivityTaskInput{ActivityArn: act.ActivityArn})
@@ -173,7 +174,7 @@ func TestStats(t *testing.T) {
 	if _, err := e.SendTaskSuccess(ctx, &SendTaskSuccessInput{TaskToken: task.TaskToken, Output: "{}"}); err != nil {
 		t.Fatal(err)
 	}
-	if got, want := e.Stats(), (Stats{OpenExecutions: 1, IdleExecutions: 1, TimersQueued: 1}); got != want {
+	if got, want := e.Stats(), (Stats{OpenExecutions: 1, IdleExecutions: 1, OwnedExecutions: 1, TimersQueued: 1, Node: driver.NodeStats{Node: "local", Epoch: 1}}); got != want {
 		t.Errorf("after the task: got %+v, want %+v", got, want)
 	}
 	// A poll that waits counts until it ends.

@@ -331,7 +331,7 @@ type Store interface {
 	ClaimActivityTask(ctx context.Context, activityARN, worker string, now time.Time) (*ActivityTask, error)
 	GetActivityTask(ctx context.Context, token string) (*ActivityTask, error)
 	// ReleaseActivityTask makes a claimed task available again (ErrNotFound
-	// if it does not exist).
+	// if it does not exist, or if its start was posted: PostStart).
 	ReleaseActivityTask(ctx context.Context, token string) error
 	// ActivityTaskCounts counts the tasks of every activity that has any,
 	// by activity ARN.
@@ -361,6 +361,12 @@ type Store interface {
 	// the owner to tell. One that took the execution over later reads its
 	// inbox after taking it, so it finds the input.
 	Post(ctx context.Context, arn string, body []byte, now time.Time) (Lease, error)
+	// PostStart is Post for the start of an activity task that a worker
+	// claimed (ClaimActivityTask): in one transaction, if the claim still
+	// holds (else ErrConflict: it was released), the task is marked
+	// started and the input kept. ReleaseActivityTask leaves a task so
+	// marked alone: its worker has it.
+	PostStart(ctx context.Context, arn string, body []byte, claim TaskClaim, now time.Time) (Lease, error)
 	// Inbox returns an execution's posted inputs, oldest first.
 	Inbox(ctx context.Context, arn string) ([]Posted, error)
 	// DropPosted deletes posted inputs that are no longer wanted.

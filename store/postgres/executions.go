@@ -299,7 +299,7 @@ func (s *Store) GetActivityTask(ctx context.Context, token string) (*store.Activ
 
 // ReleaseActivityTask makes a claimed task available again.
 func (s *Store) ReleaseActivityTask(ctx context.Context, token string) error {
-	n, err := s.exec(ctx, `UPDATE activity_tasks SET worker = '', claimed = 0 WHERE token = $1`, token)
+	n, err := s.exec(ctx, `UPDATE activity_tasks SET worker = '', claimed = 0 WHERE token = $1 AND NOT started`, token)
 	if err == nil && n == 0 {
 		return store.ErrNotFound
 	}

@@ -25,8 +25,41 @@ func (s *Store) Post(ctx context.Context, arn string, body []byte, now time.Time
 	if n == 0 {
 		return store.Lease{}, store.ErrNotFound
 	}
+	return s.owner(ctx, arn)
+}
+
+// PostStart keeps the start of a claimed activity task for an execution,
+// marking the task started, if the claim still holds. The mark locks the
+// task's row, so that a release waits for it and then finds it started.
+func (s *Store) PostStart(ctx context.Context, arn string, body []byte, claim store.TaskClaim, now time.Time) (store.Lease, error) {
+	tx, err := s.pool.Begin(ctx)
+	if err != nil {
+		return store.Lease{}, unavailable(err)
+	}
+	defer tx.Rollback(context.Background())
+	tag, err := tx.Exec(ctx, `UPDATE activity_tasks SET started = true WHERE token = $1 AND worker = $2 AND claimed = $3`,
+		claim.Token, claim.Worker, sqlrow.Nanos(claim.At))
+	if err != nil {
+		return store.Lease{}, unavailable(err)
+	}
+	if tag.RowsAffected() == 0 {
+		return store.Lease{}, store.ErrConflict
+	}
+	if tag, err = tx.Exec(ctx, `INSERT INTO inbox (execution, body, at) SELECT id, $1, $2 FROM executions WHERE arn = $3`, body, sqlrow.Nanos(now), arn); err != nil {
+		return store.Lease{}, unavailable(err)
+	}
+	if tag.RowsAffected() == 0 {
+		return store.Lease{}, store.ErrNotFound
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return store.Lease{}, unavailable(err)
+	}
+	return s.owner(ctx, arn)
+}
+
+func (s *Store) owner(ctx context.Context, arn string) (store.Lease, error) {
 	var l store.Lease
-	err = s.pool.QueryRow(ctx, `SELECT owner, owner_epoch FROM executions WHERE arn = $1`, arn).Scan(&l.Node, &l.Epoch)
+	err := s.pool.QueryRow(ctx, `SELECT owner, owner_epoch FROM executions WHERE arn = $1`, arn).Scan(&l.Node, &l.Epoch)
 	return l, notFound(err)
 }
 

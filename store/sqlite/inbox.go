@@ -26,8 +26,41 @@ func (s *Store) Post(ctx context.Context, arn string, body []byte, now time.Time
 	if n, err := res.RowsAffected(); err != nil || n == 0 {
 		return store.Lease{}, cmp.Or(err, store.ErrNotFound)
 	}
+	return s.owner(ctx, arn)
+}
+
+// PostStart keeps the start of a claimed activity task for an execution,
+// marking the task started, if the claim still holds.
+func (s *Store) PostStart(ctx context.Context, arn string, body []byte, claim store.TaskClaim, now time.Time) (store.Lease, error) {
+	tx, err := s.w.BeginTx(ctx, nil)
+	if err != nil {
+		return store.Lease{}, unavailable(err)
+	}
+	defer tx.Rollback()
+	res, err := s.txexec(ctx, tx, `UPDATE activity_tasks SET started = 1 WHERE token = ? AND worker = ? AND claimed = ?`,
+		claim.Token, claim.Worker, sqlrow.Nanos(claim.At))
+	if err != nil {
+		return store.Lease{}, unavailable(err)
+	}
+	if n, err := res.RowsAffected(); err != nil || n == 0 {
+		return store.Lease{}, cmp.Or(err, store.ErrConflict)
+	}
+	res, err = s.txexec(ctx, tx, qInsertPost, body, sqlrow.Nanos(now), arn)
+	if err != nil {
+		return store.Lease{}, unavailable(err)
+	}
+	if n, err := res.RowsAffected(); err != nil || n == 0 {
+		return store.Lease{}, cmp.Or(err, store.ErrNotFound)
+	}
+	if err := tx.Commit(); err != nil {
+		return store.Lease{}, unavailable(err)
+	}
+	return s.owner(ctx, arn)
+}
+
+func (s *Store) owner(ctx context.Context, arn string) (store.Lease, error) {
 	var l store.Lease
-	err = s.rrow(ctx, `SELECT owner, owner_epoch FROM executions WHERE arn = ?`, arn).Scan(&l.Node, &l.Epoch)
+	err := s.rrow(ctx, `SELECT owner, owner_epoch FROM executions WHERE arn = ?`, arn).Scan(&l.Node, &l.Epoch)
 	if errors.Is(err, sql.ErrNoRows) {
 		return store.Lease{}, store.ErrNotFound
 	}

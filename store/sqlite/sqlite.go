@@ -817,7 +817,7 @@ func (s *Store) GetActivityTask(ctx context.Context, token string) (*store.Activ
 
 // ReleaseActivityTask makes a claimed task available again.
 func (s *Store) ReleaseActivityTask(ctx context.Context, token string) error {
-	res, err := s.wstmt(ctx, `UPDATE activity_tasks SET worker = '', claimed = 0 WHERE token = ?`, token)
+	res, err := s.wstmt(ctx, `UPDATE activity_tasks SET worker = '', claimed = 0 WHERE token = ? AND started = 0`, token)
 	if err != nil {
 		return err
 	}

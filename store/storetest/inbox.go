@@ -103,6 +103,34 @@ func testInbox(t *testing.T, db Database) {
 		t.Errorf("taking an ended execution from a live owner: %v", err)
 	}
 
+	// A start posted for a task claimed in the store holds while the claim
+	// does, and keeps it from being released.
+	f := execution("arn:e:ps", "arn:sm", t0)
+	commit(t, a, &store.Step{Create: true, Lease: la, Execution: f, Inputs: input(1), AddTasks: []store.ActivityTask{
+		{Token: "ps1", ActivityARN: "arn:act:ps", ExecutionARN: f.ARN, TaskID: 1, Input: `{}`, Created: t0},
+		{Token: "ps2", ActivityARN: "arn:act:ps", ExecutionARN: f.ARN, TaskID: 2, Input: `{}`, Created: t0.Add(time.Second)},
+	}})
+	first, err := b.ClaimActivityTask(ctx, "arn:act:ps", "w1", t0)
+	must(t, err)
+	second, err := b.ClaimActivityTask(ctx, "arn:act:ps", "w2", t0.Add(time.Second))
+	must(t, err)
+	if owner, err := b.PostStart(ctx, f.ARN, []byte(`{"s":1}`), store.TaskClaim{Token: first.Token, Worker: "w1", At: first.Claimed}, t0); err != nil || owner != la {
+		t.Errorf("post of a held claim's start: %+v %v", owner, err)
+	}
+	if err := a.ReleaseActivityTask(ctx, first.Token); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("release of a task whose start was posted: %v", err)
+	}
+	if _, err := b.ClaimActivityTask(ctx, "arn:act:ps", "w3", t0); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("a claim after the release of posted and claimed tasks: %v", err)
+	}
+	must(t, a.ReleaseActivityTask(ctx, second.Token))
+	if _, err := b.PostStart(ctx, f.ARN, []byte(`{"s":2}`), store.TaskClaim{Token: second.Token, Worker: "w2", At: second.Claimed}, t0); !errors.Is(err, store.ErrConflict) {
+		t.Errorf("post of a released claim's start: %v", err)
+	}
+	if posted, err := a.Inbox(ctx, f.ARN); err != nil || len(posted) != 1 || string(posted[0].Body) != `{"s":1}` {
+		t.Errorf("the inbox after two posted starts: %+v %v", posted, err)
+	}
+
 	if _, ok := a.(store.Signals); ok {
 		testSignals(t, a, b)
 	}

@@ -14,3 +14,8 @@ CREATE INDEX inbox_by_execution ON inbox (execution, id);
 -- share its number. It starts above every epoch given so far.
 CREATE SEQUENCE node_epochs;
 SELECT setval('node_epochs', COALESCE((SELECT max(epoch) FROM nodes), 0) + 1, false);
+
+-- A task whose start a node posted to its execution's owner is its
+-- worker's: the claim is not released, though the start is not in the
+-- execution's journal yet.
+ALTER TABLE activity_tasks ADD COLUMN started BOOLEAN NOT NULL DEFAULT false;

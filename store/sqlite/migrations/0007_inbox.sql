@@ -8,3 +8,8 @@ CREATE TABLE inbox (
     at        INTEGER NOT NULL
 );
 CREATE INDEX inbox_by_execution ON inbox (execution, id);
+
+-- A task whose start a node posted to its execution's owner is its
+-- worker's: the claim is not released, though the start is not in the
+-- execution's journal yet.
+ALTER TABLE activity_tasks ADD COLUMN started INTEGER NOT NULL DEFAULT 0;
