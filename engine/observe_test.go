@@ -3,7 +3,6 @@ package engine
 import (
 	"context"
 	"errors"
-	"github.com/baton-sh/baton/driver"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -11,6 +10,7 @@ import (
 	"time"
 
 	"github.com/baton-sh/baton/clock"
+	"github.com/baton-sh/baton/driver"
 	"github.com/baton-sh/baton/resource"
 )
 
