@@ -114,12 +114,20 @@ func (d *Durable) wake(ctx context.Context, owner store.Lease, arn string) {
 }
 
 // preview replays an execution this node does not own, with the inputs
-// posted for it so far: what its owner will hold once it applied them. Its
-// record and its journal are read apart, and the owner may write between
-// the two reads: a replay that does not give back the record's history is
-// tried again before it is believed.
+// posted for it so far: what its owner will hold once it applied them.
+//
+// Its inbox, its record and its journal are three reads, and the owner may
+// write between them. The inbox is read first: an input the owner applies
+// meanwhile moves from the inbox to the journal, and is then read twice
+// rather than not at all (the second time it is refused as the owner would
+// refuse it, or finds the execution ended). A journal that went past the
+// record it was read after does not give back its history: read again.
 func (d *Durable) preview(ctx context.Context, arn string) (*interpreter.Execution, error) {
 	for attempt := 0; ; attempt++ {
+		posted, err := d.store.Inbox(ctx, arn)
+		if err != nil {
+			return nil, err
+		}
 		rec, err := d.store.GetExecution(ctx, arn)
 		if err != nil {
 			return nil, err
@@ -136,13 +144,9 @@ func (d *Durable) preview(ctx context.Context, arn string) (*interpreter.Executi
 		if err != nil {
 			return nil, err
 		}
-		posted, err := d.store.Inbox(ctx, arn)
-		if err != nil {
-			return nil, err
-		}
 		for _, p := range posted {
 			var e entry
-			if json.Unmarshal(p.Body, &e) != nil {
+			if json.Unmarshal(p.Body, &e) != nil || l.ex.Done() {
 				continue
 			}
 			if ok := check(&e); ok == nil || ok(l.ex) {

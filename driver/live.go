@@ -259,7 +259,17 @@ func (d *Durable) load(ctx context.Context, l *live, rec *store.Execution) error
 		if err != nil {
 			return err
 		}
-		l.rec.Owner = lease
+		// The record read before the take may be behind: its owner may
+		// have written it since, ended it even (an ended execution is
+		// anyone's to take).
+		if rec, err = d.store.GetExecution(ctx, l.arn); err != nil {
+			return err
+		}
+		l.rec = *rec
+		if rec.Status != "RUNNING" {
+			l.closed = true
+			return nil
+		}
 		d.nodeCounts.takenOver.Add(1)
 		d.counts.move(counted{}, counted{open: true, idle: rec.Idle})
 	}

@@ -58,6 +58,9 @@ type Options struct {
 	// (or part of one) has been counted, on the goroutine that counted it
 	// (tests wait on it).
 	Observed func(batch []engine.Event)
+	// RoundTrips, when set, reports the requests the store has sent to its
+	// database and waited for (PostgreSQL's: a batch counts once).
+	RoundTrips func() int64
 }
 
 // Metrics collects an engine's metrics and serves them.
@@ -97,6 +100,11 @@ func New(e *engine.Engine, o Options) *Metrics {
 		Help: "How long a claim of work in the store took: executions to take over, due timers, an activity task for a poll.", Buckets: commitBuckets},
 		[]string{"what"})
 	reg.MustRegister(commits, steps, jsonata, claims)
+	if o.RoundTrips != nil {
+		reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "baton_store_round_trips_total",
+			Help: "Requests the store sent to its database and waited for (a batch of statements counts once): what group commit amortises."},
+			func() float64 { return float64(o.RoundTrips()) }))
+	}
 	e.ObserveClaims(func(what string, took time.Duration) { claims.WithLabelValues(what).Observe(took.Seconds()) })
 	m.stop = append(m.stop, func() { e.ObserveClaims(nil) })
 	e.ObserveCommits(func(n int, took time.Duration) {

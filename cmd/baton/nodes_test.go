@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 	"github.com/aws/aws-sdk-go-v2/service/sfn/types"
+	dto "github.com/prometheus/client_model/go"
 
 	"github.com/baton-sh/baton/store/postgres"
 	"github.com/baton-sh/baton/store/postgres/pgtest"
@@ -179,9 +180,14 @@ func TestServePostgresTwoNodes(t *testing.T) {
 			t.Errorf("%s's history:\n got %s\nwant %s", name, got, want)
 		}
 	}
-	// No task is left for anyone.
-	if task := must(ca.GetActivityTask(ctx, &sfn.GetActivityTaskInput{ActivityArn: act.ActivityArn}))(t); task.TaskToken != nil {
-		t.Errorf("a task handed out again: %s", aws.ToString(task.Input))
+	// No task is left for anyone: a poll of a second finds none.
+	for _, c := range []*sfn.Client{ca, cb} {
+		short, cancel := context.WithTimeout(ctx, time.Second)
+		task, err := c.GetActivityTask(short, &sfn.GetActivityTaskInput{ActivityArn: act.ActivityArn})
+		cancel()
+		if err == nil && task.TaskToken != nil {
+			t.Errorf("a task handed out again: %s", aws.ToString(task.Input))
+		}
 	}
 
 	// A stop at b of an execution a runs.
@@ -191,6 +197,24 @@ func TestServePostgresTwoNodes(t *testing.T) {
 	done := waitStatusWithin(t, cb, aws.ToString(started.ExecutionArn), "ABORTED", 10*time.Second)
 	if aws.ToString(done.Cause) != "from b" {
 		t.Errorf("stopped: %+v", done)
+	}
+	// Each node counts what it handed to the other and what it applied,
+	// and its database round trips.
+	fa, _, _ := scrapeMetrics(t, a, "", "")
+	fb, _, _ := scrapeMetrics(t, b, "", "")
+	if v := metricValue(fb, "baton_node_inputs_posted_total", nil); v < runs*3 {
+		t.Errorf("b posted %v inputs to a, want at least %d", v, runs*3)
+	}
+	if v := metricValue(fa, "baton_node_inputs_applied_total", nil); v < runs*3 {
+		t.Errorf("a applied %v inputs from b, want at least %d", v, runs*3)
+	}
+	for name, f := range map[string]map[string]*dto.MetricFamily{"a": fa, "b": fb} {
+		if v := metricValue(f, "baton_store_round_trips_total", nil); v <= 0 {
+			t.Errorf("%s's round trips: %v", name, v)
+		}
+		if v := metricValue(f, "baton_node_info", map[string]string{"node": name}); v != 1 {
+			t.Errorf("%s's node info: %v", name, v)
+		}
 	}
 	a.stop(t)
 	b.stop(t)

@@ -28,6 +28,7 @@ import (
 	"github.com/baton-sh/baton/resource/httptask"
 	"github.com/baton-sh/baton/resource/lambda"
 	httpserver "github.com/baton-sh/baton/server"
+	"github.com/baton-sh/baton/store/postgres"
 	"github.com/baton-sh/baton/store/sqlite"
 	"github.com/baton-sh/baton/tracing"
 	"github.com/baton-sh/baton/webhook"
@@ -156,7 +157,11 @@ func cmdServe(args []string, stdout, stderr io.Writer) error {
 	// Metrics count from the first step recovery takes.
 	var mets *metrics.Metrics
 	if *withMetrics {
-		mets = metrics.New(eng, metrics.Options{Logger: log})
+		mo := metrics.Options{Logger: log}
+		if pg, ok := st.(*postgres.Store); ok {
+			mo.RoundTrips = pg.RoundTrips
+		}
+		mets = metrics.New(eng, mo)
 		defer mets.Close()
 	}
 	// Traces: the tracer observes the engine, and names the spans of the

@@ -31,6 +31,7 @@ import (
 type Store struct {
 	pool   *pgxpool.Pool
 	schema string // the schema Baton's tables are in: its notifications' channels are its own
+	trips  *roundTrips
 }
 
 var _ store.Store = (*Store)(nil)
@@ -68,6 +69,8 @@ func Open(ctx context.Context, url string) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
+	trips := &roundTrips{}
+	cfg.ConnConfig.Tracer = trips
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: %w", err)
@@ -81,7 +84,7 @@ func Open(ctx context.Context, url string) (*Store, error) {
 		pool.Close()
 		return nil, fmt.Errorf("postgres: %w", unavailable(err))
 	}
-	return &Store{pool: pool, schema: schema}, nil
+	return &Store{pool: pool, schema: schema, trips: trips}, nil
 }
 
 // Close closes the pool's connections.
