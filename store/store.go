@@ -333,6 +333,9 @@ type Store interface {
 	NoticeDelivered(ctx context.Context, id int64) error
 	NoticeFailed(ctx context.Context, id int64, due time.Time) error
 
+	// Schedules (store/schedules.go).
+	ScheduleStore
+
 	Close() error
 }
 

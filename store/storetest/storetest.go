@@ -42,6 +42,8 @@ func Exercise(t *testing.T, newDatabase func(t *testing.T) Database) {
 		{"Count", testCount},
 		{"TaskCounts", testTaskCounts},
 		{"Notices", testNotices},
+		{"Schedules", testSchedules},
+		{"ScheduleClaimRace", testScheduleClaimRace},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
