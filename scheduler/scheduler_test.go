@@ -382,7 +382,9 @@ func TestExecutionName(t *testing.T) {
 	}
 }
 
-func hash8(s string) string { return ExecutionName(s, time.Time{})[len(ExecutionName(s, time.Time{}))-8:] }
+func hash8(s string) string {
+	return ExecutionName(s, time.Time{})[len(ExecutionName(s, time.Time{}))-8:]
+}
 
 // latest agrees with walking every due time.
 func TestLatest(t *testing.T) {
