@@ -30,6 +30,7 @@ import (
 	httpserver "github.com/baton-sh/baton/server"
 	"github.com/baton-sh/baton/store/sqlite"
 	"github.com/baton-sh/baton/tracing"
+	"github.com/baton-sh/baton/trigger"
 	"github.com/baton-sh/baton/webhook"
 )
 
@@ -100,6 +101,12 @@ func cmdServe(args []string, stdout, stderr io.Writer) error {
 		if cfg, err = config.Load(*configFile); err != nil {
 			return usageError("serve: %v", err)
 		}
+	}
+	// What starts executions besides API calls: baton.yaml's schedules
+	// (infrastructure files add theirs to the same set).
+	var triggers trigger.Set
+	if cfg != nil {
+		triggers = cfg.Triggers(*configFile)
 	}
 	var mocks *mock.Config
 	if *mockFile != "" {
@@ -175,6 +182,11 @@ func cmdServe(args []string, stdout, stderr io.Writer) error {
 		return &exitError{code: 1, msg: err.Error()}
 	}
 	defer eng.Close()
+	schedules, stopSchedules, err := startSchedules(eng, st, triggers, node, *account, log)
+	if err != nil {
+		return err
+	}
+	defer stopSchedules()
 	// Status-change events go out from the store's notices, those a
 	// previous run left included.
 	hookCtx, stopHooks := context.WithCancel(context.Background())
@@ -205,7 +217,7 @@ func cmdServe(args []string, stdout, stderr io.Writer) error {
 	defer eng.Subscribe(execLogs)()
 
 	closing := make(chan struct{})
-	hopts := httpserver.Options{Logger: log, Hosts: hosts, Keys: keys, Done: closing, Metrics: mets}
+	hopts := httpserver.Options{Logger: log, Hosts: hosts, Keys: keys, Done: closing, Metrics: mets, Schedules: schedules}
 	if trail != nil {
 		hopts.OnCall = trail.Record
 	}
