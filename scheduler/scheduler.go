@@ -278,6 +278,18 @@ func (r *Runner) Sync(ctx context.Context) error {
 		if err != nil {
 			return fmt.Errorf("schedule %s: %w", name, err)
 		}
+		if rec.ClaimedBy == r.o.Node && rec.ClaimedUntil.After(now) {
+			// Claimed by this node's previous process, which died holding
+			// it (one live process per node name: the data folder's lock,
+			// or PostgreSQL's HoldNode): no need to wait for it to run out.
+			upd := *rec
+			upd.ClaimedUntil = time.Time{}
+			if err := r.o.Store.UpdateSchedule(ctx, r.o.Node, rec.Due, &upd); err == nil {
+				rec = &upd
+			} else if !errors.Is(err, store.ErrConflict) {
+				return fmt.Errorf("schedule %s: %w", name, err)
+			}
+		}
 		r.mu.Lock()
 		e.parsed(rec.Seen)
 		e.rec = rec

@@ -461,3 +461,28 @@ func must(t *testing.T, err error) {
 		t.Fatal(err)
 	}
 }
+
+// A node started again takes back at once the claims its previous process
+// died holding, instead of waiting for them to run out.
+func TestRestartTakesBackClaims(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	hourly := job("hourly", "cron(0 * * * ? *)")
+	r, err := New([]trigger.Schedule{hourly}, Options{Store: &failOnce{Store: h.st}, Engine: h.rec, Clock: h.clk})
+	if err != nil {
+		t.Fatal(err)
+	}
+	must(t, r.Sync(ctx))
+	h.at(r, hour(11, 0)) // started, not recorded: the process died
+	h.clk.Set(hour(11, 0).Add(10 * time.Second))
+	r = h.runner(hourly)
+	h.at(r, hour(11, 0).Add(10*time.Second))
+	status, err := r.Schedules(ctx)
+	must(t, err)
+	if !status[0].LastDue.Equal(hour(11, 0)) || !status[0].Next.Equal(hour(12, 0)) {
+		t.Errorf("after the restart: %+v", status[0])
+	}
+	if got, want := h.executions(), names("hourly", hour(11, 0)); !slices.Equal(got, want) {
+		t.Errorf("executions %v, want %v", got, want)
+	}
+}
