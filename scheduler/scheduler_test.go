@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/baton-sh/baton/arn"
 	"github.com/baton-sh/baton/clock"
 	"github.com/baton-sh/baton/engine"
 	"github.com/baton-sh/baton/engine/enginetest"
@@ -485,4 +486,26 @@ func TestRestartTakesBackClaims(t *testing.T) {
 	if got, want := h.executions(), names("hourly", hour(11, 0)); !slices.Equal(got, want) {
 		t.Errorf("executions %v, want %v", got, want)
 	}
+}
+
+// Any schedule name gives a valid execution name, which names the due
+// time and differs from other schedules' at the same due time.
+func FuzzExecutionName(f *testing.F) {
+	for _, s := range []string{"nightly", "a b", "a-b", strings.Repeat("x", 90), "é/ü", "\x00", "orders: nightly"} {
+		f.Add(s, "x"+s)
+	}
+	f.Add("\xff", "\uFFFD")
+	due := time.Date(2027, 1, 1, 9, 0, 0, 0, time.UTC)
+	f.Fuzz(func(t *testing.T, a, b string) {
+		na := ExecutionName(a, due)
+		if !arn.ValidName(na) {
+			t.Fatalf("%q gives %q, not a valid name", a, na)
+		}
+		if !strings.Contains(na, "-20270101T090000Z") {
+			t.Fatalf("%q gives %q, without its due time", a, na)
+		}
+		if a != b && na == ExecutionName(b, due) {
+			t.Fatalf("%q and %q both give %q", a, b, na)
+		}
+	})
 }
