@@ -17,6 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 
 	"github.com/baton-sh/baton/scheduler"
+	"github.com/baton-sh/baton/store/postgres/pgtest"
 )
 
 // The durability tests run the real server on the real clock: a schedule
@@ -74,10 +75,26 @@ func TestScheduleAcrossCrash(t *testing.T) {
 		t.Skip("waits for a due time a few seconds ahead")
 	}
 	t.Parallel()
+	scheduleAcrossCrash(t)
+}
+
+// TestScheduleAcrossCrashPostgres is TestScheduleAcrossCrash on
+// PostgreSQL.
+func TestScheduleAcrossCrashPostgres(t *testing.T) {
+	if testing.Short() {
+		t.Skip("waits for a due time a few seconds ahead")
+	}
+	dbURL := pgtest.Schema(t)
+	t.Parallel()
+	scheduleAcrossCrash(t, "--store", dbURL)
+}
+
+func scheduleAcrossCrash(t *testing.T, extra ...string) {
 	dir := t.TempDir()
 	due := time.Now().Truncate(time.Second).Add(10 * time.Second)
 	cfg := tickConfig(t, due)
-	s := startServerAt(t, dir, "--config", cfg)
+	extra = append(extra, "--config", cfg)
+	s := startServerAt(t, dir, extra...)
 	createMachine(t, s.client(), "tick", tickDef)
 	if got := ticks(t, s.client()); len(got) != 0 {
 		t.Fatalf("fired before its time: %v", got)
@@ -89,7 +106,7 @@ func TestScheduleAcrossCrash(t *testing.T) {
 	s.kill(t)
 	sleepUntil(t, due.Add(time.Second))
 
-	s = startServerAt(t, dir, "--config", cfg)
+	s = startServerAt(t, dir, extra...)
 	c := s.client()
 	want := scheduler.ExecutionName("tick", due)
 	poll(t, "the missed due time to fire on restart", 30*time.Second, func() (bool, error) { return len(ticks(t, c)) > 0, nil })
@@ -107,7 +124,7 @@ func TestScheduleAcrossCrash(t *testing.T) {
 	})
 
 	s.kill(t)
-	s = startServerAt(t, dir, "--config", cfg)
+	s = startServerAt(t, dir, extra...)
 	l := consoleSchedules(t, s)
 	if len(l) != 1 || l[0]["lastExecutionArn"] != arn || l[0]["nextDue"] != nil {
 		t.Errorf("after another restart: %v", l)
@@ -131,10 +148,26 @@ func TestScheduleCrashAfterStart(t *testing.T) {
 		t.Skip("waits for a due time a few seconds ahead")
 	}
 	t.Parallel()
+	scheduleCrashAfterStart(t)
+}
+
+// TestScheduleCrashAfterStartPostgres is TestScheduleCrashAfterStart on
+// PostgreSQL.
+func TestScheduleCrashAfterStartPostgres(t *testing.T) {
+	if testing.Short() {
+		t.Skip("waits for a due time a few seconds ahead")
+	}
+	dbURL := pgtest.Schema(t)
+	t.Parallel()
+	scheduleCrashAfterStart(t, "--store", dbURL)
+}
+
+func scheduleCrashAfterStart(t *testing.T, extra ...string) {
 	dir := t.TempDir()
 	due := time.Now().Truncate(time.Second).Add(6 * time.Second)
 	cfg := tickConfig(t, due)
-	s := startServerEnv(t, dir, []string{crashAfterScheduledStart + "=1"}, "--config", cfg)
+	extra = append(extra, "--config", cfg)
+	s := startServerEnv(t, dir, []string{crashAfterScheduledStart + "=1"}, extra...)
 	createMachine(t, s.client(), "tick", tickDef)
 	err := s.exited(t, time.Until(due)+time.Minute)
 	var ee *exec.ExitError
@@ -142,7 +175,7 @@ func TestScheduleCrashAfterStart(t *testing.T) {
 		t.Fatalf("the server ended with %v, want SIGKILL: %s", err, s.logs)
 	}
 
-	s = startServerAt(t, dir, "--config", cfg)
+	s = startServerAt(t, dir, extra...)
 	arn := "arn:aws:states:eu-west-3:123456789012:execution:tick:" + scheduler.ExecutionName("tick", due)
 	poll(t, "the start to be recorded", 30*time.Second, func() (bool, error) {
 		l := consoleSchedules(t, s)
