@@ -467,6 +467,7 @@ func (r *Runner) Run(ctx context.Context) {
 	release := clock.Hold(c)
 	defer func() { release() }()
 	wake := c.Now()
+	failing := false // logged once per outage, not every second
 	for synced := false; ; {
 		var err error
 		if !synced {
@@ -479,8 +480,13 @@ func (r *Runner) Run(ctx context.Context) {
 		} else {
 			wake = c.Now().Add(time.Second)
 		}
-		if err != nil && ctx.Err() == nil {
-			r.log.Error("schedules: the store failed; trying again", "error", err)
+		switch {
+		case err != nil && ctx.Err() == nil && !failing:
+			r.log.Error("schedules: the store failed; trying again every second", "error", err)
+			failing = true
+		case err == nil && failing:
+			r.log.Info("schedules: the store answers again")
+			failing = false
 		}
 		t := clock.NewTimerAt(c, wake)
 		release()
