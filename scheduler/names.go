@@ -29,7 +29,7 @@ const dueLayout = "20060102T150405Z"
 func ExecutionName(schedule string, due time.Time) string {
 	when := due.UTC().Format(dueLayout)
 	const room = 80 - 1 - len(dueLayout) // for the schedule's own name
-	clean := utf8.ValidString(schedule) // invalid bytes read as U+FFFD, which one could also write
+	clean := utf8.ValidString(schedule)  // invalid bytes read as U+FFFD, which one could also write
 	var b strings.Builder
 	for _, r := range schedule {
 		if arn.ValidName(string(r)) {
