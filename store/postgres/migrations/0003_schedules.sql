@@ -1,4 +1,4 @@
--- Schedules (SQLite's version 7): one row per declared schedule, holding
+-- Schedules (SQLite's version 8): one row per declared schedule, holding
 -- the next due time not yet fired and who claimed it. Nodes claim due
 -- times with FOR UPDATE SKIP LOCKED, start the execution under a name made
 -- from the schedule and the due time, then move due on, conditionally on
