@@ -24,6 +24,8 @@
 //	accessKeys:                          # baton serve: the keys requests may be signed with (SigV4)
 //	  AKIAEXAMPLE: ${BATON_SECRET_KEY}   # access key id: secret access key
 //	store: postgres://baton:${PGPASSWORD}@db:5432/baton # baton serve's database (default: SQLite in --data)
+//	schedules:                           # baton serve: executions started at due times (schedules.go)
+//	  nightly: {expression: cron(0 2 * * ? *), stateMachine: report}
 //
 // ${NAME} in any string is replaced by the environment variable NAME, so
 // that secrets stay out of the file.
@@ -69,6 +71,9 @@ type Config struct {
 	// StatusWebhooks receive every "Step Functions Execution Status
 	// Change" event of baton serve's Standard executions, at least once.
 	StatusWebhooks []Webhook `yaml:"statusWebhooks"`
+	// Schedules start executions of baton serve's state machines at the
+	// due times of schedule expressions (schedules.go).
+	Schedules map[string]*Schedule `yaml:"schedules"`
 	// Store is the database baton serve keeps its data in: a PostgreSQL
 	// URL (postgres://...). Empty: SQLite in the data folder.
 	Store string `yaml:"store"`
@@ -278,6 +283,7 @@ func (c *Config) check() error {
 			}
 		}
 	}
+	problems = append(problems, c.checkSchedules()...)
 	if len(problems) > 0 {
 		return errors.New(strings.Join(problems, "; "))
 	}

@@ -79,6 +79,7 @@ func TestParseErrors(t *testing.T) {
 
 func FuzzParse(f *testing.F) {
 	f.Add([]byte("functions: {f: {command: [x]}}\nconnections: {c: {oauth: {url: 'https://a'}}}\n"))
+	f.Add([]byte("schedules: {s: {expression: cron(0 9 ? * MON *), timezone: Europe/Paris, stateMachine: m, input: {a: [1, .nan]}, window: 5m, start: 2027-01-01, missed: skip}}\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		// Any file is parsed or refused with a reason, never a panic.
 		if _, err := config.Parse(data, "/"); err != nil && err.Error() == "" {

@@ -40,6 +40,9 @@ const maxShapeDepth = 32
 
 var durationType = reflect.TypeFor[Duration]()
 
+// jsonType takes any YAML value (it is written as JSON).
+var jsonType = reflect.TypeFor[JSON]()
+
 func (s *shapeChecker) add(n *yaml.Node, path, format string, args ...any) {
 	if path == "" {
 		path = "the file"
@@ -62,6 +65,11 @@ func (s *shapeChecker) check(n *yaml.Node, t reflect.Type, path string, depth in
 		t = t.Elem()
 	}
 	switch {
+	case t == jsonType:
+	case t.Kind() == reflect.Bool:
+		if n.Kind != yaml.ScalarNode || n.ShortTag() != "!!bool" {
+			s.add(n, path, "expected true or false, found %s", kindOf(n))
+		}
 	case t == durationType:
 		if n.Kind != yaml.ScalarNode {
 			s.add(n, path, "expected a duration such as 10s or 1m30s, found %s", kindOf(n))

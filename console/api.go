@@ -43,6 +43,9 @@ type Options struct {
 	// open (default 15 s); Coalesce the least time between two messages
 	// about one execution (default 100 ms).
 	Ping, Coalesce time.Duration
+	// Schedules lists the server's schedules (GET /console/api/schedules);
+	// nil: the server has none.
+	Schedules ScheduleLister
 }
 
 // MaxBody bounds a request's body (the JSONata playground's): 1 MiB.
@@ -59,7 +62,7 @@ func API(e *engine.Engine, o Options) http.Handler {
 	if o.Coalesce <= 0 {
 		o.Coalesce = 100 * time.Millisecond
 	}
-	a := &api{e: e, log: o.Logger, hub: newHub(e, o)}
+	a := &api{e: e, log: o.Logger, hub: newHub(e, o), schedules: o.Schedules}
 	routes := map[string]struct {
 		method string
 		h      func(http.ResponseWriter, *http.Request)
@@ -71,6 +74,7 @@ func API(e *engine.Engine, o Options) http.Handler {
 		"/console/api/stream":         {http.MethodGet, a.hub.serve},
 		"/console/api/activities":     {http.MethodGet, a.activities},
 		"/console/api/jsonata":        {http.MethodPost, a.jsonata},
+		"/console/api/schedules":      {http.MethodGet, a.listSchedules},
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		defer func() {
@@ -96,9 +100,10 @@ func API(e *engine.Engine, o Options) http.Handler {
 }
 
 type api struct {
-	e   *engine.Engine
-	log *slog.Logger
-	hub *hub
+	e         *engine.Engine
+	log       *slog.Logger
+	hub       *hub
+	schedules ScheduleLister
 }
 
 // writeJSON answers v as JSON.

@@ -47,6 +47,9 @@ type Options struct {
 	// Metrics, when set, are served at GET /metrics and count the API's
 	// requests.
 	Metrics *metrics.Metrics
+	// Schedules, when set, lists the server's schedules for the console
+	// (GET /console/api/schedules).
+	Schedules console.ScheduleLister
 }
 
 // Handler returns the server's mux over an engine. Every request is logged
@@ -113,7 +116,7 @@ func Handler(e *engine.Engine, o Options) http.Handler {
 	mux.Handle("GET /{$}", site)
 	mux.Handle("GET /assets/", site)
 	mux.HandleFunc("/console/api/session", sess.handle)
-	mux.Handle("/console/api/", sess.guard(console.API(e, console.Options{Logger: log, Done: o.Done})))
+	mux.Handle("/console/api/", sess.guard(console.API(e, console.Options{Logger: log, Done: o.Done, Schedules: o.Schedules})))
 	// Anything else is answered in the API's terms.
 	mux.HandleFunc("/", api.NotFound)
 	// A page of another site may not drive the server from its visitors'

@@ -375,6 +375,9 @@ type Store interface {
 	// inputs, at most limit of them.
 	PostedTo(ctx context.Context, l Lease, limit int) ([]string, error)
 
+	// Schedules (store/schedules.go).
+	ScheduleStore
+
 	Close() error
 }
 

@@ -34,6 +34,8 @@ Usage:
                                          evaluate a JSONata expression
   baton logs [--data DIR] [--config baton.yaml] [--log-group NAME] [--execution ARN]
                                          print the execution logs baton serve wrote
+  baton schedules [--config baton.yaml] [--count N] [--endpoint URL] [--json]
+                                         list baton.yaml's schedules, their next due times and what a server did
   baton version [--json]                 print Baton's version (also: baton --version)
 
 Definitions may be JSON or YAML. Run "baton COMMAND --help" for a command's flags.
@@ -83,6 +85,8 @@ func runMain(args []string, stdout, stderr io.Writer) int {
 		err = cmdEval(args[1:], stdout, stderr)
 	case "migrate":
 		err = cmdMigrate(args[1:], stdout, stderr)
+	case "schedules":
+		err = cmdSchedules(args[1:], stdout, stderr)
 	case "version", "--version", "-version":
 		err = cmdVersion(args[1:], stdout, stderr)
 	default:

@@ -128,7 +128,7 @@ func TestMigrateCommand(t *testing.T) {
 	dbURL := pgtest.Schema(t)
 	t.Parallel()
 	r := cli(t, "migrate", "--store", dbURL)
-	if r.code != 0 || !strings.HasPrefix(r.stdout, "applied 0001 init\n") || !strings.HasSuffix(r.stdout, "schema version 2, up to date\n") {
+	if r.code != 0 || !strings.HasPrefix(r.stdout, "applied 0001 init\n") || !strings.HasSuffix(r.stdout, "schema version 3, up to date\n") {
 		t.Fatalf("first migrate: %d %q %q", r.code, r.stdout, r.stderr)
 	}
 	r = cli(t, "migrate", "--store", dbURL)

@@ -31,6 +31,7 @@ import (
 	"github.com/baton-sh/baton/store/postgres"
 	"github.com/baton-sh/baton/store/sqlite"
 	"github.com/baton-sh/baton/tracing"
+	"github.com/baton-sh/baton/trigger"
 	"github.com/baton-sh/baton/webhook"
 )
 
@@ -49,7 +50,7 @@ func cmdServe(args []string, stdout, stderr io.Writer) error {
 	tracingMode := fs.String("tracing", "configured", "OpenTelemetry traces, exported by OTLP/HTTP as the OTEL_* environment variables say: configured (state machines whose tracingConfiguration enables it), all, or off")
 	auditLog := fs.String("audit-log", "", "record every API call that changes something, as CloudTrail records them, to this file ('-': standard output)")
 	expressHistory := fs.Bool("express-history", false, "keep Express executions and their histories for DescribeExecution and GetExecutionHistory")
-	configFile := fs.String("config", "", "baton.yaml: where Lambda functions and HTTP connections go")
+	configFile := fs.String("config", "", "baton.yaml: where Lambda functions and HTTP connections go, and the schedules that start executions")
 	mockFile := fs.String("mock-config", "", "a MockConfigFile.json: executions of STATE_MACHINE_ARN#TestCase answer mocked states from it")
 	var allowHosts listFlag
 	fs.Var(&allowHosts, "allow-host", "a name the server answers to besides its own addresses (repeat, or commas; '*': any)")
@@ -101,6 +102,12 @@ func cmdServe(args []string, stdout, stderr io.Writer) error {
 		if cfg, err = config.Load(*configFile); err != nil {
 			return usageError("serve: %v", err)
 		}
+	}
+	// What starts executions besides API calls: baton.yaml's schedules
+	// (infrastructure files add theirs to the same set).
+	var triggers trigger.Set
+	if cfg != nil {
+		triggers = cfg.Triggers(*configFile)
 	}
 	var mocks *mock.Config
 	if *mockFile != "" {
@@ -180,6 +187,11 @@ func cmdServe(args []string, stdout, stderr io.Writer) error {
 		return &exitError{code: 1, msg: err.Error()}
 	}
 	defer eng.Close()
+	schedules, stopSchedules, err := startSchedules(eng, st, triggers, node, *account, log)
+	if err != nil {
+		return err
+	}
+	defer stopSchedules()
 	// Status-change events go out from the store's notices, those a
 	// previous run left included.
 	hookCtx, stopHooks := context.WithCancel(context.Background())
@@ -210,7 +222,7 @@ func cmdServe(args []string, stdout, stderr io.Writer) error {
 	defer eng.Subscribe(execLogs)()
 
 	closing := make(chan struct{})
-	hopts := httpserver.Options{Logger: log, Hosts: hosts, Keys: keys, Done: closing, Metrics: mets}
+	hopts := httpserver.Options{Logger: log, Hosts: hosts, Keys: keys, Done: closing, Metrics: mets, Schedules: schedules}
 	if trail != nil {
 		hopts.OnCall = trail.Record
 	}

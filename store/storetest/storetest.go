@@ -44,6 +44,8 @@ func Exercise(t *testing.T, newDatabase func(t *testing.T) Database) {
 		{"Notices", testNotices},
 		{"Inbox", testInbox},
 		{"ClaimNotices", testClaimNotices},
+		{"Schedules", testSchedules},
+		{"ScheduleClaimRace", testScheduleClaimRace},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
