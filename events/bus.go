@@ -1,0 +1,312 @@
+// Package events is EventBridge inside baton serve: event buses whose
+// rules (trigger.Rule) start executions of their target state machines
+// with the events that match their patterns, or a transformed input. It
+// serves the PutEvents action (X-Amz-Target: AWSEvents.PutEvents, AWS's
+// JSON 1.1 protocol) and takes Baton's own "Step Functions Execution
+// Status Change" events, so that a rule can start a machine when another
+// fails.
+//
+// A bus needs no declaration: events put on a bus that no rule names are
+// accepted and go nowhere, as EventBridge's default bus takes any event.
+// The package talks to the engine only through its exported
+// StartExecution (Starter).
+package events
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"regexp"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/baton-sh/baton/arn"
+	"github.com/baton-sh/baton/engine"
+	"github.com/baton-sh/baton/eventpattern"
+	"github.com/baton-sh/baton/trigger"
+)
+
+// DefaultBus is the bus of events and rules that name none.
+const DefaultBus = "default"
+
+// DefaultMaxChain bounds a chain of executions started by status-change
+// events of executions that rules started from status-change events.
+const DefaultMaxChain = 16
+
+// Starter starts executions: the engine.
+type Starter interface {
+	StartExecution(ctx context.Context, in *engine.StartExecutionInput) (*engine.StartExecutionOutput, error)
+}
+
+// Options configure a Bus.
+type Options struct {
+	// Account is the account id of events and of the state machines that
+	// rules name without an ARN.
+	Account string
+	Logger  *slog.Logger
+	// Now is the time events are stamped with (default time.Now).
+	Now func() time.Time
+	// MaxChain bounds chains of status-change events (default
+	// DefaultMaxChain): see Bus.
+	MaxChain int
+}
+
+// Bus holds the rules of every event bus and starts their targets. It is
+// safe for concurrent use.
+//
+// Loops: a rule that starts a state machine on a status change it itself
+// causes (a rule on every FAILED event whose target fails too) would run
+// forever; EventBridge documents the danger ("Avoiding infinite loops")
+// and leaves it to its users. Baton counts instead: an execution a rule
+// started from a status-change event is one further down its chain than
+// the execution whose event it was, and a chain longer than MaxChain
+// starts nothing more (logged once per rule). The counts are kept in
+// memory: a restart starts them afresh. Status-change events reach the
+// bus through the store's notices, after the step that made them has
+// been written, never on the execution's own goroutine: no chain runs
+// synchronously.
+type Bus struct {
+	starter Starter
+	o       Options
+	log     *slog.Logger
+	buses   map[string][]*rule
+
+	mu    sync.Mutex
+	chain map[string]int // execution ARN -> its place in a chain (1: started by a first status change)
+	warn  map[string]bool
+}
+
+// maxChainEntries bounds the chain counts kept: past it, the oldest half
+// is forgotten (a chain that long-lived starts over at 1).
+const maxChainEntries = 100_000
+
+// rule is a trigger.Rule compiled.
+type rule struct {
+	trigger.Rule
+	pattern   *eventpattern.Pattern
+	transform *eventpattern.Transform
+}
+
+var ruleName = regexp.MustCompile(`^[\.\-_A-Za-z0-9]{1,64}$`)
+var busName = regexp.MustCompile(`^[/\.\-_A-Za-z0-9]{1,256}$`)
+
+// CheckRule checks a rule as PutRule and PutTargets would: its name, its
+// bus's name, its pattern and its target's input. Each problem names the
+// field it is about.
+func CheckRule(r *trigger.Rule) []error {
+	var errs []error
+	if !ruleName.MatchString(r.Name) {
+		errs = append(errs, fmt.Errorf("name: %q is not a rule name (1 to 64 letters, digits, '.', '-' or '_')", r.Name))
+	}
+	if r.EventBus != "" && !busName.MatchString(r.EventBus) {
+		errs = append(errs, fmt.Errorf("eventBus: %q is not an event bus name", r.EventBus))
+	}
+	if r.Pattern == "" {
+		errs = append(errs, errors.New("pattern: a rule needs an event pattern"))
+	} else if _, err := eventpattern.Parse([]byte(r.Pattern)); err != nil {
+		errs = append(errs, fmt.Errorf("pattern: %w", err))
+	}
+	if r.StateMachine == "" {
+		errs = append(errs, errors.New("stateMachine: name the state machine the rule starts"))
+	}
+	if _, err := eventpattern.CompileTarget(r.Transform); err != nil {
+		errs = append(errs, fmt.Errorf("input: %w", err))
+	}
+	return errs
+}
+
+// New makes the buses of a set of rules; every rule is checked, and the
+// problems of all are returned together, each named by the rule's Source.
+func New(s Starter, rules []trigger.Rule, o Options) (*Bus, error) {
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.MaxChain <= 0 {
+		o.MaxChain = DefaultMaxChain
+	}
+	b := &Bus{starter: s, o: o, log: o.Logger, buses: map[string][]*rule{}, chain: map[string]int{}, warn: map[string]bool{}}
+	if b.log == nil {
+		b.log = slog.New(slog.DiscardHandler)
+	}
+	var errs []error
+	seen := map[[2]string]string{}
+	for i := range rules {
+		r := rules[i]
+		where := r.Source
+		if where == "" {
+			where = fmt.Sprintf("rules[%d]", i)
+		}
+		if r.EventBus == "" {
+			r.EventBus = DefaultBus
+		}
+		if problems := CheckRule(&r); len(problems) > 0 {
+			for _, p := range problems {
+				errs = append(errs, fmt.Errorf("%s: %w", where, p))
+			}
+			continue
+		}
+		key := [2]string{r.EventBus, r.Name}
+		if first, dup := seen[key]; dup {
+			errs = append(errs, fmt.Errorf("%s: rule %q on bus %q is declared twice (first at %s)", where, r.Name, r.EventBus, first))
+			continue
+		}
+		seen[key] = where
+		if r.Disabled {
+			continue
+		}
+		cr := &rule{Rule: r}
+		cr.pattern, _ = eventpattern.Parse([]byte(r.Pattern))
+		cr.transform, _ = eventpattern.CompileTarget(r.Transform)
+		b.buses[r.EventBus] = append(b.buses[r.EventBus], cr)
+	}
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+	return b, nil
+}
+
+// Rules says how many enabled rules a bus has.
+func (b *Bus) Rules(bus string) int { return len(b.buses[bus]) }
+
+// Event is an event in EventBridge's envelope, as rules see it.
+type Event struct {
+	Version    string   `json:"version"`
+	ID         string   `json:"id"`
+	DetailType string   `json:"detail-type"`
+	Source     string   `json:"source"`
+	Account    string   `json:"account"`
+	Time       string   `json:"time"`
+	Region     string   `json:"region"`
+	Resources  []string `json:"resources"`
+	// Detail is the event's detail, a JSON object.
+	Detail json.RawMessage `json:"detail"`
+}
+
+// delivery is one event on its way to the rules of a bus.
+type delivery struct {
+	bus    string
+	id     string
+	region string
+	event  any // the envelope, parsed
+	// from, for a status-change event, is the execution it tells of.
+	from string
+	// trace is the X-Ray trace header the event was put with.
+	trace string
+}
+
+// deliver starts the target of every rule of the bus that matches the
+// event. The error is the first that a retry could cure (the store did
+// not answer); refusals (no such state machine, an input it refuses) are
+// logged and dropped, as EventBridge drops what its target refuses.
+func (b *Bus) deliver(ctx context.Context, d delivery) error {
+	var retry error
+	for _, r := range b.buses[d.bus] {
+		if !r.pattern.Match(d.event) {
+			continue
+		}
+		if err := b.start(ctx, r, d); err != nil && retry == nil {
+			retry = err
+		}
+	}
+	return retry
+}
+
+func (b *Bus) start(ctx context.Context, r *rule, d delivery) error {
+	place := 0
+	if d.from != "" {
+		place = b.placeOf(d.from) + 1
+		if place > b.o.MaxChain {
+			b.warnLoop(r, d.from)
+			return nil
+		}
+	}
+	region := d.region
+	ruleARN := RuleARN(region, b.o.Account, d.bus, r.Name)
+	input := r.transform.Apply(d.event, eventpattern.Meta{RuleName: r.Name, RuleARN: ruleARN, IngestionTime: b.o.Now()})
+	out, err := b.starter.StartExecution(ctx, &engine.StartExecutionInput{
+		StateMachineArn: StateMachineARN(r.StateMachine, region, b.o.Account),
+		// The same event delivered again (notices are delivered at least
+		// once) names the same execution, which AWS starts once.
+		Name:        executionName(d.bus, r.Name, d.id),
+		Input:       string(input),
+		TraceHeader: d.trace,
+	})
+	var ee *engine.Error
+	switch {
+	case errors.As(err, &ee) && ee.Code == engine.ExecutionAlreadyExists:
+		return nil
+	case errors.As(err, &ee):
+		b.log.Warn("a rule's target refused the event", "rule", r.Name, "bus", d.bus, "event", d.id, "stateMachine", r.StateMachine, "error", ee.Code, "message", ee.Message)
+		return nil
+	case err != nil:
+		return fmt.Errorf("rule %s: %w", r.Name, err)
+	}
+	if d.from != "" {
+		b.setPlace(out.ExecutionArn, place)
+	}
+	b.log.Debug("a rule started an execution", "rule", r.Name, "bus", d.bus, "event", d.id, "execution", out.ExecutionArn)
+	return nil
+}
+
+func (b *Bus) placeOf(execARN string) int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.chain[execARN]
+}
+
+func (b *Bus) setPlace(execARN string, place int) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if len(b.chain) >= maxChainEntries {
+		n := 0
+		for k := range b.chain {
+			delete(b.chain, k)
+			if n++; n >= maxChainEntries/2 {
+				break
+			}
+		}
+	}
+	b.chain[execARN] = place
+}
+
+func (b *Bus) warnLoop(r *rule, from string) {
+	b.mu.Lock()
+	first := !b.warn[r.EventBus+"/"+r.Name]
+	b.warn[r.EventBus+"/"+r.Name] = true
+	b.mu.Unlock()
+	if first {
+		b.log.Warn("a rule stopped a chain of status-change events: a loop? (logged once per rule)", "rule", r.Name, "bus", r.EventBus,
+			"execution", from, "chain", b.o.MaxChain)
+	}
+}
+
+// RuleARN is a rule's ARN, as EventBridge shapes it: the default bus's
+// rules are rule/NAME, another bus's rule/BUS/NAME.
+func RuleARN(region, account, bus, name string) string {
+	if bus == DefaultBus {
+		return "arn:aws:events:" + region + ":" + account + ":rule/" + name
+	}
+	return "arn:aws:events:" + region + ":" + account + ":rule/" + bus + "/" + name
+}
+
+// StateMachineARN is the ARN a trigger's target names: an ARN as given,
+// or a name's ARN in a region and account.
+func StateMachineARN(nameOrARN, region, account string) string {
+	if strings.HasPrefix(nameOrARN, "arn:") {
+		return nameOrARN
+	}
+	return arn.ARN{Region: region, Account: account, Kind: arn.StateMachine, Name: nameOrARN}.String()
+}
+
+// executionName is a UUID made from an event's id and the rule it
+// matched: the same delivery names the same execution.
+func executionName(bus, rule, eventID string) string {
+	h := sha256.Sum256([]byte(bus + "\x00" + rule + "\x00" + eventID))
+	h[6] = h[6]&0x0f | 0x50 // a name-based UUID's version and variant bits
+	h[8] = h[8]&0x3f | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", h[0:4], h[4:6], h[6:8], h[8:10], h[10:16])
+}
