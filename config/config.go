@@ -24,6 +24,10 @@
 //	accessKeys:                          # baton serve: the keys requests may be signed with (SigV4)
 //	  AKIAEXAMPLE: ${BATON_SECRET_KEY}   # access key id: secret access key
 //	store: postgres://baton:${PGPASSWORD}@db:5432/baton # baton serve's database (default: SQLite in --data)
+//	http:                                # baton serve: HTTP triggers (see HTTPTriggers)
+//	  routes: [{method: POST, path: /orders, stateMachine: orders}]
+//	rules:                               # baton serve: EventBridge rules (see Rule)
+//	  - {name: on-order, pattern: {source: [shop]}, stateMachine: orders}
 //
 // ${NAME} in any string is replaced by the environment variable NAME, so
 // that secrets stay out of the file.
@@ -69,6 +73,10 @@ type Config struct {
 	// StatusWebhooks receive every "Step Functions Execution Status
 	// Change" event of baton serve's Standard executions, at least once.
 	StatusWebhooks []Webhook `yaml:"statusWebhooks"`
+	// HTTP declares baton serve's HTTP triggers.
+	HTTP *HTTPTriggers `yaml:"http"`
+	// Rules are EventBridge rules on baton serve's event buses.
+	Rules []Rule `yaml:"rules"`
 	// Store is the database baton serve keeps its data in: a PostgreSQL
 	// URL (postgres://...). Empty: SQLite in the data folder.
 	Store string `yaml:"store"`
@@ -278,6 +286,7 @@ func (c *Config) check() error {
 			}
 		}
 	}
+	problems = append(problems, c.checkTriggers()...)
 	if len(problems) > 0 {
 		return errors.New(strings.Join(problems, "; "))
 	}

@@ -19,7 +19,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"regexp"
 	"strings"
 	"sync"
 	"time"
@@ -91,34 +90,6 @@ type rule struct {
 	transform *eventpattern.Transform
 }
 
-var ruleName = regexp.MustCompile(`^[\.\-_A-Za-z0-9]{1,64}$`)
-var busName = regexp.MustCompile(`^[/\.\-_A-Za-z0-9]{1,256}$`)
-
-// CheckRule checks a rule as PutRule and PutTargets would: its name, its
-// bus's name, its pattern and its target's input. Each problem names the
-// field it is about.
-func CheckRule(r *trigger.Rule) []error {
-	var errs []error
-	if !ruleName.MatchString(r.Name) {
-		errs = append(errs, fmt.Errorf("name: %q is not a rule name (1 to 64 letters, digits, '.', '-' or '_')", r.Name))
-	}
-	if r.EventBus != "" && !busName.MatchString(r.EventBus) {
-		errs = append(errs, fmt.Errorf("eventBus: %q is not an event bus name", r.EventBus))
-	}
-	if r.Pattern == "" {
-		errs = append(errs, errors.New("pattern: a rule needs an event pattern"))
-	} else if _, err := eventpattern.Parse([]byte(r.Pattern)); err != nil {
-		errs = append(errs, fmt.Errorf("pattern: %w", err))
-	}
-	if r.StateMachine == "" {
-		errs = append(errs, errors.New("stateMachine: name the state machine the rule starts"))
-	}
-	if _, err := eventpattern.CompileTarget(r.Transform); err != nil {
-		errs = append(errs, fmt.Errorf("input: %w", err))
-	}
-	return errs
-}
-
 // New makes the buses of a set of rules; every rule is checked, and the
 // problems of all are returned together, each named by the rule's Source.
 func New(s Starter, rules []trigger.Rule, o Options) (*Bus, error) {
@@ -143,7 +114,7 @@ func New(s Starter, rules []trigger.Rule, o Options) (*Bus, error) {
 		if r.EventBus == "" {
 			r.EventBus = DefaultBus
 		}
-		if problems := CheckRule(&r); len(problems) > 0 {
+		if problems := r.Check(); len(problems) > 0 {
 			for _, p := range problems {
 				errs = append(errs, fmt.Errorf("%s: %w", where, p))
 			}

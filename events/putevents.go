@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/baton-sh/baton/engine"
+	"github.com/baton-sh/baton/trigger"
 	"github.com/baton-sh/baton/value"
 )
 
@@ -277,12 +278,12 @@ func busOf(nameOrARN string) (string, bool) {
 	}
 	if strings.HasPrefix(nameOrARN, "arn:") {
 		_, name, ok := strings.Cut(nameOrARN, ":event-bus/")
-		if !ok || !busName.MatchString(name) || strings.Count(nameOrARN[:len(nameOrARN)-len(name)], ":") != 6 {
+		if !ok || !trigger.ValidBusName(name) || strings.Count(nameOrARN[:len(nameOrARN)-len(name)], ":") != 6 {
 			return "", false
 		}
 		return name, true
 	}
-	return nameOrARN, busName.MatchString(nameOrARN)
+	return nameOrARN, trigger.ValidBusName(nameOrARN)
 }
 
 // parseTime reads a timestamp as JSON 1.1 sends one: epoch seconds,

@@ -14,6 +14,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/baton-sh/baton/eventpattern"
+	"github.com/baton-sh/baton/trigger"
 	"github.com/baton-sh/baton/value"
 )
 
@@ -197,16 +198,16 @@ func orEmpty(m map[string]string) map[string]string {
 // resourcePath is a route's path as API Gateway writes its resource:
 // with its leading slash, without a trailing one.
 func resourcePath(p string) string {
-	segs, _ := parsePath(p)
+	segs, _ := trigger.RoutePath(p)
 	out := ""
 	for _, s := range segs {
 		switch {
-		case s.greedy:
-			out += "/{" + s.text + "+}"
-		case s.param:
-			out += "/{" + s.text + "}"
+		case s.Greedy:
+			out += "/{" + s.Text + "+}"
+		case s.Param:
+			out += "/{" + s.Text + "}"
 		default:
-			out += "/" + s.text
+			out += "/" + s.Text
 		}
 	}
 	if out == "" {

@@ -14,35 +14,11 @@
 package httptrigger
 
 import (
-	"errors"
 	"fmt"
-	"regexp"
-	"slices"
 	"strings"
 
 	"github.com/baton-sh/baton/eventpattern"
 	"github.com/baton-sh/baton/trigger"
-)
-
-// DefaultStage is the stage of routes that name none: serverless'
-// default stage, so that serverless-offline's URLs work unchanged.
-const DefaultStage = "dev"
-
-// ReservedStages are the first path segments baton serve answers itself
-// (its API at POST /, the console at / and /assets/, its JSON API under
-// /console/, health, readiness and metrics): no stage may take them.
-var ReservedStages = []string{"assets", "console", "healthz", "readyz", "metrics"}
-
-// Methods are the methods a route may name; ANY takes each that no route
-// of the same path names.
-var Methods = []string{"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "ANY"}
-
-// Templates are the request templates a route may name ("" is the body).
-var Templates = []string{"", "lambda_proxy"}
-
-var (
-	stageName = regexp.MustCompile(`^[A-Za-z0-9_-]{1,128}$`)
-	paramName = regexp.MustCompile(`^[A-Za-z0-9_.-]+$`)
 )
 
 // route is a trigger.HTTP checked and compiled.
@@ -62,110 +38,38 @@ type node struct {
 	methods map[string]*route
 }
 
-// segment is one part of a route's path.
-type segment struct {
-	text          string
-	param, greedy bool
-}
-
-// parsePath splits a route's path into segments; a missing leading slash
-// is added (serverless writes "posts/create") and a trailing one dropped.
-func parsePath(p string) ([]segment, error) {
-	p = strings.TrimSuffix(strings.TrimPrefix(p, "/"), "/")
-	if p == "" {
-		return nil, nil
-	}
-	var segs []segment
-	parts := strings.Split(p, "/")
-	for i, part := range parts {
-		switch {
-		case part == "":
-			return nil, errors.New("an empty segment (//)")
-		case strings.HasPrefix(part, "{") && strings.HasSuffix(part, "}"):
-			name := part[1 : len(part)-1]
-			greedy := strings.HasSuffix(name, "+")
-			name = strings.TrimSuffix(name, "+")
-			if !paramName.MatchString(name) {
-				return nil, fmt.Errorf("%q is not a parameter: {name} or, last, {name+}", part)
-			}
-			if greedy && i != len(parts)-1 {
-				return nil, fmt.Errorf("the greedy parameter %s must be the path's last segment", part)
-			}
-			segs = append(segs, segment{text: name, param: !greedy, greedy: greedy})
-		case strings.ContainsAny(part, "{}"):
-			return nil, fmt.Errorf("%q: a parameter takes a whole segment ({name})", part)
-		default:
-			segs = append(segs, segment{text: part})
-		}
-	}
-	return segs, nil
-}
-
-// CheckRoute checks a route on its own (the problems that need no other
-// route), each problem naming the field it is about.
-func CheckRoute(h *trigger.HTTP) []error {
-	var errs []error
-	if h.Stage != "" && !stageName.MatchString(h.Stage) {
-		errs = append(errs, fmt.Errorf("stage: %q is not a stage name (letters, digits, '-' and '_')", h.Stage))
-	}
-	if slices.Contains(ReservedStages, h.Stage) {
-		errs = append(errs, fmt.Errorf("stage: %q would shadow baton serve's own /%s/ (reserved: %s)", h.Stage, h.Stage, strings.Join(ReservedStages, ", ")))
-	}
-	if !slices.Contains(Methods, strings.ToUpper(h.Method)) {
-		errs = append(errs, fmt.Errorf("method: %q is not one of %s", h.Method, strings.Join(Methods, ", ")))
-	}
-	if _, err := parsePath(h.Path); err != nil {
-		errs = append(errs, fmt.Errorf("path: %q: %w", h.Path, err))
-	}
-	if h.StateMachine == "" {
-		errs = append(errs, errors.New("stateMachine: name the state machine the route starts"))
-	}
-	if !slices.Contains(Templates, h.Template) {
-		errs = append(errs, fmt.Errorf("template: %q is not a template Baton knows (lambda_proxy, or none for the body)", h.Template))
-	}
-	if h.Mapping != nil {
-		if h.Template != "" {
-			errs = append(errs, errors.New("mapping: a route takes a template or a mapping, not both"))
-		}
-		if _, err := eventpattern.CompileTarget(*h.Mapping); err != nil {
-			errs = append(errs, fmt.Errorf("mapping: %w", err))
-		}
-	}
-	return errs
-}
-
 // add puts a checked route in a stage's tree; where names the route in
 // messages.
 func (n *node) add(r *route, where string, sources map[*route]string) error {
-	segs, _ := parsePath(r.Path)
+	segs, _ := trigger.RoutePath(r.Path)
 	for _, s := range segs {
 		switch {
-		case s.param || s.greedy:
+		case s.Param || s.Greedy:
 			child := &n.param
-			if s.greedy {
+			if s.Greedy {
 				child = &n.greedy
 			}
 			other := n.param
 			if other == nil {
 				other = n.greedy
 			}
-			if other != nil && (other.name != s.text || (other == n.greedy) != s.greedy) {
+			if other != nil && (other.name != s.Text || (other == n.greedy) != s.Greedy) {
 				// API Gateway's own words for the same refusal.
 				return fmt.Errorf("path %q: a sibling ({%s%s}) of this resource already has a variable path part -- only one is allowed",
 					r.Path, other.name, map[bool]string{true: "+"}[other == n.greedy])
 			}
 			if *child == nil {
-				*child = &node{name: s.text}
+				*child = &node{name: s.Text}
 			}
 			n = *child
 		default:
 			if n.literal == nil {
 				n.literal = map[string]*node{}
 			}
-			if n.literal[s.text] == nil {
-				n.literal[s.text] = &node{}
+			if n.literal[s.Text] == nil {
+				n.literal[s.Text] = &node{}
 			}
-			n = n.literal[s.text]
+			n = n.literal[s.Text]
 		}
 	}
 	m := strings.ToUpper(r.Method)
@@ -223,7 +127,7 @@ func (n *node) match(segs []string, method string, params map[string]string) (r 
 
 func stageOf(r *route) string {
 	if r.Stage == "" {
-		return DefaultStage
+		return trigger.DefaultStage
 	}
 	return r.Stage
 }

@@ -80,7 +80,7 @@ func New(s Starter, routes []trigger.HTTP, o Options) (*Router, error) {
 		if where == "" {
 			where = fmt.Sprintf("http[%d]", i)
 		}
-		if problems := CheckRoute(&h); len(problems) > 0 {
+		if problems := h.Check(); len(problems) > 0 {
 			for _, p := range problems {
 				errs = append(errs, fmt.Errorf("%s: %w", where, p))
 			}

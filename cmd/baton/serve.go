@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"flag"
@@ -20,7 +21,9 @@ import (
 	"github.com/baton-sh/baton/audit"
 	"github.com/baton-sh/baton/config"
 	"github.com/baton-sh/baton/engine"
+	"github.com/baton-sh/baton/events"
 	"github.com/baton-sh/baton/execlog"
+	"github.com/baton-sh/baton/httptrigger"
 	"github.com/baton-sh/baton/interpreter"
 	"github.com/baton-sh/baton/metrics"
 	"github.com/baton-sh/baton/mock"
@@ -30,6 +33,7 @@ import (
 	httpserver "github.com/baton-sh/baton/server"
 	"github.com/baton-sh/baton/store/sqlite"
 	"github.com/baton-sh/baton/tracing"
+	"github.com/baton-sh/baton/trigger"
 	"github.com/baton-sh/baton/webhook"
 )
 
@@ -101,6 +105,12 @@ func cmdServe(args []string, stdout, stderr io.Writer) error {
 			return usageError("serve: %v", err)
 		}
 	}
+	// The HTTP triggers and rules baton.yaml declares; triggers other files
+	// declare (serverless.yml, SAM, CloudFormation) join the same set.
+	var triggers trigger.Set
+	if cfg != nil {
+		triggers = cfg.Triggers()
+	}
 	var mocks *mock.Config
 	if *mockFile != "" {
 		if mocks, err = mock.Load(*mockFile); err != nil {
@@ -146,13 +156,26 @@ func cmdServe(args []string, stdout, stderr io.Writer) error {
 			hooks = append(hooks, webhook.Target{URL: h.URL, Headers: h.Headers})
 		}
 	}
+	// Triggers are made (and checked) before the engine they start
+	// executions of: the engine's notices need the event bus.
+	late := &lateEngine{}
+	bus, err := events.New(late, triggers.Rules, events.Options{Account: *account, Logger: log})
+	if err != nil {
+		return usageError("serve: %s: %v", *configFile, err)
+	}
+	routes, err := httptrigger.New(late, triggers.HTTP, httptrigger.Options{Account: *account, Logger: log, Keys: keys,
+		Unavailable: func(err error) bool { return late.Unavailable(err) }})
+	if err != nil {
+		return usageError("serve: %s: %v", *configFile, err)
+	}
 	eng, err := engine.New(context.Background(), engine.Options{
 		Store: st, Resources: resources, Logger: log, Account: *account, PayloadLimit: *limit, MaxEvents: *maxEvents, ExpressHistory: *expressHistory, Mocks: mocks,
-		Notify: webhook.Notices(hooks), TraceTask: traceTask, Node: node, LeaseDuration: *leaseTTL,
+		Notify: webhook.Join(webhook.Notices(hooks), bus.StatusNotices), TraceTask: traceTask, Node: node, LeaseDuration: *leaseTTL,
 	})
 	if err != nil {
 		return &exitError{code: 1, msg: err.Error()}
 	}
+	late.Engine = eng
 	// Metrics count from the first step recovery takes.
 	var mets *metrics.Metrics
 	if *withMetrics {
@@ -181,7 +204,8 @@ func cmdServe(args []string, stdout, stderr io.Writer) error {
 	hooksDone := make(chan struct{})
 	go func() {
 		defer close(hooksDone)
-		webhook.NewDispatcher(st, webhook.Options{Targets: hooks, Log: log}).Run(hookCtx)
+		webhook.NewDispatcher(st, webhook.Options{Targets: hooks, Log: log,
+			Local: map[string]func(context.Context, []byte) error{events.NoticeTarget: bus.Deliver}}).Run(hookCtx)
 	}()
 	defer func() {
 		stopHooks()
@@ -205,7 +229,7 @@ func cmdServe(args []string, stdout, stderr io.Writer) error {
 	defer eng.Subscribe(execLogs)()
 
 	closing := make(chan struct{})
-	hopts := httpserver.Options{Logger: log, Hosts: hosts, Keys: keys, Done: closing, Metrics: mets}
+	hopts := httpserver.Options{Logger: log, Hosts: hosts, Keys: keys, Done: closing, Metrics: mets, Events: bus, Triggers: routes}
 	if trail != nil {
 		hopts.OnCall = trail.Record
 	}
@@ -228,6 +252,13 @@ func cmdServe(args []string, stdout, stderr io.Writer) error {
 		go func() { served <- srv.Serve(ln) }()
 	}
 	log.Info("serving the Step Functions API", "url", scheme+"://"+ln.Addr().String(), "data", *data, "store", storeName(url, *data), "node", node, "signatures", len(keys) > 0)
+	for _, h := range triggers.HTTP {
+		log.Info("HTTP trigger", "route", strings.ToUpper(h.Method)+" "+scheme+"://"+ln.Addr().String()+"/"+cmp.Or(h.Stage, trigger.DefaultStage)+"/"+strings.TrimPrefix(h.Path, "/"),
+			"stateMachine", h.StateMachine, "sync", h.Sync)
+	}
+	if n := len(triggers.Rules); n > 0 {
+		log.Info("event rules", "rules", n)
+	}
 	select {
 	case err := <-served:
 		return &exitError{code: 1, msg: err.Error()}
@@ -244,6 +275,10 @@ func cmdServe(args []string, stdout, stderr io.Writer) error {
 	}
 	return nil
 }
+
+// lateEngine is the engine that triggers made before it start executions
+// of: set once it exists, before any request or execution can reach them.
+type lateEngine struct{ *engine.Engine }
 
 // listFlag collects a flag given several times or with commas.
 type listFlag []string
