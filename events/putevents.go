@@ -277,11 +277,12 @@ func busOf(nameOrARN string) (string, bool) {
 		return DefaultBus, true
 	}
 	if strings.HasPrefix(nameOrARN, "arn:") {
-		_, name, ok := strings.Cut(nameOrARN, ":event-bus/")
-		if !ok || !trigger.ValidBusName(name) || strings.Count(nameOrARN[:len(nameOrARN)-len(name)], ":") != 6 {
+		parts := strings.SplitN(nameOrARN, ":", 6)
+		if len(parts) != 6 || parts[2] != "events" {
 			return "", false
 		}
-		return name, true
+		name, ok := strings.CutPrefix(parts[5], "event-bus/")
+		return name, ok && trigger.ValidBusName(name)
 	}
 	return nameOrARN, trigger.ValidBusName(nameOrARN)
 }
