@@ -231,8 +231,8 @@ func (rt *Router) refuse(w http.ResponseWriter, ctx context.Context, err error) 
 }
 
 // splitPath splits /<stage>/<rest> into the stage, the rest as a path
-// (/orders/42, "/" for none) and its segments, unescaped one by one (an
-// escaped slash stays inside its segment).
+// (/orders/42, "/" for none, as the client escaped it) and its segments,
+// unescaped one by one (an escaped slash stays inside its segment).
 func splitPath(escaped string) (stage, rest string, segs []string, ok bool) {
 	p := strings.TrimPrefix(escaped, "/")
 	stage, restEsc, _ := strings.Cut(p, "/")
@@ -246,7 +246,7 @@ func splitPath(escaped string) (stage, rest string, segs []string, ok bool) {
 			segs = append(segs, u)
 		}
 	}
-	return stage, "/" + strings.Join(segs, "/"), segs, true
+	return stage, "/" + restEsc, segs, true
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
