@@ -139,7 +139,13 @@ func writeJSON(buf *bytes.Buffer, n *yaml.Node, depth int) error {
 		switch n.ShortTag() {
 		case "!!null":
 			buf.WriteString("null")
-		case "!!bool", "!!int", "!!float":
+		case "!!int", "!!float":
+			if json.Valid([]byte(n.Value)) {
+				buf.WriteString(n.Value) // the number as written: 2.50 stays 2.50
+				return nil
+			}
+			fallthrough
+		case "!!bool":
 			var v any
 			if err := n.Decode(&v); err != nil {
 				return err
