@@ -48,7 +48,7 @@ rules:
 			{Target: trigger.Target{StateMachine: "quote"}, Method: "POST", Path: "/quote", Sync: true, Stage: "prod", IAM: true, Source: "http.routes[1]"},
 			{Target: trigger.Target{StateMachine: "arn:aws:states:eu-west-1:123456789012:stateMachine:status"}, Method: "GET", Path: "/orders/{id}/status", Stage: "v1",
 				Mapping: &eventpattern.Target{InputTransformer: &eventpattern.InputTransformer{InputPathsMap: map[string]string{"id": "$.path.id"}, InputTemplate: `{"id": <id>}`}},
-				Source: "http.routes[2]"},
+				Source:  "http.routes[2]"},
 			{Target: trigger.Target{StateMachine: "p"}, Method: "POST", Path: "/proxy", Stage: "v1", Template: "lambda_proxy", Source: "http.routes[3]"},
 		},
 		Rules: []trigger.Rule{
@@ -99,4 +99,3 @@ func TestTriggerErrors(t *testing.T) {
 		}
 	}
 }
-
