@@ -59,8 +59,9 @@ type Options struct {
 //
 // Loops: a rule that starts a state machine on a status change it itself
 // causes (a rule on every FAILED event whose target fails too) would run
-// forever; EventBridge documents the danger ("Avoiding infinite loops")
-// and leaves it to its users. Baton counts instead: an execution a rule
+// forever; EventBridge documents the danger ("Avoid writing infinite
+// loops", among its best practices for event patterns) and leaves it to
+// its users. Baton counts instead: an execution a rule
 // started from a status-change event is one further down its chain than
 // the execution whose event it was, and a chain longer than MaxChain
 // starts nothing more (logged once per rule). The counts are kept in
