@@ -122,7 +122,7 @@ func testRoutes() []trigger.HTTP {
 	}
 }
 
-func newRouter(t *testing.T, keys map[string]string) (*Router, *starter) {
+func newRouter(t testing.TB, keys map[string]string) (*Router, *starter) {
 	t.Helper()
 	s := &starter{}
 	rt, err := New(s, testRoutes(), Options{Account: "123456789012", Keys: keys, Now: func() time.Time { return testNow },
@@ -426,4 +426,33 @@ func TestStages(t *testing.T) {
 	if got := strings.Join(rt.Stages(), ","); got != "dev,prod" {
 		t.Errorf("stages %s", got)
 	}
+}
+
+// FuzzRequest: whatever the path, body and content type, a route answers
+// JSON with one of the statuses it documents, and an execution's input is
+// JSON.
+func FuzzRequest(f *testing.F) {
+	f.Add("POST", "/dev/orders/42", `{"item": "book"}`, "application/json")
+	f.Add("GET", "/dev/orders/a%2Fb/status?q=1", `{"item": [1]}`, "")
+	f.Add("POST", "/dev/proxy/x", "\xff", "application/octet-stream")
+	f.Add("POST", "/dev/orders", "a=1&b", "application/x-www-form-urlencoded")
+	f.Add("POST", "/dev/quote", `{`, "text/plain")
+	rt, s := newRouter(f, nil)
+	allowed := map[int]bool{200: true, 400: true, 403: true, 413: true, 500: true, 503: true, 504: true}
+	f.Fuzz(func(t *testing.T, method, target, body, contentType string) {
+		r, err := http.NewRequest(method, "http://localhost"+target, strings.NewReader(body))
+		if err != nil || !strings.HasPrefix(r.URL.Path, "/") {
+			return
+		}
+		r.Header.Set("Content-Type", contentType)
+		r.RemoteAddr = "192.0.2.1:1234"
+		w := httptest.NewRecorder()
+		rt.ServeHTTP(w, r)
+		if !allowed[w.Code] || !json.Valid(w.Body.Bytes()) {
+			t.Fatalf("%s %q %q: %d %q", method, target, body, w.Code, w.Body)
+		}
+		if in, ok := s.input(); ok && !json.Valid([]byte(in)) {
+			t.Fatalf("%s %q %q: input %q is not JSON", method, target, body, in)
+		}
+	})
 }
