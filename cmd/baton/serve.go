@@ -52,7 +52,7 @@ func cmdServe(args []string, stdout, stderr io.Writer) error {
 	tracingMode := fs.String("tracing", "configured", "OpenTelemetry traces, exported by OTLP/HTTP as the OTEL_* environment variables say: configured (state machines whose tracingConfiguration enables it), all, or off")
 	auditLog := fs.String("audit-log", "", "record every API call that changes something, as CloudTrail records them, to this file ('-': standard output)")
 	expressHistory := fs.Bool("express-history", false, "keep Express executions and their histories for DescribeExecution and GetExecutionHistory")
-	configFile := fs.String("config", "", "baton.yaml: where Lambda functions and HTTP connections go")
+	configFile := fs.String("config", "", "baton.yaml: where Lambda functions and HTTP connections go; HTTP triggers and event rules")
 	mockFile := fs.String("mock-config", "", "a MockConfigFile.json: executions of STATE_MACHINE_ARN#TestCase answer mocked states from it")
 	var allowHosts listFlag
 	fs.Var(&allowHosts, "allow-host", "a name the server answers to besides its own addresses (repeat, or commas; '*': any)")
