@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/url"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -23,7 +24,7 @@ import (
 // MaxBody is the largest request body a route takes: API Gateway's
 // payload limit. The execution's input has its own, smaller limit (the
 // server's --payload-limit), refused as StartExecution refuses it.
-const MaxBody = 10 << 20
+const MaxBody = 10485760
 
 // Starter starts executions: the engine.
 type Starter interface {
@@ -139,7 +140,10 @@ func (rt *Router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if len(body) > MaxBody {
-		message(w, http.StatusRequestEntityTooLarge, "", "Request Too Long")
+		// API Gateway's edge answers so, in plain text.
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		w.WriteHeader(http.StatusRequestEntityTooLarge)
+		w.Write([]byte("HTTP content length exceeded " + strconv.Itoa(MaxBody) + " bytes.")) //nolint:errcheck // the client went away
 		return
 	}
 	if rte.IAM && len(rt.o.Keys) > 0 {
