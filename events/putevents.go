@@ -262,7 +262,11 @@ func (b *Bus) putOne(ctx context.Context, e *Entry, region string, now time.Time
 	if err != nil {
 		return ResultEntry{ErrorCode: "InternalFailure", ErrorMessage: "the event could not be encoded"}
 	}
-	if err := b.deliver(ctx, delivery{bus: bus, id: ev.ID, region: region, event: v, trace: e.TraceHeader}); err != nil {
+	trace := e.TraceHeader
+	if len(trace) > 256 {
+		trace = "" // longer than an execution's trace header may be: the start must not fail for it
+	}
+	if err := b.deliver(ctx, delivery{bus: bus, id: ev.ID, region: region, event: v, trace: trace}); err != nil {
 		b.log.Error("an event's targets could not be started", "event", ev.ID, "bus", bus, "error", err)
 		// Retryable, as EventBridge's own InternalFailure is.
 		return ResultEntry{ErrorCode: "InternalFailure", ErrorMessage: "The request processing has failed because of an unknown error, exception or failure."}
