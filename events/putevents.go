@@ -98,6 +98,13 @@ func (e *protocolError) Error() string { return e.code + ": " + e.message }
 
 func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header()["x-amzn-RequestId"] = []string{engine.NewUUID()}
+	// A bug answers 500 in AWS's shape rather than closing the connection.
+	defer func() {
+		if p := recover(); p != nil {
+			h.log.Error("panic in PutEvents", "panic", p)
+			writeError(w, &protocolError{500, "InternalException", "internal error"})
+		}
+	}()
 	body, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
 	if err != nil {
 		writeError(w, &protocolError{400, "SerializationException", "cannot read the request body"})

@@ -121,6 +121,14 @@ func (rt *Router) Stages() []string {
 func (rt *Router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	reqID := engine.NewUUID()
 	w.Header()["x-amzn-RequestId"] = []string{reqID}
+	// A bug answers 500, as API Gateway answers its own failures, rather
+	// than closing the connection.
+	defer func() {
+		if p := recover(); p != nil {
+			rt.log.Error("panic in an HTTP trigger", "panic", p, "path", r.URL.Path)
+			message(w, http.StatusInternalServerError, "", "Internal server error")
+		}
+	}()
 	stage, rest, segs, ok := splitPath(r.URL.EscapedPath())
 	tree := rt.stages[stage]
 	if !ok || tree == nil {
