@@ -13,8 +13,10 @@
 package events
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -33,8 +35,12 @@ import (
 const DefaultBus = "default"
 
 // DefaultMaxChain bounds a chain of executions started by status-change
-// events of executions that rules started from status-change events.
+// events of executions that rules started from status-change events (as
+// Lambda stops a recursive loop after 16 invocations).
 const DefaultMaxChain = 16
+
+// maxPlace is the longest chain a name can count.
+const maxPlace = 255
 
 // Starter starts executions: the engine.
 type Starter interface {
@@ -50,7 +56,7 @@ type Options struct {
 	// Now is the time events are stamped with (default time.Now).
 	Now func() time.Time
 	// MaxChain bounds chains of status-change events (default
-	// DefaultMaxChain): see Bus.
+	// DefaultMaxChain, at most 255): see Bus.
 	MaxChain int
 }
 
@@ -64,25 +70,21 @@ type Options struct {
 // its users. Baton counts instead: an execution a rule
 // started from a status-change event is one further down its chain than
 // the execution whose event it was, and a chain longer than MaxChain
-// starts nothing more (logged once per rule). The counts are kept in
-// memory: a restart starts them afresh. Status-change events reach the
-// bus through the store's notices, after the step that made them has
-// been written, never on the execution's own goroutine: no chain runs
-// synchronously.
+// starts nothing more (logged once per rule). The count travels in the
+// name of the execution a rule starts (see executionName), so it
+// survives restarts and holds whichever node delivers the event. Status-
+// change events reach the bus through the store's notices, after the step
+// that made them has been written, never on the execution's own
+// goroutine: no chain runs synchronously.
 type Bus struct {
 	starter Starter
 	o       Options
 	log     *slog.Logger
 	buses   map[string][]*rule
 
-	mu    sync.Mutex
-	chain map[string]int // execution ARN -> its place in a chain (1: started by a first status change)
-	warn  map[string]bool
+	mu   sync.Mutex
+	warn map[string]bool // the rules that stopped a chain, warned of once
 }
-
-// maxChainEntries bounds the chain counts kept: past it, the oldest half
-// is forgotten (a chain that long-lived starts over at 1).
-const maxChainEntries = 100_000
 
 // rule is a trigger.Rule compiled.
 type rule struct {
@@ -100,7 +102,8 @@ func New(s Starter, rules []trigger.Rule, o Options) (*Bus, error) {
 	if o.MaxChain <= 0 {
 		o.MaxChain = DefaultMaxChain
 	}
-	b := &Bus{starter: s, o: o, log: o.Logger, buses: map[string][]*rule{}, chain: map[string]int{}, warn: map[string]bool{}}
+	o.MaxChain = min(o.MaxChain, maxPlace)
+	b := &Bus{starter: s, o: o, log: o.Logger, buses: map[string][]*rule{}, warn: map[string]bool{}}
 	if b.log == nil {
 		b.log = slog.New(slog.DiscardHandler)
 	}
@@ -164,8 +167,9 @@ type delivery struct {
 	id     string
 	region string
 	event  any // the envelope, parsed
-	// from, for a status-change event, is the execution it tells of.
-	from string
+	// from, for a status-change event, is the execution it tells of,
+	// and fromName its name.
+	from, fromName string
 	// trace is the X-Ray trace header the event was put with.
 	trace string
 }
@@ -190,7 +194,7 @@ func (b *Bus) deliver(ctx context.Context, d delivery) error {
 func (b *Bus) start(ctx context.Context, r *rule, d delivery) error {
 	place := 0
 	if d.from != "" {
-		place = b.placeOf(d.from) + 1
+		place = placeOf(d.fromName) + 1
 		if place > b.o.MaxChain {
 			b.warnLoop(r, d.from)
 			return nil
@@ -203,7 +207,7 @@ func (b *Bus) start(ctx context.Context, r *rule, d delivery) error {
 		StateMachineArn: StateMachineARN(r.StateMachine, region, b.o.Account),
 		// The same event delivered again (notices are delivered at least
 		// once) names the same execution, which AWS starts once.
-		Name:        executionName(d.bus, r.Name, d.id),
+		Name:        executionName(d.bus, r.Name, d.id, place),
 		Input:       string(input),
 		TraceHeader: d.trace,
 	})
@@ -217,32 +221,8 @@ func (b *Bus) start(ctx context.Context, r *rule, d delivery) error {
 	case err != nil:
 		return fmt.Errorf("rule %s: %w", r.Name, err)
 	}
-	if d.from != "" {
-		b.setPlace(out.ExecutionArn, place)
-	}
 	b.log.Debug("a rule started an execution", "rule", r.Name, "bus", d.bus, "event", d.id, "execution", out.ExecutionArn)
 	return nil
-}
-
-func (b *Bus) placeOf(execARN string) int {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.chain[execARN]
-}
-
-func (b *Bus) setPlace(execARN string, place int) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if len(b.chain) >= maxChainEntries {
-		n := 0
-		for k := range b.chain {
-			delete(b.chain, k)
-			if n++; n >= maxChainEntries/2 {
-				break
-			}
-		}
-	}
-	b.chain[execARN] = place
 }
 
 func (b *Bus) warnLoop(r *rule, from string) {
@@ -274,11 +254,42 @@ func StateMachineARN(nameOrARN, region, account string) string {
 	return arn.ARN{Region: region, Account: account, Kind: arn.StateMachine, Name: nameOrARN}.String()
 }
 
-// executionName is a UUID made from an event's id and the rule it
-// matched: the same delivery names the same execution.
-func executionName(bus, rule, eventID string) string {
+// executionName is the name of the execution a rule starts for an event:
+// a name-based UUID of the bus, the rule and the event's id, so that the
+// same event delivered again names the same execution (which AWS starts
+// once). Its last byte is the execution's place in a chain of
+// status-change events (0: not started by one), sealed by the three bytes
+// before it, so that the chain's count is read back from the names in
+// status-change events, on any node, after any restart.
+func executionName(bus, rule, eventID string, place int) string {
 	h := sha256.Sum256([]byte(bus + "\x00" + rule + "\x00" + eventID))
 	h[6] = h[6]&0x0f | 0x50 // a name-based UUID's version and variant bits
 	h[8] = h[8]&0x3f | 0x80
+	h[15] = byte(place)
+	seal := sealOf(h[:16])
+	copy(h[12:15], seal[:])
 	return fmt.Sprintf("%x-%x-%x-%x-%x", h[0:4], h[4:6], h[6:8], h[8:10], h[10:16])
+}
+
+// sealOf is the check of a name's bytes 0-11 and 15.
+func sealOf(b []byte) [3]byte {
+	sum := sha256.Sum256(append(append([]byte("baton chain\x00"), b[:12]...), b[15]))
+	return [3]byte{sum[0], sum[1], sum[2]}
+}
+
+// placeOf is the place in a chain that an execution's name carries: 0 for
+// a name no rule made (a random name's seal matches one time in 16
+// million; even then, only with a name-based UUID's version bits).
+func placeOf(name string) int {
+	if len(name) != 36 {
+		return 0
+	}
+	b, err := hex.DecodeString(strings.ReplaceAll(name, "-", ""))
+	if err != nil || len(b) != 16 || strings.Count(name, "-") != 4 || b[6]>>4 != 5 || b[8]>>6 != 2 {
+		return 0
+	}
+	if seal := sealOf(b); !bytes.Equal(seal[:], b[12:15]) {
+		return 0
+	}
+	return int(b[15])
 }

@@ -180,7 +180,7 @@ func TestEnvelope(t *testing.T) {
 	if started[0].TraceHeader != "Root=1-5759e988-bd862e3fe1be46a994272793" {
 		t.Errorf("trace header %q", started[0].TraceHeader)
 	}
-	if !uuid.MatchString(started[0].Name) || started[0].Name != executionName("default", "all", res.Entries[0].EventID) {
+	if !uuid.MatchString(started[0].Name) || started[0].Name != executionName("default", "all", res.Entries[0].EventID, 0) {
 		t.Errorf("execution name %q", started[0].Name)
 	}
 }
@@ -304,9 +304,10 @@ func TestLoopStops(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	exec := "arn:aws:states:us-east-1:123456789012:execution:loop:first"
+	name := "first"
 	for i := 0; i < 20; i++ {
-		rec := &store.Execution{ARN: exec, StateMachineARN: "arn:aws:states:us-east-1:123456789012:stateMachine:loop", Name: "x", Status: "FAILED", Start: testNow, Stop: testNow}
+		rec := &store.Execution{ARN: "arn:aws:states:us-east-1:123456789012:execution:loop:" + name, StateMachineARN: "arn:aws:states:us-east-1:123456789012:stateMachine:loop",
+			Name: name, Status: "FAILED", Start: testNow, Stop: testNow}
 		notices := b.StatusNotices("RUNNING", rec, testNow)
 		if len(notices) != 1 {
 			t.Fatalf("hop %d: %d notices", i, len(notices))
@@ -321,9 +322,29 @@ func TestLoopStops(t *testing.T) {
 			}
 			return
 		}
-		exec = "arn:aws:states:us-east-1:123456789012:execution:loop:" + started[0].Name
+		name = started[0].Name
 	}
 	t.Error("the chain never stopped")
+}
+
+// The place in a chain travels in the names rules give executions, and
+// nowhere else.
+func TestPlaceInName(t *testing.T) {
+	for place := 0; place <= maxPlace; place++ {
+		name := executionName("default", "r", "e1", place)
+		if !uuid.MatchString(name) || len(name) != 36 || placeOf(name) != place {
+			t.Fatalf("place %d: name %s reads %d", place, name, placeOf(name))
+		}
+	}
+	if executionName("default", "r", "e1", 1) == executionName("default", "r", "e2", 1) || executionName("a", "r", "e1", 1) == executionName("b", "r", "e1", 1) {
+		t.Error("names of different events or buses coincide")
+	}
+	for _, name := range []string{"", "first", engine.NewUUID(), "8f4e0a2c-7b1d-5c3e-9a4f-000000000003",
+		executionName("default", "r", "e1", 3)[:35] + "4"} {
+		if p := placeOf(name); p != 0 {
+			t.Errorf("placeOf(%q) = %d, want 0", name, p)
+		}
+	}
 }
 
 // New refuses what PutRule and PutTargets would, every problem at once,

@@ -56,6 +56,7 @@ func (b *Bus) Deliver(ctx context.Context, body []byte) error {
 		Region string `json:"region"`
 		Detail struct {
 			ExecutionArn string `json:"executionArn"`
+			Name         string `json:"name"`
 		} `json:"detail"`
 	}
 	if err := json.Unmarshal(body, &head); err != nil {
@@ -66,7 +67,7 @@ func (b *Bus) Deliver(ctx context.Context, body []byte) error {
 	if err != nil {
 		return nil // Unmarshal took it: cannot happen
 	}
-	if err := b.deliver(ctx, delivery{bus: DefaultBus, id: head.ID, region: head.Region, event: v, from: head.Detail.ExecutionArn}); err != nil {
+	if err := b.deliver(ctx, delivery{bus: DefaultBus, id: head.ID, region: head.Region, event: v, from: head.Detail.ExecutionArn, fromName: head.Detail.Name}); err != nil {
 		return fmt.Errorf("status-change event %s: %w", head.ID, err)
 	}
 	return nil
