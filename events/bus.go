@@ -144,9 +144,6 @@ func New(s Starter, rules []trigger.Rule, o Options) (*Bus, error) {
 	return b, nil
 }
 
-// Rules says how many enabled rules a bus has.
-func (b *Bus) Rules(bus string) int { return len(b.buses[bus]) }
-
 // Event is an event in EventBridge's envelope, as rules see it.
 type Event struct {
 	Version    string   `json:"version"`

@@ -38,9 +38,9 @@ type node struct {
 	methods map[string]*route
 }
 
-// add puts a checked route in a stage's tree; where names the route in
-// messages.
-func (n *node) add(r *route, where string, sources map[*route]string) error {
+// add puts a checked route in a stage's tree; sources name the routes
+// already there, for messages.
+func (n *node) add(r *route, sources map[*route]string) error {
 	segs, _ := trigger.RoutePath(r.Path)
 	for _, s := range segs {
 		switch {

@@ -96,7 +96,7 @@ func New(s Starter, routes []trigger.HTTP, o Options) (*Router, error) {
 		if rt.stages[stage] == nil {
 			rt.stages[stage] = &node{}
 		}
-		if err := rt.stages[stage].add(r, where, sources); err != nil {
+		if err := rt.stages[stage].add(r, sources); err != nil {
 			errs = append(errs, fmt.Errorf("%s: %w", where, err))
 		}
 	}
