@@ -84,45 +84,38 @@ func (n *node) add(r *route, sources map[*route]string) error {
 }
 
 // match finds the route of a path's segments and a method, and fills
-// params with the values of its parameters. found says whether the path
-// has a route for some method.
-func (n *node) match(segs []string, method string, params map[string]string) (r *route, found bool) {
+// params with the values of its parameters; nil when none (API Gateway
+// answers a path it lacks and a method a path lacks alike).
+func (n *node) match(segs []string, method string, params map[string]string) *route {
 	if len(segs) == 0 {
-		if n.methods == nil {
-			return nil, false
-		}
-		if r := n.methods[method]; r != nil {
-			return r, true
-		}
-		return n.methods["ANY"], true
+		return n.route(method)
 	}
 	if c := n.literal[segs[0]]; c != nil {
-		if r, ok := c.match(segs[1:], method, params); r != nil {
-			return r, true
-		} else {
-			found = found || ok
+		if r := c.match(segs[1:], method, params); r != nil {
+			return r
 		}
 	}
 	if c := n.param; c != nil {
-		if r, ok := c.match(segs[1:], method, params); r != nil {
+		if r := c.match(segs[1:], method, params); r != nil {
 			params[c.name] = segs[0]
-			return r, true
-		} else {
-			found = found || ok
+			return r
 		}
 	}
-	if c := n.greedy; c != nil && c.methods != nil {
-		r := c.methods[method]
-		if r == nil {
-			r = c.methods["ANY"]
-		}
-		if r != nil {
+	if c := n.greedy; c != nil {
+		if r := c.route(method); r != nil {
 			params[c.name] = strings.Join(segs, "/")
-			return r, true
+			return r
 		}
-		found = true
 	}
-	return nil, found
+	return nil
+}
+
+// route is the node's route for a method, or its ANY route.
+func (n *node) route(method string) *route {
+	if r := n.methods[method]; r != nil {
+		return r
+	}
+	return n.methods["ANY"]
 }
 
 func stageOf(r *route) string {

@@ -136,7 +136,7 @@ func (rt *Router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	params := map[string]string{}
-	rte, _ := tree.match(segs, r.Method, params)
+	rte := tree.match(segs, r.Method, params)
 	if rte == nil {
 		// API Gateway answers a path or a method it has no route for so.
 		missingToken(w)
