@@ -370,6 +370,14 @@ func (s *Server) toAPIError(ctx context.Context, action string, err error) *apiE
 // of the Step Functions API with 400.
 func statusOf(engine.Code) int { return http.StatusBadRequest }
 
+// Region is the region a request is for: its SigV4 credential scope's
+// (us-east-1 without one). Its error is "Code: message", as a Verifier's.
+// Other AWS protocols served on the same port (EventBridge's) read it so.
+func Region(r *http.Request) (string, error) { return regionOf(r) }
+
+// ValidRegion reports whether s has the shape of a region's name.
+func ValidRegion(s string) bool { return validRegion(s) }
+
 // regionOf reads the region from the request's SigV4 credential scope
 // (us-east-1 without one). A region that is not a region's name, one that
 // would make ARNs nothing can parse (us-east-1:evil), is refused.

@@ -26,6 +26,10 @@
 //	store: postgres://baton:${PGPASSWORD}@db:5432/baton # baton serve's database (default: SQLite in --data)
 //	schedules:                           # baton serve: executions started at due times (schedules.go)
 //	  nightly: {expression: cron(0 2 * * ? *), stateMachine: report}
+//	http:                                # baton serve: HTTP triggers (see HTTPTriggers)
+//	  routes: [{method: POST, path: /orders, stateMachine: orders}]
+//	rules:                               # baton serve: EventBridge rules (see Rule)
+//	  - {name: on-order, pattern: {source: [shop]}, stateMachine: orders}
 //
 // ${NAME} in any string is replaced by the environment variable NAME, so
 // that secrets stay out of the file.
@@ -74,6 +78,10 @@ type Config struct {
 	// Schedules start executions of baton serve's state machines at the
 	// due times of schedule expressions (schedules.go).
 	Schedules map[string]*Schedule `yaml:"schedules"`
+	// HTTP declares baton serve's HTTP triggers.
+	HTTP *HTTPTriggers `yaml:"http"`
+	// Rules are EventBridge rules on baton serve's event buses.
+	Rules []Rule `yaml:"rules"`
 	// Store is the database baton serve keeps its data in: a PostgreSQL
 	// URL (postgres://...). Empty: SQLite in the data folder.
 	Store string `yaml:"store"`
@@ -284,6 +292,7 @@ func (c *Config) check() error {
 		}
 	}
 	problems = append(problems, c.checkSchedules()...)
+	problems = append(problems, c.checkTriggers()...)
 	if len(problems) > 0 {
 		return errors.New(strings.Join(problems, "; "))
 	}

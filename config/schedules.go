@@ -170,15 +170,24 @@ func parseTime(s string, loc *time.Location) (time.Time, error) {
 }
 
 // Triggers returns what the file declares that starts executions: its
-// schedules, by name, each Source naming file and key.
+// schedules (by name), HTTP triggers and rules, each Source naming file
+// and key.
 func (c *Config) Triggers(file string) trigger.Set {
 	var set trigger.Set
 	for _, name := range sortedKeys(c.Schedules) {
-		t := c.Schedules[name].trigger
-		if file != "" {
-			t.Source = file + ": " + t.Source
+		set.Schedules = append(set.Schedules, c.Schedules[name].trigger)
+	}
+	c.httpAndRules(&set)
+	if file != "" {
+		for i := range set.Schedules {
+			set.Schedules[i].Source = file + ": " + set.Schedules[i].Source
 		}
-		set.Schedules = append(set.Schedules, t)
+		for i := range set.HTTP {
+			set.HTTP[i].Source = file + ": " + set.HTTP[i].Source
+		}
+		for i := range set.Rules {
+			set.Rules[i].Source = file + ": " + set.Rules[i].Source
+		}
 	}
 	return set
 }

@@ -38,7 +38,10 @@ type shapeChecker struct {
 // anything deeper is reported before the walk gets there.
 const maxShapeDepth = 32
 
-var durationType = reflect.TypeFor[Duration]()
+var (
+	durationType  = reflect.TypeFor[Duration]()
+	jsonValueType = reflect.TypeFor[JSONValue]()
+)
 
 // jsonType takes any YAML value (it is written as JSON).
 var jsonType = reflect.TypeFor[JSON]()
@@ -75,6 +78,12 @@ func (s *shapeChecker) check(n *yaml.Node, t reflect.Type, path string, depth in
 			s.add(n, path, "expected a duration such as 10s or 1m30s, found %s", kindOf(n))
 		} else if d, err := time.ParseDuration(n.Value); err != nil || d < 0 {
 			s.add(n, path, "%q is not a duration such as 10s or 1m30s", n.Value)
+		}
+	case t == jsonValueType:
+		// Any YAML value: an event pattern, an input.
+	case t.Kind() == reflect.Bool:
+		if n.Kind != yaml.ScalarNode || n.ShortTag() != "!!bool" {
+			s.add(n, path, "expected true or false, found %s", kindOf(n))
 		}
 	case t.Kind() == reflect.Struct:
 		s.mapping(n, path, depth, func(key *yaml.Node, value *yaml.Node) {
@@ -160,8 +169,14 @@ func kindOf(n *yaml.Node) string {
 func fieldByKey(t reflect.Type, key string) (reflect.StructField, bool) {
 	for i := range t.NumField() {
 		f := t.Field(i)
-		if name, _, _ := strings.Cut(f.Tag.Get("yaml"), ","); name == key && name != "-" {
+		name, opts, _ := strings.Cut(f.Tag.Get("yaml"), ",")
+		if name == key && name != "-" {
 			return f, true
+		}
+		if name == "" && opts == "inline" && f.Type.Kind() == reflect.Struct {
+			if g, ok := fieldByKey(f.Type, key); ok {
+				return g, true
+			}
 		}
 	}
 	return reflect.StructField{}, false
@@ -171,7 +186,12 @@ func fieldByKey(t reflect.Type, key string) (reflect.StructField, bool) {
 func fieldKeys(t reflect.Type) []string {
 	var keys []string
 	for i := range t.NumField() {
-		if name, _, _ := strings.Cut(t.Field(i).Tag.Get("yaml"), ","); name != "" && name != "-" {
+		f := t.Field(i)
+		name, opts, _ := strings.Cut(f.Tag.Get("yaml"), ",")
+		switch {
+		case name == "" && opts == "inline" && f.Type.Kind() == reflect.Struct:
+			keys = append(keys, fieldKeys(f.Type)...)
+		case name != "" && name != "-":
 			keys = append(keys, name)
 		}
 	}

@@ -2,11 +2,13 @@
 // Step Functions API (POST /), health (GET /healthz: the process answers)
 // and readiness (GET /readyz: the store answers too), and the web console
 // (GET / and /assets/, its JSON API under /console/api/). Metrics take
-// their own path here.
+// their own path here; EventBridge's PutEvents shares POST / (by its
+// X-Amz-Target), and HTTP triggers live under their stages (/dev/...).
 package server
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"net"
 	"net/http"
@@ -17,6 +19,8 @@ import (
 	"github.com/baton-sh/baton/api"
 	"github.com/baton-sh/baton/console"
 	"github.com/baton-sh/baton/engine"
+	"github.com/baton-sh/baton/events"
+	"github.com/baton-sh/baton/httptrigger"
 	"github.com/baton-sh/baton/metrics"
 	"github.com/baton-sh/baton/sigv4"
 )
@@ -50,6 +54,13 @@ type Options struct {
 	// Schedules, when set, lists the server's schedules for the console
 	// (GET /console/api/schedules).
 	Schedules console.ScheduleLister
+	// Events, when set, answers EventBridge's PutEvents on POST /
+	// (X-Amz-Target: AWSEvents.PutEvents), signed for the service
+	// "events" when requests must be signed.
+	Events *events.Bus
+	// Triggers, when set, serves HTTP triggers under /<stage>/ for each of
+	// its stages (none of which is one of the server's own paths).
+	Triggers *httptrigger.Router
 }
 
 // Handler returns the server's mux over an engine. Every request is logged
@@ -93,7 +104,16 @@ func Handler(e *engine.Engine, o Options) http.Handler {
 			inner.ServeHTTP(w, r)
 		})
 	}
+	if o.Events != nil {
+		apiHandler = withEvents(apiHandler, o.Events, log, o.Keys, now)
+	}
 	mux.Handle("POST /{$}", apiHandler)
+	if o.Triggers != nil {
+		for _, stage := range o.Triggers.Stages() {
+			mux.Handle("/"+stage, o.Triggers)
+			mux.Handle("/"+stage+"/", o.Triggers)
+		}
+	}
 	if o.Metrics != nil {
 		mux.Handle("GET /metrics", metricsHandler(o.Metrics, o.Keys))
 	}
@@ -135,6 +155,33 @@ func Handler(e *engine.Engine, o Options) http.Handler {
 		h = logRequests(h, log)
 	}
 	return h
+}
+
+// withEvents answers EventBridge's actions (X-Amz-Target: AWSEvents.*),
+// and hands the rest to the Step Functions API. Signatures are checked as
+// the API's are, for the service "events".
+func withEvents(next http.Handler, bus *events.Bus, log *slog.Logger, keys map[string]string, now func() time.Time) http.Handler {
+	caller := func(r *http.Request, _ []byte) (string, error) { return api.Region(r) }
+	if len(keys) > 0 {
+		caller = func(r *http.Request, body []byte) (string, error) {
+			region, err := sigv4.Verify(r, body, "events", func(id string) (string, bool) {
+				secret, ok := keys[id]
+				return secret, ok
+			}, now())
+			if err == nil && !api.ValidRegion(region) {
+				err = errors.New("InvalidSignatureException: The credential scope names an invalid region: '" + region + "'")
+			}
+			return region, err
+		}
+	}
+	eh := bus.Handler(events.HandlerOptions{Logger: log, Caller: caller})
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(r.Header.Get("X-Amz-Target"), "AWSEvents.") {
+			eh.ServeHTTP(w, r)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
 }
 
 // checkHost refuses requests whose Host is not one of the server's own

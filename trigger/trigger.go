@@ -71,7 +71,27 @@ type HTTP struct {
 	// Sync runs the machine with StartSyncExecution and answers with its
 	// output (Express machines only); otherwise StartExecution answers
 	// with the execution's ARN and start date.
-	Sync   bool
+	Sync bool
+	// Stage is the API Gateway stage the route is served under: its URL
+	// is /<Stage><Path>, so that no route can shadow the server's own
+	// paths. "" is the default stage ("dev", serverless' default).
+	Stage string
+	// Template says what the execution's input is made of, as
+	// serverless-step-functions' request templates do: "" is the
+	// request's JSON body ("{}" for none); "lambda_proxy" is the whole
+	// request in the shape of API Gateway's Lambda proxy event (path,
+	// headers, query string, path parameters, body as text).
+	Template string
+	// Mapping, when set, makes the input from the request instead:
+	// InputPath or an InputTransformer (as a rule's target has them)
+	// read the document {"body", "path", "querystring", "header",
+	// "context"}, the body parsed as JSON; Input is a constant.
+	Mapping *eventpattern.Target
+	// IAM requires requests signed with AWS Signature Version 4 (service
+	// execute-api) with one of the server's access keys, as API
+	// Gateway's AWS_IAM authorization does; otherwise any request is
+	// taken, API Gateway's default.
+	IAM    bool
 	Source string
 }
 

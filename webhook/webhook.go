@@ -103,24 +103,45 @@ func MakeEvent(rec *store.Execution, now time.Time) *Event {
 // is told so first.
 func Notices(targets []Target) func(prev string, rec *store.Execution, now time.Time) []store.Notice {
 	return func(prev string, rec *store.Execution, now time.Time) []store.Notice {
-		if len(targets) == 0 || rec.Express {
+		if len(targets) == 0 {
 			return nil
 		}
-		recs := []*store.Execution{rec}
-		if prev == "" && rec.Status != "RUNNING" {
-			started := *rec
-			started.Status, started.Stop, started.Output, started.HasOutput, started.Error, started.Cause = "RUNNING", time.Time{}, "", false, "", ""
-			recs = []*store.Execution{&started, rec}
-		}
 		var out []store.Notice
-		for _, r := range recs {
-			body, err := json.Marshal(MakeEvent(r, now))
+		for _, ev := range StatusEvents(prev, rec, now) {
+			body, err := json.Marshal(ev)
 			if err != nil {
 				continue // fields we made: cannot happen
 			}
 			for _, t := range targets {
 				out = append(out, store.Notice{Target: t.URL, Body: body, Created: now, Due: now})
 			}
+		}
+		return out
+	}
+}
+
+// StatusEvents are the events of a status change of an execution that was
+// prev before (the driver's Notify arguments): none for an Express
+// execution, as on AWS; RUNNING then the end for one that ends in its
+// first step.
+func StatusEvents(prev string, rec *store.Execution, now time.Time) []*Event {
+	if rec.Express {
+		return nil
+	}
+	if prev == "" && rec.Status != "RUNNING" {
+		started := *rec
+		started.Status, started.Stop, started.Output, started.HasOutput, started.Error, started.Cause = "RUNNING", time.Time{}, "", false, "", ""
+		return []*Event{MakeEvent(&started, now), MakeEvent(rec, now)}
+	}
+	return []*Event{MakeEvent(rec, now)}
+}
+
+// Join makes one Notify of several: the notices of each.
+func Join(notify ...func(prev string, rec *store.Execution, now time.Time) []store.Notice) func(prev string, rec *store.Execution, now time.Time) []store.Notice {
+	return func(prev string, rec *store.Execution, now time.Time) []store.Notice {
+		var out []store.Notice
+		for _, n := range notify {
+			out = append(out, n(prev, rec, now)...)
 		}
 		return out
 	}
@@ -136,6 +157,10 @@ type Options struct {
 	Poll time.Duration
 	// GiveUp is how long a notice is retried (default 24 hours).
 	GiveUp time.Duration
+	// Local delivers the notices whose target is one of its keys in
+	// this process instead of posting them (the event bus: "events:NAME");
+	// an error retries the notice as a webhook's refusal does.
+	Local map[string]func(ctx context.Context, body []byte) error
 }
 
 // Dispatcher posts due notices to their webhooks.
@@ -249,6 +274,9 @@ type refused struct{ status int }
 func (r refused) Error() string { return "HTTP " + http.StatusText(r.status) }
 
 func (d *Dispatcher) post(ctx context.Context, nt store.Notice) error {
+	if local, ok := d.o.Local[nt.Target]; ok {
+		return local(ctx, nt.Body)
+	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, nt.Target, bytes.NewReader(nt.Body))
 	if err != nil {
 		return err

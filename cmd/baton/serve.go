@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"flag"
@@ -20,7 +21,9 @@ import (
 	"github.com/baton-sh/baton/audit"
 	"github.com/baton-sh/baton/config"
 	"github.com/baton-sh/baton/engine"
+	"github.com/baton-sh/baton/events"
 	"github.com/baton-sh/baton/execlog"
+	"github.com/baton-sh/baton/httptrigger"
 	"github.com/baton-sh/baton/interpreter"
 	"github.com/baton-sh/baton/metrics"
 	"github.com/baton-sh/baton/mock"
@@ -50,7 +53,7 @@ func cmdServe(args []string, stdout, stderr io.Writer) error {
 	tracingMode := fs.String("tracing", "configured", "OpenTelemetry traces, exported by OTLP/HTTP as the OTEL_* environment variables say: configured (state machines whose tracingConfiguration enables it), all, or off")
 	auditLog := fs.String("audit-log", "", "record every API call that changes something, as CloudTrail records them, to this file ('-': standard output)")
 	expressHistory := fs.Bool("express-history", false, "keep Express executions and their histories for DescribeExecution and GetExecutionHistory")
-	configFile := fs.String("config", "", "baton.yaml: where Lambda functions and HTTP connections go, and the schedules that start executions")
+	configFile := fs.String("config", "", "baton.yaml: where Lambda functions and HTTP connections go; the schedules, HTTP triggers and event rules that start executions")
 	mockFile := fs.String("mock-config", "", "a MockConfigFile.json: executions of STATE_MACHINE_ARN#TestCase answer mocked states from it")
 	var allowHosts listFlag
 	fs.Var(&allowHosts, "allow-host", "a name the server answers to besides its own addresses (repeat, or commas; '*': any)")
@@ -103,8 +106,9 @@ func cmdServe(args []string, stdout, stderr io.Writer) error {
 			return usageError("serve: %v", err)
 		}
 	}
-	// What starts executions besides API calls: baton.yaml's schedules
-	// (infrastructure files add theirs to the same set).
+	// What starts executions besides API calls: baton.yaml's schedules,
+	// HTTP triggers and rules (infrastructure files add theirs to the
+	// same set).
 	var triggers trigger.Set
 	if cfg != nil {
 		triggers = cfg.Triggers(*configFile)
@@ -154,13 +158,26 @@ func cmdServe(args []string, stdout, stderr io.Writer) error {
 			hooks = append(hooks, webhook.Target{URL: h.URL, Headers: h.Headers})
 		}
 	}
+	// Triggers are made (and checked) before the engine they start
+	// executions of: the engine's notices need the event bus.
+	late := &lateEngine{}
+	bus, err := events.New(late, triggers.Rules, events.Options{Account: *account, Logger: log})
+	if err != nil {
+		return usageError("serve: %s: %v", *configFile, err)
+	}
+	routes, err := httptrigger.New(late, triggers.HTTP, httptrigger.Options{Account: *account, Logger: log, Keys: keys,
+		Unavailable: func(err error) bool { return late.Unavailable(err) }})
+	if err != nil {
+		return usageError("serve: %s: %v", *configFile, err)
+	}
 	eng, err := engine.New(context.Background(), engine.Options{
 		Store: st, Resources: resources, Logger: log, Account: *account, PayloadLimit: *limit, MaxEvents: *maxEvents, ExpressHistory: *expressHistory, Mocks: mocks,
-		Notify: webhook.Notices(hooks), TraceTask: traceTask, Node: node, LeaseDuration: *leaseTTL,
+		Notify: webhook.Join(webhook.Notices(hooks), bus.StatusNotices), TraceTask: traceTask, Node: node, LeaseDuration: *leaseTTL,
 	})
 	if err != nil {
 		return &exitError{code: 1, msg: err.Error()}
 	}
+	late.Engine = eng
 	// Metrics count from the first step recovery takes.
 	var mets *metrics.Metrics
 	if *withMetrics {
@@ -198,7 +215,8 @@ func cmdServe(args []string, stdout, stderr io.Writer) error {
 	hooksDone := make(chan struct{})
 	go func() {
 		defer close(hooksDone)
-		webhook.NewDispatcher(st, webhook.Options{Targets: hooks, Log: log}).Run(hookCtx)
+		webhook.NewDispatcher(st, webhook.Options{Targets: hooks, Log: log,
+			Local: map[string]func(context.Context, []byte) error{events.NoticeTarget: bus.Deliver}}).Run(hookCtx)
 	}()
 	defer func() {
 		stopHooks()
@@ -222,7 +240,7 @@ func cmdServe(args []string, stdout, stderr io.Writer) error {
 	defer eng.Subscribe(execLogs)()
 
 	closing := make(chan struct{})
-	hopts := httpserver.Options{Logger: log, Hosts: hosts, Keys: keys, Done: closing, Metrics: mets, Schedules: schedules}
+	hopts := httpserver.Options{Logger: log, Hosts: hosts, Keys: keys, Done: closing, Metrics: mets, Schedules: schedules, Events: bus, Triggers: routes}
 	if trail != nil {
 		hopts.OnCall = trail.Record
 	}
@@ -245,6 +263,13 @@ func cmdServe(args []string, stdout, stderr io.Writer) error {
 		go func() { served <- srv.Serve(ln) }()
 	}
 	log.Info("serving the Step Functions API", "url", scheme+"://"+ln.Addr().String(), "data", *data, "store", storeName(url, *data), "node", node, "signatures", len(keys) > 0)
+	for _, h := range triggers.HTTP {
+		log.Info("HTTP trigger", "route", strings.ToUpper(h.Method)+" "+scheme+"://"+ln.Addr().String()+"/"+cmp.Or(h.Stage, trigger.DefaultStage)+"/"+strings.TrimPrefix(h.Path, "/"),
+			"stateMachine", h.StateMachine, "sync", h.Sync)
+	}
+	if n := len(triggers.Rules); n > 0 {
+		log.Info("event rules", "rules", n)
+	}
 	select {
 	case err := <-served:
 		return &exitError{code: 1, msg: err.Error()}
@@ -261,6 +286,10 @@ func cmdServe(args []string, stdout, stderr io.Writer) error {
 	}
 	return nil
 }
+
+// lateEngine is the engine that triggers made before it start executions
+// of: set once it exists, before any request or execution can reach them.
+type lateEngine struct{ *engine.Engine }
 
 // listFlag collects a flag given several times or with commas.
 type listFlag []string
