@@ -159,6 +159,9 @@ func (t *template) machine(r *resource) *Machine {
 	sam := r.typ == "AWS::Serverless::StateMachine"
 	path := "Resources." + r.id + ".Properties"
 	name, err := t.attribute(r, "Name", r.n, 0)
+	if err == nil && name == "" {
+		err = errAt(r.n, "the state machine's name is empty")
+	}
 	if err != nil {
 		t.report(err, r.n, path, "")
 		return nil

@@ -18,6 +18,34 @@ type evalError struct {
 
 func (e *evalError) Error() string { return e.msg }
 
+// evalErrors are the problems of every part of a value: evaluation goes on
+// past the first, so that a definition's problems are all reported at once.
+type evalErrors []error
+
+func (es evalErrors) Error() string {
+	msgs := make([]string, len(es))
+	for i, e := range es {
+		msgs[i] = e.Error()
+	}
+	return strings.Join(msgs, "; ")
+}
+
+// collect adds err (flattened) to errs.
+func collect(errs evalErrors, err error) evalErrors {
+	if es, ok := err.(evalErrors); ok {
+		return append(errs, es...)
+	}
+	return append(errs, err)
+}
+
+// result is a value, or the errors met while making it.
+func result(n *node, errs evalErrors) (*node, error) {
+	if len(errs) > 0 {
+		return nil, errs
+	}
+	return n, nil
+}
+
 func errAt(n *node, format string, args ...any) error {
 	line := 0
 	if n != nil {
@@ -53,10 +81,12 @@ func (t *template) eval(n *node, depth int) (*node, error) {
 			return t.intrinsic(n.keys[0], n.vals[0], n, depth+1)
 		}
 		out := &node{kind: mapNode, line: n.line, keys: make([]string, 0, len(n.keys)), vals: make([]*node, 0, len(n.vals))}
+		var errs evalErrors
 		for i, k := range n.keys {
 			v, err := t.eval(n.vals[i], depth+1)
 			if err != nil {
-				return nil, err
+				errs = collect(errs, err)
+				continue
 			}
 			if v == noValue {
 				continue
@@ -64,19 +94,21 @@ func (t *template) eval(n *node, depth int) (*node, error) {
 			out.keys = append(out.keys, k)
 			out.vals = append(out.vals, v)
 		}
-		return out, nil
+		return result(out, errs)
 	case seqNode:
 		out := &node{kind: seqNode, line: n.line, vals: make([]*node, 0, len(n.vals))}
+		var errs evalErrors
 		for _, item := range n.vals {
 			v, err := t.eval(item, depth+1)
 			if err != nil {
-				return nil, err
+				errs = collect(errs, err)
+				continue
 			}
 			if v != noValue {
 				out.vals = append(out.vals, v)
 			}
 		}
-		return out, nil
+		return result(out, errs)
 	case strNode:
 		if t.sls != nil {
 			return t.sls.string(t, n, depth+1)
@@ -179,6 +211,7 @@ func (t *template) intrinsic(fn string, arg, at *node, depth int) (*node, error)
 		if err != nil {
 			return nil, err
 		}
+		t.steps += len(s) / 32
 		return str(s, at.line), nil
 	case "Fn::Join":
 		a, err := args(fn, arg, 2)
@@ -206,6 +239,7 @@ func (t *template) intrinsic(fn string, arg, at *node, depth int) (*node, error)
 				return nil, errAt(at, "Fn::Join makes a string longer than %d bytes", maxText)
 			}
 		}
+		t.steps += b.Len() / 32 // text made costs work too
 		return str(b.String(), at.line), nil
 	case "Fn::Select":
 		a, err := args(fn, arg, 2)
@@ -290,7 +324,9 @@ func (t *template) intrinsic(fn string, arg, at *node, depth int) (*node, error)
 		if err != nil {
 			return nil, err
 		}
-		return boolean(x.jsonText() == y.jsonText() || (x.isScalar() && y.isScalar() && x.text == y.text), at.line), nil
+		xs, ys := x.jsonText(), y.jsonText()
+		t.steps += (len(xs) + len(ys)) / 32
+		return boolean(xs == ys || (x.isScalar() && y.isScalar() && x.text == y.text), at.line), nil
 	case "Fn::And", "Fn::Or", "Fn::Not":
 		if arg.kind != seqNode || len(arg.vals) == 0 || (fn == "Fn::Not" && len(arg.vals) != 1) {
 			return nil, errAt(at, "%s takes a list of conditions", fn)
@@ -347,7 +383,9 @@ func (t *template) intrinsic(fn string, arg, at *node, depth int) (*node, error)
 		if err != nil {
 			return nil, err
 		}
-		return str(v.jsonText(), at.line), nil
+		text := v.jsonText()
+		t.steps += len(text) / 32
+		return str(text, at.line), nil
 	case "Fn::Length":
 		items, err := t.evalList(arg, depth, "Fn::Length's argument")
 		if err != nil {

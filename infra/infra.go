@@ -370,6 +370,17 @@ func (f *File) problem(sev string, place Place, machine, format string, args ...
 }
 
 func (f *File) sortProblems() {
+	// A reference met twice (a name read by two declarations) is one
+	// problem.
+	seen := map[Problem]bool{}
+	out := f.Problems[:0]
+	for _, p := range f.Problems {
+		if !seen[p] {
+			seen[p] = true
+			out = append(out, p)
+		}
+	}
+	f.Problems = out
 	sort.SliceStable(f.Problems, func(i, j int) bool {
 		a, b := f.Problems[i].Place, f.Problems[j].Place
 		if a.File != b.File {

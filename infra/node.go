@@ -36,8 +36,10 @@ type node struct {
 	line int
 }
 
-func str(s string, line int) *node  { return &node{kind: strNode, text: s, line: line} }
-func boolean(b bool, line int) *node { return &node{kind: boolNode, text: strconv.FormatBool(b), line: line} }
+func str(s string, line int) *node { return &node{kind: strNode, text: s, line: line} }
+func boolean(b bool, line int) *node {
+	return &node{kind: boolNode, text: strconv.FormatBool(b), line: line}
+}
 
 // get is a map's value under key, or nil.
 func (n *node) get(key string) *node {
@@ -154,7 +156,7 @@ func (n *node) jsonText() string {
 func quote(b *bytes.Buffer, s string) {
 	enc := json.NewEncoder(b)
 	enc.SetEscapeHTML(false)
-	_ = enc.Encode(s) // a string always encodes
+	_ = enc.Encode(s)       // a string always encodes
 	b.Truncate(b.Len() - 1) // Encode ends with a newline
 }
 

@@ -71,6 +71,12 @@ func (t *template) place(line int, path string) Place {
 
 // report records an evaluation error at a path.
 func (t *template) report(err error, at *node, path, machine string) {
+	if es, ok := err.(evalErrors); ok {
+		for _, e := range es {
+			t.report(e, at, path, machine)
+		}
+		return
+	}
 	line := 0
 	if at != nil {
 		line = at.line

@@ -447,7 +447,10 @@ func loadServerless(f *File, root *node, o Options) {
 		}
 		name := key
 		if n := sm.get("name"); n != nil {
-			name = text(n, path+".name")
+			if name = text(n, path+".name"); name == "" {
+				t.f.problem(Error, t.place(n.line, path+".name"), "", "the state machine's name is empty")
+				continue
+			}
 		}
 		id := normalize(key) + "StepFunctionsStateMachine"
 		if v := sm.get("id"); v != nil {

@@ -294,9 +294,9 @@ func (t *template) samEvents(r *resource, m *Machine) {
 				t.f.Triggers.Schedules = append(t.f.Triggers.Schedules, *s)
 			}
 		case "Api":
-			path := rd.str(p, "Path")
+			route := rd.str(p, "Path")
 			method := strings.ToUpper(rd.str(p, "Method"))
-			if path == "" || method == "" {
+			if route == "" || method == "" {
 				rd.fail(errAt(p, "an Api event needs Path and Method"), p, "")
 				continue
 			}
@@ -305,10 +305,10 @@ func (t *template) samEvents(r *resource, m *Machine) {
 					t.f.problem(Warning, t.place(p.get(k).line, path+".Properties."+k), m.Name, "%s is not carried out by Baton: the route starts executions without it", k)
 				}
 			}
-			if !strings.HasPrefix(path, "/") {
-				path = "/" + path
+			if !strings.HasPrefix(route, "/") {
+				route = "/" + route
 			}
-			t.f.Triggers.HTTP = append(t.f.Triggers.HTTP, trigger.HTTP{Target: trigger.Target{StateMachine: m.Name}, Method: method, Path: path, Source: src})
+			t.f.Triggers.HTTP = append(t.f.Triggers.HTTP, trigger.HTTP{Target: trigger.Target{StateMachine: m.Name}, Method: method, Path: route, Source: src})
 		case "EventBridgeRule", "CloudWatchEvent":
 			pattern := rd.json(p, "Pattern")
 			if pattern == "" {
@@ -332,4 +332,3 @@ func (t *template) samEvents(r *resource, m *Machine) {
 		}
 	}
 }
-
