@@ -38,7 +38,7 @@ func loadCDK(dir string, opts Options) (*File, error) {
 	if err := json.Unmarshal(data, &man); err != nil {
 		return nil, fmt.Errorf("%s: %v", path, err)
 	}
-	f := &File{Path: dir, Format: CDK}
+	f := &File{Path: dir, Format: CDK, Region: opts.Region, Account: opts.Account}
 	ids := make([]string, 0, len(man.Artifacts))
 	for id, a := range man.Artifacts {
 		if a.Type == "aws:cloudformation:stack" {
@@ -75,6 +75,10 @@ func loadCDK(dir string, opts Options) (*File, error) {
 			for k, v := range opts.Params {
 				o.Params[k] = v
 			}
+		}
+		// The file's region is that of its (first) stack.
+		if f.Region == opts.Region && f.Account == opts.Account {
+			f.Region, f.Account = o.Region, o.Account
 		}
 		tpath := filepath.Join(dir, a.Properties.TemplateFile)
 		data, err := opts.ReadFile(tpath)

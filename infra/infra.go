@@ -85,8 +85,12 @@ func (o *Options) defaults() {
 
 // File is what an infrastructure file declares.
 type File struct {
-	Path     string
-	Format   Format
+	Path   string
+	Format Format
+	// Region and Account are those the file's ARNs were made in: the
+	// options', or a serverless.yml's provider.region, or a CDK stack's
+	// environment.
+	Region, Account string
 	Machines []*Machine
 	// Functions are the Lambda functions the file declares, under the
 	// names their ARNs end with: the names baton.yaml's functions: take.
@@ -288,7 +292,7 @@ func LoadBytes(path string, data []byte, opts Options) (*File, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %v", path, err)
 	}
-	f := &File{Path: path, Format: detect(path, root)}
+	f := &File{Path: path, Format: detect(path, root), Region: opts.Region, Account: opts.Account}
 	switch f.Format {
 	case ASL:
 		return f, nil

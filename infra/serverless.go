@@ -350,6 +350,7 @@ func loadServerless(f *File, root *node, o Options) {
 		}
 	}
 	t.o.Region = s.region
+	f.Region = s.region
 	svc := s.field(t, root, "service", "")
 	if svc != nil && svc.kind == mapNode {
 		svc = svc.get("name")
