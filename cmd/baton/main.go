@@ -30,13 +30,17 @@ Usage:
                                          print the state machine as a diagram
   baton test FILE... [--type STANDARD|EXPRESS] [--json] [--junit FILE] [-v]
                                          run test files (definition, mocks, cases, expectations)
+  baton deploy FILE [--endpoint URL] [--state-machine NAME] [--param NAME=VALUE] [--stage STAGE]
+                                         create or update an infrastructure file's state machines on a server
   baton eval EXPR [--input JSON|@FILE] [--bindings JSON|@FILE] [--json]
                                          evaluate a JSONata expression
   baton logs [--data DIR] [--config baton.yaml] [--log-group NAME] [--execution ARN]
                                          print the execution logs baton serve wrote
   baton version [--json]                 print Baton's version (also: baton --version)
 
-Definitions may be JSON or YAML. Run "baton COMMAND --help" for a command's flags.
+Definitions may be JSON or YAML. validate, run, graph and test also take an infrastructure file
+(serverless.yml, a SAM or CloudFormation template, a cdk.out folder) and --state-machine NAME.
+Run "baton COMMAND --help" for a command's flags.
 `
 
 // exitError carries an exit status out of a command.
@@ -83,6 +87,8 @@ func runMain(args []string, stdout, stderr io.Writer) int {
 		err = cmdEval(args[1:], stdout, stderr)
 	case "migrate":
 		err = cmdMigrate(args[1:], stdout, stderr)
+	case "deploy":
+		err = cmdDeploy(args[1:], stdout, stderr)
 	case "version", "--version", "-version":
 		err = cmdVersion(args[1:], stdout, stderr)
 	default:

@@ -57,6 +57,9 @@ func cmdServe(args []string, stdout, stderr io.Writer) error {
 	readTimeout := fs.Duration("read-timeout", 30*time.Second, "longest a request may take to arrive, body included")
 	tlsCert := fs.String("tls-cert", "", "serve HTTPS with this certificate (PEM), with --tls-key")
 	tlsKey := fs.String("tls-key", "", "the certificate's private key (PEM)")
+	var deployFiles listFlag
+	fs.Var(&deployFiles, "deploy", "an infrastructure `FILE` (serverless.yml, a SAM or CloudFormation template, cdk.out) whose state machines are deployed at start and again when it changes (repeat for several)")
+	deployPoll := fs.Duration("deploy-poll", 2*time.Second, "how often the files of --deploy are checked for changes")
 	withMetrics := fs.Bool("metrics", true, "serve Prometheus metrics at /metrics (when requests must be signed, scrapers give an access key as HTTP Basic credentials)")
 	rest, err := parseFlags(fs, args)
 	if err != nil {
@@ -175,6 +178,19 @@ func cmdServe(args []string, stdout, stderr io.Writer) error {
 		return &exitError{code: 1, msg: err.Error()}
 	}
 	defer eng.Close()
+	// --deploy: the files' machines are there before the API answers.
+	deployer := newDeployer(eng, deployFiles, *account, *deployPoll, log)
+	if err := deployer.Start(); err != nil {
+		return err
+	}
+	defer deployer.Close()
+	// triggers are what starts executions besides API calls, from the
+	// deployed files: deployer.Triggers() now, deployer.OnChange after
+	// each redeployment. TODO(issue 13, at merge): hand them to the
+	// schedule, HTTP and event-rule runners (branches schedules and
+	// httpevents); nothing carries them out yet.
+	triggers := deployer.Triggers()
+	_ = triggers
 	// Status-change events go out from the store's notices, those a
 	// previous run left included.
 	hookCtx, stopHooks := context.WithCancel(context.Background())
