@@ -112,7 +112,9 @@ func Deploy(ctx context.Context, api API, f *infra.File, o Options) (*Report, er
 
 func deployOne(ctx context.Context, api API, m *infra.Machine, r *Report) error {
 	n := len(r.Changes)
-	change := func(action, arn string) { r.Changes = append(r.Changes, Change{Machine: m.Name, Action: action, ARN: arn}) }
+	change := func(action, arn string) {
+		r.Changes = append(r.Changes, Change{Machine: m.Name, Action: action, ARN: arn})
+	}
 	cur, err := api.Describe(ctx, m.ARN)
 	if err != nil {
 		return err

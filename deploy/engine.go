@@ -9,7 +9,9 @@ import (
 )
 
 // Engine deploys in-process, through the engine's actions, in a region.
-func Engine(e *engine.Engine, region string) API { return &engineAPI{e: e, c: engine.Caller{Region: region}} }
+func Engine(e *engine.Engine, region string) API {
+	return &engineAPI{e: e, c: engine.Caller{Region: region}}
+}
 
 type engineAPI struct {
 	e *engine.Engine

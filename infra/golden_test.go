@@ -176,8 +176,8 @@ func triggersView(s trigger.Set) map[string]any {
 // go round, end with a problem instead of running away.
 func TestBounded(t *testing.T) {
 	cases := map[string]string{
-		"laughs.yaml": "a: &a [x, x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\nc: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]\ne: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d, *d]\nf: &f [*e, *e, *e, *e, *e, *e, *e, *e, *e, *e]\ng: [*f, *f, *f, *f, *f, *f, *f, *f, *f, *f]\nResources: {}\n",
-		"names.yaml":  "Resources:\n  A: {Type: AWS::StepFunctions::StateMachine, Properties: {StateMachineName: !GetAtt B.Name, Definition: {StartAt: P, States: {P: {Type: Pass, End: true}}}}}\n  B: {Type: AWS::StepFunctions::StateMachine, Properties: {StateMachineName: !GetAtt A.Name, Definition: {StartAt: P, States: {P: {Type: Pass, End: true}}}}}\n",
+		"laughs.yaml":    "a: &a [x, x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\nc: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]\ne: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d, *d]\nf: &f [*e, *e, *e, *e, *e, *e, *e, *e, *e, *e]\ng: [*f, *f, *f, *f, *f, *f, *f, *f, *f, *f]\nResources: {}\n",
+		"names.yaml":     "Resources:\n  A: {Type: AWS::StepFunctions::StateMachine, Properties: {StateMachineName: !GetAtt B.Name, Definition: {StartAt: P, States: {P: {Type: Pass, End: true}}}}}\n  B: {Type: AWS::StepFunctions::StateMachine, Properties: {StateMachineName: !GetAtt A.Name, Definition: {StartAt: P, States: {P: {Type: Pass, End: true}}}}}\n",
 		"serverless.yml": "service: s\ncustom: {a: '${self:custom.b}', b: '${self:custom.a}'}\nstepFunctions:\n  stateMachines:\n    m: {definition: {StartAt: P, States: {P: {Type: Pass, Result: '${self:custom.a}', End: true}}}}\n",
 	}
 	for name, text := range cases {

@@ -91,7 +91,7 @@ type File struct {
 	// options', or a serverless.yml's provider.region, or a CDK stack's
 	// environment.
 	Region, Account string
-	Machines []*Machine
+	Machines        []*Machine
 	// Functions are the Lambda functions the file declares, under the
 	// names their ARNs end with: the names baton.yaml's functions: take.
 	Functions []Function

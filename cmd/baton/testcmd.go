@@ -52,11 +52,11 @@ import (
 //
 // expect may instead give error and cause (exact) or causeContains.
 type testFile struct {
-	Definition   string     `yaml:"definition"`
-	Mocks        string     `yaml:"mocks"`
-	Config       string     `yaml:"config"`
-	StateMachine string     `yaml:"stateMachine"`
-	Type         string     `yaml:"type"`
+	Definition   string            `yaml:"definition"`
+	Mocks        string            `yaml:"mocks"`
+	Config       string            `yaml:"config"`
+	StateMachine string            `yaml:"stateMachine"`
+	Type         string            `yaml:"type"`
 	Express      bool              `yaml:"express"` // before type: true is EXPRESS
 	Stage        string            `yaml:"stage"`
 	Params       map[string]string `yaml:"params"`
