@@ -250,11 +250,20 @@ func loadTestFile(file string, forced *typeFlag) (*testFile, *baton.Engine, *bat
 	}
 	name := machineName(tf.StateMachine, tf.Definition, mocks)
 	var def []byte
-	inf, err := infra.Load(rel(tf.Definition), infra.Options{Stage: tf.Stage, Params: tf.Params})
+	// A cdk.out folder is the one definition that is not a file.
+	if st, err := os.Stat(rel(tf.Definition)); err != nil || !st.IsDir() {
+		if def, err = os.ReadFile(rel(tf.Definition)); err != nil {
+			return nil, nil, nil, err
+		}
+	}
+	var inf *infra.File
+	if def == nil || infra.Detect(tf.Definition, def) != infra.ASL {
+		if inf, err = infra.Load(rel(tf.Definition), infra.Options{Stage: tf.Stage, Params: tf.Params}); err != nil {
+			return nil, nil, nil, err
+		}
+	}
 	switch {
-	case err != nil:
-		return nil, nil, nil, err
-	case inf.Format != infra.ASL:
+	case inf != nil && inf.Format != infra.ASL:
 		m, err := pickMachine(inf, tf.StateMachine, io.Discard)
 		if err != nil {
 			return nil, nil, nil, errors.New(err.(*exitError).msg)
@@ -264,10 +273,6 @@ func loadTestFile(file string, forced *typeFlag) (*testFile, *baton.Engine, *bat
 			express = m.Type == "EXPRESS"
 		}
 		opts = append(opts, baton.WithRegion(inf.Region), baton.WithAccount(inf.Account))
-	default:
-		if def, err = os.ReadFile(rel(tf.Definition)); err != nil {
-			return nil, nil, nil, err
-		}
 	}
 	engine := baton.New(opts...)
 	lopts := []baton.LoadOption{baton.Named(name)}
