@@ -22,7 +22,7 @@ import (
 // not deploy, is logged and its machines stay as they were deployed last.
 type deployer struct {
 	eng      *engine.Engine
-	account  string
+	opts     infra.Options
 	log      *slog.Logger
 	files    []string
 	interval time.Duration
@@ -35,8 +35,8 @@ type deployer struct {
 	done chan struct{}
 }
 
-func newDeployer(eng *engine.Engine, files []string, account string, interval time.Duration, log *slog.Logger) *deployer {
-	return &deployer{eng: eng, account: account, log: log, files: files, interval: interval,
+func newDeployer(eng *engine.Engine, files []string, opts infra.Options, interval time.Duration, log *slog.Logger) *deployer {
+	return &deployer{eng: eng, opts: opts, log: log, files: files, interval: interval,
 		triggers: map[string]trigger.Set{}, stop: make(chan struct{}), done: make(chan struct{})}
 }
 
@@ -135,7 +135,7 @@ func stamp(path string) (time.Time, error) {
 }
 
 func (d *deployer) deploy(file string) {
-	f, err := infra.Load(file, infra.Options{Account: d.account})
+	f, err := infra.Load(file, d.opts)
 	if err == nil && f.Format == infra.ASL {
 		err = errors.New("it is a state machine definition, not an infrastructure file")
 	}

@@ -178,10 +178,10 @@ func TestDeployCommand(t *testing.T) {
 func TestServeDeploy(t *testing.T) {
 	t.Parallel()
 	file := copyInfra(t, "template.yaml")
-	s := startServerAt(t, t.TempDir(), "--deploy", file, "--deploy-poll", "20ms")
+	s := startServerAt(t, t.TempDir(), "--deploy", file, "--deploy-poll", "20ms", "--param", "Greeting=Hey")
 	c := s.client()
 	arn := "arn:aws:states:us-east-1:123456789012:stateMachine:greeter"
-	if def := describeDefinition(t, c, arn); !strings.Contains(def, "Hello, {}!") {
+	if def := describeDefinition(t, c, arn); !strings.Contains(def, "Hey, {}!") {
 		t.Fatalf("deployed at start: %s", def)
 	}
 	text, err := os.ReadFile(file)
@@ -193,15 +193,15 @@ func TestServeDeploy(t *testing.T) {
 		later := time.Now().Add(time.Duration(len(s)) * time.Second)
 		check(t, os.Chtimes(file, later, later))
 	}
-	edit(strings.Replace(string(text), "Default: Hello", "Default: Salut", 1))
+	edit(strings.Replace(string(text), "greeting.$", "salutation.$", 1))
 	poll(t, "the edit to be deployed", 20*time.Second, func() (bool, error) {
-		return strings.Contains(describeDefinition(t, c, arn), "Salut, {}!"), nil
+		return strings.Contains(describeDefinition(t, c, arn), "salutation"), nil
 	})
 	edit("Resources: [this is not a template")
 	poll(t, "the bad edit to be logged", 20*time.Second, func() (bool, error) {
 		return strings.Contains(s.logs.String(), "cannot deploy"), nil
 	})
-	if def := describeDefinition(t, c, arn); !strings.Contains(def, "Salut, {}!") {
+	if def := describeDefinition(t, c, arn); !strings.Contains(def, "salutation") {
 		t.Errorf("after a bad edit: %s", def)
 	}
 	s.stop(t)

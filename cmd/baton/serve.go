@@ -21,6 +21,7 @@ import (
 	"github.com/baton-sh/baton/config"
 	"github.com/baton-sh/baton/engine"
 	"github.com/baton-sh/baton/execlog"
+	"github.com/baton-sh/baton/infra"
 	"github.com/baton-sh/baton/interpreter"
 	"github.com/baton-sh/baton/metrics"
 	"github.com/baton-sh/baton/mock"
@@ -60,6 +61,9 @@ func cmdServe(args []string, stdout, stderr io.Writer) error {
 	var deployFiles listFlag
 	fs.Var(&deployFiles, "deploy", "an infrastructure `FILE` (serverless.yml, a SAM or CloudFormation template, cdk.out) whose state machines are deployed at start and again when it changes (repeat for several)")
 	deployPoll := fs.Duration("deploy-poll", 2*time.Second, "how often the files of --deploy are checked for changes")
+	deployParams := paramFlag{}
+	fs.Var(deployParams, "param", "for --deploy: a template parameter or ${param:NAME}, `NAME=VALUE` (repeat for several)")
+	deployStage := fs.String("stage", "", "for --deploy: serverless.yml's stage (default: provider.stage, else dev)")
 	withMetrics := fs.Bool("metrics", true, "serve Prometheus metrics at /metrics (when requests must be signed, scrapers give an access key as HTTP Basic credentials)")
 	rest, err := parseFlags(fs, args)
 	if err != nil {
@@ -179,7 +183,7 @@ func cmdServe(args []string, stdout, stderr io.Writer) error {
 	}
 	defer eng.Close()
 	// --deploy: the files' machines are there before the API answers.
-	deployer := newDeployer(eng, deployFiles, *account, *deployPoll, log)
+	deployer := newDeployer(eng, deployFiles, infra.Options{Account: *account, Params: deployParams, Stage: *deployStage}, *deployPoll, log)
 	if err := deployer.Start(); err != nil {
 		return err
 	}
