@@ -206,3 +206,19 @@ func TestServeDeploy(t *testing.T) {
 	}
 	s.stop(t)
 }
+
+// TestServerlessExample: the README's serverless.yml validates and its
+// tests pass.
+func TestServerlessExample(t *testing.T) {
+	t.Parallel()
+	if runtime.GOOS == "windows" {
+		t.Skip("the function is a shell script")
+	}
+	dir := filepath.Join("..", "..", "examples", "serverless-shop")
+	if r := cli(t, "validate", filepath.Join(dir, "serverless.yml")); r.code != 0 {
+		t.Errorf("validate: %+v", r)
+	}
+	if r := cli(t, "test", filepath.Join(dir, "place-order.test.yaml")); r.code != 0 || !strings.Contains(r.stdout, "2 passed, 0 failed") {
+		t.Errorf("test: %+v", r)
+	}
+}
