@@ -87,6 +87,7 @@ func TestInfraRun(t *testing.T) {
 			`{"status":"SUCCEEDED","output":"eu-west-1"}` + "\n", ""},
 		{"a parameter the template lacks is no problem", []string{"run", infraFile("template.yaml"), "--state-machine", "fast", "--param", "Other=1"}, 0, `"us-east-1"` + "\n", ""},
 		{"unknowable", []string{"run", infraFile("broken.yaml")}, 2, "", "Fn::ImportValue reads the export"},
+		{"a nested workflow's child from the same file", []string{"run", infraFile("nested.yaml"), "--state-machine", "parent", "--input", `{"n":21}`}, 0, `{"doubled":42}` + "\n", ""},
 	}
 	for _, c := range cases {
 		r := cli(t, c.args...)

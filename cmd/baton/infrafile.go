@@ -7,6 +7,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/baton-sh/baton"
 	"github.com/baton-sh/baton/infra"
 )
 
@@ -103,6 +104,21 @@ func pickMachine(f *infra.File, name string, stderr io.Writer) (*infra.Machine, 
 		fmt.Fprintln(stderr, "baton: "+p.Error())
 	}
 	return m, nil
+}
+
+// siblings makes a file's other state machines children that its nested
+// workflows may start in-process, as they would once deployed together.
+// Machines with errors are left out: starting one fails as an unknown
+// state machine, which names it.
+func siblings(f *infra.File, except *infra.Machine) []baton.Option {
+	var opts []baton.Option
+	for _, m := range f.Machines {
+		if m == except || m.Definition == "" || len(f.Problems.Of(m.Name).Errors()) > 0 {
+			continue
+		}
+		opts = append(opts, baton.WithChild(m.Name, []byte(m.Definition), m.Type == "EXPRESS"))
+	}
+	return opts
 }
 
 // machineLabel names a machine of a file in messages: "FILE (NAME)".

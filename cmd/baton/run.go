@@ -133,6 +133,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 	opts := []baton.Option{baton.NoCallbacks()}
 	if inf != nil {
 		opts = append(opts, baton.WithRegion(inf.Region), baton.WithAccount(inf.Account))
+		opts = append(opts, siblings(inf, im)...)
 	}
 	if *skipWaits {
 		opts = append(opts, baton.WithClock(clock.NewVirtual(time.Now())))

@@ -273,6 +273,7 @@ func loadTestFile(file string, forced *typeFlag) (*testFile, *baton.Engine, *bat
 			express = m.Type == "EXPRESS"
 		}
 		opts = append(opts, baton.WithRegion(inf.Region), baton.WithAccount(inf.Account))
+		opts = append(opts, siblings(inf, m)...)
 	}
 	engine := baton.New(opts...)
 	lopts := []baton.LoadOption{baton.Named(name)}
