@@ -194,7 +194,9 @@ func cmdServe(args []string, stdout, stderr io.Writer) error {
 	// schedule, HTTP and event-rule runners (branches schedules and
 	// httpevents); nothing carries them out yet.
 	triggers := deployer.Triggers()
-	_ = triggers
+	if len(deployFiles) > 0 {
+		log.Info("triggers read from the deployed files; nothing carries them out yet", "schedules", len(triggers.Schedules), "http", len(triggers.HTTP), "rules", len(triggers.Rules))
+	}
 	// Status-change events go out from the store's notices, those a
 	// previous run left included.
 	hookCtx, stopHooks := context.WithCancel(context.Background())
