@@ -180,6 +180,11 @@ func (t *template) machine(r *resource) *Machine {
 		if a := rd.str(p, "AutoPublishAlias"); a != "" {
 			m.Publish = true
 			m.Aliases = append(m.Aliases, Alias{Name: a})
+			if dp := rd.val(p, "DeploymentPreference"); dp != nil {
+				if typ := dp.get("Type").str(); typ != "" && typ != "ALL_AT_ONCE" {
+					t.f.problem(Warning, t.place(dp.line, path+".DeploymentPreference"), name, "the %s deployment is done all at once: Baton moves the alias to the new version at once", typ)
+				}
+			}
 		}
 	} else {
 		if s := rd.str(p, "StateMachineType"); s != "" {

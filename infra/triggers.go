@@ -250,6 +250,14 @@ func (t *template) samEvents(r *resource, m *Machine) {
 	if evs == nil || evs.kind != mapNode {
 		return
 	}
+	// UseAliasAsEventTarget: the events start the alias AutoPublishAlias
+	// moves, not the state machine's latest revision.
+	target := m.Name
+	if v := t.reader(m.Name, "Resources."+r.id+".Properties").val(r.props, "UseAliasAsEventTarget"); v != nil && len(m.Aliases) > 0 {
+		if on, _ := v.truthy(); on {
+			target = m.ARN + ":" + m.Aliases[0].Name
+		}
+	}
 	for i, key := range evs.keys {
 		ev := evs.vals[i]
 		path := "Resources." + r.id + ".Properties.Events." + key
@@ -279,7 +287,7 @@ func (t *template) samEvents(r *resource, m *Machine) {
 			if rd.failed || !rd.checkSchedule(p.get("Schedule"), "Schedule", expr, "", time.Time{}, time.Time{}) {
 				continue
 			}
-			t.f.Triggers.Schedules = append(t.f.Triggers.Schedules, trigger.Schedule{Name: name, Target: trigger.Target{StateMachine: m.Name, Input: input},
+			t.f.Triggers.Schedules = append(t.f.Triggers.Schedules, trigger.Schedule{Name: name, Target: trigger.Target{StateMachine: target, Input: input},
 				Expression: expr, Disabled: !enabled, Source: src})
 		case "ScheduleV2":
 			name := rd.str(p, "Name")
@@ -289,7 +297,7 @@ func (t *template) samEvents(r *resource, m *Machine) {
 			if g := rd.str(p, "GroupName"); g != "" && g != "default" {
 				name = g + "/" + name
 			}
-			if s := t.scheduleV2(rd, p, name, m.Name, rd.json(p, "Input")); s != nil {
+			if s := t.scheduleV2(rd, p, name, target, rd.json(p, "Input")); s != nil {
 				s.Source = src
 				t.f.Triggers.Schedules = append(t.f.Triggers.Schedules, *s)
 			}
@@ -308,7 +316,7 @@ func (t *template) samEvents(r *resource, m *Machine) {
 			if !strings.HasPrefix(route, "/") {
 				route = "/" + route
 			}
-			t.f.Triggers.HTTP = append(t.f.Triggers.HTTP, trigger.HTTP{Target: trigger.Target{StateMachine: m.Name}, Method: method, Path: route, Source: src})
+			t.f.Triggers.HTTP = append(t.f.Triggers.HTTP, trigger.HTTP{Target: trigger.Target{StateMachine: target}, Method: method, Path: route, Source: src})
 		case "EventBridgeRule", "CloudWatchEvent":
 			pattern := rd.json(p, "Pattern")
 			if pattern == "" {
@@ -325,7 +333,7 @@ func (t *template) samEvents(r *resource, m *Machine) {
 			if !ok || rd.failed || !rd.checkPattern(p.get("Pattern"), "Pattern", pattern) {
 				continue
 			}
-			t.f.Triggers.Rules = append(t.f.Triggers.Rules, trigger.Rule{Name: name, EventBus: bus, Pattern: pattern, Target: trigger.Target{StateMachine: m.Name},
+			t.f.Triggers.Rules = append(t.f.Triggers.Rules, trigger.Rule{Name: name, EventBus: bus, Pattern: pattern, Target: trigger.Target{StateMachine: target},
 				Transform: tr, Disabled: !enabled, Source: src})
 		default:
 			t.f.problem(Error, t.place(ev.line, path+".Type"), m.Name, "the event type %q is not one a state machine takes (Schedule, ScheduleV2, Api, EventBridgeRule, CloudWatchEvent)", typ)
