@@ -373,7 +373,21 @@ func (f *File) problem(sev string, place Place, machine, format string, args ...
 	f.Problems = append(f.Problems, Problem{Place: place, Severity: sev, Machine: machine, Message: fmt.Sprintf(format, args...)})
 }
 
+// checkNames reports two state machines under one name: a deployment
+// would make one of them only.
+func (f *File) checkNames() {
+	seen := map[string]*Machine{}
+	for _, m := range f.Machines {
+		if first := seen[m.ARN]; first != nil {
+			f.problem(Error, m.Place, m.Name, "the state machine %s is declared twice (first at %s)", m.Name, first.Place)
+			continue
+		}
+		seen[m.ARN] = m
+	}
+}
+
 func (f *File) sortProblems() {
+	f.checkNames()
 	// A reference met twice (a name read by two declarations) is one
 	// problem.
 	seen := map[Problem]bool{}
