@@ -35,6 +35,8 @@ type API interface {
 	DescribeAlias(ctx context.Context, arn string) (*AliasState, error)
 	CreateAlias(ctx context.Context, a infra.Alias, version string) error
 	UpdateAlias(ctx context.Context, arn string, a infra.Alias, version string) error
+	ActivityExists(ctx context.Context, arn string) (bool, error)
+	CreateActivity(ctx context.Context, a infra.Activity) error
 }
 
 // Current is a state machine as the server has it.
@@ -54,9 +56,9 @@ type AliasState struct {
 
 // Change is one thing a deployment did.
 type Change struct {
-	Machine string `json:"stateMachine"`
-	// Action is created, updated, tagged, published, alias created or
-	// alias moved.
+	Machine string `json:"stateMachine,omitempty"`
+	// Action is created, updated, tagged, published, alias created, alias
+	// moved or activity created.
 	Action string `json:"action"`
 	ARN    string `json:"arn"`
 }
@@ -102,6 +104,19 @@ func Deploy(ctx context.Context, api API, f *infra.File, o Options) (*Report, er
 		return nil, fmt.Errorf("%s declares no state machine", f.Path)
 	}
 	r := &Report{}
+	// Activities first: the machines' tasks name them.
+	for _, a := range f.Activities {
+		ok, err := api.ActivityExists(ctx, a.ARN)
+		if err != nil {
+			return r, fmt.Errorf("activity %s: %w", a.Name, err)
+		}
+		if !ok {
+			if err := api.CreateActivity(ctx, a); err != nil {
+				return r, fmt.Errorf("activity %s: %w", a.Name, err)
+			}
+			r.Changes = append(r.Changes, Change{Action: "activity created", ARN: a.ARN})
+		}
+	}
 	for _, m := range machines {
 		if err := deployOne(ctx, api, m, r); err != nil {
 			return r, fmt.Errorf("%s: %w", m.Name, err)

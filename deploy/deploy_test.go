@@ -11,6 +11,9 @@ import (
 )
 
 const template = `Resources:
+  Reviewer:
+    Type: AWS::StepFunctions::Activity
+    Properties: {Name: review}
   Flow:
     Type: AWS::StepFunctions::StateMachine
     Properties:
@@ -60,7 +63,7 @@ func TestDeploy(t *testing.T) {
 		name, team, tracing, result string
 		want                        string
 	}{
-		{"first", "shop", "false", "one", "created checkout, published checkout:1, alias created checkout:live"},
+		{"first", "shop", "false", "one", "activity created arn:aws:states:us-east-1:123456789012:activity:review, created checkout, published checkout:1, alias created checkout:live"},
 		{"again", "shop", "false", "one", ""},
 		{"a tag", "payments", "false", "one", "tagged checkout"},
 		{"tracing", "payments", "true", "one", "updated checkout, published checkout:2, alias moved checkout:live"},

@@ -146,3 +146,20 @@ func (a *engineAPI) UpdateAlias(ctx context.Context, arn string, al infra.Alias,
 		RoutingConfiguration: []engine.RoutingEntry{{StateMachineVersionArn: version, Weight: 100}}})
 	return err
 }
+
+func (a *engineAPI) ActivityExists(ctx context.Context, arn string) (bool, error) {
+	_, err := a.e.DescribeActivity(ctx, &engine.ActivityInput{ActivityArn: arn})
+	if err == nil {
+		return true, nil
+	}
+	var ee *engine.Error
+	if errors.As(err, &ee) && ee.Code == engine.ActivityDoesNotExist {
+		return false, nil
+	}
+	return false, err
+}
+
+func (a *engineAPI) CreateActivity(ctx context.Context, act infra.Activity) error {
+	_, err := a.e.CreateActivity(ctx, &engine.CreateActivityInput{Caller: a.c, Name: act.Name})
+	return err
+}

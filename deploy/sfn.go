@@ -205,3 +205,20 @@ func (a *sfnAPI) UpdateAlias(ctx context.Context, arn string, al infra.Alias, ve
 		RoutingConfiguration: []types.RoutingConfigurationListItem{{StateMachineVersionArn: aws.String(version), Weight: 100}}})
 	return err
 }
+
+func (a *sfnAPI) ActivityExists(ctx context.Context, arn string) (bool, error) {
+	_, err := a.c.DescribeActivity(ctx, &sfn.DescribeActivityInput{ActivityArn: aws.String(arn)})
+	var missing *types.ActivityDoesNotExist
+	switch {
+	case err == nil:
+		return true, nil
+	case errors.As(err, &missing):
+		return false, nil
+	}
+	return false, err
+}
+
+func (a *sfnAPI) CreateActivity(ctx context.Context, act infra.Activity) error {
+	_, err := a.c.CreateActivity(ctx, &sfn.CreateActivityInput{Name: aws.String(act.Name)})
+	return err
+}

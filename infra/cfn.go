@@ -107,6 +107,8 @@ func (t *template) load() {
 			}
 		case "AWS::Lambda::Function", "AWS::Serverless::Function":
 			t.function(r)
+		case "AWS::StepFunctions::Activity":
+			t.activity(r)
 		}
 	}
 	for _, id := range t.order {
@@ -151,6 +153,16 @@ func (t *template) function(r *resource) {
 		return
 	}
 	t.f.Functions = append(t.f.Functions, Function{ID: r.id, Name: name, ARN: t.arn("lambda", "function:"+name)})
+}
+
+func (t *template) activity(r *resource) {
+	arn, err := t.attribute(r, "", r.n, 0)
+	if err != nil {
+		t.report(err, r.n, "Resources."+r.id, "")
+		return
+	}
+	name, _ := t.physicalName(r, "Name", r.n, 0) // read already by attribute
+	t.f.Activities = append(t.f.Activities, Activity{ID: r.id, Name: name, ARN: arn})
 }
 
 // machine reads an AWS::StepFunctions::StateMachine or an

@@ -83,12 +83,13 @@ func render(f *File) []byte {
 		Definition json.RawMessage `json:"definition,omitempty"`
 	}
 	view := struct {
-		Format    Format         `json:"format"`
-		Machines  []machine      `json:"machines"`
-		Functions []Function     `json:"functions,omitempty"`
-		Triggers  map[string]any `json:"triggers,omitempty"`
-		Problems  Problems       `json:"problems,omitempty"`
-	}{Format: f.Format, Functions: f.Functions, Problems: f.Problems, Machines: []machine{}}
+		Format     Format         `json:"format"`
+		Machines   []machine      `json:"machines"`
+		Functions  []Function     `json:"functions,omitempty"`
+		Activities []Activity     `json:"activities,omitempty"`
+		Triggers   map[string]any `json:"triggers,omitempty"`
+		Problems   Problems       `json:"problems,omitempty"`
+	}{Format: f.Format, Functions: f.Functions, Activities: f.Activities, Problems: f.Problems, Machines: []machine{}}
 	for _, m := range f.Machines {
 		mv := machine{Machine: m}
 		if m.Definition != "" {

@@ -95,7 +95,10 @@ type File struct {
 	// Functions are the Lambda functions the file declares, under the
 	// names their ARNs end with: the names baton.yaml's functions: take.
 	Functions []Function
-	Triggers  trigger.Set
+	// Activities are the activities the file declares: a deployment
+	// creates them.
+	Activities []Activity
+	Triggers   trigger.Set
 	// Problems are every error and warning found, in the file's order.
 	Problems Problems
 }
@@ -145,6 +148,13 @@ type Alias struct {
 // Function is a Lambda function an infrastructure file declares.
 type Function struct {
 	// ID is its logical ID, or its key under functions: in serverless.yml.
+	ID   string `json:"id"`
+	Name string `json:"name"`
+	ARN  string `json:"arn"`
+}
+
+// Activity is an activity an infrastructure file declares.
+type Activity struct {
 	ID   string `json:"id"`
 	Name string `json:"name"`
 	ARN  string `json:"arn"`

@@ -418,7 +418,11 @@ func loadServerless(f *File, root *node, o Options) {
 	if acts := s.field(t, sf, "activities", "stepFunctions"); acts != nil && acts.kind == seqNode {
 		for i, a := range acts.vals {
 			name := text(a, "stepFunctions.activities["+strconv.Itoa(i)+"]")
+			if name == "" {
+				continue // reported, or an empty name
+			}
 			id := normalize(name) + "StepFunctionsActivity"
+			f.Activities = append(f.Activities, Activity{ID: name, Name: name, ARN: t.arn("states", "activity:"+name)})
 			s.ids[name] = id
 			t.addResources(&node{kind: mapNode, keys: []string{id}, vals: []*node{{kind: mapNode, line: a.line,
 				keys: []string{"Type", "Properties"},
