@@ -23,7 +23,7 @@ import (
 func cmdDeploy(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("deploy", flag.ContinueOnError)
 	endpoint := fs.String("endpoint", "", "the server's `URL` (default: $BATON_ENDPOINT, else http://127.0.0.1:8083)")
-	smName := fs.String("state-machine", "", "deploy this state machine only (default: all of the file's)")
+	smName := fs.String("state-machine", "", "deploy this state machine only, by `NAME` or logical ID (default: all of the file's)")
 	asJSON := fs.Bool("json", false, "print what was done as one JSON object")
 	fl := addInfraFlags(fs)
 	files, err := parseFlags(fs, args)

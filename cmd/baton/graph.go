@@ -17,7 +17,7 @@ func cmdGraph(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("graph", flag.ContinueOnError)
 	format := fs.String("format", "mermaid", "output format: mermaid or dot")
 	typ := addTypeFlag(fs)
-	smName := fs.String("state-machine", "", "the state machine to draw of an infrastructure file (default: its only one)")
+	smName := fs.String("state-machine", "", "the state machine to draw of an infrastructure file, by `NAME` or logical ID (default: its only one)")
 	fl := addInfraFlags(fs)
 	files, err := parseFlags(fs, args)
 	if err != nil {

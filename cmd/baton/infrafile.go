@@ -26,9 +26,9 @@ type infraFlags struct {
 func addInfraFlags(fs *flag.FlagSet) *infraFlags {
 	f := &infraFlags{params: paramFlag{}}
 	fs.Var(&f.params, "param", "a template parameter (CloudFormation, SAM, CDK) or ${param:NAME} (serverless.yml), `NAME=VALUE`; repeat for several")
-	f.stage = fs.String("stage", "", "serverless.yml's stage, as its --stage (default: provider.stage, else dev)")
-	f.region = fs.String("region", "", "the region of the file's ARNs and AWS::Region (default: the file's own, else us-east-1)")
-	f.account = fs.String("account", "123456789012", "the account id of the file's ARNs and AWS::AccountId")
+	f.stage = fs.String("stage", "", "serverless.yml's `STAGE`, as its --stage (default: provider.stage, else dev)")
+	f.region = fs.String("region", "", "the `REGION` of the file's ARNs and AWS::Region (default: the file's own, else us-east-1)")
+	f.account = fs.String("account", "123456789012", "the account `ID` of the file's ARNs and AWS::AccountId")
 	return f
 }
 

@@ -40,7 +40,7 @@ func cmdValidate(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("validate", flag.ContinueOnError)
 	typ := addTypeFlag(fs)
 	asJSON := fs.Bool("json", false, "print one JSON object: each file, whether it is valid, and its diagnostics")
-	smName := fs.String("state-machine", "", "in an infrastructure file, check this state machine only (default: all of them)")
+	smName := fs.String("state-machine", "", "in an infrastructure file, check this state machine only, by `NAME` or logical ID (default: all of them)")
 	fl := addInfraFlags(fs)
 	files, err := parseFlags(fs, args)
 	if err != nil {
