@@ -343,6 +343,9 @@ func lowerKeys(v *node) *node {
 }
 
 func lowerFirst(s string) string {
+	if s == "" {
+		return s
+	}
 	r, n := utf8.DecodeRuneInString(s)
 	return string(unicode.ToLower(r)) + s[n:]
 }
