@@ -23,6 +23,7 @@ func infraFile(name string) string { return filepath.Join(infraDir, name) }
 
 func TestInfraValidate(t *testing.T) {
 	t.Parallel()
+	cdkOut := filepath.Join("..", "..", "infra", "testdata", "cdk-app.out")
 	cases := []struct {
 		name   string
 		args   []string
@@ -38,6 +39,7 @@ func TestInfraValidate(t *testing.T) {
 		{"unknowable and invalid", []string{"validate", infraFile("broken.yaml")}, 1,
 			infraFile("broken.yaml") + `:9: Resources.Broken.Properties.Definition: Fn::ImportValue reads the export "other-stack-function" of another stack, which cannot be known locally` + "\n"},
 		{"an ASL file as before", []string{"validate", write(t, "def.json", passDef)}, 0, ""},
+		{"a cdk.out folder", []string{"validate", cdkOut}, 0, cdkOut + " (OrdersStateMachine9F8E7D6C): valid\n"},
 	}
 	for _, c := range cases {
 		r := cli(t, c.args...)
