@@ -83,6 +83,18 @@ func WithConfig(cfg *config.Config) Option {
 	}
 }
 
+// WithChild makes a state machine, given by its definition, one that
+// nested workflows may start by name (an infrastructure file's other
+// state machines); baton.yaml's stateMachines win for a name both have.
+func WithChild(name string, definition []byte, express bool) Option {
+	return func(e *Engine) {
+		if e.opts.ChildDefinitions == nil {
+			e.opts.ChildDefinitions = map[string]engine.ChildDefinition{}
+		}
+		e.opts.ChildDefinitions[name] = engine.ChildDefinition{Definition: definition, Express: express}
+	}
+}
+
 // WithFunctionOutput copies what the functions of WithConfig that run as
 // local commands log (their standard error, and what they print on their
 // standard output before their result) to w as they write it, each line

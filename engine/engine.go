@@ -73,6 +73,10 @@ type Options struct {
 	// Children are the state machines that nested workflows of in-process
 	// runs start, by name: their definition files.
 	Children map[string]string
+	// ChildDefinitions are more of them, given by their definitions: the
+	// other state machines of an infrastructure file. Children wins for a
+	// name both have.
+	ChildDefinitions map[string]ChildDefinition
 	// NoExternalCallbacks says that nothing outside the process can call
 	// back into in-process runs (baton run): a .waitForTaskToken task fails
 	// at once, but for a nested execution's.
@@ -157,6 +161,7 @@ func New(ctx context.Context, o Options) (*Engine, error) {
 		e.tokens = token.RandomKey()
 	}
 	e.children = newChildren(e, o.Children)
+	e.children.defs = o.ChildDefinitions
 	e.plain = &driver.Local{Resources: e.resources, Clock: e.clock, Callbacks: e.callbacks, NoExternalCallbacks: o.NoExternalCallbacks}
 	e.express = &expressRunner{e: e}
 	// Nested workflows start their children here, and tasks complete other

@@ -240,10 +240,17 @@ func (r Run) Release() { r.ex.Release() }
 type children struct {
 	e     *Engine
 	files map[string]string // state machine name -> definition file
+	defs  map[string]ChildDefinition
 
 	mu       sync.Mutex
 	machines map[string]*Machine
 	runs     map[string]*childRun
+}
+
+// ChildDefinition is a child state machine given by its definition.
+type ChildDefinition struct {
+	Definition []byte
+	Express    bool
 }
 
 type childRun struct {
@@ -262,6 +269,14 @@ func (c *children) machine(name string) (*Machine, error) {
 		return sm, nil
 	}
 	file, ok := c.files[name]
+	if d, given := c.defs[name]; !ok && given {
+		sm, err := c.e.Load(d.Definition, LoadOptions{Name: name, Express: d.Express})
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", name, err)
+		}
+		c.machines[name] = sm
+		return sm, nil
+	}
 	if !ok {
 		return nil, &nested.StartError{Code: string(StateMachineDoesNotExist), Message: "State Machine Does Not Exist: '" + name +
 			"' (name its definition file under stateMachines in baton.yaml)"}

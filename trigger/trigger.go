@@ -9,6 +9,7 @@
 package trigger
 
 import (
+	"reflect"
 	"time"
 
 	"github.com/baton-sh/baton/eventpattern"
@@ -118,4 +119,19 @@ type Set struct {
 	Schedules []Schedule
 	HTTP      []HTTP
 	Rules     []Rule
+}
+
+// Join returns the triggers of both sets, s's first.
+func (s Set) Join(o Set) Set {
+	return Set{
+		Schedules: append(append([]Schedule(nil), s.Schedules...), o.Schedules...),
+		HTTP:      append(append([]HTTP(nil), s.HTTP...), o.HTTP...),
+		Rules:     append(append([]Rule(nil), s.Rules...), o.Rules...),
+	}
+}
+
+// Equal reports whether two sets declare the same triggers, in the same
+// order.
+func (s Set) Equal(o Set) bool {
+	return reflect.DeepEqual(s.Join(Set{}), o.Join(Set{}))
 }

@@ -17,10 +17,12 @@ func cmdGraph(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("graph", flag.ContinueOnError)
 	format := fs.String("format", "mermaid", "output format: mermaid or dot")
 	typ := addTypeFlag(fs)
+	smName := fs.String("state-machine", "", "the state machine to draw of an infrastructure file, by `NAME` or logical ID (default: its only one)")
+	fl := addInfraFlags(fs)
 	files, err := parseFlags(fs, args)
 	if err != nil {
 		if err == flag.ErrHelp {
-			fmt.Fprint(stdout, helpText(fs, "baton graph FILE [--format mermaid|dot] [--type STANDARD|EXPRESS]"))
+			fmt.Fprint(stdout, helpText(fs, "baton graph FILE [--state-machine NAME] [--format mermaid|dot] [--type STANDARD|EXPRESS] [--param NAME=VALUE] [--stage STAGE]"))
 		}
 		return err
 	}
@@ -31,8 +33,25 @@ func cmdGraph(args []string, stdout, stderr io.Writer) error {
 		return usageError("graph: --format must be mermaid or dot")
 	}
 	file := files[0]
-	data, err := os.ReadFile(file)
+	inf, err := loadInfra(file, fl)
 	if err != nil {
+		return err
+	}
+	var data []byte
+	if inf != nil {
+		m, err := pickMachine(inf, *smName, stderr)
+		if err != nil {
+			return err
+		}
+		typeGiven := false
+		fs.Visit(func(f *flag.Flag) { typeGiven = typeGiven || f.Name == "type" })
+		if !typeGiven {
+			if err := typ.Set(m.Type); err != nil {
+				return usageError("graph: %v", err)
+			}
+		}
+		data, file = []byte(m.Definition), machineLabel(file, m.Name)
+	} else if data, err = os.ReadFile(file); err != nil {
 		return usageError("cannot read the definition: %v", err)
 	}
 	doc, diags := definition.Parse(data)

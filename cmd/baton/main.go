@@ -30,6 +30,8 @@ Usage:
                                          print the state machine as a diagram
   baton test FILE... [--type STANDARD|EXPRESS] [--json] [--junit FILE] [-v]
                                          run test files (definition, mocks, cases, expectations)
+  baton deploy FILE [--endpoint URL] [--state-machine NAME] [--param NAME=VALUE] [--stage STAGE]
+                                         create or update an infrastructure file's state machines on a server
   baton eval EXPR [--input JSON|@FILE] [--bindings JSON|@FILE] [--json]
                                          evaluate a JSONata expression
   baton logs [--data DIR] [--config baton.yaml] [--log-group NAME] [--execution ARN]
@@ -38,7 +40,9 @@ Usage:
                                          list baton.yaml's schedules, their next due times and what a server did
   baton version [--json]                 print Baton's version (also: baton --version)
 
-Definitions may be JSON or YAML. Run "baton COMMAND --help" for a command's flags.
+Definitions may be JSON or YAML. validate, run, graph and test also take an infrastructure file
+(serverless.yml, a SAM or CloudFormation template, a cdk.out folder) and --state-machine NAME.
+Run "baton COMMAND --help" for a command's flags.
 `
 
 // exitError carries an exit status out of a command.
@@ -87,6 +91,8 @@ func runMain(args []string, stdout, stderr io.Writer) int {
 		err = cmdMigrate(args[1:], stdout, stderr)
 	case "schedules":
 		err = cmdSchedules(args[1:], stdout, stderr)
+	case "deploy":
+		err = cmdDeploy(args[1:], stdout, stderr)
 	case "version", "--version", "-version":
 		err = cmdVersion(args[1:], stdout, stderr)
 	default:

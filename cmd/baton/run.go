@@ -17,6 +17,7 @@ import (
 	"github.com/baton-sh/baton"
 	"github.com/baton-sh/baton/clock"
 	"github.com/baton-sh/baton/config"
+	"github.com/baton-sh/baton/infra"
 	"github.com/baton-sh/baton/mock"
 	"github.com/baton-sh/baton/value"
 )
@@ -28,6 +29,12 @@ func loadMachine(engine *baton.Engine, file string, opts ...baton.LoadOption) (*
 	if err != nil {
 		return nil, usageError("cannot read the definition: %v", err)
 	}
+	return loadDefinition(engine, file, data, opts...)
+}
+
+// loadDefinition validates and compiles a definition that file (a label
+// in messages) holds.
+func loadDefinition(engine *baton.Engine, file string, data []byte, opts ...baton.LoadOption) (*baton.StateMachine, error) {
 	sm, err := engine.Load(data, opts...)
 	var ve *baton.ValidationError
 	switch {
@@ -85,16 +92,36 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 	configFile := fs.String("config", "", "`baton.yaml`: where Lambda functions and HTTP connections go")
 	mockFile := fs.String("mock-config", "", "a `MockConfigFile.json` whose test case (--test-case) answers mocked states")
 	testCase := fs.String("test-case", "", "the test `case` of --mock-config to run")
-	smName := fs.String("state-machine", "", "the state machine's name, as the mock config knows it (default: the file's name)")
+	smName := fs.String("state-machine", "", "the state machine's name: the one to run of an infrastructure file (serverless.yml, a SAM or CloudFormation template, cdk.out), and the name the mock config knows (default: the file's only one, or the file's name)")
+	fl := addInfraFlags(fs)
 	files, err := parseFlags(fs, args)
 	if err != nil {
 		if err == flag.ErrHelp {
-			fmt.Fprint(stdout, helpText(fs, "baton run FILE [--input JSON|@FILE] [--type STANDARD|EXPRESS] [--json] [--history] [--skip-waits]"))
+			fmt.Fprint(stdout, helpText(fs, "baton run FILE [--state-machine NAME] [--input JSON|@FILE] [--type STANDARD|EXPRESS] [--json] [--history] [--skip-waits] [--param NAME=VALUE] [--stage STAGE]"))
 		}
 		return err
 	}
 	if len(files) != 1 {
 		return usageError("run: name exactly one definition file")
+	}
+	// An infrastructure file gives the definition, its name and its type
+	// (--type still decides when given).
+	inf, err := loadInfra(files[0], fl)
+	if err != nil {
+		return err
+	}
+	var im *infra.Machine
+	if inf != nil {
+		if im, err = pickMachine(inf, *smName, stderr); err != nil {
+			return err
+		}
+		typeGiven := false
+		fs.Visit(func(f *flag.Flag) { typeGiven = typeGiven || f.Name == "type" || f.Name == "express" })
+		if !typeGiven && im.Type == "EXPRESS" {
+			if err := typ.Set("EXPRESS"); err != nil {
+				return err
+			}
+		}
 	}
 	in, err := readInput(*input)
 	if err != nil {
@@ -104,6 +131,10 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	opts := []baton.Option{baton.NoCallbacks()}
+	if inf != nil {
+		opts = append(opts, baton.WithRegion(inf.Region), baton.WithAccount(inf.Account))
+		opts = append(opts, siblings(inf, im)...)
+	}
 	if *skipWaits {
 		opts = append(opts, baton.WithClock(clock.NewVirtual(time.Now())))
 	}
@@ -136,10 +167,16 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 	if typ.Express() {
 		lopts = append(lopts, baton.Express())
 	}
-	if name := machineName(*smName, files[0], mocks); name != "" {
-		lopts = append(lopts, baton.Named(name))
+	var sm *baton.StateMachine
+	if im != nil {
+		lopts = append(lopts, baton.Named(im.Name))
+		sm, err = loadDefinition(engine, machineLabel(files[0], im.Name), []byte(im.Definition), lopts...)
+	} else {
+		if name := machineName(*smName, files[0], mocks); name != "" {
+			lopts = append(lopts, baton.Named(name))
+		}
+		sm, err = loadMachine(engine, files[0], lopts...)
 	}
-	sm, err := loadMachine(engine, files[0], lopts...)
 	if err != nil {
 		return err
 	}

@@ -24,6 +24,7 @@ import (
 	"github.com/baton-sh/baton/events"
 	"github.com/baton-sh/baton/execlog"
 	"github.com/baton-sh/baton/httptrigger"
+	"github.com/baton-sh/baton/infra"
 	"github.com/baton-sh/baton/interpreter"
 	"github.com/baton-sh/baton/metrics"
 	"github.com/baton-sh/baton/mock"
@@ -62,6 +63,12 @@ func cmdServe(args []string, stdout, stderr io.Writer) error {
 	readTimeout := fs.Duration("read-timeout", 30*time.Second, "longest a request may take to arrive, body included")
 	tlsCert := fs.String("tls-cert", "", "serve HTTPS with this certificate (PEM), with --tls-key")
 	tlsKey := fs.String("tls-key", "", "the certificate's private key (PEM)")
+	var deployFiles listFlag
+	fs.Var(&deployFiles, "deploy", "an infrastructure `FILE` (serverless.yml, a SAM or CloudFormation template, cdk.out) whose state machines are deployed at start and again when it changes (repeat for several)")
+	deployPoll := fs.Duration("deploy-poll", 2*time.Second, "how often the files of --deploy are checked for changes")
+	deployParams := paramFlag{}
+	fs.Var(deployParams, "param", "for --deploy: a template parameter or ${param:NAME}, `NAME=VALUE` (repeat for several)")
+	deployStage := fs.String("stage", "", "for --deploy: serverless.yml's stage (default: provider.stage, else dev)")
 	withMetrics := fs.Bool("metrics", true, "serve Prometheus metrics at /metrics (when requests must be signed, scrapers give an access key as HTTP Basic credentials)")
 	rest, err := parseFlags(fs, args)
 	if err != nil {
@@ -112,6 +119,14 @@ func cmdServe(args []string, stdout, stderr io.Writer) error {
 	var triggers trigger.Set
 	if cfg != nil {
 		triggers = cfg.Triggers(*configFile)
+	}
+	deployOpts := infra.Options{Account: *account, Params: deployParams, Stage: *deployStage}
+	if len(deployFiles) > 0 {
+		fromFiles, err := fileTriggers(deployFiles, deployOpts)
+		if err != nil {
+			return err
+		}
+		triggers = triggers.Join(fromFiles)
 	}
 	var mocks *mock.Config
 	if *mockFile != "" {
@@ -204,6 +219,22 @@ func cmdServe(args []string, stdout, stderr io.Writer) error {
 		return &exitError{code: 1, msg: err.Error()}
 	}
 	defer eng.Close()
+	// --deploy: the files' machines are there before the API answers and
+	// before their schedules are looked at.
+	deployer := newDeployer(eng, deployFiles, deployOpts, *deployPoll, log)
+	if err := deployer.Start(); err != nil {
+		return err
+	}
+	defer deployer.Close()
+	// The runners of schedules, HTTP routes and rules take their set at
+	// start: a file whose triggers changed is redeployed (its machines),
+	// and its triggers follow at the next start.
+	started := deployer.Triggers()
+	deployer.OnChange(func(now trigger.Set) {
+		if !now.Equal(started) {
+			log.Warn("the deployed files' schedules, HTTP triggers or rules changed: they take effect when the server next starts")
+		}
+	})
 	schedules, stopSchedules, err := startSchedules(eng, st, triggers, node, *account, log)
 	if err != nil {
 		return err

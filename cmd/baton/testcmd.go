@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -17,6 +18,7 @@ import (
 	"github.com/baton-sh/baton"
 	"github.com/baton-sh/baton/clock"
 	"github.com/baton-sh/baton/config"
+	"github.com/baton-sh/baton/infra"
 	"github.com/baton-sh/baton/mock"
 	"github.com/baton-sh/baton/value"
 )
@@ -28,6 +30,17 @@ import (
 //	config: baton.yaml              # optional: functions and HTTP connections
 //	stateMachine: OrderPipeline     # the name in the mock config (default: the definition's file name)
 //	type: EXPRESS                   # optional: STANDARD (the default) or EXPRESS, any case
+//
+// The definition may be an infrastructure file (serverless.yml, a SAM or
+// CloudFormation template, a cdk.out folder): stateMachine then picks its
+// state machine (by name or logical ID; not needed when it has one), whose
+// name the mock config knows and whose type is the default; params and
+// stage are what --param and --stage give the other commands:
+//
+//	definition: ../serverless.yml
+//	stateMachine: orderFlow
+//	stage: test
+//	params: {TableName: orders-test}
 //	cases:
 //	  - name: a paid order ships
 //	    testCase: HappyPath         # the mock config's test case (optional)
@@ -39,13 +52,15 @@ import (
 //
 // expect may instead give error and cause (exact) or causeContains.
 type testFile struct {
-	Definition   string     `yaml:"definition"`
-	Mocks        string     `yaml:"mocks"`
-	Config       string     `yaml:"config"`
-	StateMachine string     `yaml:"stateMachine"`
-	Type         string     `yaml:"type"`
-	Express      bool       `yaml:"express"` // before type: true is EXPRESS
-	Cases        []testCase `yaml:"cases"`
+	Definition   string            `yaml:"definition"`
+	Mocks        string            `yaml:"mocks"`
+	Config       string            `yaml:"config"`
+	StateMachine string            `yaml:"stateMachine"`
+	Type         string            `yaml:"type"`
+	Express      bool              `yaml:"express"` // before type: true is EXPRESS
+	Stage        string            `yaml:"stage"`
+	Params       map[string]string `yaml:"params"`
+	Cases        []testCase        `yaml:"cases"`
 }
 
 type testCase struct {
@@ -233,12 +248,35 @@ func loadTestFile(file string, forced *typeFlag) (*testFile, *baton.Engine, *bat
 		}
 		opts = append(opts, baton.WithConfig(cfg))
 	}
-	engine := baton.New(opts...)
-	def, err := os.ReadFile(rel(tf.Definition))
-	if err != nil {
-		return nil, nil, nil, err
+	name := machineName(tf.StateMachine, tf.Definition, mocks)
+	var def []byte
+	// A cdk.out folder is the one definition that is not a file.
+	if st, err := os.Stat(rel(tf.Definition)); err != nil || !st.IsDir() {
+		if def, err = os.ReadFile(rel(tf.Definition)); err != nil {
+			return nil, nil, nil, err
+		}
 	}
-	lopts := []baton.LoadOption{baton.Named(machineName(tf.StateMachine, tf.Definition, mocks))}
+	var inf *infra.File
+	if def == nil || infra.Detect(tf.Definition, def) != infra.ASL {
+		if inf, err = infra.Load(rel(tf.Definition), infra.Options{Stage: tf.Stage, Params: tf.Params}); err != nil {
+			return nil, nil, nil, err
+		}
+	}
+	switch {
+	case inf != nil && inf.Format != infra.ASL:
+		m, err := pickMachine(inf, tf.StateMachine, io.Discard)
+		if err != nil {
+			return nil, nil, nil, errors.New(err.(*exitError).msg)
+		}
+		name, def = m.Name, []byte(m.Definition)
+		if forced == nil && tf.Type == "" && !tf.Express {
+			express = m.Type == "EXPRESS"
+		}
+		opts = append(opts, baton.WithRegion(inf.Region), baton.WithAccount(inf.Account))
+		opts = append(opts, siblings(inf, m)...)
+	}
+	engine := baton.New(opts...)
+	lopts := []baton.LoadOption{baton.Named(name)}
 	if express {
 		lopts = append(lopts, baton.Express())
 	}

@@ -1,0 +1,3 @@
+#!/bin/sh
+read -r order
+echo '{"charged":true}'
