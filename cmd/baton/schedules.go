@@ -15,6 +15,7 @@ import (
 
 	"github.com/baton-sh/baton/config"
 	"github.com/baton-sh/baton/engine"
+	"github.com/baton-sh/baton/infra"
 	"github.com/baton-sh/baton/scheduler"
 	"github.com/baton-sh/baton/store"
 	"github.com/baton-sh/baton/trigger"
@@ -55,13 +56,11 @@ func cmdSchedules(args []string, stdout, _ io.Writer) error {
 	rest, err := parseFlags(fs, args)
 	if err != nil {
 		if err == flag.ErrHelp {
-			fmt.Fprint(stdout, helpText(fs, "baton schedules [--config baton.yaml] [--count N] [--endpoint URL] [--json]"))
+			fmt.Fprint(stdout, helpText(fs, "baton schedules [--config baton.yaml] [--count N] [--endpoint URL] [--json] [INFRASTRUCTURE-FILE...]"))
 		}
 		return err
 	}
-	if len(rest) != 0 {
-		return usageError("schedules: unexpected argument %q", rest[0])
-	}
+
 	if *count < 0 || *count > 1000 {
 		return usageError("schedules: --count is from 0 to 1000")
 	}
@@ -71,9 +70,26 @@ func cmdSchedules(args []string, stdout, _ io.Writer) error {
 			return usageError("schedules: --after %q is not a time such as 2027-01-01T00:00:00Z", *after)
 		}
 	}
-	cfg, err := config.Load(*configFile)
-	if err != nil {
-		return usageError("schedules: %v", err)
+	// The schedules of baton.yaml, and of the infrastructure files named
+	// (serverless.yml, SAM, CloudFormation, cdk.out), as serve --deploy
+	// reads them. With files named, a baton.yaml not asked for by name is
+	// read only if it is there.
+	var declared []trigger.Schedule
+	configSet := false
+	fs.Visit(func(f *flag.Flag) { configSet = configSet || f.Name == "config" })
+	if _, statErr := os.Stat(*configFile); len(rest) == 0 || configSet || statErr == nil {
+		cfg, err := config.Load(*configFile)
+		if err != nil {
+			return usageError("schedules: %v", err)
+		}
+		declared = cfg.Triggers(*configFile).Schedules
+	}
+	for _, file := range rest {
+		f, err := infra.Load(file, infra.Options{})
+		if err != nil {
+			return usageError("schedules: %v", err)
+		}
+		declared = append(declared, f.Triggers.Schedules...)
 	}
 	var remote map[string]serverSchedule
 	if *endpoint != "" {
@@ -82,7 +98,7 @@ func cmdSchedules(args []string, stdout, _ io.Writer) error {
 		}
 	}
 	var out []listedSchedule
-	for _, s := range cfg.Triggers(*configFile).Schedules {
+	for _, s := range declared {
 		l := listedSchedule{Name: s.Name, Expression: s.Expression, Timezone: s.Timezone, StateMachine: s.StateMachine, Enabled: !s.Disabled,
 			Missed: scheduler.MissedName(s.Missed), WindowMinutes: s.WindowMinutes, Source: s.Source, Next: []time.Time{}}
 		if l.Timezone == "" {
@@ -111,7 +127,7 @@ func cmdSchedules(args []string, stdout, _ io.Writer) error {
 		return nil
 	}
 	if len(out) == 0 {
-		fmt.Fprintf(stdout, "%s declares no schedules\n", *configFile)
+		fmt.Fprintln(stdout, "no schedules declared")
 	}
 	for i, l := range out {
 		if i > 0 {

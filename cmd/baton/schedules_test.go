@@ -35,11 +35,28 @@ func TestSchedulesCommand(t *testing.T) {
 		{"--config " + write(t, "bad.yaml", "schedules: {x: {expression: rate(1 hours), stateMachine: s}}"), "schedules.x.expression: Invalid Schedule Expression"},
 		{"--config " + file + " --count -1", "--count is from 0 to 1000"},
 		{"--config " + file + " --after soon", `--after "soon" is not a time`},
-		{"--config " + file + " extra", `unexpected argument "extra"`},
+		{"--config " + file + " extra.yml", "extra.yml"},
 	} {
 		r := cli(t, append([]string{"schedules"}, strings.Fields(tc.args)...)...)
 		if r.code != 2 || !strings.Contains(r.stderr, tc.want) {
 			t.Errorf("%s: exit %d, %s; want %q", tc.args, r.code, r.stderr, tc.want)
+		}
+	}
+}
+
+// baton schedules lists an infrastructure file's schedules too: those
+// serve --deploy would fire.
+func TestSchedulesOfInfrastructureFile(t *testing.T) {
+	t.Parallel()
+	shop := filepath.Join("..", "..", "examples", "serverless-shop", "serverless.yml")
+	r := cli(t, "schedules", "--after", "2027-03-01T00:00:00Z", "--count", "2", shop)
+	if r.code != 0 {
+		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	}
+	for _, want := range []string{"cron(0 6 * * ? *) -> place-order-dev", "serverless.yml:26: stepFunctions.stateMachines.placeOrder.events[1].schedule",
+		"next: 2027-03-01T06:00:00Z", "2027-03-02T06:00:00Z"} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("no %q in:\n%s", want, r.stdout)
 		}
 	}
 }
