@@ -12,9 +12,10 @@ type ScheduleLister interface {
 	Schedules(ctx context.Context) ([]scheduler.Status, error)
 }
 
-// scheduleItem is a schedule in the console's JSON: dates in epoch
+// ScheduleItem is a schedule in the console's JSON (baton schedules
+// --endpoint reads it too): dates in epoch
 // milliseconds, null when there is none.
-type scheduleItem struct {
+type ScheduleItem struct {
 	Name             string `json:"name"`
 	Expression       string `json:"expression"`
 	Timezone         string `json:"timezone"`
@@ -37,8 +38,8 @@ type scheduleItem struct {
 // (the same on every node).
 func (a *api) listSchedules(w http.ResponseWriter, r *http.Request) {
 	out := struct {
-		Schedules []scheduleItem `json:"schedules"`
-	}{Schedules: []scheduleItem{}}
+		Schedules []ScheduleItem `json:"schedules"`
+	}{Schedules: []ScheduleItem{}}
 	if a.schedules != nil {
 		list, err := a.schedules.Schedules(r.Context())
 		if err != nil {
@@ -46,7 +47,7 @@ func (a *api) listSchedules(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		for _, s := range list {
-			out.Schedules = append(out.Schedules, scheduleItem{
+			out.Schedules = append(out.Schedules, ScheduleItem{
 				Name: s.Name, Expression: s.Expression, Timezone: s.Timezone, StateMachineArn: s.StateMachine, Enabled: s.Enabled,
 				Missed: s.Missed, WindowMinutes: s.WindowMinutes, Source: s.Source,
 				NextDue: millisPtr(s.Next), FireAt: millisPtr(s.FireAt), LastDue: millisPtr(s.LastDue), LastFired: millisPtr(s.LastFired),

@@ -4,13 +4,12 @@ import (
 	"bufio"
 	"bytes"
 	"errors"
-	"flag"
 	"os"
 	"strings"
 	"testing"
-)
 
-var update = flag.Bool("update", false, "rewrite golden files")
+	"github.com/baton-sh/baton/internal/golden"
+)
 
 // TestInvalid parses each pattern of testdata/invalid.txt and compares
 // the errors, as a user reads them, with testdata/invalid.golden.
@@ -40,7 +39,7 @@ func TestInvalid(t *testing.T) {
 	if err := sc.Err(); err != nil {
 		t.Fatal(err)
 	}
-	golden(t, "testdata/invalid.golden", out.Bytes())
+	golden.Check(t, "testdata/invalid.golden", out.Bytes())
 }
 
 func TestTooLong(t *testing.T) {
@@ -49,22 +48,5 @@ func TestTooLong(t *testing.T) {
 	var pe *Error
 	if !errors.As(err, &pe) || !strings.Contains(pe.Reason, "limit is 4096") {
 		t.Errorf("Parse of %d characters = %v, want the length refused", len(long), err)
-	}
-}
-
-func golden(t *testing.T, path string, got []byte) {
-	t.Helper()
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("%s differs (run with -update to accept):\n%s", path, got)
 	}
 }

@@ -6,7 +6,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -19,11 +18,10 @@ import (
 
 	"github.com/baton-sh/baton/engine"
 	"github.com/baton-sh/baton/eventpattern"
+	"github.com/baton-sh/baton/internal/golden"
 	"github.com/baton-sh/baton/store"
 	"github.com/baton-sh/baton/trigger"
 )
-
-var update = flag.Bool("update", false, "rewrite golden files")
 
 // starter records the executions a bus starts. Targets named "fail" fail
 // as a store outage does, "refuse" as the engine refuses a start.
@@ -138,24 +136,7 @@ func TestPutEventsGolden(t *testing.T) {
 			t.Errorf("%s: Content-Type %q", line, ct)
 		}
 	}
-	golden(t, "testdata/putevents.golden", out.Bytes())
-}
-
-func golden(t *testing.T, path string, got []byte) {
-	t.Helper()
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("%s differs (run with -update to accept):\n%s", path, got)
-	}
+	golden.Check(t, "testdata/putevents.golden", out.Bytes())
 }
 
 // The event a rule's target receives is EventBridge's envelope, the

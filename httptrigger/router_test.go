@@ -5,10 +5,8 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"regexp"
 	"strings"
 	"sync"
@@ -17,11 +15,10 @@ import (
 
 	"github.com/baton-sh/baton/engine"
 	"github.com/baton-sh/baton/eventpattern"
+	"github.com/baton-sh/baton/internal/golden"
 	"github.com/baton-sh/baton/sigv4"
 	"github.com/baton-sh/baton/trigger"
 )
-
-var update = flag.Bool("update", false, "rewrite golden files")
 
 // starter records the starts; state machines named after an outcome
 // answer with it.
@@ -318,25 +315,8 @@ func TestLambdaProxy(t *testing.T) {
 		if err := json.Indent(&pretty, []byte(in), "", "  "); err != nil {
 			t.Fatal(err)
 		}
-		golden(t, "testdata/lambda_proxy"+strings.NewReplacer("/", "_", "?", "_", "%", "_", "&", "_", "=", "_").Replace(c.target)+".json",
+		golden.Check(t, "testdata/lambda_proxy"+strings.NewReplacer("/", "_", "?", "_", "%", "_", "&", "_", "=", "_").Replace(c.target)+".json",
 			[]byte(uuid.ReplaceAllString(pretty.String(), "<request id>")+"\n"))
-	}
-}
-
-func golden(t *testing.T, path string, got []byte) {
-	t.Helper()
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("%s differs (run with -update to accept):\n%s", path, got)
 	}
 }
 

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/baton-sh/baton/config"
+	"github.com/baton-sh/baton/console"
 	"github.com/baton-sh/baton/engine"
 	"github.com/baton-sh/baton/infra"
 	"github.com/baton-sh/baton/scheduler"
@@ -155,22 +156,7 @@ type listedSchedule struct {
 }
 
 // serverSchedule is a schedule as GET /console/api/schedules gives it.
-type serverSchedule struct {
-	Expression       string `json:"expression"`
-	Timezone         string `json:"timezone"`
-	StateMachineArn  string `json:"stateMachineArn"`
-	Enabled          bool   `json:"enabled"`
-	Missed           string `json:"missed"`
-	WindowMinutes    int    `json:"windowMinutes"`
-	Source           string `json:"source,omitempty"`
-	NextDue          *int64 `json:"nextDue"`
-	FireAt           *int64 `json:"fireAt"`
-	LastDue          *int64 `json:"lastDue"`
-	LastFired        *int64 `json:"lastFired"`
-	LastExecutionArn string `json:"lastExecutionArn,omitempty"`
-	LastError        string `json:"lastError,omitempty"`
-	Attempts         int    `json:"attempts"`
-}
+type serverSchedule = console.ScheduleItem
 
 func fetchSchedules(endpoint string) (map[string]serverSchedule, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -185,11 +171,8 @@ func fetchSchedules(endpoint string) (map[string]serverSchedule, error) {
 	}
 	defer resp.Body.Close()
 	var body struct {
-		Schedules []struct {
-			Name string `json:"name"`
-			serverSchedule
-		} `json:"schedules"`
-		Error string `json:"error"`
+		Schedules []serverSchedule `json:"schedules"`
+		Error     string           `json:"error"`
 	}
 	if err := json.NewDecoder(io.LimitReader(resp.Body, 16<<20)).Decode(&body); err != nil {
 		return nil, fmt.Errorf("%s answered %s, not the console's JSON: %v", endpoint, resp.Status, err)
@@ -199,7 +182,7 @@ func fetchSchedules(endpoint string) (map[string]serverSchedule, error) {
 	}
 	out := map[string]serverSchedule{}
 	for _, s := range body.Schedules {
-		out[s.Name] = s.serverSchedule
+		out[s.Name] = s
 	}
 	return out, nil
 }
