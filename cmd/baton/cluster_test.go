@@ -110,7 +110,7 @@ func TestServePostgresThreeNodes(t *testing.T) {
 			{"StartAt":"Wait","States":{
 				"Wait":{"Type":"Wait","SecondsPath":"$.wait","Next":"Work"},
 				"Work":{"Type":"Task","Resource":"` + aws.ToString(act.ActivityArn) + `","HeartbeatSeconds":5,
-					"Retry":[{"ErrorEquals":["States.Timeout"],"IntervalSeconds":1,"MaxAttempts":10}],"End":true}}},
+					"Retry":[{"ErrorEquals":["States.HeartbeatTimeout"],"IntervalSeconds":1,"MaxAttempts":10}],"End":true}}},
 			{"StartAt":"Each","States":{
 				"Each":{"Type":"Map","ItemsPath":"$.items","End":true,"ItemProcessor":{"StartAt":"Pause","States":{
 					"Pause":{"Type":"Wait","Seconds":1,"Next":"Item"},
@@ -213,7 +213,12 @@ func TestServePostgresThreeNodes(t *testing.T) {
 					running++
 				case types.ExecutionStatusSucceeded:
 				default:
-					return false, fmt.Errorf("%s ended %s", aws.ToString(e.ExecutionArn), e.Status)
+					d, err := c.DescribeExecution(ctx, &sfn.DescribeExecutionInput{ExecutionArn: e.ExecutionArn})
+					if err != nil {
+						return false, nil
+					}
+					return false, fmt.Errorf("%s ended %s: %s: %s\nhistory: %s", aws.ToString(e.ExecutionArn), e.Status, aws.ToString(d.Error), aws.ToString(d.Cause),
+						eventTypes(historyOf(t, c, e.ExecutionArn)))
 				}
 			}
 		}
