@@ -107,7 +107,7 @@ func TestNodesContend(t *testing.T) {
 		moves.Wait()
 		// Then both clocks go on, a little at a time, until the round's
 		// executions have ended.
-		deadline := time.Now().Add(30 * time.Second)
+		deadline := time.Now().Add(60 * time.Second)
 		for _, arn := range arns[len(arns)-perRound:] {
 			for {
 				rec, err := owner.s.GetExecution(ctx, arn)
@@ -121,7 +121,14 @@ func TestNodesContend(t *testing.T) {
 					break
 				}
 				if time.Now().After(deadline) {
-					t.Fatalf("round %d: %s still runs (owner %+v)", round, arn, rec.Owner)
+					evs, _ := owner.s.Events(ctx, arn, 0, 100, false)
+					posted, _ := owner.s.Inbox(ctx, arn)
+					var last string
+					if n := len(evs); n > 0 {
+						last = string(evs[n-1].JSON)
+					}
+					t.Fatalf("round %d: %s still runs (owner %+v, %d events, the last %s; inbox %d; a %+v, b %+v)", round, arn, rec.Owner, len(evs), last, len(posted),
+						nodes[0].d.NodeStats(), nodes[1].d.NodeStats())
 				}
 				owner.clk.Advance(100 * time.Millisecond)
 				thief.clk.Advance(100 * time.Millisecond)

@@ -207,12 +207,18 @@ func (s *Store) ClaimExecutions(ctx context.Context, l store.Lease, now time.Tim
 	// checked again as it is now (the conditions on x, the lease's in a
 	// subquery that PostgreSQL evaluates again for the row's new version),
 	// so each execution goes to one claimer.
-	q := `UPDATE executions e SET owner = $1, owner_epoch = $2 FROM (
+	// The claimed executions' timers lose their claims: a claim names the
+	// epoch that made it, and the claimer may be taking back an execution
+	// it held before under the same epoch (its lease had lapsed, not
+	// ended), whose old claims would otherwise hold until they run out.
+	q := `WITH claimed AS (UPDATE executions e SET owner = $1, owner_epoch = $2 FROM (
 		SELECT x.id FROM (` + strings.Join(arms, ` UNION ALL `) + `) o JOIN executions x ON x.id = o.id
 		WHERE x.status = 'RUNNING' AND NOT x.express AND (x.owner = '' OR EXISTS (SELECT 1 FROM nodes n WHERE n.id = x.owner
 			AND (x.owner_epoch < n.epoch OR (x.owner_epoch = n.epoch AND n.expires <= $3 AND n.id <> $1))))
 		LIMIT $4 FOR UPDATE OF x SKIP LOCKED) c
-	WHERE e.id = c.id RETURNING e.arn, e.status, e.owner, e.owner_epoch, e.seq, e.idle`
+	WHERE e.id = c.id RETURNING e.id, e.arn, e.status, e.owner, e.owner_epoch, e.seq, e.idle),
+	unclaimed AS (UPDATE timers SET claimed_until = 0 WHERE execution IN (SELECT id FROM claimed))
+	SELECT arn, status, owner, owner_epoch, seq, idle FROM claimed`
 	rows, err = s.pool.Query(ctx, q, append([]any{pgx.QueryExecModeSimpleProtocol}, args...)...)
 	return collect(rows, err, func(row sqlrow.Scanner) (*store.Execution, error) {
 		var e store.Execution
@@ -222,16 +228,28 @@ func (s *Store) ClaimExecutions(ctx context.Context, l store.Lease, now time.Tim
 }
 
 // TakeExecution takes over one execution unless a live lease holds it.
+// Taken from another lease, its timers lose their claims (see
+// ClaimExecutions). One statement: its reads see the execution as it was
+// before the take.
 func (s *Store) TakeExecution(ctx context.Context, arn string, l store.Lease, now time.Time) error {
-	n, err := s.exec(ctx, `UPDATE executions SET owner = $1, owner_epoch = $2 WHERE arn = $3 AND
-		((owner = $1 AND owner_epoch = $2) OR status <> 'RUNNING' OR NOT EXISTS
-		(SELECT 1 FROM nodes n WHERE n.id = executions.owner AND n.epoch = executions.owner_epoch AND n.expires > $4))`,
-		l.Node, l.Epoch, arn, sqlrow.Nanos(now))
-	if err != nil || n > 0 {
-		return err
-	}
-	if _, err := s.GetExecution(ctx, arn); err != nil {
-		return err
+	var taken int
+	var owner *string
+	var epoch *int64
+	err := s.pool.QueryRow(ctx, `WITH taken AS (UPDATE executions SET owner = $1, owner_epoch = $2 WHERE arn = $3 AND
+		NOT (owner = $1 AND owner_epoch = $2) AND (status <> 'RUNNING' OR NOT EXISTS
+		(SELECT 1 FROM nodes n WHERE n.id = executions.owner AND n.epoch = executions.owner_epoch AND n.expires > $4)) RETURNING id),
+		unclaimed AS (UPDATE timers SET claimed_until = 0 WHERE execution IN (SELECT id FROM taken))
+		SELECT (SELECT count(*) FROM taken), (SELECT owner FROM executions WHERE arn = $3), (SELECT owner_epoch FROM executions WHERE arn = $3)`,
+		l.Node, l.Epoch, arn, sqlrow.Nanos(now)).Scan(&taken, &owner, &epoch)
+	switch {
+	case err != nil:
+		return unavailable(err)
+	case taken > 0:
+		return nil
+	case owner == nil:
+		return store.ErrNotFound
+	case *owner == l.Node && *epoch == l.Epoch:
+		return nil // held already
 	}
 	return store.ErrLeaseLost
 }

@@ -724,29 +724,54 @@ func (s *Store) ClaimExecutions(ctx context.Context, l store.Lease, now time.Tim
 	// The claimer's own executions are never orphans, even once its lease
 	// has run out (a long recovery): it is the one at work on them.
 	rows, err := s.wquery(ctx, `UPDATE executions SET owner = ?, owner_epoch = ?
-		WHERE id IN (SELECT id FROM (`+orphaned+`) LIMIT ?) RETURNING arn, status, owner, owner_epoch, seq, idle`,
+		WHERE id IN (SELECT id FROM (`+orphaned+`) LIMIT ?) RETURNING id, arn, status, owner, owner_epoch, seq, idle`,
 		l.Node, l.Epoch, sqlrow.Nanos(now), l.Node, limit)
-	return collect(rows, err, func(sc scanner) (*store.Execution, error) {
+	var keys []int64
+	out, err := collect(rows, err, func(sc scanner) (*store.Execution, error) {
 		var e store.Execution
-		err := sc.Scan(&e.ARN, &e.Status, &e.Owner.Node, &e.Owner.Epoch, &e.Seq, &e.Idle)
+		err := sc.Scan(&e.Key, &e.ARN, &e.Status, &e.Owner.Node, &e.Owner.Epoch, &e.Seq, &e.Idle)
+		keys = append(keys, e.Key)
 		return &e, err
 	})
+	if err != nil || len(keys) == 0 {
+		return out, err
+	}
+	return out, s.unclaimTimers(ctx, keys)
+}
+
+// unclaimTimers voids the claims of the timers of executions just taken
+// over: a claim names the epoch that made it, and the taker may be taking
+// back an execution it held before under the same epoch (its lease had
+// lapsed, not ended), whose old claims would otherwise hold until they
+// run out.
+func (s *Store) unclaimTimers(ctx context.Context, keys []int64) error {
+	list, err := json.Marshal(keys)
+	if err != nil {
+		return err
+	}
+	_, err = s.wstmt(ctx, `UPDATE timers SET claimed_until = 0 WHERE execution IN (SELECT value FROM json_each(?))`, string(list))
+	return unavailable(err)
 }
 
 // TakeExecution takes over one execution unless a live lease holds it.
 func (s *Store) TakeExecution(ctx context.Context, arn string, l store.Lease, now time.Time) error {
-	res, err := s.wstmt(ctx, `UPDATE executions SET owner = ?, owner_epoch = ? WHERE arn = ? AND
-		((owner = ? AND owner_epoch = ?) OR status <> 'RUNNING' OR NOT EXISTS
-		(SELECT 1 FROM nodes n WHERE n.id = executions.owner AND n.epoch = executions.owner_epoch AND n.expires > ?))`,
-		l.Node, l.Epoch, arn, l.Node, l.Epoch, sqlrow.Nanos(now))
+	var key int64
+	err := s.wrow(ctx, `UPDATE executions SET owner = ?, owner_epoch = ? WHERE arn = ? AND
+		NOT (owner = ? AND owner_epoch = ?) AND (status <> 'RUNNING' OR NOT EXISTS
+		(SELECT 1 FROM nodes n WHERE n.id = executions.owner AND n.epoch = executions.owner_epoch AND n.expires > ?)) RETURNING id`,
+		l.Node, l.Epoch, arn, l.Node, l.Epoch, sqlrow.Nanos(now)).Scan(&key)
+	if err == nil {
+		return s.unclaimTimers(ctx, []int64{key})
+	}
+	if !errors.Is(err, sql.ErrNoRows) {
+		return unavailable(err)
+	}
+	rec, err := s.GetExecution(ctx, arn)
 	if err != nil {
 		return err
 	}
-	if n, _ := res.RowsAffected(); n > 0 {
-		return nil
-	}
-	if _, err := s.GetExecution(ctx, arn); err != nil {
-		return err
+	if rec.Owner == l {
+		return nil // held already
 	}
 	return store.ErrLeaseLost
 }

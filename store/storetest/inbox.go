@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"context"
+	"fmt"
 	"errors"
 	"slices"
 	"testing"
@@ -190,4 +191,39 @@ func sameSet(a, b []string) bool {
 	slices.Sort(a)
 	slices.Sort(b)
 	return slices.Equal(a, b)
+}
+
+// testTakeVoidsTimerClaims: an execution taken over loses its timers'
+// claims, even when it comes back to the lease that made them (a lease
+// that had lapsed is still its node's incarnation).
+func testTakeVoidsTimerClaims(t *testing.T, db Database) {
+	a, b := db(t), db(t)
+	la, lb := lease(t, a, "na"), lease(t, b, "nb")
+	for i, take := range []func(arn string, l store.Lease, s store.Store, now time.Time) error{
+		func(arn string, l store.Lease, s store.Store, now time.Time) error { return s.TakeExecution(ctx, arn, l, now) },
+		func(arn string, l store.Lease, s store.Store, now time.Time) error {
+			_, err := s.ClaimExecutions(ctx, l, now, 100)
+			return err
+		},
+	} {
+		arn := fmt.Sprintf("arn:e:tv%d", i)
+		commit(t, a, &store.Step{Create: true, Lease: la, Execution: execution(arn, "arn:sm", t0), Inputs: input(1),
+			AddTimers: []store.Timer{{ExecutionARN: arn, ID: 1, Due: t0}}})
+		if got, err := a.ClaimTimers(ctx, la, t0, t0.Add(10*time.Hour), 10); err != nil || len(got) != 1 {
+			t.Fatalf("the first claim: %+v %v", got, err)
+		}
+		// Both leases ran out an hour after t0: each may take the other's.
+		later := t0.Add(2 * time.Hour)
+		must(t, take(arn, lb, b, later))
+		must(t, take(arn, la, a, later))
+		if rec, err := a.GetExecution(ctx, arn); err != nil || rec.Owner != la {
+			t.Fatalf("taken back: %+v %v", rec, err)
+		}
+		// (A claim of executions takes every one it may: the earlier
+		// iterations' come along.)
+		if got, err := a.ClaimTimers(ctx, la, later, later.Add(time.Minute), 10); err != nil ||
+			!slices.ContainsFunc(got, func(tm store.Timer) bool { return tm.ExecutionARN == arn }) {
+			t.Errorf("take %d: a timer claimed before the execution went away and came back: %+v %v", i, got, err)
+		}
+	}
 }

@@ -44,6 +44,7 @@ func Exercise(t *testing.T, newDatabase func(t *testing.T) Database) {
 		{"Notices", testNotices},
 		{"Inbox", testInbox},
 		{"ClaimNotices", testClaimNotices},
+		{"TakeVoidsTimerClaims", testTakeVoidsTimerClaims},
 		{"Schedules", testSchedules},
 		{"ScheduleClaimRace", testScheduleClaimRace},
 	}
