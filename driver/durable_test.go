@@ -504,3 +504,36 @@ func TestDurableHandover(t *testing.T) {
 		t.Errorf("%+v", done)
 	}
 }
+
+// TestObserveClaims: the lease loop's claim of executions to take over is
+// timed for the claims' observer, each turn.
+func TestObserveClaims(t *testing.T) {
+	t.Parallel()
+	clk := clock.NewManual(epoch)
+	n := newNode(t, t.TempDir(), clk, nil)
+	claims := make(chan string, 16)
+	n.d.ObserveClaims(func(what string, took time.Duration) {
+		if took < 0 {
+			t.Errorf("a claim of %s took %v", what, took)
+		}
+		select {
+		case claims <- what:
+		default:
+		}
+	})
+	clk.Advance(4 * time.Second) // a turn of the lease loop (every 10 s / 3)
+	deadline := time.After(10 * time.Second)
+	for {
+		select {
+		case what := <-claims:
+			if what == "executions" {
+				if st := n.d.NodeStats(); st.Node != "local" || st.Epoch == 0 {
+					t.Errorf("node stats: %+v", st)
+				}
+				return
+			}
+		case <-deadline:
+			t.Fatal("no claim of executions observed within 10 s of a lease loop's turn")
+		}
+	}
+}
