@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/baton-sh/baton/clock"
@@ -66,8 +67,9 @@ type Durable struct {
 
 	acts activityQueues
 
-	counts     counts     // open and idle executions, for metrics
-	nodeCounts nodeCounts // what this node did with its lease, for metrics
+	counts     counts      // open and idle executions, for metrics
+	nodeCounts nodeCounts  // what this node did with its lease, for metrics
+	sweeping   atomic.Bool // a look at the inboxes is under way
 
 	recovered chan struct{} // closed once Start's recovery ends
 	outage    *store.Outage // a full disk is logged once, not at every write

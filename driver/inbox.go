@@ -120,8 +120,10 @@ func (d *Durable) wake(ctx context.Context, owner store.Lease, arn string) {
 // write between them. The inbox is read first: an input the owner applies
 // meanwhile moves from the inbox to the journal, and is then read twice
 // rather than not at all (the second time it is refused as the owner would
-// refuse it, or finds the execution ended). A journal that went past the
-// record it was read after does not give back its history: read again.
+// refuse it, or finds the execution ended). The journal is replayed up to
+// the record's position (the owner may have written past it since); a
+// replay that still does not give back the record's history is tried
+// again before it is believed.
 func (d *Durable) preview(ctx context.Context, arn string) (*interpreter.Execution, error) {
 	for attempt := 0; ; attempt++ {
 		posted, err := d.store.Inbox(ctx, arn)
@@ -136,7 +138,7 @@ func (d *Durable) preview(ctx context.Context, arn string) (*interpreter.Executi
 			return nil, ErrExecutionClosed
 		}
 		l := &live{arn: arn, rec: *rec}
-		err = d.replay(ctx, l)
+		err = d.replayTo(ctx, l, rec.Seq)
 		var re *ReplayError
 		if errors.As(err, &re) && attempt < 5 {
 			continue

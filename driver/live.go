@@ -130,6 +130,9 @@ func (d *Durable) step(l *live, entries []entry, cmds []interpreter.Command, cre
 	summary(l)
 	l.rec.Idle = !l.ex.Done() && !l.ex.HasTasks()
 	st.Execution = l.rec
+	// Inputs posted for it that are still waiting will never apply; a
+	// redrive must not find them either.
+	st.ClearInbox = l.ex.Done()
 	if d.notify != nil && l.rec.Status != prev {
 		st.Notices = d.notify(prev, &l.rec, now)
 	}
@@ -231,6 +234,11 @@ func (d *Durable) acquireRec(ctx context.Context, arn string, rec *store.Executi
 				l.mu.Unlock()
 				return nil, err
 			}
+			if l.closed && d.signals != nil {
+				// Another node may redrive it: memory must not keep it
+				// ended. The caller holds it still.
+				d.forget(l)
+			}
 		}
 		return l, nil
 	}
@@ -305,7 +313,13 @@ func (d *Durable) load(ctx context.Context, l *live, rec *store.Execution) error
 
 // replay rebuilds l.ex from the journal of the execution in l.rec, and
 // checks that it gives back the stored history.
-func (d *Durable) replay(ctx context.Context, l *live) error {
+func (d *Durable) replay(ctx context.Context, l *live) error { return d.replayTo(ctx, l, 0) }
+
+// replayTo is replay of the journal's entries up to position upTo (0: all
+// of them): a node that does not own the execution reads its record and
+// then its journal, which the owner may have written past the record
+// meanwhile.
+func (d *Durable) replayTo(ctx context.Context, l *live, upTo int64) error {
 	m, err := d.compile(l.rec.Definition)
 	if err != nil {
 		return &ReplayError{ExecutionARN: l.arn, Stored: "a definition", Replayed: "none that compiles: " + err.Error()}
@@ -318,6 +332,9 @@ func (d *Durable) replay(ctx context.Context, l *live) error {
 	l.redrives = nil
 	l.seq = 0
 	for _, in := range journal {
+		if upTo > 0 && in.Seq > upTo {
+			break
+		}
 		var e entry
 		if err := json.Unmarshal(in.JSON, &e); err != nil {
 			return &ReplayError{ExecutionARN: l.arn, Stored: fmt.Sprintf("journal entry %d", in.Seq), Replayed: "none readable: " + err.Error()}

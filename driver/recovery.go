@@ -199,7 +199,14 @@ func (d *Durable) renew() {
 	if _, err := d.takeOver(d.ctx); err != nil && d.ctx.Err() == nil {
 		d.logError("taking over executions", err)
 	}
-	d.sweepInboxes(d.ctx)
+	// Beside the loop, not in it: draining may replay executions, and the
+	// next renewal must not wait for that. One sweep at a time.
+	if d.sweeping.CompareAndSwap(false, true) {
+		d.wg.Go(func() {
+			defer d.sweeping.Store(false)
+			d.sweepInboxes(d.ctx)
+		})
+	}
 }
 
 // forgetAll drops every execution from memory.

@@ -94,6 +94,8 @@ func (d *Durable) RedriveExecution(ctx context.Context, arn, token string) (time
 	l.rec.RedriveDate = now
 	st, events, err := d.step(l, entries, cmds, false, now)
 	if err == nil {
+		// What was posted for the run that ended is not the new run's.
+		st.ClearInbox = true
 		err = d.commitStep(ctx, st)
 	}
 	if err != nil {

@@ -226,6 +226,9 @@ type Step struct {
 	// step applies them. Each must still be there, else the step fails with
 	// ErrConflict (another step applied it first).
 	TakeInbox []int64
+	// ClearInbox deletes whatever else is posted for the execution (after
+	// TakeInbox): it ended, or a redrive starts a new run.
+	ClearInbox bool
 }
 
 // Posted is an input another node received for an execution (a task's
@@ -359,7 +362,9 @@ type Store interface {
 	// Post keeps an input for an execution and then returns its owner as
 	// it stands after the input was kept (ErrNotFound: no such execution):
 	// the owner to tell. One that took the execution over later reads its
-	// inbox after taking it, so it finds the input.
+	// inbox after taking it, so it finds the input. Once the input is kept
+	// the answer is no error: a failed read of the owner gives the zero
+	// Lease (the owner finds the input at its next look).
 	Post(ctx context.Context, arn string, body []byte, now time.Time) (Lease, error)
 	// PostStart is Post for the start of an activity task that a worker
 	// claimed (ClaimActivityTask): in one transaction, if the claim still

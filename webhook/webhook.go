@@ -195,10 +195,14 @@ func NewDispatcher(s store.Store, o Options) *Dispatcher {
 }
 
 // Run delivers notices until ctx ends.
-// claimFor is how long a dispatcher holds the notices it took: long
-// enough for a batch of slow webhooks (each call may take 10 s), after which
-// another node sends those it left (at least once, as always).
-const claimFor = 5 * time.Minute
+// claimFor is how long a dispatcher holds the notices it took, claimBatch
+// how many it takes at once: a batch of the slowest webhooks (each call may
+// take 10 s) is sent within the claim; after it, another node sends those
+// it left (at least once, as always).
+const (
+	claimFor   = 5 * time.Minute
+	claimBatch = 25
+)
 
 func (d *Dispatcher) Run(ctx context.Context) {
 	for {
@@ -222,7 +226,7 @@ func (d *Dispatcher) Deliver(ctx context.Context) int {
 		now := d.o.Clock.Now()
 		// Claimed, so that another node sharing the store does not send
 		// them too; due again after claimFor if this one dies meanwhile.
-		due, err := d.s.ClaimNotices(ctx, now, now.Add(claimFor), 100)
+		due, err := d.s.ClaimNotices(ctx, now, now.Add(claimFor), claimBatch)
 		if err != nil {
 			if ctx.Err() == nil {
 				d.o.Log.Warn("reading the webhooks' notices", "error", err)
@@ -253,7 +257,7 @@ func (d *Dispatcher) Deliver(ctx context.Context) int {
 				}
 			}
 		}
-		if len(due) < 100 {
+		if len(due) < claimBatch {
 			return n
 		}
 	}

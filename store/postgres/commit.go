@@ -191,6 +191,8 @@ func queueStep(b *pgx.Batch, st *store.Step, activityChannel string) {
 	if st.Ended {
 		b.Queue(qDeleteAllTimers, e.ARN)
 		b.Queue(qDeleteAllTasks, e.ARN)
+	}
+	if st.Ended || st.ClearInbox {
 		b.Queue(qDropInbox, e.ARN)
 	}
 	if len(st.DeleteTasks) > 0 {

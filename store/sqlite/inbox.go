@@ -26,7 +26,7 @@ func (s *Store) Post(ctx context.Context, arn string, body []byte, now time.Time
 	if n, err := res.RowsAffected(); err != nil || n == 0 {
 		return store.Lease{}, cmp.Or(err, store.ErrNotFound)
 	}
-	return s.owner(ctx, arn)
+	return s.ownerAfter(ctx, arn)
 }
 
 // PostStart keeps the start of a claimed activity task for an execution,
@@ -55,7 +55,18 @@ func (s *Store) PostStart(ctx context.Context, arn string, body []byte, claim st
 	if err := tx.Commit(); err != nil {
 		return store.Lease{}, unavailable(err)
 	}
-	return s.owner(ctx, arn)
+	return s.ownerAfter(ctx, arn)
+}
+
+// ownerAfter reads the owner of an execution an input was just posted
+// for. The input is kept whatever happens now: a failed read is no error
+// (the owner's lease loop finds the input).
+func (s *Store) ownerAfter(ctx context.Context, arn string) (store.Lease, error) {
+	l, err := s.owner(ctx, arn)
+	if err != nil {
+		return store.Lease{}, nil
+	}
+	return l, nil
 }
 
 func (s *Store) owner(ctx context.Context, arn string) (store.Lease, error) {

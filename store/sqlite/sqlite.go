@@ -464,6 +464,8 @@ func (s *Store) applyStep(ctx context.Context, tx *sql.Tx, st *store.Step) error
 		if _, err := s.txexec(ctx, tx, qDeleteTasks, e.ARN); err != nil {
 			return err
 		}
+	}
+	if st.Ended || st.ClearInbox {
 		if _, err := s.txexec(ctx, tx, qDropInbox, id); err != nil {
 			return err
 		}

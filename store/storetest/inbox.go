@@ -2,8 +2,8 @@ package storetest
 
 import (
 	"context"
-	"fmt"
 	"errors"
+	"fmt"
 	"slices"
 	"testing"
 	"time"
@@ -200,7 +200,9 @@ func testTakeVoidsTimerClaims(t *testing.T, db Database) {
 	a, b := db(t), db(t)
 	la, lb := lease(t, a, "na"), lease(t, b, "nb")
 	for i, take := range []func(arn string, l store.Lease, s store.Store, now time.Time) error{
-		func(arn string, l store.Lease, s store.Store, now time.Time) error { return s.TakeExecution(ctx, arn, l, now) },
+		func(arn string, l store.Lease, s store.Store, now time.Time) error {
+			return s.TakeExecution(ctx, arn, l, now)
+		},
 		func(arn string, l store.Lease, s store.Store, now time.Time) error {
 			_, err := s.ClaimExecutions(ctx, l, now, 100)
 			return err
