@@ -200,6 +200,18 @@ func (d *Durable) drainLocked(ctx context.Context, l *live) error {
 			continue
 		}
 		e.posted = p.ID
+		if _, running := l.tasks[e.ID]; running && e.completes() {
+			// A completion by token of a task whose in-process call still
+			// runs (a .sync child that ended first): recorded after the
+			// call's result, as park does, and taken from the inbox then.
+			if !parked(l.early[e.ID], p.ID) {
+				if l.early == nil {
+					l.early = map[int64][]entry{}
+				}
+				l.early[e.ID] = append(l.early[e.ID], e)
+			}
+			continue
+		}
 		err := d.deliverLocked(ctx, l, []entry{e}, check(&e))
 		switch {
 		case err == nil:
@@ -214,6 +226,17 @@ func (d *Durable) drainLocked(ctx context.Context, l *live) error {
 		return d.store.DropPosted(ctx, stale)
 	}
 	return nil
+}
+
+// parked reports whether a posted input is among a task's parked
+// completions already.
+func parked(early []entry, id int64) bool {
+	for i := range early {
+		if early[i].posted == id {
+			return true
+		}
+	}
+	return false
 }
 
 // sweepInboxes drains the inboxes of this node's executions that have
