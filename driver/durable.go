@@ -69,7 +69,7 @@ type Durable struct {
 
 	counts     counts      // open and idle executions, for metrics
 	nodeCounts nodeCounts  // what this node did with its lease, for metrics
-	sweeping   atomic.Bool // a look at the inboxes is under way
+	claiming   atomic.Bool // a takeover (and look at the inboxes) is under way
 
 	recovered chan struct{} // closed once Start's recovery ends
 	outage    *store.Outage // a full disk is logged once, not at every write

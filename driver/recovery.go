@@ -42,10 +42,12 @@ func (d *Durable) Start(ctx context.Context) error {
 		go d.listen(d.signals)
 	}
 	release := clock.Hold(d.clock)
+	d.claiming.Store(true) // the lease loop's turns leave the takeover to it
 	go func() {
 		defer d.wg.Done()
 		defer close(d.recovered)
 		n, err := d.takeOver(d.ctx)
+		d.claiming.Store(false)
 		release()
 		switch {
 		case err != nil && d.ctx.Err() == nil:
@@ -196,14 +198,18 @@ func (d *Durable) renew() {
 		}
 		return
 	}
-	if _, err := d.takeOver(d.ctx); err != nil && d.ctx.Err() == nil {
-		d.logError("taking over executions", err)
-	}
-	// Beside the loop, not in it: draining may replay executions, and the
-	// next renewal must not wait for that. One sweep at a time.
-	if d.sweeping.CompareAndSwap(false, true) {
+	// Beside the loop, not in it: taking over a hundred thousand
+	// executions, or draining inboxes, takes longer than a lease, and the
+	// next renewal must not wait for it. One at a time: two claimers of
+	// one node would lock rows the other waits for.
+	if d.claiming.CompareAndSwap(false, true) {
+		release := clock.Hold(d.clock)
 		d.wg.Go(func() {
-			defer d.sweeping.Store(false)
+			defer d.claiming.Store(false)
+			defer release()
+			if _, err := d.takeOver(d.ctx); err != nil && d.ctx.Err() == nil {
+				d.logError("taking over executions", err)
+			}
 			d.sweepInboxes(d.ctx)
 		})
 	}

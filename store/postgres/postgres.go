@@ -71,6 +71,7 @@ func Open(ctx context.Context, url string) (*Store, error) {
 	}
 	trips := &roundTrips{}
 	cfg.ConnConfig.Tracer = trips
+	cfg.AfterConnect = checkClient
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: %w", err)
@@ -85,6 +86,19 @@ func Open(ctx context.Context, url string) (*Store, error) {
 		return nil, fmt.Errorf("postgres: %w", unavailable(err))
 	}
 	return &Store{pool: pool, schema: schema, trips: trips}, nil
+}
+
+// checkClient asks PostgreSQL (14 and later) to look every few seconds,
+// while a statement runs, whether the node that sent it is still there:
+// a claim by a node killed in the middle of it would otherwise run to its
+// end, holding the rows it locked away from the node taking over. An
+// older server does not know the setting; it is then left alone.
+func checkClient(ctx context.Context, conn *pgx.Conn) error {
+	_, err := conn.Exec(ctx, `SET client_connection_check_interval = '5s'`)
+	if code := pgCode(err); code == "42704" || code == "22023" {
+		return nil // unknown parameter, or not supported on this platform
+	}
+	return err
 }
 
 // Close closes the pool's connections.
