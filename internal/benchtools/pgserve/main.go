@@ -24,6 +24,7 @@
 //	BATON_BENCH_BIN     the baton binary (required)
 //	BATON_BENCH_STORE   a PostgreSQL URL; each run gets a schema of its own there (required)
 //	BATON_BENCH_NODES   how many nodes (default 1; 1 listens on ADDR itself, more sit behind the proxy)
+//	BATON_BENCH_PROXY   1: the proxy stands in front of a single node too (to tell its cost)
 //	BATON_BENCH_REPORT  the file the JSON line is appended to (default: standard error)
 //	BATON_BENCH_ARGS    more flags for each node's serve, space-separated
 //	BATON_BENCH_PGPID   the database's postmaster, to count its processor time
@@ -102,6 +103,7 @@ func run(addr, data string) error {
 			return fmt.Errorf("BATON_BENCH_NODES: want 1 to 26, have %q", v)
 		}
 	}
+	proxied := n > 1 || os.Getenv("BATON_BENCH_PROXY") == "1"
 	ctx := context.Background()
 	schema := fmt.Sprintf("bench_%d", time.Now().UnixNano())
 	if err := exec1(ctx, dbURL, "CREATE SCHEMA "+schema); err != nil {
@@ -119,7 +121,7 @@ func run(addr, data string) error {
 	nodes := make([]*node, n)
 	for i := range nodes {
 		nd := &node{Name: string(rune('a' + i)), addr: addr}
-		if n > 1 {
+		if proxied {
 			if nd.addr, err = freeAddr(); err != nil {
 				return err
 			}
@@ -149,7 +151,7 @@ func run(addr, data string) error {
 	pgBefore := postgresCPU()
 
 	var srv *http.Server
-	if n > 1 {
+	if proxied {
 		srv, err = serveProxy(addr, nodes)
 		if err != nil {
 			return err

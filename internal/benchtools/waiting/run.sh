@@ -33,7 +33,7 @@ cleanup() {
 trap cleanup EXIT
 (cd "$here" && go build -o "$tmp/waiting" .)
 [[ -n ${BATON_BENCH_STORE:-} ]] || bench_pg_start
-sql() { psql -qtA "$BATON_BENCH_STORE" -c "$1"; }
+sql() { psql -qtA "$BATON_BENCH_STORE" -c "SET client_min_messages = warning" -c "$1"; }
 url() { python3 -c 'import sys,urllib.parse as u;p=u.urlsplit(sys.argv[1]);q=u.parse_qsl(p.query)+[("search_path",sys.argv[2])];print(u.urlunsplit(p._replace(query=u.urlencode(q))))' "$BATON_BENCH_STORE" "$1"; }
 hwm() { awk '/VmHWM/{print $2}' "/proc/$1/status"; }
 rss() { awk '/VmRSS/{print $2}' "/proc/$1/status"; }
