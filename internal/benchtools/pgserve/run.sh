@@ -9,7 +9,8 @@
 #
 #   HARNESS_DIR  a writable copy of the harness folder (node_modules is installed there)
 #   WORKLOADS    hello,chain10,activity (default hello,chain10)
-#   ENGINES      peer,sqlite,pg1,pg3 (default all four)
+#   ENGINES      peer,sqlite,pg1,pg3 (default all four); pgN is N nodes, pg1p one node
+#                behind the proxy (what the proxy alone costs)
 #
 # Env: REPS [5], EXECUTIONS [2000], CONCURRENCY [32], WORKERS [16],
 # BATON_BENCH_STORE (a PostgreSQL URL; without it a durable cluster is made
@@ -48,6 +49,7 @@ start() { # $1 = engine, $2 = port
 	case $1 in
 	peer) node "$H/node_modules/stepfunctions-local/bin/stepfunctions-local-start.js" --port "$2" >"$tmp/peer.log" 2>&1 & SPID=$! ;;
 	sqlite) "$BATON" serve --addr "127.0.0.1:$2" --data "$tmp/data" >"$tmp/server.log" 2>&1 & SPID=$! ;;
+	pg*p) BATON_BENCH_PROXY=1 BATON_BENCH_NODES="${1//[!0-9]/}" "$tmp/pgserve" serve --addr "127.0.0.1:$2" --data "$tmp/data" >"$tmp/server.log" 2>&1 & SPID=$! ;;
 	pg*) BATON_BENCH_NODES="${1#pg}" "$tmp/pgserve" serve --addr "127.0.0.1:$2" --data "$tmp/data" >"$tmp/server.log" 2>&1 & SPID=$! ;;
 	esac
 	wait_up "$2"
