@@ -2,7 +2,6 @@ package storetest
 
 import (
 	"fmt"
-	"sync"
 	"testing"
 	"time"
 
@@ -61,37 +60,14 @@ func testClaimNotices(t *testing.T, db Database) {
 	}
 	commit(t, a, &store.Step{Create: true, Lease: l, Execution: e, Inputs: input(1), Notices: ns})
 	until := t0.Add(time.Minute)
-	var mu sync.Mutex
-	seen := map[int64]int{}
-	var wg sync.WaitGroup
-	for _, s := range []store.Store{a, b, a, b} {
-		wg.Go(func() {
-			for {
-				got, err := s.ClaimNotices(ctx, t0, until, 7)
-				if err != nil {
-					t.Error(err)
-					return
-				}
-				if len(got) == 0 {
-					return
-				}
-				mu.Lock()
-				for _, n := range got {
-					seen[n.ID]++
-				}
-				mu.Unlock()
-			}
-		})
-	}
-	wg.Wait()
-	if len(seen) != 50 {
-		t.Errorf("%d notices claimed, want 50", len(seen))
-	}
-	for id, n := range seen {
-		if n != 1 {
-			t.Errorf("notice %d claimed %d times", id, n)
+	claimRace(t, []store.Store{a, b, a, b}, 50, func(_ int, s store.Store) ([]int64, error) {
+		got, err := s.ClaimNotices(ctx, t0, until, 7)
+		ids := make([]int64, len(got))
+		for i, n := range got {
+			ids[i] = n.ID
 		}
-	}
+		return ids, err
+	})
 	if again, err := a.ClaimNotices(ctx, until.Add(-time.Nanosecond), until.Add(time.Hour), 100); err != nil || len(again) != 0 {
 		t.Errorf("claimed again before the claim ran out: %d %v", len(again), err)
 	}

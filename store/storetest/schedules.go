@@ -3,7 +3,6 @@ package storetest
 import (
 	"errors"
 	"fmt"
-	"sync"
 	"testing"
 	"time"
 
@@ -135,43 +134,18 @@ func testScheduleClaimRace(t *testing.T, db Database) {
 		must(t, err)
 	}
 	now := t0.Add(time.Second)
-	var mu sync.Mutex
-	got := map[string]int{}
-	var wg sync.WaitGroup
-	for w, s := range []store.Store{a, b, a, b} {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			node := fmt.Sprintf("node%d", w)
-			for {
-				claimed, err := s.ClaimSchedules(ctx, node, now, now.Add(time.Minute), 4)
-				if err != nil {
-					t.Error(err)
-					return
-				}
-				if len(claimed) == 0 {
-					return
-				}
-				for _, r := range claimed {
-					mu.Lock()
-					got[r.Name]++
-					mu.Unlock()
-					done := *r
-					done.Due, done.FireAt, done.LastDue = time.Time{}, time.Time{}, r.Due
-					if err := s.UpdateSchedule(ctx, node, r.Due, &done); err != nil {
-						t.Errorf("%s: %v", r.Name, err)
-					}
-				}
+	claimRace(t, []store.Store{a, b, a, b}, n, func(w int, s store.Store) ([]string, error) {
+		node := fmt.Sprintf("node%d", w)
+		claimed, err := s.ClaimSchedules(ctx, node, now, now.Add(time.Minute), 4)
+		var names []string
+		for _, r := range claimed {
+			names = append(names, r.Name)
+			done := *r
+			done.Due, done.FireAt, done.LastDue = time.Time{}, time.Time{}, r.Due
+			if err := s.UpdateSchedule(ctx, node, r.Due, &done); err != nil {
+				t.Errorf("%s: %v", r.Name, err)
 			}
-		}()
-	}
-	wg.Wait()
-	if len(got) != n {
-		t.Errorf("%d schedules claimed, want %d", len(got), n)
-	}
-	for name, k := range got {
-		if k != 1 {
-			t.Errorf("%s claimed %d times", name, k)
 		}
-	}
+		return names, err
+	})
 }

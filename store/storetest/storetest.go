@@ -593,39 +593,14 @@ func testTimerRace(t *testing.T, db Database) {
 	}
 	commit(t, a, &store.Step{Create: true, Lease: l, Now: t0, Execution: execution("arn:r:1", "arn:sm", t0), Inputs: input(1), AddTimers: timers})
 	now := t0.Add(time.Second)
-	var mu sync.Mutex
-	got := map[int64]int{}
-	var wg sync.WaitGroup
-	for _, s := range []store.Store{a, b, a, b} {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				claimed, err := s.ClaimTimers(ctx, l, now, now.Add(time.Minute), 3)
-				if err != nil {
-					t.Error(err)
-					return
-				}
-				if len(claimed) == 0 {
-					return
-				}
-				mu.Lock()
-				for _, c := range claimed {
-					got[c.ID]++
-				}
-				mu.Unlock()
-			}
-		}()
-	}
-	wg.Wait()
-	if len(got) != 50 {
-		t.Errorf("%d timers claimed, want 50", len(got))
-	}
-	for id, n := range got {
-		if n != 1 {
-			t.Errorf("timer %d claimed %d times", id, n)
+	claimRace(t, []store.Store{a, b, a, b}, 50, func(_ int, s store.Store) ([]int64, error) {
+		claimed, err := s.ClaimTimers(ctx, l, now, now.Add(time.Minute), 3)
+		ids := make([]int64, len(claimed))
+		for i, c := range claimed {
+			ids[i] = c.ID
 		}
-	}
+		return ids, err
+	})
 }
 
 // testActivityRace: workers polling through two stores never get the same
@@ -639,37 +614,16 @@ func testActivityRace(t *testing.T, db Database) {
 			Input: "{}", Created: t0.Add(time.Duration(i))})
 	}
 	commit(t, a, &store.Step{Create: true, Lease: l, Now: t0, Execution: execution("arn:q:1", "arn:sm", t0), Inputs: input(1), AddTasks: tasks})
-	var mu sync.Mutex
-	got := map[string]int{}
-	var wg sync.WaitGroup
-	for w, s := range []store.Store{a, b, a, b} {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				task, err := s.ClaimActivityTask(ctx, "arn:act", fmt.Sprintf("w%d", w), t0)
-				if errors.Is(err, store.ErrNotFound) {
-					return
-				}
-				if err != nil {
-					t.Error(err)
-					return
-				}
-				mu.Lock()
-				got[task.Token]++
-				mu.Unlock()
-			}
-		}()
-	}
-	wg.Wait()
-	if len(got) != 40 {
-		t.Errorf("%d tasks delivered, want 40", len(got))
-	}
-	for tok, n := range got {
-		if n != 1 {
-			t.Errorf("task %s delivered %d times", tok, n)
+	claimRace(t, []store.Store{a, b, a, b}, 40, func(w int, s store.Store) ([]string, error) {
+		task, err := s.ClaimActivityTask(ctx, "arn:act", fmt.Sprintf("w%d", w), t0)
+		if errors.Is(err, store.ErrNotFound) {
+			return nil, nil
 		}
-	}
+		if err != nil {
+			return nil, err
+		}
+		return []string{task.Token}, nil
+	})
 }
 
 func testSecrets(t *testing.T, db Database) {
@@ -684,5 +638,43 @@ func testSecrets(t *testing.T, db Database) {
 	other, err := b.Secret(ctx, "other", []byte("x"))
 	if err != nil || string(other) != "x" {
 		t.Errorf("another secret: %q %v", other, err)
+	}
+}
+
+// claimRace has one claimer per store (w numbers it) claim until it gets
+// nothing, all at once, and checks that want things were claimed, each
+// once. claim returns the keys of what it got.
+func claimRace[K comparable](t *testing.T, stores []store.Store, want int, claim func(w int, s store.Store) ([]K, error)) {
+	t.Helper()
+	var mu sync.Mutex
+	got := map[K]int{}
+	var wg sync.WaitGroup
+	for w, s := range stores {
+		wg.Go(func() {
+			for {
+				keys, err := claim(w, s)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				if len(keys) == 0 {
+					return
+				}
+				mu.Lock()
+				for _, k := range keys {
+					got[k]++
+				}
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+	if len(got) != want {
+		t.Errorf("%d claimed, want %d", len(got), want)
+	}
+	for k, n := range got {
+		if n != 1 {
+			t.Errorf("%v claimed %d times", k, n)
+		}
 	}
 }
