@@ -196,11 +196,13 @@ func NewDispatcher(s store.Store, o Options) *Dispatcher {
 
 // Run delivers notices until ctx ends.
 // claimFor is how long a dispatcher holds the notices it took, claimBatch
-// how many it takes at once: a batch of the slowest webhooks (each call may
-// take 10 s) is sent within the claim; after it, another node sends those
-// it left (at least once, as always).
+// how many it takes at once. Short, because a dispatcher that dies (a
+// killed server) leaves its claims behind, and its notices wait that long
+// after a restart; a batch of webhooks slow enough to outlast it (each
+// call may take 10 s) may then be sent by another node too: at least
+// once, as always.
 const (
-	claimFor   = 5 * time.Minute
+	claimFor   = 30 * time.Second
 	claimBatch = 25
 )
 
