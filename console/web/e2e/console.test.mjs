@@ -25,7 +25,7 @@ const arns = {};
 const pageErrors = [];
 
 before(async () => {
-  browser = await chromium.launch({ executablePath: process.env.CHROMIUM || "/usr/bin/chromium", args: ["--no-sandbox"] });
+  browser = await launchBrowser();
   page = await browser.newPage({ viewport: { width: 1500, height: 1000 }, acceptDownloads: true });
   page.on("pageerror", (e) => pageErrors.push(e));
   const activity = (await api("CreateActivity", { name: "approve" })).activityArn;
@@ -303,3 +303,16 @@ describe("the console", () => {
     await page.click('[data-testid="theme"]');
   });
 });
+
+// launchBrowser starts Chromium, again if it crashed while starting: seen
+// on a loaded machine, a SIGSEGV before its first page, the browser's own
+// and nothing the console did.
+async function launchBrowser() {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await chromium.launch({ executablePath: process.env.CHROMIUM || "/usr/bin/chromium", args: ["--no-sandbox"] });
+    } catch (e) {
+      if (attempt >= 3) throw e;
+    }
+  }
+}
