@@ -1,6 +1,8 @@
 // The Step Functions API as the end-to-end tests and the speed
 // measurement call it: JSON 1.0 over fetch, as any client would.
 
+import { chromium } from "playwright-core";
+
 export const role = "arn:aws:iam::123456789012:role/baton";
 
 export function client(base) {
@@ -28,4 +30,17 @@ export function client(base) {
     throw new Error(`${arn} did not finish`);
   };
   return { api, machine, start, finished };
+}
+
+// launchBrowser starts Chromium, again if it crashed while starting: seen
+// on a loaded machine, a SIGSEGV before its first page, the browser's own
+// and nothing the console did.
+export async function launchBrowser() {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await chromium.launch({ executablePath: process.env.CHROMIUM || "/usr/bin/chromium", args: ["--no-sandbox"] });
+    } catch (e) {
+      if (attempt >= 3) throw e;
+    }
+  }
 }

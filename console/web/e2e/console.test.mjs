@@ -9,8 +9,7 @@ import assert from "node:assert/strict";
 import { mkdirSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { chromium } from "playwright-core";
-import { client } from "./client.mjs";
+import { client, launchBrowser } from "./client.mjs";
 
 const base = process.env.BATON_URL;
 if (!base) throw new Error("BATON_URL names the server under test");
@@ -303,16 +302,3 @@ describe("the console", () => {
     await page.click('[data-testid="theme"]');
   });
 });
-
-// launchBrowser starts Chromium, again if it crashed while starting: seen
-// on a loaded machine, a SIGSEGV before its first page, the browser's own
-// and nothing the console did.
-async function launchBrowser() {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await chromium.launch({ executablePath: process.env.CHROMIUM || "/usr/bin/chromium", args: ["--no-sandbox"] });
-    } catch (e) {
-      if (attempt >= 3) throw e;
-    }
-  }
-}

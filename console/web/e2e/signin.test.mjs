@@ -5,7 +5,7 @@
 
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { chromium } from "playwright-core";
+import { launchBrowser } from "./client.mjs";
 
 const base = process.env.BATON_SIGNED_URL;
 let browser, page;
@@ -38,16 +38,3 @@ describe("signing in", { skip: !base && "BATON_SIGNED_URL is not set" }, () => {
     await page.locator('[data-testid="sign-in"]').waitFor();
   });
 });
-
-// launchBrowser starts Chromium, again if it crashed while starting: seen
-// on a loaded machine, a SIGSEGV before its first page, the browser's own
-// and nothing the console did.
-async function launchBrowser() {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await chromium.launch({ executablePath: process.env.CHROMIUM || "/usr/bin/chromium", args: ["--no-sandbox"] });
-    } catch (e) {
-      if (attempt >= 3) throw e;
-    }
-  }
-}

@@ -4,8 +4,7 @@
 // history limit above AWS's, for the Map) and names it in BATON_URL.
 // Prints one JSON line per measure: {"name", "ms"} (the median of RUNS).
 
-import { chromium } from "playwright-core";
-import { client } from "./client.mjs";
+import { client, launchBrowser } from "./client.mjs";
 
 const base = process.env.BATON_URL;
 const runs = Number(process.env.RUNS || 5);
@@ -32,7 +31,7 @@ const map = await run("wide", {
   },
 }, Array.from({ length: 10000 }, (_, i) => i));
 
-const browser = await chromium.launch({ executablePath: process.env.CHROMIUM || "/usr/bin/chromium", args: ["--no-sandbox"] });
+const browser = await launchBrowser();
 const page = await browser.newPage({ viewport: { width: 1500, height: 1000 } });
 const link = (arn, q = "") => `${base}/#/executions/${encodeURIComponent(arn)}${q}`;
 
