@@ -64,7 +64,7 @@ func cmdServe(args []string, stdout, stderr io.Writer) error {
 	tlsCert := fs.String("tls-cert", "", "serve HTTPS with this certificate (PEM), with --tls-key")
 	tlsKey := fs.String("tls-key", "", "the certificate's private key (PEM)")
 	var deployFiles listFlag
-	fs.Var(&deployFiles, "deploy", "an infrastructure `FILE` (serverless.yml, a SAM or CloudFormation template, cdk.out) whose state machines are deployed at start and again when it changes (repeat for several)")
+	fs.Var(&deployFiles, "deploy", "an infrastructure `FILE` (serverless.yml, a SAM or CloudFormation template, cdk.out) whose state machines are deployed at start and again when it changes, and whose schedules, HTTP routes and event rules start executions (read at start; repeat for several)")
 	deployPoll := fs.Duration("deploy-poll", 2*time.Second, "how often the files of --deploy are checked for changes")
 	deployParams := paramFlag{}
 	fs.Var(deployParams, "param", "for --deploy: a template parameter or ${param:NAME}, `NAME=VALUE` (repeat for several)")
