@@ -230,13 +230,11 @@ func (d *Durable) startQueued(ctx context.Context, activityARN, worker string, q
 	if l.closed || l.activities[q.id] != q.token {
 		return nil, ErrStale
 	}
-	id := q.id
-	err = d.deliverLocked(ctx, l, []entry{{Kind: kindStarted, ID: id, Worker: worker, claim: true}},
-		func(ex *interpreter.Execution) bool { return ex.WaitsOnTask(id) && !ex.IsTaskStarted(id) })
-	if err != nil {
+	started := entry{Kind: kindStarted, ID: q.id, Worker: worker, claim: true}
+	if err := d.deliverLocked(ctx, l, []entry{started}, check(&started)); err != nil {
 		return nil, err
 	}
-	return &store.ActivityTask{Token: q.token, ActivityARN: activityARN, ExecutionARN: q.arn, TaskID: id, Input: value.String(q.input), Worker: worker}, nil
+	return &store.ActivityTask{Token: q.token, ActivityARN: activityARN, ExecutionARN: q.arn, TaskID: q.id, Input: value.String(q.input), Worker: worker}, nil
 }
 
 // claimStored claims the oldest unclaimed task of the activity in the
@@ -257,8 +255,8 @@ func (d *Durable) claimStored(ctx context.Context, activityARN, worker string) (
 		// A task already started is some worker's, even if its row was
 		// released meanwhile (recovery releases the claims of tasks whose
 		// start it did not find, and a poll may record one just after).
-		err = d.deliver(ctx, t.ExecutionARN, []entry{{Kind: kindStarted, ID: id, Worker: worker}},
-			func(ex *interpreter.Execution) bool { return ex.WaitsOnTask(id) && !ex.IsTaskStarted(id) })
+		started := entry{Kind: kindStarted, ID: id, Worker: worker}
+		err = d.deliver(ctx, t.ExecutionARN, []entry{started}, check(&started))
 		if err == nil {
 			// The store may hold more: the next poll looks.
 			d.acts.wakeOne(activityARN)
@@ -269,7 +267,7 @@ func (d *Durable) claimStored(ctx context.Context, activityARN, worker string) (
 			// gives the task to this worker, and its start goes to the
 			// owner, to record.
 			claim := &store.TaskClaim{Token: t.Token, Worker: t.Worker, At: t.Claimed}
-			err = d.postClaimed(ctx, t.ExecutionARN, claim, entry{Kind: kindStarted, ID: id, Worker: worker})
+			err = d.postClaimed(ctx, t.ExecutionARN, claim, started)
 			if err == nil {
 				d.acts.wakeOne(activityARN)
 				return t, nil

@@ -493,11 +493,11 @@ func (d *Durable) deliverAfterPosted(ctx context.Context, arn string, e entry) e
 		return err
 	}
 	defer l.mu.Unlock()
-	id := e.ID
-	if d.signals != nil && l.ex != nil && !l.closed && l.ex.WaitsOnTask(id) && !l.ex.IsTaskStarted(id) {
+	startAwaited := check(&entry{Kind: kindStarted, ID: e.ID})
+	if d.signals != nil && l.ex != nil && !l.closed && startAwaited(l.ex) {
 		if err := d.drainLocked(ctx, l); err != nil {
 			return err
 		}
 	}
-	return d.deliverLocked(ctx, l, []entry{e}, func(ex *interpreter.Execution) bool { return ex.WaitsOnTask(id) })
+	return d.deliverLocked(ctx, l, []entry{e}, check(&e))
 }

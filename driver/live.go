@@ -302,13 +302,7 @@ func (d *Durable) load(ctx context.Context, l *live, rec *store.Execution) error
 	}
 	// What other nodes received for it while another owned it, or while
 	// it was out of memory.
-	if err := d.drainLocked(ctx, l); err != nil {
-		return err
-	}
-	if l.ex == nil && !l.closed {
-		return ErrStale
-	}
-	return nil
+	return d.drainLocked(ctx, l)
 }
 
 // replay rebuilds l.ex from the journal of the execution in l.rec, and

@@ -1,10 +1,8 @@
 package eventpattern
 
 import (
-	"bufio"
 	"bytes"
 	"errors"
-	"os"
 	"strings"
 	"testing"
 
@@ -14,17 +12,8 @@ import (
 // TestInvalid parses each pattern of testdata/invalid.txt and compares
 // the errors, as a user reads them, with testdata/invalid.golden.
 func TestInvalid(t *testing.T) {
-	in, err := os.ReadFile("testdata/invalid.txt")
-	if err != nil {
-		t.Fatal(err)
-	}
 	var out bytes.Buffer
-	sc := bufio.NewScanner(bytes.NewReader(in))
-	for sc.Scan() {
-		line := sc.Text()
-		if strings.HasPrefix(line, "#") || line == "" {
-			continue
-		}
+	for _, line := range golden.Cases(t, "testdata/invalid.txt") {
 		_, err := Parse([]byte(line))
 		var pe *Error
 		if !errors.As(err, &pe) {
@@ -35,9 +24,6 @@ func TestInvalid(t *testing.T) {
 			t.Errorf("Parse(%s): code %s", line, pe.Code())
 		}
 		out.WriteString(line + "\n  " + err.Error() + "\n")
-	}
-	if err := sc.Err(); err != nil {
-		t.Fatal(err)
 	}
 	golden.Check(t, "testdata/invalid.golden", out.Bytes())
 }

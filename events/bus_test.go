@@ -1,7 +1,6 @@
 package events
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -114,17 +113,8 @@ var uuid = regexp.MustCompile(`[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[
 // compares the answers, and the executions they started, with
 // testdata/putevents.golden.
 func TestPutEventsGolden(t *testing.T) {
-	in, err := os.ReadFile("testdata/putevents.txt")
-	if err != nil {
-		t.Fatal(err)
-	}
 	var out bytes.Buffer
-	sc := bufio.NewScanner(bytes.NewReader(in))
-	for sc.Scan() {
-		line := sc.Text()
-		if strings.HasPrefix(line, "#") || line == "" {
-			continue
-		}
+	for _, line := range golden.Cases(t, "testdata/putevents.txt") {
 		b, s := newBus(t, testRules())
 		w := put(t, handlerOf(b), line, nil)
 		body := uuid.ReplaceAllString(w.Body.String(), "<id>")

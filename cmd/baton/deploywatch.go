@@ -61,16 +61,23 @@ func (d *deployer) Start() error {
 	return nil
 }
 
+// loadDeployable reads an infrastructure file for serve --deploy, which
+// takes no bare state machine definition.
+func loadDeployable(file string, opts infra.Options) (*infra.File, error) {
+	f, err := infra.Load(file, opts)
+	if err == nil && f.Format == infra.ASL {
+		err = errors.New("it is a state machine definition, not an infrastructure file")
+	}
+	return f, err
+}
+
 // fileTriggers reads the triggers of infrastructure files, before their
 // machines are deployed: the runners of schedules, routes and rules are
 // made with the engine.
 func fileTriggers(files []string, opts infra.Options) (trigger.Set, error) {
 	var all trigger.Set
 	for _, file := range files {
-		f, err := infra.Load(file, opts)
-		if err == nil && f.Format == infra.ASL {
-			err = errors.New("it is a state machine definition, not an infrastructure file")
-		}
+		f, err := loadDeployable(file, opts)
 		if err != nil {
 			return trigger.Set{}, usageError("serve: --deploy %s: %v", file, err)
 		}
@@ -153,10 +160,7 @@ func stamp(path string) (time.Time, error) {
 }
 
 func (d *deployer) deploy(file string) {
-	f, err := infra.Load(file, d.opts)
-	if err == nil && f.Format == infra.ASL {
-		err = errors.New("it is a state machine definition, not an infrastructure file")
-	}
+	f, err := loadDeployable(file, d.opts)
 	if err != nil {
 		d.log.Error("cannot deploy", "file", file, "error", err)
 		return

@@ -69,24 +69,28 @@ func sleepUntil(t *testing.T, at time.Time) {
 
 // TestScheduleAcrossCrash: the server is killed (SIGKILL) before a due time
 // and started again after it: the due time fires once, on the restart, and
-// a further crash and restart do not fire it again.
+// a further crash and restart do not fire it again. On both stores.
 func TestScheduleAcrossCrash(t *testing.T) {
 	if testing.Short() {
 		t.Skip("waits for a due time a few seconds ahead")
 	}
 	t.Parallel()
-	scheduleAcrossCrash(t)
+	onEachStore(t, scheduleAcrossCrash)
 }
 
-// TestScheduleAcrossCrashPostgres is TestScheduleAcrossCrash on
-// PostgreSQL.
-func TestScheduleAcrossCrashPostgres(t *testing.T) {
-	if testing.Short() {
-		t.Skip("waits for a due time a few seconds ahead")
-	}
-	dbURL := pgtest.Schema(t)
-	t.Parallel()
-	scheduleAcrossCrash(t, "--store", dbURL)
+// onEachStore runs f on a server's default store, SQLite, and on
+// PostgreSQL (a schema of its own), in parallel: extra is the flags that
+// choose the store.
+func onEachStore(t *testing.T, f func(t *testing.T, extra ...string)) {
+	t.Run("sqlite", func(t *testing.T) {
+		t.Parallel()
+		f(t)
+	})
+	t.Run("postgres", func(t *testing.T) {
+		dbURL := pgtest.Schema(t)
+		t.Parallel()
+		f(t, "--store", dbURL)
+	})
 }
 
 func scheduleAcrossCrash(t *testing.T, extra ...string) {
@@ -142,24 +146,14 @@ func scheduleAcrossCrash(t *testing.T, extra ...string) {
 // TestScheduleCrashAfterStart: the server dies in the instant after it
 // started a due time's execution and before it recorded that (a test-only
 // variable makes it kill itself there). Started again, it starts the same
-// execution name, is told it exists, and records it: one execution.
+// execution name, is told it exists, and records it: one execution. On
+// both stores.
 func TestScheduleCrashAfterStart(t *testing.T) {
 	if testing.Short() {
 		t.Skip("waits for a due time a few seconds ahead")
 	}
 	t.Parallel()
-	scheduleCrashAfterStart(t)
-}
-
-// TestScheduleCrashAfterStartPostgres is TestScheduleCrashAfterStart on
-// PostgreSQL.
-func TestScheduleCrashAfterStartPostgres(t *testing.T) {
-	if testing.Short() {
-		t.Skip("waits for a due time a few seconds ahead")
-	}
-	dbURL := pgtest.Schema(t)
-	t.Parallel()
-	scheduleCrashAfterStart(t, "--store", dbURL)
+	onEachStore(t, scheduleCrashAfterStart)
 }
 
 func scheduleCrashAfterStart(t *testing.T, extra ...string) {

@@ -7,6 +7,7 @@ import (
 	"bytes"
 	"flag"
 	"os"
+	"strings"
 	"testing"
 )
 
@@ -29,4 +30,22 @@ func Check(t testing.TB, path string, got []byte) {
 	if !bytes.Equal(got, want) {
 		t.Errorf("%s differs (run with -update to accept):\n%s", path, got)
 	}
+}
+
+// Cases reads the cases of a test, one a line, from the file at path:
+// blank lines and lines that begin with # are left out.
+func Cases(t testing.TB, path string) []string {
+	t.Helper()
+	in, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cases []string
+	for line := range strings.Lines(string(in)) {
+		line = strings.TrimRight(line, "\r\n")
+		if line != "" && !strings.HasPrefix(line, "#") {
+			cases = append(cases, line)
+		}
+	}
+	return cases
 }
